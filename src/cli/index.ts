@@ -1,0 +1,151 @@
+import { Command, CommanderError } from 'commander';
+import { z } from 'zod';
+import { ConfigError, loadConfig } from '../config.ts';
+import { migrateToLatest, openDatabase } from '../db/index.ts';
+import { createApiToken } from '../desk/api-tokens.ts';
+import { ensureDefaultBrand } from '../desk/brands.ts';
+import { ValidationError } from '../desk/errors.ts';
+import { hashPassword } from '../desk/passwords.ts';
+import { nowIso } from '../desk/time.ts';
+import { createUser, findUserByEmail } from '../desk/users.ts';
+import { firstRunMessage, startParley } from '../server.ts';
+
+class CliError extends Error {}
+
+/** Opens the configured database, migrated, for one command, and closes it afterwards. */
+async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = openDatabase(config.database);
+  try {
+    await migrateToLatest(db);
+    await ensureDefaultBrand(db, nowIso());
+    return await fn(db);
+  } finally {
+    await db.destroy();
+  }
+}
+
+const adminInput = z.object({
+  email: z.string().email('--email must be an email address'),
+  password: z.string().min(8, '--password must be at least 8 characters'),
+  name: z.string().min(1).optional(),
+});
+
+export function buildCli(): Command {
+  const program = new Command('parley')
+    .description('Parley: a self-hosted help desk whose first channel is Slack direct messages')
+    .showHelpAfterError()
+    .exitOverride();
+
+  program
+    .command('start')
+    .description('run Parley: HTTP API, web app and workers, in one process')
+    .option('--port <port>', 'port to listen on (overrides PORT)')
+    .action(async (opts: { port?: string }) => {
+      if (opts.port !== undefined) process.env.PORT = opts.port;
+      const config = loadConfig();
+      const parley = await startParley(config);
+      console.log(await firstRunMessage(parley));
+      const stop = async (signal: string) => {
+        parley.logger.info({ signal }, 'shutting down');
+        await parley.close();
+        process.exit(0);
+      };
+      process.once('SIGINT', () => void stop('SIGINT'));
+      process.once('SIGTERM', () => void stop('SIGTERM'));
+    });
+
+  program
+    .command('migrate')
+    .description('apply database migrations (start does this too)')
+    .action(async () => {
+      const config = loadConfig();
+      const db = openDatabase(config.database);
+      try {
+        const applied = await migrateToLatest(db);
+        console.log(applied.length ? `Applied: ${applied.join(', ')}` : 'Database is up to date.');
+      } finally {
+        await db.destroy();
+      }
+    });
+
+  const admin = program.command('admin').description('manage administrators');
+  admin
+    .command('create')
+    .description('create an administrator who can sign in and use the API')
+    .requiredOption('--email <email>', 'sign-in email')
+    .requiredOption('--password <password>', 'password (at least 8 characters)')
+    .option('--name <name>', 'display name (defaults to the part of the email before @)')
+    .action(async (raw: unknown) => {
+      const parsed = adminInput.safeParse(raw);
+      if (!parsed.success) throw new CliError(parsed.error.issues.map((i) => i.message).join('\n'));
+      const { email, password, name } = parsed.data;
+      await withDb(async (db) => {
+        if (await findUserByEmail(db, email)) {
+          throw new CliError(`A user with the email ${email} already exists.`);
+        }
+        const user = await createUser(
+          db,
+          {
+            name: name ?? email.split('@')[0],
+            email,
+            role: 'admin',
+            verified: 1,
+            password_hash: await hashPassword(password),
+          },
+          nowIso(),
+        );
+        console.log(`Created admin ${user.name} <${user.email}> (id ${user.id}).`);
+      });
+    });
+
+  const token = program.command('token').description('manage API tokens');
+  token
+    .command('create')
+    .description('create an API token; use it as Basic "{agent email}/token:{token}"')
+    .requiredOption('--description <text>', 'what the token is for')
+    .action(async (opts: { description: string }) => {
+      if (!opts.description.trim()) throw new CliError('--description must not be empty');
+      await withDb(async (db) => {
+        const created = await createApiToken(db, {
+          description: opts.description.trim(),
+          createdById: null,
+          now: nowIso(),
+        });
+        console.error(
+          `Created API token ${created.id} ("${opts.description.trim()}"). It is shown once:`,
+        );
+        console.log(created.token);
+      });
+    });
+
+  return program;
+}
+
+export async function runCli(argv: string[]): Promise<number> {
+  const program = buildCli();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version exit through here with code 0.
+      return err.exitCode;
+    }
+    if (err instanceof CliError) console.error(`error: ${err.message}`);
+    else if (err instanceof ConfigError) console.error(err.message);
+    else if (err instanceof ValidationError) {
+      console.error(
+        `error: ${Object.values(err.details)
+          .flat()
+          .map((d) => d.description)
+          .join('; ')}`,
+      );
+    } else console.error(err);
+    return 1;
+  }
+}
+
+const code = await runCli(process.argv.slice(2));
+// `start` keeps running; every other command ends here.
+if (code !== 0 || !process.argv.slice(2).includes('start')) process.exitCode = code;

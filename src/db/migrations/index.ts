@@ -1,0 +1,11 @@
+import type { Migration, MigrationProvider } from 'kysely';
+import * as m0001 from './0001_core.ts';
+
+/** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
+const migrations: Record<string, Migration> = {
+  '0001_core': m0001,
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

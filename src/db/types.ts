@@ -1,0 +1,275 @@
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+/** Row types of every table. Booleans are 0/1, times ISO-8601 UTC text, lists JSON text. */
+
+type Flag = number;
+
+export interface BrandsTable {
+  id: Generated<number>;
+  name: string;
+  subdomain: string;
+  is_default: Generated<Flag>;
+  active: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface CustomRolesTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  role_type: Generated<number>;
+  configuration: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupsTable {
+  id: Generated<number>;
+  name: string;
+  description: Generated<string>;
+  is_default: Generated<Flag>;
+  is_public: Generated<Flag>;
+  deleted: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationsTable {
+  id: Generated<number>;
+  name: string;
+  name_key: string;
+  external_id: string | null;
+  details: string | null;
+  notes: string | null;
+  group_id: number | null;
+  shared_tickets: Generated<Flag>;
+  shared_comments: Generated<Flag>;
+  domain_names: Generated<string>;
+  tags: Generated<string>;
+  organization_fields: Generated<string>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface OrganizationDomainsTable {
+  domain: string;
+  organization_id: number;
+}
+
+export type Role = 'end-user' | 'agent' | 'admin';
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  email: string | null;
+  role: Generated<Role>;
+  custom_role_id: number | null;
+  organization_id: number | null;
+  default_group_id: number | null;
+  external_id: string | null;
+  alias: string | null;
+  details: string | null;
+  notes: string | null;
+  phone: string | null;
+  locale: Generated<string>;
+  time_zone: string | null;
+  photo_url: string | null;
+  signature: string | null;
+  verified: Generated<Flag>;
+  suspended: Generated<Flag>;
+  active: Generated<Flag>;
+  shared: Generated<Flag>;
+  tags: Generated<string>;
+  user_fields: Generated<string>;
+  password_hash: string | null;
+  merged_into_id: number | null;
+  last_login_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface UserIdentitiesTable {
+  id: Generated<number>;
+  user_id: number;
+  type: string;
+  value: string;
+  is_primary: Generated<Flag>;
+  verified: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface GroupMembershipsTable {
+  id: Generated<number>;
+  user_id: number;
+  group_id: number;
+  is_default: Generated<Flag>;
+  created_at: string;
+  updated_at: string;
+}
+
+export type TicketStatus = 'new' | 'open' | 'pending' | 'hold' | 'solved' | 'closed';
+export type TicketPriority = 'low' | 'normal' | 'high' | 'urgent';
+export type TicketType = 'question' | 'incident' | 'problem' | 'task';
+
+export interface TicketsTable {
+  id: Generated<number>;
+  external_id: string | null;
+  type: TicketType | null;
+  subject: string | null;
+  description: Generated<string>;
+  status: Generated<TicketStatus>;
+  priority: TicketPriority | null;
+  requester_id: number;
+  submitter_id: number;
+  assignee_id: number | null;
+  group_id: number | null;
+  organization_id: number | null;
+  brand_id: number;
+  via_channel: string;
+  via_source: Generated<string>;
+  from_messaging_channel: Generated<Flag>;
+  followup_source_id: number | null;
+  is_public: Generated<Flag>;
+  due_at: string | null;
+  tags: Generated<string>;
+  created_at: string;
+  updated_at: string;
+  status_updated_at: string;
+  initially_assigned_at: string | null;
+  assigned_at: string | null;
+  requester_updated_at: string | null;
+  assignee_updated_at: string | null;
+  agent_updated_at: string | null;
+  latest_comment_added_at: string | null;
+  first_solved_at: string | null;
+  solved_at: string | null;
+  closed_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface TicketTagsTable {
+  ticket_id: number;
+  tag: string;
+}
+
+export interface AuditsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  author_id: number;
+  via_channel: string;
+  via_source: Generated<string>;
+  metadata: Generated<string>;
+  created_at: string;
+}
+
+export interface CommentsTable {
+  id: Generated<number>;
+  ticket_id: number;
+  audit_id: number;
+  author_id: number;
+  public: Flag;
+  body: string;
+  html_body: string;
+  plain_body: string;
+  via_channel: string;
+  via_source: Generated<string>;
+  metadata: Generated<string>;
+  created_at: string;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  audit_id: number;
+  ticket_id: number;
+  type: string;
+  field_name: string | null;
+  value: string | null;
+  previous_value: string | null;
+  comment_id: number | null;
+  data: Generated<string>;
+}
+
+export interface AttachmentsTable {
+  id: Generated<number>;
+  upload_token: string | null;
+  comment_id: number | null;
+  ticket_id: number | null;
+  uploader_id: number | null;
+  file_name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  blob_key: string;
+  inline: Generated<Flag>;
+  created_at: string;
+}
+
+export interface BlobsTable {
+  key: string;
+  data: Buffer;
+  created_at: string;
+}
+
+export interface ApiTokensTable {
+  id: Generated<number>;
+  description: string;
+  token_hash: string;
+  token_hint: string;
+  created_by_id: number | null;
+  active: Generated<Flag>;
+  created_at: string;
+  last_used_at: string | null;
+}
+
+export interface SessionsTable {
+  token_hash: string;
+  user_id: number;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+  updated_at: string;
+}
+
+export interface DB {
+  brands: BrandsTable;
+  custom_roles: CustomRolesTable;
+  groups: GroupsTable;
+  organizations: OrganizationsTable;
+  organization_domains: OrganizationDomainsTable;
+  users: UsersTable;
+  user_identities: UserIdentitiesTable;
+  group_memberships: GroupMembershipsTable;
+  tickets: TicketsTable;
+  ticket_tags: TicketTagsTable;
+  audits: AuditsTable;
+  comments: CommentsTable;
+  audit_events: AuditEventsTable;
+  attachments: AttachmentsTable;
+  blobs: BlobsTable;
+  api_tokens: ApiTokensTable;
+  sessions: SessionsTable;
+  settings: SettingsTable;
+}
+
+export type Brand = Selectable<BrandsTable>;
+export type CustomRole = Selectable<CustomRolesTable>;
+export type Group = Selectable<GroupsTable>;
+export type Organization = Selectable<OrganizationsTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type UserIdentity = Selectable<UserIdentitiesTable>;
+export type GroupMembership = Selectable<GroupMembershipsTable>;
+export type Ticket = Selectable<TicketsTable>;
+export type TicketUpdate = Updateable<TicketsTable>;
+export type Audit = Selectable<AuditsTable>;
+export type Comment = Selectable<CommentsTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
+export type Attachment = Selectable<AttachmentsTable>;
+export type ApiToken = Selectable<ApiTokensTable>;

@@ -1,0 +1,31 @@
+/**
+ * Domain errors. The HTTP layer turns them into Zendesk's error envelopes; the desk itself
+ * knows nothing about status codes.
+ */
+export type ErrorDetails = Record<string, { description: string; error: string }[]>;
+
+export class DeskError extends Error {}
+
+export class NotFoundError extends DeskError {
+  constructor(public readonly resource = 'Record') {
+    super(`${resource} not found`);
+  }
+}
+
+export class ValidationError extends DeskError {
+  constructor(public readonly details: ErrorDetails) {
+    super('Record validation errors');
+  }
+
+  static field(field: string, description: string, error = 'InvalidValue'): ValidationError {
+    return new ValidationError({ [field]: [{ description, error }] });
+  }
+}
+
+export class ForbiddenError extends DeskError {
+  constructor(message = 'You do not have access to this page.') {
+    super(message);
+  }
+}
+
+export class ConflictError extends DeskError {}

@@ -1,0 +1,106 @@
+import type { Ticket, User } from '../../db/types.ts';
+import { defaultBrand } from '../brands.ts';
+import type { Actor, Conn } from '../context.ts';
+import { isAgent } from '../context.ts';
+import { ForbiddenError, ValidationError } from '../errors.ts';
+import { createUser, findUserByEmail, getUser } from '../users.ts';
+import { via as makeVia } from '../via.ts';
+import {
+  type CommentInput,
+  type TicketPatch,
+  type WriteResult,
+  writeTicket,
+} from './write-ticket.ts';
+
+export interface RequesterInput {
+  name?: string;
+  email?: string;
+  locale?: string;
+}
+
+export interface CreateTicketInput extends TicketPatch {
+  comment: CommentInput;
+  requester?: RequesterInput;
+  via_followup_source_id?: number;
+  from_messaging_channel?: boolean;
+}
+
+/** Finds the requester by email or creates them as an end user, as Zendesk's `requester` does. */
+async function resolveRequester(trx: Conn, r: RequesterInput, now: string): Promise<User> {
+  if (!r.email) {
+    throw ValidationError.field('requester', 'Requester: an email is required', 'BlankValue');
+  }
+  const existing = await findUserByEmail(trx, r.email);
+  if (existing) return existing;
+  return createUser(
+    trx,
+    { name: r.name?.trim() || r.email.split('@')[0], email: r.email, locale: r.locale ?? 'en-US' },
+    now,
+  );
+}
+
+export async function createTicket(
+  db: Conn,
+  actor: Actor,
+  input: CreateTicketInput,
+  now: string,
+): Promise<WriteResult> {
+  return db.transaction().execute(async (trx) => {
+    const patch: TicketPatch = { ...input };
+    if (!isAgent(actor.user)) {
+      // End users ask for themselves and cannot route or triage.
+      for (const k of ['assignee_id', 'group_id', 'submitter_id', 'organization_id'] as const) {
+        delete patch[k];
+      }
+      patch.requester_id = actor.user.id;
+    } else if (input.requester && input.requester_id === undefined) {
+      patch.requester_id = (await resolveRequester(trx, input.requester, now)).id;
+    }
+    patch.requester_id ??= actor.user.id;
+    patch.submitter_id ??= actor.user.id;
+    patch.brand_id ??= (await defaultBrand(trx)).id;
+
+    let followupSource: Ticket | null = null;
+    if (input.via_followup_source_id !== undefined) {
+      followupSource =
+        (await trx
+          .selectFrom('tickets')
+          .selectAll()
+          .where('id', '=', input.via_followup_source_id)
+          .executeTakeFirst()) ?? null;
+      if (!followupSource || followupSource.status !== 'closed') {
+        throw ValidationError.field(
+          'via_followup_source_id',
+          'Via followup source: must be a closed ticket',
+        );
+      }
+      if (!isAgent(actor.user) && followupSource.requester_id !== actor.user.id) {
+        throw new ForbiddenError();
+      }
+      // The authenticated user writes a follow-up's first comment, whatever submitter was sent.
+      patch.submitter_id = actor.user.id;
+    }
+    if (patch.requester_id !== actor.user.id) await getUser(trx, patch.requester_id);
+
+    const viaSource = followupSource
+      ? makeVia(actor.via.channel, {
+          ...actor.via.source,
+          rel: 'follow_up',
+          from: { ...actor.via.source.from, ticket_id: followupSource.id },
+        })
+      : actor.via;
+    return writeTicket(trx, {
+      before: null,
+      patch,
+      comment: input.comment,
+      actor: actor.user,
+      via: actor.via,
+      now,
+      create: {
+        fromMessagingChannel: input.from_messaging_channel,
+        followupSourceId: followupSource?.id ?? null,
+        viaSource,
+      },
+    });
+  });
+}

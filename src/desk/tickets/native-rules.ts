@@ -1,0 +1,109 @@
+import type { TicketPriority, TicketStatus, TicketType } from '../../db/types.ts';
+import { ValidationError } from '../errors.ts';
+
+/** The fields a create or update can change, as the rules and the audit see them. */
+export interface TicketFields {
+  subject: string | null;
+  status: TicketStatus;
+  priority: TicketPriority | null;
+  type: TicketType | null;
+  requester_id: number;
+  submitter_id: number;
+  assignee_id: number | null;
+  group_id: number | null;
+  organization_id: number | null;
+  brand_id: number;
+  tags: string[];
+  external_id: string | null;
+  due_at: string | null;
+}
+
+export const STATUS_ORDER: TicketStatus[] = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
+
+/** Fields that produce Create/Change audit events, in Zendesk's order. */
+export const AUDITED_FIELDS: (keyof TicketFields)[] = [
+  'subject',
+  'status',
+  'priority',
+  'type',
+  'requester_id',
+  'submitter_id',
+  'assignee_id',
+  'group_id',
+  'organization_id',
+  'brand_id',
+  'tags',
+  'external_id',
+  'due_at',
+];
+
+export interface NativeRuleInput {
+  before: TicketFields | null;
+  next: TicketFields;
+  /** Whether the caller set `status` itself (rather than leaving it to the rules). */
+  statusGiven: boolean;
+  actor: { id: number; isAgent: boolean };
+  /** The comment of this update, if any. */
+  comment: { authorIsAgent: boolean; public: boolean } | null;
+}
+
+/**
+ * Zendesk's native (non-configurable) status rules. Returns the fields after the rules; throws
+ * ValidationError when the update is not allowed. Pure: no I/O, so rules can be unit tested.
+ */
+export function applyNativeRules(input: NativeRuleInput): TicketFields {
+  const { before, statusGiven, actor, comment } = input;
+  const next: TicketFields = { ...input.next, tags: [...input.next.tags] };
+
+  if (before?.status === 'closed') {
+    throw ValidationError.field('status', 'Status: closed prevents ticket update', 'ClosedTicket');
+  }
+  if (before && before.status !== 'new' && next.status === 'new') {
+    throw ValidationError.field('status', 'Status: new is not valid once a ticket has left new');
+  }
+  if (before && before.priority !== null && next.priority === null) {
+    throw ValidationError.field('priority', 'Priority: cannot be removed once set');
+  }
+
+  if (!statusGiven && comment) {
+    // A requester writing on a pending, on-hold or solved ticket reopens it.
+    if (!comment.authorIsAgent && ['pending', 'hold', 'solved'].includes(next.status)) {
+      next.status = 'open';
+    }
+    // An agent's reply takes a new ticket into work.
+    if (comment.authorIsAgent && next.status === 'new' && before !== null) next.status = 'open';
+  }
+  // A new ticket that gets an assignee is open.
+  if (next.status === 'new' && next.assignee_id !== null) next.status = 'open';
+
+  if ((next.status === 'solved' || next.status === 'closed') && next.assignee_id === null) {
+    // "Auto assign tickets upon solve": the agent who solves becomes the assignee.
+    if (actor.isAgent) next.assignee_id = actor.id;
+    else {
+      throw ValidationError.field(
+        'assignee_id',
+        `Assignee: is required when the status is ${next.status}`,
+        'BlankValue',
+      );
+    }
+  }
+  return next;
+}
+
+export function normalizeTags(tags: readonly string[]): string[] {
+  const out = new Set<string>();
+  for (const raw of tags) {
+    for (const part of raw.split(/[\s,]+/)) {
+      const tag = part.trim().toLowerCase();
+      if (tag) out.add(tag);
+    }
+  }
+  return [...out];
+}
+
+export function sameValue(a: unknown, b: unknown): boolean {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && [...a].sort().join('\u0000') === [...b].sort().join('\u0000');
+  }
+  return a === b;
+}

@@ -1,0 +1,97 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { User } from '../db/types.ts';
+import { isValidApiToken } from '../desk/api-tokens.ts';
+import { type Actor, type Conn, isAgent } from '../desk/context.ts';
+import { ForbiddenError } from '../desk/errors.ts';
+import { verifyPassword } from '../desk/passwords.ts';
+import { findUserByEmail } from '../desk/users.ts';
+import { API_VIA, via } from '../desk/via.ts';
+import { UnauthorizedError } from './errors.ts';
+
+export const SESSION_COOKIE = 'parley_session';
+const SESSION_DAYS = 14;
+
+function usable(user: User | undefined): user is User {
+  return !!user && user.active === 1 && user.suspended === 0;
+}
+
+function parseCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name)
+      return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return null;
+}
+
+function sha256(v: string): string {
+  return createHash('sha256').update(v).digest('hex');
+}
+
+/**
+ * Who is calling: Zendesk's Basic `email/token:TOKEN` (API tokens are account-level, the email
+ * picks the agent), Basic `email:password`, or the web UI's session cookie.
+ */
+export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor> {
+  const header = req.headers.authorization;
+  if (header) {
+    const [scheme, value] = header.split(' ', 2);
+    if (scheme?.toLowerCase() !== 'basic' || !value) throw new UnauthorizedError();
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) throw new UnauthorizedError();
+    const name = decoded.slice(0, colon);
+    const secret = decoded.slice(colon + 1);
+    if (name.endsWith('/token')) {
+      const user = await findUserByEmail(db, name.slice(0, -'/token'.length));
+      if (!usable(user) || !isAgent(user) || !(await isValidApiToken(db, secret))) {
+        throw new UnauthorizedError();
+      }
+      return { user, via: API_VIA };
+    }
+    const user = await findUserByEmail(db, name);
+    if (!usable(user) || !(await verifyPassword(secret, user.password_hash))) {
+      throw new UnauthorizedError();
+    }
+    return { user, via: API_VIA };
+  }
+  const session = parseCookie(req.headers.cookie, SESSION_COOKIE);
+  if (session) {
+    const row = await db
+      .selectFrom('sessions')
+      .innerJoin('users', 'users.id', 'sessions.user_id')
+      .selectAll('users')
+      .select('sessions.expires_at')
+      .where('sessions.token_hash', '=', sha256(session))
+      .executeTakeFirst();
+    if (row && row.expires_at > new Date().toISOString()) {
+      const { expires_at: _e, ...user } = row;
+      if (usable(user)) return { user, via: via('web') };
+    }
+  }
+  throw new UnauthorizedError();
+}
+
+export async function createSession(db: Conn, userId: number, now: Date): Promise<string> {
+  const token = randomBytes(32).toString('base64url');
+  await db
+    .insertInto('sessions')
+    .values({
+      token_hash: sha256(token),
+      user_id: userId,
+      created_at: now.toISOString(),
+      expires_at: new Date(now.getTime() + SESSION_DAYS * 86400_000).toISOString(),
+    })
+    .execute();
+  return token;
+}
+
+export function requireAgent(actor: Actor): void {
+  if (!isAgent(actor.user)) throw new ForbiddenError();
+}
+
+export function requireAdmin(actor: Actor): void {
+  if (actor.user.role !== 'admin') throw new ForbiddenError();
+}

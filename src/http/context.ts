@@ -1,0 +1,25 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { BlobStore } from '../blobs/index.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
+import type { Actor } from '../desk/context.ts';
+
+/** What route plugins are given: the composition root builds it once. */
+export interface Services {
+  db: Db;
+  config: Config;
+  blobs: BlobStore;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    actor: Actor | null;
+  }
+}
+
+export function actorOf(req: FastifyRequest): Actor {
+  if (!req.actor) throw new Error('route reached without authentication');
+  return req.actor;
+}
+
+export type RoutePlugin = (app: FastifyInstance, svc: Services) => void;

@@ -1,0 +1,372 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Audit, Ticket } from '../../db/types.ts';
+import type { Actor, Conn } from '../../desk/context.ts';
+import { isAgent } from '../../desk/context.ts';
+import { NotFoundError } from '../../desk/errors.ts';
+import { createTicket } from '../../desk/tickets/create-ticket.ts';
+import { normalizeTags } from '../../desk/tickets/native-rules.ts';
+import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
+import { loadTicket } from '../../desk/tickets/write-ticket.ts';
+import { nowIso, parseJson, presentTime } from '../../desk/time.ts';
+import { requireAgent } from '../auth.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
+import { parseWith } from '../errors.ts';
+import { paginate } from '../pagination.ts';
+import {
+  presentAuditEvent,
+  presentComment,
+  presentGroup,
+  presentOrganization,
+  presentTicket,
+  presentUser,
+} from '../presenters.ts';
+import { id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
+
+const commentSchema = z
+  .object({
+    body: z.string().max(65_536).optional(),
+    html_body: z.string().max(262_144).optional(),
+    public: z.boolean().optional(),
+    author_id: id.optional(),
+    uploads: z.array(z.string().min(1).max(200)).max(100).optional(),
+  })
+  .strip();
+
+const ticketFields = {
+  subject: z.string().max(255).nullable().optional(),
+  status: z.enum(['new', 'open', 'pending', 'hold', 'solved', 'closed']).optional(),
+  priority: z.enum(['low', 'normal', 'high', 'urgent']).nullable().optional(),
+  type: z.enum(['question', 'incident', 'problem', 'task']).nullable().optional(),
+  requester_id: id.optional(),
+  submitter_id: id.optional(),
+  assignee_id: nullableId.optional(),
+  group_id: nullableId.optional(),
+  organization_id: nullableId.optional(),
+  brand_id: id.optional(),
+  tags: tagList.optional(),
+  additional_tags: tagList.optional(),
+  remove_tags: tagList.optional(),
+  external_id: z.string().max(255).nullable().optional(),
+  due_at: isoTime.nullable().optional(),
+  comment: commentSchema.optional(),
+};
+
+const createSchema = z.object({
+  ticket: z
+    .object({
+      ...ticketFields,
+      requester: z
+        .object({
+          name: z.string().max(255).optional(),
+          email: z.string().email().max(255).optional(),
+          locale: z.string().max(20).optional(),
+        })
+        .optional(),
+      via_followup_source_id: id.optional(),
+    })
+    .strip(),
+});
+
+const updateSchema = z.object({ ticket: z.object(ticketFields).strip() });
+const tagsSchema = z.object({ tags: tagList });
+
+/** What an actor may read: agents see every ticket, end users only what they requested. */
+function visibleTickets(db: Conn, actor: Actor) {
+  let q = db.selectFrom('tickets').selectAll().where('deleted_at', 'is', null);
+  if (!isAgent(actor.user)) q = q.where('requester_id', '=', actor.user.id);
+  return q;
+}
+
+async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
+  const ticket = await loadTicket(db, ticketId);
+  if (!isAgent(actor.user) && ticket.requester_id !== actor.user.id)
+    throw new NotFoundError('Ticket');
+  return ticket;
+}
+
+async function followupIds(db: Conn, tickets: Ticket[]): Promise<Map<number, number[]>> {
+  const closed = tickets.filter((t) => t.status === 'closed').map((t) => t.id);
+  const map = new Map<number, number[]>();
+  if (closed.length === 0) return map;
+  const rows = await db
+    .selectFrom('tickets')
+    .select(['id', 'followup_source_id'])
+    .where('followup_source_id', 'in', closed)
+    .execute();
+  for (const r of rows) {
+    const list = map.get(r.followup_source_id!) ?? [];
+    list.push(r.id);
+    map.set(r.followup_source_id!, list);
+  }
+  return map;
+}
+
+/** `include=users,groups,organizations` side-loads the records tickets point at. */
+async function sideloads(db: Conn, req: FastifyRequest, tickets: Ticket[], base: string) {
+  const include = String((req.query as Record<string, unknown>).include ?? '')
+    .split(',')
+    .map((s) => s.trim());
+  const out: Record<string, unknown> = {};
+  if (include.includes('users')) {
+    const ids = new Set<number>();
+    for (const t of tickets) {
+      for (const u of [t.requester_id, t.submitter_id, t.assignee_id]) if (u) ids.add(u);
+    }
+    const users = ids.size
+      ? await db
+          .selectFrom('users')
+          .selectAll()
+          .where('id', 'in', [...ids])
+          .execute()
+      : [];
+    out.users = users.map((u) => presentUser(u, base));
+  }
+  if (include.includes('groups')) {
+    const ids = [...new Set(tickets.map((t) => t.group_id).filter((g): g is number => g !== null))];
+    out.groups = ids.length
+      ? (await db.selectFrom('groups').selectAll().where('id', 'in', ids).execute()).map((g) =>
+          presentGroup(g, base),
+        )
+      : [];
+  }
+  if (include.includes('organizations')) {
+    const ids = [
+      ...new Set(tickets.map((t) => t.organization_id).filter((o): o is number => o !== null)),
+    ];
+    out.organizations = ids.length
+      ? (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(
+          (o) => presentOrganization(o, base),
+        )
+      : [];
+  }
+  return out;
+}
+
+async function presentTickets(db: Conn, tickets: Ticket[], base: string) {
+  const followups = await followupIds(db, tickets);
+  return tickets.map((t) => presentTicket(t, base, { followup_ids: followups.get(t.id) ?? [] }));
+}
+
+export async function loadAuditPayload(db: Conn, auditId: number, base: string) {
+  const audit = await db
+    .selectFrom('audits')
+    .selectAll()
+    .where('id', '=', auditId)
+    .executeTakeFirst();
+  if (!audit) return null;
+  const [events] = await auditPayloads(db, [audit], base);
+  return events;
+}
+
+async function auditPayloads(db: Conn, audits: Audit[], base: string) {
+  if (audits.length === 0) return [];
+  const ids = audits.map((a) => a.id);
+  const events = await db
+    .selectFrom('audit_events')
+    .selectAll()
+    .where('audit_id', 'in', ids)
+    .orderBy('id')
+    .execute();
+  const commentIds = events.map((e) => e.comment_id).filter((c): c is number => c !== null);
+  const comments = await presentCommentsById(db, commentIds, base);
+  return audits.map((a) => ({
+    id: a.id,
+    ticket_id: a.ticket_id,
+    created_at: presentTime(a.created_at),
+    author_id: a.author_id,
+    metadata: parseJson(a.metadata, { system: {}, custom: {} }),
+    via: { channel: a.via_channel, source: parseJson(a.via_source, {}) },
+    events: events
+      .filter((e) => e.audit_id === a.id)
+      .map((e) => presentAuditEvent(e, e.comment_id ? comments.get(e.comment_id) : undefined)),
+  }));
+}
+
+async function presentCommentsById(db: Conn, ids: number[], base: string) {
+  const map = new Map<number, ReturnType<typeof presentComment>>();
+  if (ids.length === 0) return map;
+  const rows = await db.selectFrom('comments').selectAll().where('id', 'in', ids).execute();
+  const attachments = await db
+    .selectFrom('attachments')
+    .selectAll()
+    .where('comment_id', 'in', ids)
+    .orderBy('id')
+    .execute();
+  for (const c of rows) {
+    map.set(
+      c.id,
+      presentComment(
+        c,
+        attachments.filter((a) => a.comment_id === c.id),
+        base,
+      ),
+    );
+  }
+  return map;
+}
+
+export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
+  const base = config.publicUrl;
+
+  app.get('/tickets', async (req) => {
+    const actor = actorOf(req);
+    let q = visibleTickets(db, actor);
+    const externalId = (req.query as Record<string, unknown>).external_id;
+    if (typeof externalId === 'string') q = q.where('external_id', '=', externalId);
+    const page = await paginate(req, base, q, {
+      sortable: { created_at: 'created_at', updated_at: 'updated_at', status: 'status' },
+    });
+    const extra = await sideloads(db, req, page.rows, base);
+    return { tickets: await presentTickets(db, page.rows, base), ...extra, ...page.meta };
+  });
+
+  app.get('/tickets/count', async (req) => {
+    requireAgent(actorOf(req));
+    const row = await db
+      .selectFrom('tickets')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('deleted_at', 'is', null)
+      .executeTakeFirstOrThrow();
+    return {
+      count: {
+        value: Number(row.n),
+        refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    };
+  });
+
+  app.get('/tickets/show_many', async (req) => {
+    const ids = idList((req.query as Record<string, unknown>).ids);
+    const rows = await visibleTickets(db, actorOf(req))
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute();
+    const extra = await sideloads(db, req, rows, base);
+    return { tickets: await presentTickets(db, rows, base), ...extra };
+  });
+
+  app.get('/tickets/:id', async (req) => {
+    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
+    const extra = await sideloads(db, req, [ticket], base);
+    const [presented] = await presentTickets(db, [ticket], base);
+    return { ticket: presented, ...extra };
+  });
+
+  app.post('/tickets', async (req, reply) => {
+    const body = parseWith(createSchema, req.body).ticket;
+    const { comment, ...fields } = body;
+    const result = await createTicket(
+      db,
+      actorOf(req),
+      { ...fields, comment: comment ?? {} },
+      nowIso(),
+    );
+    const [ticket] = await presentTickets(db, [result.ticket], base);
+    reply.status(201).header('location', ticket.url);
+    return { ticket, audit: await loadAuditPayload(db, result.auditId, base) };
+  });
+
+  app.put('/tickets/:id', async (req) => {
+    const ticketId = idParam(req.params);
+    const { comment, ...patch } = parseWith(updateSchema, req.body).ticket;
+    const result = await updateTicket(db, actorOf(req), ticketId, patch, comment ?? null, nowIso());
+    const [ticket] = await presentTickets(db, [result.ticket], base);
+    return {
+      ticket,
+      audit: result.auditId ? await loadAuditPayload(db, result.auditId, base) : null,
+    };
+  });
+
+  app.delete('/tickets/:id', async (req, reply) => {
+    const actor = actorOf(req);
+    requireAgent(actor);
+    await deleteTicket(db, idParam(req.params), nowIso());
+    return reply.status(204).send();
+  });
+
+  app.get('/tickets/:id/comments', async (req) => {
+    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
+    let q = db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id);
+    if (!isAgent(actorOf(req).user)) q = q.where('public', '=', 1);
+    const query = req.query as Record<string, unknown>;
+    const page = await paginate(req, base, q, {
+      sortable: { created_at: 'created_at' },
+      defaultSort: query.sort_order === 'desc' ? '-created_at' : 'created_at',
+    });
+    const comments = await presentCommentsById(
+      db,
+      page.rows.map((c) => c.id),
+      base,
+    );
+    const out: Record<string, unknown> = {
+      comments: page.rows.map((c) => comments.get(c.id)),
+      ...page.meta,
+    };
+    if (String(query.include ?? '').includes('users')) {
+      const ids = [...new Set(page.rows.map((c) => c.author_id))];
+      out.users = ids.length
+        ? (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map((u) =>
+            presentUser(u, base),
+          )
+        : [];
+    }
+    return out;
+  });
+
+  app.get('/tickets/:id/audits', async (req) => {
+    const actor = actorOf(req);
+    requireAgent(actor);
+    const ticket = await loadVisible(db, actor, idParam(req.params));
+    const q = db.selectFrom('audits').selectAll().where('ticket_id', '=', ticket.id);
+    const page = await paginate(req, base, q);
+    return { audits: await auditPayloads(db, page.rows, base), ...page.meta };
+  });
+
+  app.get('/tickets/:id/tags', async (req) => {
+    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
+    return { tags: JSON.parse(ticket.tags) as string[] };
+  });
+
+  // Zendesk's tag verbs: POST sets (replaces), PUT adds, DELETE removes.
+  const tagRoute =
+    (mode: 'tags' | 'additional_tags' | 'remove_tags') => async (req: FastifyRequest) => {
+      const actor = actorOf(req);
+      requireAgent(actor);
+      const { tags } = parseWith(tagsSchema, req.body);
+      const result = await updateTicket(
+        db,
+        actor,
+        idParam(req.params),
+        { [mode]: normalizeTags(tags) },
+        null,
+        nowIso(),
+      );
+      return { tags: JSON.parse(result.ticket.tags) as string[] };
+    };
+  app.post('/tickets/:id/tags', tagRoute('tags'));
+  app.put('/tickets/:id/tags', tagRoute('additional_tags'));
+  app.delete('/tickets/:id/tags', tagRoute('remove_tags'));
+
+  const byUser = (column: 'requester_id' | 'assignee_id') => async (req: FastifyRequest) => {
+    const actor = actorOf(req);
+    const userId = idParam(req.params);
+    if (!isAgent(actor.user) && userId !== actor.user.id) throw new NotFoundError('User');
+    const page = await paginate(req, base, visibleTickets(db, actor).where(column, '=', userId), {
+      sortable: { created_at: 'created_at', updated_at: 'updated_at' },
+    });
+    return { tickets: await presentTickets(db, page.rows, base), ...page.meta };
+  };
+  app.get('/users/:id/tickets/requested', byUser('requester_id'));
+  app.get('/users/:id/tickets/assigned', byUser('assignee_id'));
+
+  app.get('/organizations/:id/tickets', async (req) => {
+    const actor = actorOf(req);
+    requireAgent(actor);
+    const q = visibleTickets(db, actor).where('organization_id', '=', idParam(req.params));
+    const page = await paginate(req, base, q, {
+      sortable: { created_at: 'created_at', updated_at: 'updated_at' },
+    });
+    return { tickets: await presentTickets(db, page.rows, base), ...page.meta };
+  });
+};

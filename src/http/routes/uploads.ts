@@ -1,0 +1,155 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { z } from 'zod';
+import { isAgent } from '../../desk/context.ts';
+import { NotFoundError } from '../../desk/errors.ts';
+import { nowIso } from '../../desk/time.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
+import { HttpError, parseWith } from '../errors.ts';
+import { presentAttachment } from '../presenters.ts';
+import { idParam } from '../schemas/common.ts';
+
+const uploadQuery = z.object({
+  filename: z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((s) => !/[\u0000-\u001f/\\]/.test(s), 'must be a plain file name'),
+  token: z.string().min(1).max(200).optional(),
+});
+
+const TYPES_BY_EXTENSION: Record<string, string> = {
+  '.pdf': 'application/pdf',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.gif': 'image/gif',
+  '.txt': 'text/plain',
+  '.csv': 'text/csv',
+  '.json': 'application/json',
+  '.zip': 'application/zip',
+};
+
+function contentTypeFor(fileName: string, header: string | undefined): string {
+  const given = header?.split(';')[0].trim().toLowerCase();
+  if (given && given !== 'application/binary' && given !== 'application/octet-stream') {
+    return given;
+  }
+  return TYPES_BY_EXTENSION[path.extname(fileName).toLowerCase()] ?? 'application/octet-stream';
+}
+
+export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
+  const base = config.publicUrl;
+
+  void app.register(async (scope) => {
+    // Uploads are raw bytes of any type, so this scope reads every body as a buffer.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: config.uploadLimit },
+      (_req, body, done) => done(null, body),
+    );
+
+    scope.post('/uploads', async (req, reply) => {
+      const actor = actorOf(req);
+      const { filename, token: given } = parseWith(uploadQuery, req.query);
+      const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      if (data.length === 0) throw new HttpError(400, 'BadRequest', 'The upload body is empty');
+      if (given) {
+        const owned = await db
+          .selectFrom('attachments')
+          .select('id')
+          .where('upload_token', '=', given)
+          .where('comment_id', 'is', null)
+          .executeTakeFirst();
+        if (!owned) throw new NotFoundError('Upload');
+      }
+      const token = given ?? randomBytes(18).toString('base64url');
+      const stored = await blobs.put(data);
+      const attachment = await db
+        .insertInto('attachments')
+        .values({
+          upload_token: token,
+          uploader_id: actor.user.id,
+          file_name: filename,
+          content_type: contentTypeFor(filename, req.headers['content-type']),
+          size: data.length,
+          sha256: stored.sha256,
+          blob_key: stored.key,
+          created_at: nowIso(),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const all = await db
+        .selectFrom('attachments')
+        .selectAll()
+        .where('upload_token', '=', token)
+        .orderBy('id')
+        .execute();
+      reply.status(201);
+      return {
+        upload: {
+          token,
+          expires_at: new Date(Date.now() + 3 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          attachment: presentAttachment(attachment, base),
+          attachments: all.map((a) => presentAttachment(a, base)),
+        },
+      };
+    });
+  });
+
+  app.delete('/uploads/:token', async (req, reply) => {
+    const token = (req.params as { token: string }).token;
+    const actor = actorOf(req);
+    let q = db
+      .deleteFrom('attachments')
+      .where('upload_token', '=', token)
+      .where('comment_id', 'is', null);
+    if (!isAgent(actor.user)) q = q.where('uploader_id', '=', actor.user.id);
+    const res = await q.executeTakeFirst();
+    if (Number(res.numDeletedRows) === 0) throw new NotFoundError('Upload');
+    return reply.status(204).send();
+  });
+
+  /** An attachment is visible to agents, and to an end user on a public comment of their ticket. */
+  async function visibleAttachment(req: Parameters<typeof actorOf>[0]) {
+    const actor = actorOf(req);
+    const row = await db
+      .selectFrom('attachments')
+      .leftJoin('comments', 'comments.id', 'attachments.comment_id')
+      .leftJoin('tickets', 'tickets.id', 'attachments.ticket_id')
+      .selectAll('attachments')
+      .select(['comments.public as comment_public', 'tickets.requester_id as requester_id'])
+      .where('attachments.id', '=', idParam(req.params))
+      .executeTakeFirst();
+    if (!row) throw new NotFoundError('Attachment');
+    if (!isAgent(actor.user)) {
+      const own =
+        row.comment_id === null
+          ? row.uploader_id === actor.user.id
+          : row.comment_public === 1 && row.requester_id === actor.user.id;
+      if (!own) throw new NotFoundError('Attachment');
+    }
+    const { comment_public: _p, requester_id: _r, ...attachment } = row;
+    return attachment;
+  }
+
+  app.get('/attachments/:id', async (req) => ({
+    attachment: presentAttachment(await visibleAttachment(req), base),
+  }));
+
+  app.get('/attachments/:id/content', async (req, reply) => {
+    const attachment = await visibleAttachment(req);
+    const data = await blobs.get(attachment.blob_key);
+    if (!data) throw new NotFoundError('Attachment');
+    // Served as a download, never rendered inline, so an uploaded HTML file cannot run here.
+    return reply
+      .header('content-type', attachment.content_type)
+      .header('x-content-type-options', 'nosniff')
+      .header(
+        'content-disposition',
+        `attachment; filename*=UTF-8''${encodeURIComponent(attachment.file_name)}`,
+      )
+      .send(data);
+  });
+};

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { HttpError } from '../errors.ts';
+
+/** `/tickets/:id` — a non-numeric id is a record that cannot exist. */
+export function idParam(params: unknown, key = 'id'): number {
+  const raw = (params as Record<string, string>)[key];
+  const n = Number(raw);
+  if (!/^\d{1,15}$/.test(raw ?? '') || !Number.isSafeInteger(n)) {
+    throw new HttpError(404, 'RecordNotFound', 'Not found');
+  }
+  return n;
+}
+
+/** `ids=1,2,3` as Zendesk's show_many/destroy_many take it (at most 100). */
+export function idList(value: unknown, key = 'ids'): number[] {
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new HttpError(400, 'InvalidParameter', `${key} is required`);
+  }
+  const ids = value.split(',').map((s) => s.trim());
+  if (ids.length > 100 || ids.some((s) => !/^\d{1,15}$/.test(s))) {
+    throw new HttpError(400, 'InvalidParameter', `${key} must be up to 100 comma-separated ids`);
+  }
+  return ids.map(Number);
+}
+
+/** Zendesk accepts ids as numbers or numeric strings. */
+export const id = z.union([
+  z.number().int().positive(),
+  z
+    .string()
+    .regex(/^\d{1,15}$/)
+    .transform(Number),
+]);
+export const nullableId = z.union([id, z.null(), z.literal('').transform(() => null)]);
+
+export const tagList = z.union([
+  z.array(z.string().max(255)).max(1000),
+  z
+    .string()
+    .max(10_000)
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
+]);
+
+export const isoTime = z
+  .string()
+  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+
+/** The envelope `{ticket: {...}}`: a missing or non-object envelope is a 422 on that key. */
+export function envelope<T extends z.ZodType>(key: string, inner: T) {
+  return z.object({ [key]: inner } as Record<string, T>);
+}
+
+export function boolish() {
+  return z.union([z.boolean(), z.enum(['true', 'false']).transform((s) => s === 'true')]);
+}

@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { forEachDatabase } from '../helpers/harness.ts';
+
+forEachDatabase('tickets API', (ctx) => {
+  it('creates a ticket with its first comment and a Create audit', async () => {
+    const { api } = ctx.desk;
+    const res = await api('POST', '/api/v2/tickets.json', {
+      ticket: {
+        subject: 'Printer on fire',
+        comment: { body: 'It **burns**' },
+        priority: 'high',
+        tags: ['fire', 'Printer'],
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    const t = res.body.ticket;
+    assert.equal(t.subject, 'Printer on fire');
+    assert.equal(t.status, 'new');
+    assert.equal(t.priority, 'high');
+    assert.deepEqual(t.tags.sort(), ['fire', 'printer']);
+    assert.equal(t.description, 'It burns');
+    assert.equal(t.via.channel, 'api');
+    assert.equal(t.requester_id, ctx.desk.adminId);
+    assert.match(res.headers.get('location')!, /\/api\/v2\/tickets\/\d+\.json$/);
+    const types = res.body.audit.events.map((e: any) => e.type);
+    assert.ok(types.includes('Comment'));
+    assert.ok(
+      res.body.audit.events.some(
+        (e: any) => e.type === 'Create' && e.field_name === 'status' && e.value === 'new',
+      ),
+    );
+    const comment = res.body.audit.events.find((e: any) => e.type === 'Comment');
+    assert.match(comment.html_body, /<strong>burns<\/strong>/);
+  });
+
+  it('refuses a ticket without a comment with 422 RecordInvalid', async () => {
+    const res = await ctx.desk.api('POST', '/api/v2/tickets', { ticket: { subject: 'x' } });
+    assert.equal(res.status, 422);
+    assert.equal(res.body.error, 'RecordInvalid');
+    assert.ok(res.body.details.description);
+  });
+
+  it('escapes HTML typed into a comment body', async () => {
+    const res = await ctx.desk.api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: '<script>alert(1)</script> [x](javascript:alert(1))' } },
+    });
+    assert.equal(res.status, 201);
+    const c = res.body.audit.events.find((e: any) => e.type === 'Comment');
+    assert.doesNotMatch(c.html_body, /<script>/);
+    assert.doesNotMatch(c.html_body, /href="javascript:/);
+  });
+
+  it('moves a new ticket to open when an agent is assigned, and audits the change', async () => {
+    const { api } = ctx.desk;
+    const agent = await ctx.desk.createAgent('Sam Support');
+    const created = await api('POST', '/api/v2/tickets', { ticket: { comment: { body: 'help' } } });
+    const id = created.body.ticket.id;
+    const upd = await api('PUT', `/api/v2/tickets/${id}`, { ticket: { assignee_id: agent.id } });
+    assert.equal(upd.status, 200, JSON.stringify(upd.body));
+    assert.equal(upd.body.ticket.status, 'open');
+    assert.equal(upd.body.ticket.assignee_id, agent.id);
+    const status = upd.body.audit.events.find((e: any) => e.field_name === 'status');
+    assert.deepEqual([status.type, status.previous_value, status.value], ['Change', 'new', 'open']);
+  });
+
+  it('reopens a solved ticket when the requester comments, and never changes a closed one', async () => {
+    const { api } = ctx.desk;
+    const user = await ctx.desk.createEndUser('Rita Requester');
+    const created = await api('POST', '/api/v2/tickets', {
+      ticket: { requester_id: user.id, comment: { body: 'hi' } },
+    });
+    const id = created.body.ticket.id;
+    const solved = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { status: 'solved', comment: { body: 'done' } },
+    });
+    assert.equal(solved.body.ticket.status, 'solved');
+    // Solving without an assignee assigns the solving agent.
+    assert.equal(solved.body.ticket.assignee_id, ctx.desk.adminId);
+    const reply = await api(
+      'PUT',
+      `/api/v2/tickets/${id}`,
+      { ticket: { comment: { body: 'not yet' } } },
+      { auth: user.auth },
+    );
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.ticket.status, 'open');
+    await api('PUT', `/api/v2/tickets/${id}`, { ticket: { status: 'closed' } });
+    const again = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { comment: { body: 'more' } },
+    });
+    assert.equal(again.status, 422);
+    assert.match(again.body.details.status[0].description, /closed/);
+    const back = await api('PUT', `/api/v2/tickets/${id}`, { ticket: { status: 'new' } });
+    assert.equal(back.status, 422);
+  });
+
+  it('creates a follow-up of a closed ticket only', async () => {
+    const { api } = ctx.desk;
+    const a = await api('POST', '/api/v2/tickets', { ticket: { comment: { body: 'first' } } });
+    const open = await api('POST', '/api/v2/tickets', {
+      ticket: { via_followup_source_id: a.body.ticket.id, comment: { body: 'x' } },
+    });
+    assert.equal(open.status, 422);
+    await api('PUT', `/api/v2/tickets/${a.body.ticket.id}`, { ticket: { status: 'closed' } });
+    const f = await api('POST', '/api/v2/tickets', {
+      ticket: { via_followup_source_id: a.body.ticket.id, comment: { body: 'again' } },
+    });
+    assert.equal(f.status, 201);
+    assert.equal(f.body.ticket.followup_source_id, a.body.ticket.id);
+    assert.equal(f.body.ticket.via.source.rel, 'follow_up');
+    const src = await api('GET', `/api/v2/tickets/${a.body.ticket.id}`);
+    assert.deepEqual(src.body.ticket.followup_ids, [f.body.ticket.id]);
+  });
+
+  it('lists with offset and cursor pagination', async () => {
+    const { api } = ctx.desk;
+    for (let i = 0; i < 5; i++)
+      await api('POST', '/api/v2/tickets', {
+        ticket: { subject: `p${i}`, comment: { body: 'b' } },
+      });
+    const off = await api('GET', '/api/v2/tickets.json?per_page=2&page=2');
+    assert.equal(off.status, 200);
+    assert.equal(off.body.tickets.length, 2);
+    assert.ok(off.body.count >= 5);
+    assert.match(off.body.next_page, /page=3/);
+    assert.match(off.body.previous_page, /page=1/);
+    const seen: number[] = [];
+    let next: string | null = '/api/v2/tickets.json?page[size]=2';
+    while (next) {
+      const r: any = await api('GET', next.replace(/^https?:\/\/[^/]+/, ''));
+      assert.equal(r.status, 200);
+      seen.push(...r.body.tickets.map((t: any) => t.id));
+      next = r.body.meta.has_more ? r.body.links.next : null;
+    }
+    assert.equal(seen.length, off.body.count);
+    assert.deepEqual(
+      [...seen].sort((a, b) => a - b),
+      seen,
+    );
+  });
+
+  it('answers unknown ids and routes with Zendesk errors', async () => {
+    const { api } = ctx.desk;
+    const nf = await api('GET', '/api/v2/tickets/999999');
+    assert.equal(nf.status, 404);
+    assert.deepEqual(nf.body, { error: 'RecordNotFound', description: 'Not found' });
+    const route = await api('GET', '/api/v2/nope');
+    assert.equal(route.status, 404);
+    const anon = await api('GET', '/api/v2/tickets', undefined, { auth: null });
+    assert.equal(anon.status, 401);
+    const bad = await api('POST', '/api/v2/tickets', undefined, {
+      raw: '{"ticket":',
+      headers: { 'content-type': 'application/json' },
+    });
+    assert.equal(bad.status, 400);
+  });
+
+  it('sets, adds and removes tags with the tags endpoint', async () => {
+    const { api } = ctx.desk;
+    const t = await api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: 'x' }, tags: ['a'] },
+    });
+    const id = t.body.ticket.id;
+    assert.deepEqual(
+      (await api('PUT', `/api/v2/tickets/${id}/tags`, { tags: ['b'] })).body.tags.sort(),
+      ['a', 'b'],
+    );
+    assert.deepEqual((await api('POST', `/api/v2/tickets/${id}/tags`, { tags: ['c'] })).body.tags, [
+      'c',
+    ]);
+    assert.deepEqual(
+      (await api('DELETE', `/api/v2/tickets/${id}/tags`, { tags: ['c'] })).body.tags,
+      [],
+    );
+  });
+
+  it('attaches an upload to a comment and serves its bytes', async () => {
+    const { api } = ctx.desk;
+    const up = await api('POST', '/api/v2/uploads.json?filename=note.txt', undefined, {
+      raw: Buffer.from('hello file'),
+      headers: { 'content-type': 'text/plain' },
+    });
+    assert.equal(up.status, 201, JSON.stringify(up.body));
+    const token = up.body.upload.token;
+    const t = await api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: 'see file', uploads: [token] } },
+    });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const comments = await api('GET', `/api/v2/tickets/${t.body.ticket.id}/comments`);
+    const att = comments.body.comments[0].attachments[0];
+    assert.equal(att.file_name, 'note.txt');
+    assert.equal(att.size, 10);
+    const content = await api('GET', new URL(att.content_url).pathname);
+    assert.equal(content.status, 200);
+    assert.equal(content.body, 'hello file');
+    const reuse = await api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: 'again', uploads: [token] } },
+    });
+    assert.equal(reuse.status, 422);
+  });
+});
