@@ -6,6 +6,7 @@ import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler } from './errors.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { setupPages } from './setup.ts';
 
 const apiRoutes: RoutePlugin[] = [ticketRoutes, uploadRoutes];
 
@@ -47,6 +48,7 @@ export async function buildApp(svc: Services, logger: Logger): Promise<FastifyIn
     },
     { prefix: '/api/v2' },
   );
+  await app.register(setupPages(svc));
   app.get('/healthz', async () => ({ ok: true }));
   return app;
 }

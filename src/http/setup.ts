@@ -1,0 +1,149 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { anyAdminExists, createFirstAdmin } from '../desk/create-first-admin.ts';
+import { ValidationError } from '../desk/errors.ts';
+import { hashPassword } from '../desk/passwords.ts';
+import { nowIso } from '../desk/time.ts';
+import { createSession, SESSION_COOKIE } from './auth.ts';
+import type { Services } from './context.ts';
+import { detailsFromZod } from './errors.ts';
+
+const setupInput = z.object({
+  name: z.string().trim().min(1, 'Enter your name').max(255),
+  email: z.string().trim().toLowerCase().email('Enter a valid email address').max(255),
+  password: z.string().min(8, 'The password must be at least 8 characters').max(1024),
+});
+
+type SetupValues = { name?: unknown; email?: unknown };
+
+function escapeHtml(value: unknown): string {
+  return String(value ?? '').replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
+}
+
+const STYLE = `body{font:16px/1.5 system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1d1d1f}
+label{display:block;margin-top:1rem;font-weight:600}
+input{display:block;width:100%;box-sizing:border-box;padding:.5rem;font:inherit;margin-top:.25rem}
+button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;cursor:pointer}
+.errors{background:#fdecea;border:1px solid #f5c2c0;padding:.5rem 1rem;border-radius:4px}
+code{background:#f2f2f2;padding:0 .25rem}`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${escapeHtml(title)} · Parley</title><style>${STYLE}</style></head>
+<body>${body}</body></html>`;
+}
+
+function setupForm(values: SetupValues = {}, errors: string[] = []): string {
+  const list = errors.length
+    ? `<div class="errors" role="alert"><ul>${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></div>`
+    : '';
+  return page(
+    'Set up',
+    `<h1>Welcome to Parley</h1>
+<p>Create the first administrator. This page works only until one exists.</p>
+${list}
+<form method="post" action="/setup">
+<label>Name<input name="name" autocomplete="name" required maxlength="255" value="${escapeHtml(values.name)}"></label>
+<label>Email<input name="email" type="email" autocomplete="email" required maxlength="255" value="${escapeHtml(values.email)}"></label>
+<label>Password (at least 8 characters)<input name="password" type="password" autocomplete="new-password" required minlength="8"></label>
+<button type="submit">Create administrator</button>
+</form>`,
+  );
+}
+
+function homePage(needsSetup: boolean): string {
+  const next = needsSetup
+    ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a>, or run
+<code>npx parley admin create --email you@example.com --password …</code>.</p>`
+    : `<p>The Zendesk-compatible API is served under <code>/api/v2</code>; the README's
+“API” section lists its endpoints and shows how to create a token and call it.</p>`;
+  return page('Running', `<h1>Parley is running</h1>\n${next}`);
+}
+
+function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return (
+    reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      // The setup form handles a password: no framing, no scripts, posts only to ourselves.
+      .header(
+        'content-security-policy',
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+      )
+      .header('x-frame-options', 'DENY')
+      .header('cache-control', 'no-store')
+      .send(html)
+  );
+}
+
+function isForm(req: FastifyRequest): boolean {
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+/**
+ * The first-run door: `/setup` creates the first administrator and signs them in, then
+ * disappears (404) for good. `/` says Parley is running until the web app takes it over.
+ */
+export function setupPages(svc: Services) {
+  return async (scope: FastifyInstance): Promise<void> => {
+    // Fastify parses only JSON by itself; HTML forms post urlencoded bodies.
+    scope.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
+    );
+
+    scope.get('/', async (_req, reply) =>
+      sendHtml(reply, 200, homePage(!(await anyAdminExists(svc.db)))),
+    );
+
+    scope.get('/setup', async (_req, reply) => {
+      if (await anyAdminExists(svc.db)) return reply.callNotFound();
+      return sendHtml(reply, 200, setupForm());
+    });
+
+    scope.post('/setup', async (req, reply) => {
+      if (await anyAdminExists(svc.db)) return reply.callNotFound();
+      const body = (req.body ?? {}) as SetupValues;
+      const parsed = setupInput.safeParse(body);
+      if (!parsed.success) {
+        if (!isForm(req)) throw new ValidationError(detailsFromZod(parsed.error));
+        const messages = parsed.error.issues.map((i) => i.message);
+        return sendHtml(reply, 422, setupForm(body, messages));
+      }
+      const { name, email, password } = parsed.data;
+      let admin;
+      try {
+        admin = await createFirstAdmin(
+          svc.db,
+          { name, email, passwordHash: await hashPassword(password) },
+          nowIso(),
+        );
+      } catch (err) {
+        // The email may already belong to someone (a requester who wrote in before setup).
+        if (err instanceof ValidationError && isForm(req)) {
+          const messages = Object.values(err.details)
+            .flat()
+            .map((d) => d.description);
+          return sendHtml(reply, 422, setupForm(body, messages));
+        }
+        throw err;
+      }
+      // Someone else finished setup while this request was hashing the password.
+      if (!admin) return reply.callNotFound();
+      const token = await createSession(svc.db, admin.id, new Date());
+      // No Max-Age: the browser keeps it for the session; the server enforces its own expiry.
+      const secure = svc.config.publicUrl.startsWith('https:') ? '; Secure' : '';
+      return reply
+        .header(
+          'set-cookie',
+          `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/${secure}`,
+        )
+        .redirect('/', 303);
+    });
+  };
+}

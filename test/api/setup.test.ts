@@ -1,0 +1,202 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
+import { createFirstAdmin } from '../../src/desk/create-first-admin.ts';
+import { nowIso } from '../../src/desk/time.ts';
+import { createLogger } from '../../src/log.ts';
+import { type Parley, startParley } from '../../src/server.ts';
+import { DB_KINDS } from '../helpers/harness.ts';
+import { createTestDatabase, startEmbeddedPostgres } from '../helpers/postgres.ts';
+
+/** The harness always creates an admin; setup needs an install that has none. */
+async function startEmptyParley(kind: 'sqlite' | 'postgres') {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-setup-'));
+  let ownPg: { url: string; stop(): Promise<void> } | null = null;
+  let drop: (() => Promise<void>) | null = null;
+  let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
+  if (kind === 'postgres') {
+    let server = process.env.PARLEY_TEST_PG_URL;
+    if (!server) {
+      ownPg = await startEmbeddedPostgres();
+      server = ownPg.url;
+    }
+    const created = await createTestDatabase(server);
+    databaseUrl = created.url;
+    drop = created.drop;
+  }
+  const config = loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_LOG_LEVEL: 'silent',
+  });
+  const parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
+  return {
+    parley,
+    async stop() {
+      await parley.close();
+      if (drop) await drop();
+      if (ownPg) await ownPg.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+function form(fields: Record<string, string>): RequestInit {
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  };
+}
+
+async function adminCount(parley: Parley): Promise<number> {
+  const row = await parley.db
+    .selectFrom('users')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+for (const kind of DB_KINDS) {
+  describe(`first-run setup [${kind}]`, () => {
+    let parley: Parley;
+    let stop: () => Promise<void>;
+    before(async () => {
+      const started = await startEmptyParley(kind);
+      parley = started.parley;
+      stop = started.stop;
+    });
+    after(async () => {
+      if (stop) await stop();
+    });
+
+    it('says Parley is running and links to /setup while no admin exists', async () => {
+      const res = await fetch(`${parley.url}/`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type')!, /text\/html/);
+      const html = await res.text();
+      assert.match(html, /Parley is running/);
+      assert.match(html, /href="\/setup"/);
+    });
+
+    it('serves the setup form, unframeable', async () => {
+      const res = await fetch(`${parley.url}/setup`);
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
+      const html = await res.text();
+      assert.match(html, /<form method="post" action="\/setup">/);
+      for (const name of ['name', 'email', 'password'])
+        assert.match(html, new RegExp(`name="${name}"`));
+    });
+
+    it('re-renders the form with the problems for a bad form submission', async () => {
+      const res = await fetch(
+        `${parley.url}/setup`,
+        form({ name: 'Ada <b>', email: 'not-an-email', password: 'short' }),
+      );
+      assert.equal(res.status, 422);
+      const html = await res.text();
+      assert.match(html, /valid email address/);
+      assert.match(html, /at least 8 characters/);
+      // What the person typed comes back, escaped; the password never does.
+      assert.match(html, /value="Ada &lt;b&gt;"/);
+      assert.doesNotMatch(html, /value="short"/);
+      assert.equal(await adminCount(parley), 0);
+    });
+
+    it('answers a bad JSON submission with RecordInvalid', async () => {
+      const res = await fetch(`${parley.url}/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Ada', email: 'ada@example.com', password: 1234 }),
+      });
+      assert.equal(res.status, 422);
+      const body = (await res.json()) as any;
+      assert.equal(body.error, 'RecordInvalid');
+      assert.ok(body.details.password);
+      assert.equal(await adminCount(parley), 0);
+    });
+
+    it('creates exactly one admin when two submissions race, and signs that one in', async () => {
+      const [a, b] = await Promise.all([
+        fetch(
+          `${parley.url}/setup`,
+          form({ name: 'Ada', email: 'ada@example.com', password: 'correct horse' }),
+        ),
+        fetch(
+          `${parley.url}/setup`,
+          form({ name: 'Bob', email: 'bob@example.com', password: 'battery staple' }),
+        ),
+      ]);
+      const statuses = [a.status, b.status].sort();
+      assert.deepEqual(statuses, [303, 404]);
+      assert.equal(await adminCount(parley), 1);
+
+      const winner = a.status === 303 ? a : b;
+      assert.equal(winner.headers.get('location'), '/');
+      const cookie = winner.headers.get('set-cookie')!;
+      assert.match(cookie, /^parley_session=[^;]+; HttpOnly; SameSite=Lax; Path=\//);
+      const me = await fetch(`${parley.url}/api/v2/tickets`, {
+        headers: { cookie: cookie.split(';')[0] },
+      });
+      assert.equal(me.status, 200);
+    });
+
+    it('is gone once an admin exists', async () => {
+      assert.equal((await fetch(`${parley.url}/setup`)).status, 404);
+      const again = await fetch(
+        `${parley.url}/setup`,
+        form({ name: 'Eve', email: 'eve@example.com', password: 'let me in now' }),
+      );
+      assert.equal(again.status, 404);
+      assert.equal(await adminCount(parley), 1);
+      const home = await (await fetch(`${parley.url}/`)).text();
+      assert.doesNotMatch(home, /href="\/setup"/);
+      assert.match(home, /\/api\/v2/);
+    });
+  });
+}
+
+for (const kind of DB_KINDS) {
+  describe(`createFirstAdmin [${kind}]`, () => {
+    let parley: Parley;
+    let stop: () => Promise<void>;
+    before(async () => {
+      const started = await startEmptyParley(kind);
+      parley = started.parley;
+      stop = started.stop;
+    });
+    after(async () => {
+      if (stop) await stop();
+    });
+
+    it('lets only one of many simultaneous calls create an admin', async () => {
+      // Open enough pooled connections first, so the calls below start their transactions
+      // together instead of one by one as connections get established.
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          parley.db.transaction().execute((trx) => trx.selectFrom('users').select('id').execute()),
+        ),
+      );
+      // Pre-hashed, so the calls reach the transaction together instead of after scrypt.
+      const created = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          createFirstAdmin(
+            parley.db,
+            { name: `Admin ${i}`, email: `admin${i}@example.com`, passwordHash: 'x' },
+            nowIso(),
+          ),
+        ),
+      );
+      assert.equal(created.filter((u) => u !== null).length, 1);
+      assert.equal(await adminCount(parley), 1);
+    });
+  });
+}
