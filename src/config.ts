@@ -35,6 +35,14 @@ const envSchema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   PARLEY_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  SLACK_SIGNING_SECRET: z.string().min(1).optional(),
+  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  PARLEY_SLACK_API_URL: z.string().url().optional(),
+  PARLEY_SLACK_AUTHORIZE_URL: z.string().url().optional(),
+  PARLEY_SLACK_FILE_HOSTS: z.string().min(1).default('files.slack.com'),
+  PARLEY_SLACK_SANDBOX: z.enum(['auto', 'on', 'off']).default('auto'),
 });
 
 export type DatabaseConfig =
@@ -51,6 +59,17 @@ export interface Config {
   logLevel: string;
   bodyLimit: number;
   uploadLimit: number;
+  slack: SlackConfig;
+}
+
+export interface SlackConfig {
+  /** The default Slack app, from SLACK_* variables; more apps can be added through the API. */
+  app: { clientId: string; clientSecret: string; signingSecret: string; appToken: string | null } | null;
+  /** Run the built-in Slack sandbox and point the Slack client at it. */
+  sandbox: boolean;
+  apiUrl: string;
+  authorizeUrl: string;
+  fileHosts: string[];
 }
 
 export class ConfigError extends Error {
@@ -91,11 +110,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     database = { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
   }
   const port = e.PORT;
+  const slackVars = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_SIGNING_SECRET];
+  if (slackVars.some(Boolean) && !slackVars.every(Boolean)) {
+    throw new ConfigError([
+      'SLACK_CLIENT_ID, SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET must be set together',
+    ]);
+  }
+  const slackApp = e.SLACK_CLIENT_ID
+    ? {
+        clientId: e.SLACK_CLIENT_ID,
+        clientSecret: e.SLACK_CLIENT_SECRET!,
+        signingSecret: e.SLACK_SIGNING_SECRET!,
+        appToken: e.SLACK_APP_TOKEN ?? null,
+      }
+    : null;
+  // Without Slack credentials Parley talks to its own sandbox, so a laptop needs no account.
+  const sandbox = e.PARLEY_SLACK_SANDBOX === 'on' || (e.PARLEY_SLACK_SANDBOX === 'auto' && !slackApp);
+  const publicUrl = (e.PARLEY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
     host: e.HOST,
     dataDir,
-    publicUrl: (e.PARLEY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     database,
     secretKey: e.PARLEY_SECRET_KEY
       ? Buffer.from(e.PARLEY_SECRET_KEY, 'hex')
@@ -105,5 +141,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.PARLEY_LOG_LEVEL,
     bodyLimit: e.PARLEY_BODY_LIMIT,
     uploadLimit: e.PARLEY_UPLOAD_LIMIT,
+    slack: {
+      app: slackApp,
+      sandbox,
+      // In sandbox mode these are filled in at start, once the listening port is known.
+      apiUrl: e.PARLEY_SLACK_API_URL ?? 'https://slack.com/api/',
+      authorizeUrl: e.PARLEY_SLACK_AUTHORIZE_URL ?? 'https://slack.com/oauth/v2/authorize',
+      fileHosts: e.PARLEY_SLACK_FILE_HOSTS.split(',')
+        .map((h) => h.trim().toLowerCase())
+        .filter(Boolean),
+    },
   };
 }

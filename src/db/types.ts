@@ -177,6 +177,9 @@ export interface CommentsTable {
   via_source: Generated<string>;
   metadata: Generated<string>;
   created_at: string;
+  delivery_status: string | null;
+  delivery_error: string | null;
+  deleted_at: string | null;
 }
 
 export interface AuditEventsTable {
@@ -236,6 +239,109 @@ export interface SettingsTable {
   updated_at: string;
 }
 
+export interface SlackAppsTable {
+  id: Generated<number>;
+  name: string;
+  source: 'env' | 'sandbox' | 'api';
+  client_id: string;
+  client_secret_enc: string;
+  signing_secret_enc: string;
+  app_token_enc: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export type SlackConnectionMode = 'bot' | 'account';
+export type SlackConnectionStatus = 'pending' | 'active' | 'disconnected';
+
+export interface SlackConnectionsTable {
+  id: Generated<number>;
+  name: string;
+  brand_id: number;
+  app_id: number;
+  mode: SlackConnectionMode;
+  status: SlackConnectionStatus;
+  status_reason: string | null;
+  team_id: string | null;
+  team_name: string | null;
+  enterprise_id: string | null;
+  slack_app_id: string | null;
+  identity_user_id: string | null;
+  bot_id: string | null;
+  token_enc: string | null;
+  scopes: string | null;
+  attachments_enabled: Generated<Flag>;
+  allowed_file_types: Generated<string>;
+  installed_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SlackOauthStatesTable {
+  state_hash: string;
+  connection_id: number;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+export interface SlackInboxTable {
+  id: Generated<number>;
+  event_id: string;
+  app_id: number | null;
+  team_id: string | null;
+  conversation_key: string | null;
+  payload: string;
+  received_at: string;
+  processed_at: string | null;
+  attempts: Generated<number>;
+  next_attempt_at: string | null;
+  last_error: string | null;
+  outcome: string | null;
+}
+
+export interface SlackConversationsTable {
+  id: Generated<number>;
+  connection_id: number;
+  channel_id: string;
+  slack_user_id: string;
+  user_id: number;
+  current_ticket_id: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface SlackConversationTicketsTable {
+  ticket_id: number;
+  conversation_id: number;
+}
+
+export interface SlackMessagesTable {
+  id: Generated<number>;
+  conversation_id: number;
+  ts: string;
+  direction: 'in' | 'out' | 'hint';
+  comment_id: number | null;
+  thread_ts: string | null;
+  created_at: string;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  queue: string;
+  order_key: string;
+  dedupe_key: string | null;
+  payload: string;
+  status: Generated<'pending' | 'running' | 'done' | 'failed'>;
+  attempts: Generated<number>;
+  run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -255,6 +361,14 @@ export interface DB {
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   settings: SettingsTable;
+  slack_apps: SlackAppsTable;
+  slack_connections: SlackConnectionsTable;
+  slack_oauth_states: SlackOauthStatesTable;
+  slack_inbox: SlackInboxTable;
+  slack_conversations: SlackConversationsTable;
+  slack_conversation_tickets: SlackConversationTicketsTable;
+  slack_messages: SlackMessagesTable;
+  jobs: JobsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
@@ -273,3 +387,8 @@ export type Comment = Selectable<CommentsTable>;
 export type AuditEvent = Selectable<AuditEventsTable>;
 export type Attachment = Selectable<AttachmentsTable>;
 export type ApiToken = Selectable<ApiTokensTable>;
+export type SlackApp = Selectable<SlackAppsTable>;
+export type SlackConnection = Selectable<SlackConnectionsTable>;
+export type SlackConversation = Selectable<SlackConversationsTable>;
+export type SlackInboxRow = Selectable<SlackInboxTable>;
+export type Job = Selectable<JobsTable>;

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_core.ts';
+import * as m0002 from './0002_slack.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
   '0001_core': m0001,
+  '0002_slack': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {
