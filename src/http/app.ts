@@ -6,9 +6,10 @@ import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler } from './errors.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { userRoutes } from './routes/users.ts';
 import { setupPages } from './setup.ts';
 
-const apiRoutes: RoutePlugin[] = [ticketRoutes, uploadRoutes];
+const apiRoutes: RoutePlugin[] = [ticketRoutes, uploadRoutes, userRoutes];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */
 function stripJsonSuffix(url: string): string {
