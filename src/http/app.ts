@@ -4,12 +4,22 @@ import type { Logger } from 'pino';
 import { authenticate } from './auth.ts';
 import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler } from './errors.ts';
+import { brandRoutes } from './routes/brands.ts';
+import { customRoleRoutes } from './routes/custom-roles.ts';
+import { groupRoutes } from './routes/groups.ts';
+import { organizationRoutes } from './routes/organizations.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
-import { userRoutes } from './routes/users.ts';
 import { setupPages } from './setup.ts';
 
-const apiRoutes: RoutePlugin[] = [ticketRoutes, uploadRoutes, userRoutes];
+const apiRoutes: RoutePlugin[] = [
+  ticketRoutes,
+  uploadRoutes,
+  organizationRoutes,
+  groupRoutes,
+  brandRoutes,
+  customRoleRoutes,
+];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */
 function stripJsonSuffix(url: string): string {

@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import type { CustomRole } from '../../db/types.ts';
+import type { Conn } from '../../desk/context.ts';
+import {
+  createCustomRole,
+  customRoleConfigurationPatch,
+  deleteCustomRole,
+  getCustomRole,
+  listCustomRoles,
+  ROLE_TYPES,
+  teamMemberCounts,
+  updateCustomRole,
+} from '../../desk/custom-roles.ts';
+import { nowIso } from '../../desk/time.ts';
+import { requireAdmin } from '../auth.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
+import { parseWith } from '../errors.ts';
+import { presentCustomRole } from '../presenters.ts';
+import { idParam } from '../schemas/common.ts';
+
+const roleFields = {
+  name: z.string().max(255).optional(),
+  description: z.string().max(65_536).nullable().optional(),
+  role_type: z
+    .number()
+    .int()
+    .refine((n) => (ROLE_TYPES as readonly number[]).includes(n), 'must be one of 0, 1, 2, 3, 4, 5')
+    .optional(),
+  configuration: customRoleConfigurationPatch.optional(),
+};
+const createSchema = z.object({
+  custom_role: z.object({ ...roleFields, name: z.string().max(255) }).strip(),
+});
+const updateSchema = z.object({ custom_role: z.object(roleFields).strip() });
+
+async function present(db: Conn, roles: CustomRole[]) {
+  const counts = await teamMemberCounts(
+    db,
+    roles.map((r) => r.id),
+  );
+  return roles.map((r) => presentCustomRole(r, counts.get(r.id) ?? 0));
+}
+
+export const customRoleRoutes: RoutePlugin = (app, { db }) => {
+  app.get('/custom_roles', async (req) => {
+    requireAdmin(actorOf(req));
+    const roles = await present(db, await listCustomRoles(db));
+    return { custom_roles: roles, next_page: null, previous_page: null, count: roles.length };
+  });
+
+  app.get('/custom_roles/:id', async (req) => {
+    requireAdmin(actorOf(req));
+    const [role] = await present(db, [await getCustomRole(db, idParam(req.params))]);
+    return { custom_role: role };
+  });
+
+  app.post('/custom_roles', async (req, reply) => {
+    requireAdmin(actorOf(req));
+    const input = parseWith(createSchema, req.body).custom_role;
+    const [role] = await present(db, [await createCustomRole(db, input, nowIso())]);
+    reply.status(201);
+    return { custom_role: role };
+  });
+
+  app.put('/custom_roles/:id', async (req) => {
+    requireAdmin(actorOf(req));
+    const roleId = idParam(req.params);
+    const input = parseWith(updateSchema, req.body).custom_role;
+    const [role] = await present(db, [await updateCustomRole(db, roleId, input, nowIso())]);
+    return { custom_role: role };
+  });
+
+  app.delete('/custom_roles/:id', async (req, reply) => {
+    requireAdmin(actorOf(req));
+    await deleteCustomRole(db, idParam(req.params));
+    return reply.status(204).send();
+  });
+};

@@ -1,0 +1,180 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { Actor } from '../../desk/context.ts';
+import { requirePermission } from '../../desk/custom-roles.ts';
+import {
+  autocompleteOrganizationsQuery,
+  countOrganizations,
+  createOrganization,
+  createOrUpdateOrganization,
+  deleteOrganization,
+  getOrganization,
+  organizationsByExternalIds,
+  organizationsByIds,
+  organizationsQuery,
+  organizationUsersQuery,
+  searchOrganizationsQuery,
+  updateOrganization,
+} from '../../desk/organizations.ts';
+import { nowIso } from '../../desk/time.ts';
+import { requireAgent } from '../auth.ts';
+import { actorOf, type RoutePlugin, type Services } from '../context.ts';
+import { HttpError, parseWith } from '../errors.ts';
+import { paginate } from '../pagination.ts';
+import { presentOrganization, presentUser } from '../presenters.ts';
+import { id, idList, idParam, nullableId, tagList } from '../schemas/common.ts';
+
+const domainList = z.union([
+  z.array(z.string().max(253)).max(1000),
+  z
+    .string()
+    .max(100_000)
+    .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
+]);
+
+const fieldValue = z.union([z.string().max(65_536), z.number(), z.boolean(), z.null()]);
+
+const orgFields = {
+  name: z.string().max(255).optional(),
+  external_id: z.string().max(255).nullable().optional(),
+  domain_names: domainList.optional(),
+  details: z.string().max(65_536).nullable().optional(),
+  notes: z.string().max(65_536).nullable().optional(),
+  group_id: nullableId.optional(),
+  shared_tickets: z.boolean().optional(),
+  shared_comments: z.boolean().optional(),
+  tags: tagList.optional(),
+  organization_fields: z.record(z.string().max(255), fieldValue).optional(),
+};
+
+const createSchema = z.object({
+  organization: z.object({ ...orgFields, name: z.string().max(255) }).strip(),
+});
+const updateSchema = z.object({ organization: z.object(orgFields).strip() });
+const upsertSchema = z.object({
+  organization: z.object({ ...orgFields, id: id.optional() }).strip(),
+});
+
+const searchQuery = z.union([
+  z.object({ name: z.string().min(1).max(255) }),
+  z.object({ external_id: z.string().min(1).max(255) }),
+]);
+
+type Query = Record<string, unknown>;
+
+/** Agents read organizations; admins, and agents whose role has manage_organizations, write. */
+async function requireWriter(svc: Services, actor: Actor): Promise<void> {
+  requireAgent(actor);
+  await requirePermission(svc.db, actor.user, 'manage_organizations');
+}
+
+export const organizationRoutes: RoutePlugin = (app, svc) => {
+  const { db, config } = svc;
+  const base = config.publicUrl;
+
+  app.get('/organizations', async (req) => {
+    requireAgent(actorOf(req));
+    const page = await paginate(req, base, organizationsQuery(db), {
+      sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name_key' },
+    });
+    return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
+  });
+
+  app.get('/organizations/count', async (req) => {
+    requireAgent(actorOf(req));
+    return {
+      count: {
+        value: await countOrganizations(db),
+        refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    };
+  });
+
+  app.get('/organizations/show_many', async (req) => {
+    requireAgent(actorOf(req));
+    const q = req.query as Query;
+    let rows;
+    if (q.ids !== undefined) rows = await organizationsByIds(db, idList(q.ids));
+    else if (typeof q.external_ids === 'string' && q.external_ids.trim() !== '') {
+      const externalIds = q.external_ids.split(',').map((s) => s.trim());
+      if (externalIds.length > 100) {
+        throw new HttpError(400, 'InvalidParameter', 'external_ids takes up to 100 values');
+      }
+      rows = await organizationsByExternalIds(db, externalIds);
+    } else throw new HttpError(400, 'InvalidParameter', 'ids or external_ids is required');
+    return { organizations: rows.map((o) => presentOrganization(o, base)) };
+  });
+
+  app.get('/organizations/search', async (req) => {
+    requireAgent(actorOf(req));
+    const q = req.query as Query;
+    const by = searchQuery.safeParse(
+      typeof q.external_id === 'string' ? { external_id: q.external_id } : { name: q.name },
+    );
+    if (!by.success)
+      throw new HttpError(400, 'InvalidParameter', 'name or external_id is required');
+    const page = await paginate(req, base, searchOrganizationsQuery(db, by.data));
+    return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
+  });
+
+  app.get('/organizations/autocomplete', async (req) => {
+    requireAgent(actorOf(req));
+    const name = (req.query as Query).name;
+    if (typeof name !== 'string' || name.trim() === '' || name.length > 255) {
+      throw new HttpError(400, 'InvalidParameter', 'name is required');
+    }
+    const page = await paginate(req, base, autocompleteOrganizationsQuery(db, name), {
+      sortable: { name: 'name_key' },
+      defaultSort: 'name',
+    });
+    return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
+  });
+
+  app.get('/organizations/:id', async (req) => {
+    requireAgent(actorOf(req));
+    return {
+      organization: presentOrganization(await getOrganization(db, idParam(req.params)), base),
+    };
+  });
+
+  app.get('/organizations/:id/users', async (req) => {
+    requireAgent(actorOf(req));
+    const org = await getOrganization(db, idParam(req.params));
+    const page = await paginate(req, base, organizationUsersQuery(db, org.id), {
+      sortable: { created_at: 'created_at', updated_at: 'updated_at' },
+    });
+    return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };
+  });
+
+  app.post('/organizations', async (req, reply) => {
+    await requireWriter(svc, actorOf(req));
+    const input = parseWith(createSchema, req.body).organization;
+    const org = presentOrganization(await createOrganization(db, input, nowIso()), base);
+    reply.status(201).header('location', org.url);
+    return { organization: org };
+  });
+
+  app.post('/organizations/create_or_update', async (req, reply) => {
+    await requireWriter(svc, actorOf(req));
+    const input = parseWith(upsertSchema, req.body).organization;
+    const result = await createOrUpdateOrganization(db, input, nowIso());
+    const org = presentOrganization(result.organization, base);
+    if (result.created) reply.status(201).header('location', org.url);
+    return { organization: org };
+  });
+
+  app.put('/organizations/:id', async (req) => {
+    await requireWriter(svc, actorOf(req));
+    const orgId = idParam(req.params);
+    const input = parseWith(updateSchema, req.body).organization;
+    return {
+      organization: presentOrganization(await updateOrganization(db, orgId, input, nowIso()), base),
+    };
+  });
+
+  app.delete('/organizations/:id', async (req: FastifyRequest, reply) => {
+    await requireWriter(svc, actorOf(req));
+    await deleteOrganization(db, idParam(req.params), nowIso());
+    return reply.status(204).send();
+  });
+};
