@@ -10,11 +10,13 @@ import { groupRoutes } from './routes/groups.ts';
 import { organizationRoutes } from './routes/organizations.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
+import { userRoutes } from './routes/users.ts';
 import { setupPages } from './setup.ts';
 
 const apiRoutes: RoutePlugin[] = [
   ticketRoutes,
   uploadRoutes,
+  userRoutes,
   organizationRoutes,
   groupRoutes,
   brandRoutes,
