@@ -38,7 +38,10 @@ const envSchema = z.object({
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'must be an app-level token (xapp-…)').optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'must be an app-level token (xapp-…)')
+    .optional(),
   PARLEY_SLACK_API_URL: z.string().url().optional(),
   PARLEY_SLACK_AUTHORIZE_URL: z.string().url().optional(),
   PARLEY_SLACK_FILE_HOSTS: z.string().min(1).default('files.slack.com'),
@@ -64,7 +67,12 @@ export interface Config {
 
 export interface SlackConfig {
   /** The default Slack app, from SLACK_* variables; more apps can be added through the API. */
-  app: { clientId: string; clientSecret: string; signingSecret: string; appToken: string | null } | null;
+  app: {
+    clientId: string;
+    clientSecret: string;
+    signingSecret: string;
+    appToken: string | null;
+  } | null;
   /** Run the built-in Slack sandbox and point the Slack client at it. */
   sandbox: boolean;
   apiUrl: string;
@@ -125,7 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }
     : null;
   // Without Slack credentials Parley talks to its own sandbox, so a laptop needs no account.
-  const sandbox = e.PARLEY_SLACK_SANDBOX === 'on' || (e.PARLEY_SLACK_SANDBOX === 'auto' && !slackApp);
+  const sandbox =
+    e.PARLEY_SLACK_SANDBOX === 'on' || (e.PARLEY_SLACK_SANDBOX === 'auto' && !slackApp);
   const publicUrl = (e.PARLEY_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,

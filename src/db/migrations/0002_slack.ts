@@ -92,9 +92,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable('slack_conversations')
     .addColumn('id', id.type, id.build)
-    .addColumn('connection_id', 'integer', (c) =>
-      c.notNull().references('slack_connections.id'),
-    )
+    .addColumn('connection_id', 'integer', (c) => c.notNull().references('slack_connections.id'))
     .addColumn('channel_id', 'text', (c) => c.notNull())
     .addColumn('slack_user_id', 'text', (c) => c.notNull())
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id'))
