@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { authenticate } from './auth.ts';
 import type { RoutePlugin, Services } from './context.ts';
-import { errorHandler } from './errors.ts';
+import { errorHandler, HttpError } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { customRoleRoutes } from './routes/custom-roles.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -40,11 +40,20 @@ export async function buildApp(svc: Services, logger: Logger): Promise<FastifyIn
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : randomUUID();
     },
     rewriteUrl: (req) => stripJsonSuffix(req.url ?? '/'),
+    // Bad escapes and overlong path segments get the same Zendesk envelope as every other error.
+    frameworkErrors: errorHandler,
     // Query strings such as `page[size]=100` stay flat keys: Zendesk's cursor parameters.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   });
   app.decorateRequest('actor', null);
   app.setErrorHandler(errorHandler);
+  // Zendesk clients (node-zendesk among them) send `Content-Type: application/json` on every
+  // request, DELETE included, mostly without a body: an empty body is no body, not bad JSON.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(req, body as string, done);
+  });
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send({ error: 'InvalidEndpoint', description: 'Not found' });
   });
@@ -56,6 +65,22 @@ export async function buildApp(svc: Services, logger: Logger): Promise<FastifyIn
     async (api) => {
       api.addHook('onRequest', async (req) => {
         req.actor = await authenticate(svc.db, req);
+      });
+      // PostgreSQL text cannot hold NUL (SQLite can): refuse it in the URL up front, alike on
+      // both databases, instead of letting a lookup fail with a 500. Bodies: see parseWith.
+      api.addHook('preValidation', async (req) => {
+        const has = (o: unknown) =>
+          Object.entries((o ?? {}) as Record<string, unknown>).some(
+            ([k, v]) => k.includes('\u0000') || String(v).includes('\u0000'),
+          );
+        if (has(req.params)) throw new HttpError(404, 'RecordNotFound', 'Not found');
+        if (has(req.query)) {
+          throw new HttpError(
+            400,
+            'InvalidParameter',
+            'Parameters must not contain NUL characters',
+          );
+        }
       });
       for (const routes of apiRoutes) routes(api, svc);
     },

@@ -20,8 +20,14 @@ function parseCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name)
-      return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      // A malformed escape is a cookie we never set: no session, not a crash.
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return null;
+      }
+    }
   }
   return null;
 }
@@ -41,7 +47,8 @@ export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor
     if (scheme?.toLowerCase() !== 'basic' || !value) throw new UnauthorizedError();
     const decoded = Buffer.from(value, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    if (colon < 0) throw new UnauthorizedError();
+    // No email or token holds NUL, and PostgreSQL would refuse to even look one up.
+    if (colon < 0 || decoded.includes('\u0000')) throw new UnauthorizedError();
     const name = decoded.slice(0, colon);
     const secret = decoded.slice(colon + 1);
     if (name.endsWith('/token')) {

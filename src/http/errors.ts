@@ -25,12 +25,16 @@ export class UnauthorizedError extends HttpError {
   }
 }
 
+/** The envelope key (ticket, user…) says nothing; name the field inside it. */
+function fieldName(path: readonly PropertyKey[]): string {
+  const inner = path.length > 1 ? path.slice(1) : path;
+  return inner.map(String).join('.') || 'base';
+}
+
 export function detailsFromZod(err: z.ZodError): ErrorDetails {
   const details: ErrorDetails = {};
   for (const issue of err.issues) {
-    // The envelope key (ticket, user…) says nothing; name the field inside it.
-    const path = issue.path.length > 1 ? issue.path.slice(1) : issue.path;
-    const field = path.map(String).join('.') || 'base';
+    const field = fieldName(issue.path);
     (details[field] ??= []).push({
       description: `${field}: ${issue.message}`,
       error:
@@ -40,8 +44,51 @@ export function detailsFromZod(err: z.ZodError): ErrorDetails {
   return details;
 }
 
+interface Visit {
+  value: unknown;
+  key: string | number | null;
+  parent: Visit | null;
+}
+
+/**
+ * Where the first NUL character sits in a parsed body (in a string or a key), or null.
+ * PostgreSQL text cannot hold NUL while SQLite can, so both refuse it here, alike. The walk is
+ * iterative and keeps parent links, not paths: bodies may nest deeper than the call stack.
+ */
+function nulPath(root: unknown): (string | number)[] | null {
+  const stack: Visit[] = [{ value: root, key: null, parent: null }];
+  while (stack.length > 0) {
+    const node = stack.pop()!;
+    let hit: Visit | null = null;
+    if (typeof node.value === 'string') {
+      if (node.value.includes('\u0000')) hit = node;
+    } else if (node.value && typeof node.value === 'object' && !ArrayBuffer.isView(node.value)) {
+      const isArray = Array.isArray(node.value);
+      for (const [k, child] of Object.entries(node.value)) {
+        const visit = { value: child, key: isArray ? Number(k) : k, parent: node };
+        if (k.includes('\u0000')) {
+          hit = visit;
+          break;
+        }
+        stack.push(visit);
+      }
+    }
+    if (hit) {
+      const path: (string | number)[] = [];
+      for (let v: Visit | null = hit; v && v.key !== null; v = v.parent) path.unshift(v.key);
+      return path;
+    }
+  }
+  return null;
+}
+
 /** Parses a body or query with zod; a mismatch is Zendesk's 422 RecordInvalid. */
 export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const nul = nulPath(value);
+  if (nul) {
+    const field = fieldName(nul);
+    throw ValidationError.field(field, `${field}: must not contain NUL characters`);
+  }
   const res = schema.safeParse(value);
   if (!res.success) throw new ValidationError(detailsFromZod(res.error));
   return res.data;
@@ -88,6 +135,9 @@ function envelope(err: unknown): Envelope {
       return { status: 413, body: { error: 'PayloadTooLarge', description: fe.message } };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { status: 415, body: { error: 'UnsupportedMediaType', description: fe.message } };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      // A path segment longer than any id or token names no record.
+      return { status: 404, body: { error: 'RecordNotFound', description: 'Not found' } };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, body: { error: 'BadRequest', description: fe.message } };
     default:

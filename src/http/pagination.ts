@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { SelectQueryBuilder } from 'kysely';
 import { HttpError } from './errors.ts';
+import { MAX_ID } from './schemas/common.ts';
 
 /**
  * Zendesk's two pagination styles over one query:
@@ -36,10 +37,24 @@ function encodeCursor(value: unknown, id: number): string {
   return Buffer.from(JSON.stringify([value, id])).toString('base64url');
 }
 
+/**
+ * A cursor is client input: its sort value reaches SQL, so only what `encodeCursor` can produce
+ * passes — a NUL-free string, a finite number or null, and an id PostgreSQL's int4 can hold.
+ */
+function isCursor(v: unknown): v is [string | number | null, number] {
+  if (!Array.isArray(v) || v.length !== 2) return false;
+  const [value, id] = v as unknown[];
+  const valueOk =
+    value === null ||
+    (typeof value === 'number' && Number.isFinite(value)) ||
+    (typeof value === 'string' && !value.includes('\u0000'));
+  return valueOk && Number.isInteger(id) && (id as number) >= 0 && (id as number) <= MAX_ID;
+}
+
 function decodeCursor(cursor: string): [string | number | null, number] {
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(v) && v.length === 2 && Number.isInteger(v[1])) return v as [string, number];
+    const v: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (isCursor(v)) return v;
   } catch {
     /* fall through */
   }
@@ -76,7 +91,8 @@ export async function paginate<DB, TB extends keyof DB, O extends Record<string,
     const sortParam = String(q.sort ?? opts.defaultSort ?? 'id');
     const desc = sortParam.startsWith('-');
     const sortName = desc ? sortParam.slice(1) : sortParam;
-    const col = sortable[sortName];
+    // Own keys only: `sort=constructor` must not find Object.prototype's members.
+    const col = Object.hasOwn(sortable, sortName) ? sortable[sortName] : undefined;
     if (!col)
       throw new HttpError(
         400,
@@ -148,7 +164,7 @@ export async function paginate<DB, TB extends keyof DB, O extends Record<string,
     );
   }
   const sortBy = String(q.sort_by ?? opts.defaultSort?.replace(/^-/, '') ?? 'id');
-  const col = sortable[sortBy];
+  const col = Object.hasOwn(sortable, sortBy) ? sortable[sortBy] : undefined;
   if (!col)
     throw new HttpError(400, 'InvalidPaginationParameter', `sort_by ${sortBy} is not supported`);
   const order =
