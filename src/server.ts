@@ -1,10 +1,15 @@
+import net from 'node:net';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
+import { createConnection } from './channels/slack/connections.ts';
+import { beginInstall, completeInstall, installUrl } from './channels/slack/install.ts';
+import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
+import { registerSandbox, type Sandbox } from './channels/slack/sandbox/server.ts';
 import type { Config } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
-import { ensureDefaultBrand } from './desk/brands.ts';
+import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
@@ -16,16 +21,101 @@ export interface Parley {
   blobs: BlobStore;
   config: Config;
   logger: Logger;
+  slack: SlackRuntime;
+  /** The built-in Slack sandbox, when Parley runs without Slack credentials. */
+  sandbox: Sandbox | null;
   url: string;
   close(): Promise<void>;
 }
 
-/** The composition root: database, services, HTTP. Nothing else lives here. */
-export async function startParley(
-  config: Config,
-  opts: { logger?: Logger; listen?: boolean } = {},
-): Promise<Parley> {
-  const logger = opts.logger ?? createLogger(config.logLevel);
+export interface StartOptions {
+  logger?: Logger;
+  /** Run the ingest and delivery workers in this process (default); `--role web` turns them off. */
+  workers?: boolean;
+  /** Sandbox event retry schedule (tests shorten Slack's minutes to milliseconds). */
+  sandboxRetrySchedule?: number[];
+}
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, host, () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * In sandbox mode a connection to the sandbox workspace exists and is installed from the first
+ * start, through the same OAuth code path a real install takes.
+ */
+async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promise<void> {
+  const { db } = parley;
+  const { ctx } = parley.slack;
+  const app = await db
+    .selectFrom('slack_apps')
+    .select('id')
+    .where('source', '=', 'sandbox')
+    .executeTakeFirst();
+  if (!app) return;
+  const existing = await db
+    .selectFrom('slack_connections')
+    .select('id')
+    .where('app_id', '=', app.id)
+    .executeTakeFirst();
+  if (existing) return;
+  const connection = await createConnection(
+    db,
+    {
+      name: 'Sandbox Help Desk',
+      brand_id: (await defaultBrand(db)).id,
+      mode: 'bot',
+      app_id: app.id,
+    },
+    nowIso(),
+  );
+  const mac = new URL(installUrl(ctx, connection.id)).searchParams.get('k')!;
+  const authorize = new URL(await beginInstall(ctx, connection.id, mac));
+  const decision = sandbox.decideAuthorization({
+    allow: true,
+    redirectUri: authorize.searchParams.get('redirect_uri')!,
+    state: authorize.searchParams.get('state'),
+    scopes: (authorize.searchParams.get('scope') ?? '').split(',').filter(Boolean),
+    userScopes: [],
+  });
+  if (!('redirect' in decision)) throw new Error('sandbox install is waiting for approval');
+  const back = new URL(decision.redirect);
+  await completeInstall(ctx, {
+    code: back.searchParams.get('code') ?? undefined,
+    state: back.searchParams.get('state') ?? undefined,
+  });
+  parley.logger.info({ connectionId: connection.id }, 'sandbox Slack connection installed');
+}
+
+/** The composition root: database, services, channel runtime, HTTP. Nothing else lives here. */
+export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
+  const logger = opts.logger ?? createLogger(initial.logLevel);
+  const port =
+    initial.port === 0
+      ? await freePort(initial.host === '0.0.0.0' ? '127.0.0.1' : initial.host)
+      : initial.port;
+  const internalUrl = `http://127.0.0.1:${port}`;
+  let config: Config = { ...initial, port };
+  if (config.slack.sandbox) {
+    // Parley reaches the sandbox over HTTP like any Slack; the person's browser uses the public URL.
+    config = {
+      ...config,
+      slack: {
+        ...config.slack,
+        apiUrl: `${internalUrl}/sandbox/api/`,
+        authorizeUrl: `${config.publicUrl}/sandbox/oauth/v2/authorize`,
+        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}`],
+      },
+    };
+  }
   const db = openDatabase(config.database);
   try {
     const applied = await migrateToLatest(db);
@@ -37,32 +127,75 @@ export async function startParley(
   }
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
-  const app = await buildApp({ db, config, blobs }, logger);
-  let url = config.publicUrl;
-  if (opts.listen !== false) {
-    const address = await app.listen({ port: config.port, host: config.host });
-    const port = new URL(address).port;
-    url = `http://127.0.0.1:${port}`;
-  } else {
-    await app.ready();
+  const slack = await startSlackRuntime({
+    db,
+    config,
+    blobs,
+    logger,
+    workers: opts.workers !== false,
+  });
+
+  let sandbox: Sandbox | null = null;
+  const plugins: ((app: FastifyInstance) => Promise<void>)[] = [];
+  if (config.slack.sandbox) {
+    const creds = (await slack.ctx.apps()).find((a) => a.source === 'sandbox');
+    if (creds) {
+      plugins.push(async (app) => {
+        sandbox = await registerSandbox(app, {
+          prefix: '/sandbox',
+          publicUrl: internalUrl,
+          eventsUrl: `${internalUrl}/slack/events`,
+          signingSecret: creds.signingSecret,
+          clientId: creds.clientId,
+          clientSecret: creds.clientSecret,
+          stateFile: path.join(config.dataDir, 'sandbox.json'),
+          appName: 'Parley Help Desk',
+          maxFileBytes: config.uploadLimit,
+          ...(opts.sandboxRetrySchedule ? { retrySchedule: opts.sandboxRetrySchedule } : {}),
+          logger: logger.child({ component: 'slack-sandbox' }),
+        });
+      });
+    }
   }
-  return {
+  const readiness = { ready: false };
+  const app = await buildApp({ db, config, blobs, slack, readiness }, logger, plugins);
+  await app.listen({ port, host: config.host });
+  const parley: Parley = {
     app,
     db,
     blobs,
     config,
     logger,
-    url,
+    slack,
+    sandbox,
+    url: internalUrl,
     async close() {
+      await slack.stop();
+      const sb = parley.sandbox;
+      if (sb) await sb.close();
       await app.close();
       await db.destroy();
     },
   };
+  if (sandbox) {
+    try {
+      await installSandboxConnection(parley, sandbox);
+    } catch (err) {
+      logger.error({ err }, 'could not install the sandbox Slack connection');
+    }
+  }
+  readiness.ready = true;
+  return parley;
 }
 
 /** What a person sees in the terminal on start: where Parley is, and how to get in. */
 export async function firstRunMessage(parley: Parley): Promise<string> {
   const lines = [`Parley is running at ${parley.config.publicUrl}`];
+  if (parley.sandbox) {
+    lines.push(
+      `Slack sandbox: open ${parley.config.publicUrl}/sandbox and send the help desk a direct message.`,
+    );
+  }
   if ((await countAdmins(parley.db)) === 0) {
     lines.push(
       '',

@@ -8,6 +8,7 @@ import { ValidationError } from '../desk/errors.ts';
 import { hashPassword } from '../desk/passwords.ts';
 import { nowIso } from '../desk/time.ts';
 import { createUser, findUserByEmail } from '../desk/users.ts';
+import { slackManifest } from '../channels/slack/manifest.ts';
 import { firstRunMessage, startParley } from '../server.ts';
 
 class CliError extends Error {}
@@ -41,10 +42,16 @@ export function buildCli(): Command {
     .command('start')
     .description('run Parley: HTTP API, web app and workers, in one process')
     .option('--port <port>', 'port to listen on (overrides PORT)')
-    .action(async (opts: { port?: string }) => {
+    .option(
+      '--role <role>',
+      'all (default): HTTP and workers; web: HTTP only, for installs that run workers elsewhere',
+      'all',
+    )
+    .action(async (opts: { port?: string; role: string }) => {
       if (opts.port !== undefined) process.env.PORT = opts.port;
+      if (!['all', 'web'].includes(opts.role)) throw new CliError('--role must be "all" or "web"');
       const config = loadConfig();
-      const parley = await startParley(config);
+      const parley = await startParley(config, { workers: opts.role === 'all' });
       console.log(await firstRunMessage(parley));
       const stop = async (signal: string) => {
         parley.logger.info({ signal }, 'shutting down');
@@ -97,6 +104,27 @@ export function buildCli(): Command {
         );
         console.log(`Created admin ${user.name} <${user.email}> (id ${user.id}).`);
       });
+    });
+
+  const slack = program.command('slack').description('the Slack direct messages channel');
+  slack
+    .command('manifest')
+    .description('print the Slack app manifest to paste into "Create New App → From a manifest"')
+    .requiredOption('--url <public url>', "Parley's public https URL, as Slack will reach it")
+    .option('--name <name>', 'the app and bot name people see in Slack', 'Parley Help Desk')
+    .option('--socket-mode', 'receive events over Socket Mode instead of a public Request URL')
+    .action((opts: { url: string; name: string; socketMode?: boolean }) => {
+      const url = z.string().url().safeParse(opts.url);
+      if (!url.success || !/^https?:\/\//.test(opts.url)) {
+        throw new CliError('--url must be an http(s) URL, e.g. https://help.example.com');
+      }
+      console.log(
+        JSON.stringify(
+          slackManifest({ publicUrl: opts.url, name: opts.name, socketMode: opts.socketMode }),
+          null,
+          2,
+        ),
+      );
     });
 
   const token = program.command('token').description('manage API tokens');

@@ -168,6 +168,18 @@ export async function deleteBrand(db: Conn, id: number): Promise<void> {
     if (ticket) {
       throw ValidationError.field('base', 'Brand: a brand that has tickets cannot be deleted');
     }
+    const channel = await trx
+      .selectFrom('slack_connections')
+      .select('name')
+      .where('brand_id', '=', id)
+      .limit(1)
+      .executeTakeFirst();
+    if (channel) {
+      throw ValidationError.field(
+        'base',
+        `Brand: the Slack channel "${channel.name}" uses this brand; move it to another brand first`,
+      );
+    }
     await trx.deleteFrom('brands').where('id', '=', id).execute();
   });
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { slackApiRoutes } from '../channels/slack/api-routes.ts';
+import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate } from './auth.ts';
 import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
@@ -31,7 +33,12 @@ function stripJsonSuffix(url: string): string {
   return path.endsWith('.json') ? path.slice(0, -5) + rest : url;
 }
 
-export async function buildApp(svc: Services, logger: Logger): Promise<FastifyInstance> {
+export async function buildApp(
+  svc: Services,
+  logger: Logger,
+  /** Extra plugins mounted before the app is ready (the Slack sandbox). */
+  plugins: ((app: FastifyInstance) => Promise<void>)[] = [],
+): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     bodyLimit: svc.config.bodyLimit,
@@ -83,10 +90,16 @@ export async function buildApp(svc: Services, logger: Logger): Promise<FastifyIn
         }
       });
       for (const routes of apiRoutes) routes(api, svc);
+      slackApiRoutes(api, svc.slack);
     },
     { prefix: '/api/v2' },
   );
   await app.register(setupPages(svc));
-  app.get('/healthz', async () => ({ ok: true }));
+  slackPublicRoutes(app, svc.slack);
+  for (const plugin of plugins) await plugin(app);
+  // 503 until start-up has finished, so a load balancer (or a test) waits for a usable node.
+  app.get('/healthz', async (_req, reply) =>
+    svc.readiness.ready ? { ok: true } : reply.status(503).send({ ok: false, starting: true }),
+  );
   return app;
 }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
+import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
 
 /** What route plugins are given: the composition root builds it once. */
@@ -9,6 +10,9 @@ export interface Services {
   db: Db;
   config: Config;
   blobs: BlobStore;
+  slack: SlackRuntime;
+  /** Set once start-up work after listening (the sandbox install) is done. */
+  readiness: { ready: boolean };
 }
 
 declare module 'fastify' {

@@ -97,6 +97,11 @@ export function presentComment(row: Comment, attachments: Attachment[], base: st
     via: presentVia(row.via_channel, row.via_source),
     metadata: parseJson(row.metadata, { system: {}, custom: {} }),
     created_at: t(row.created_at),
+    // Where a messaging channel carries the reply: pending, sending, delivered or failed.
+    ...(row.delivery_status
+      ? { delivery: { status: row.delivery_status, error: row.delivery_error } }
+      : {}),
+    ...(row.deleted_at ? { deleted: true, deleted_at: t(row.deleted_at) } : {}),
   };
 }
 

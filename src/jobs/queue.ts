@@ -65,7 +65,13 @@ export interface Worker {
   drained(timeoutMs?: number): Promise<void>;
 }
 
-async function claim(db: Db, queue: string, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+async function claim(
+  db: Db,
+  queue: string,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<Job[]> {
   const now = new Date().toISOString();
   // Runs out leases first: a job whose worker died goes back to pending.
   await db
@@ -126,7 +132,12 @@ async function settle(db: Db, job: Job, outcome: JobOutcome): Promise<void> {
             last_error: outcome.error,
             run_at: new Date(Date.now() + outcome.delayMs).toISOString(),
           };
-  await db.updateTable('jobs').set(set).where('id', '=', job.id).where('locked_by', '=', job.locked_by).execute();
+  await db
+    .updateTable('jobs')
+    .set(set)
+    .where('id', '=', job.id)
+    .where('locked_by', '=', job.locked_by)
+    .execute();
 }
 
 export function startWorker(opts: WorkerOptions): Worker {
@@ -154,7 +165,11 @@ export function startWorker(opts: WorkerOptions): Worker {
       outcome = await handler(job, JSON.parse(job.payload));
     } catch (err) {
       logger.error({ err, jobId: job.id, queue }, 'job handler threw');
-      outcome = { kind: 'retry', delayMs: backoffMs(job.attempts), error: String((err as Error)?.message ?? err) };
+      outcome = {
+        kind: 'retry',
+        delayMs: backoffMs(job.attempts),
+        error: String((err as Error)?.message ?? err),
+      };
     }
     try {
       await settle(db, job, outcome);
@@ -222,7 +237,8 @@ export function startWorker(opts: WorkerOptions): Worker {
           .where('status', 'in', ['pending', 'running'])
           .executeTakeFirstOrThrow();
         if (Number(row.n) === 0) return;
-        if (Date.now() > deadline) throw new Error(`queue ${queue} not drained after ${timeoutMs} ms`);
+        if (Date.now() > deadline)
+          throw new Error(`queue ${queue} not drained after ${timeoutMs} ms`);
         await new Promise((r) => setTimeout(r, 20));
       }
     },

@@ -9,7 +9,7 @@ import { nowIso } from '../../src/desk/time.ts';
 import { createUser } from '../../src/desk/users.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Parley, startParley } from '../../src/server.ts';
-import { createTestDatabase, startEmbeddedPostgres } from './postgres.ts';
+import { createTestDatabase, freePort, startEmbeddedPostgres } from './postgres.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgres'];
@@ -67,7 +67,15 @@ async function postgresServerUrl(): Promise<string> {
 
 let counter = 0;
 
-export async function startTestDesk(kind: DbKind): Promise<TestDesk & { stop(): Promise<void> }> {
+export interface TestDeskOptions {
+  env?: Record<string, string>;
+  sandboxRetrySchedule?: number[];
+}
+
+export async function startTestDesk(
+  kind: DbKind,
+  opts: TestDeskOptions = {},
+): Promise<TestDesk & { stop(): Promise<void> }> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-test-'));
   let dropDb: (() => Promise<void>) | null = null;
   let databaseUrl: string;
@@ -78,16 +86,19 @@ export async function startTestDesk(kind: DbKind): Promise<TestDesk & { stop(): 
   } else {
     databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
   }
+  const port = await freePort();
   const config = loadConfig({
-    PORT: '0',
+    PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: databaseUrl,
     PARLEY_DATA_DIR: dataDir,
-    PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
+    PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    ...(opts.env ?? {}),
     PARLEY_LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
   });
   const parley = await startParley(config, {
     logger: createLogger(config.logLevel, { pretty: false }),
+    sandboxRetrySchedule: opts.sandboxRetrySchedule ?? [50, 200, 500],
   });
   const now = nowIso();
   const adminEmail = `admin${++counter}@example.com`;
@@ -163,13 +174,17 @@ export async function startTestDesk(kind: DbKind): Promise<TestDesk & { stop(): 
  * Runs a suite once on SQLite and once on PostgreSQL. The suite receives a holder whose
  * `desk` is set before its tests run.
  */
-export function forEachDatabase(name: string, suite: (ctx: { desk: TestDesk }) => void): void {
+export function forEachDatabase(
+  name: string,
+  suite: (ctx: { desk: TestDesk }) => void,
+  opts: TestDeskOptions = {},
+): void {
   for (const kind of DB_KINDS) {
     describe(`${name} [${kind}]`, () => {
       const ctx = {} as { desk: TestDesk };
       let stop: (() => Promise<void>) | null = null;
       before(async () => {
-        const desk = await startTestDesk(kind);
+        const desk = await startTestDesk(kind, opts);
         stop = desk.stop;
         ctx.desk = desk;
       });

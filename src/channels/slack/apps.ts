@@ -32,7 +32,13 @@ async function upsertApp(
   db: Db,
   box: SecretBox,
   source: SlackApp['source'],
-  creds: { name: string; clientId: string; clientSecret: string; signingSecret: string; appToken: string | null },
+  creds: {
+    name: string;
+    clientId: string;
+    clientSecret: string;
+    signingSecret: string;
+    appToken: string | null;
+  },
 ): Promise<void> {
   const now = new Date().toISOString();
   const values = {
@@ -48,7 +54,11 @@ async function upsertApp(
     .where('client_id', '=', creds.clientId)
     .executeTakeFirst();
   if (existing) {
-    await db.updateTable('slack_apps').set({ ...values, source }).where('id', '=', existing.id).execute();
+    await db
+      .updateTable('slack_apps')
+      .set({ ...values, source })
+      .where('id', '=', existing.id)
+      .execute();
   } else {
     await db
       .insertInto('slack_apps')
@@ -73,7 +83,11 @@ export async function ensureConfiguredApps(db: Db, box: SecretBox, config: Confi
     });
   }
   if (config.slack.sandbox) {
-    const exists = await db.selectFrom('slack_apps').select('id').where('source', '=', 'sandbox').executeTakeFirst();
+    const exists = await db
+      .selectFrom('slack_apps')
+      .select('id')
+      .where('source', '=', 'sandbox')
+      .executeTakeFirst();
     if (!exists) {
       await upsertApp(db, box, 'sandbox', {
         name: 'Parley (sandbox)',
@@ -100,5 +114,7 @@ export async function getApp(db: Db, box: SecretBox, id: number): Promise<AppCre
 /** The app new connections use unless told otherwise: the configured one, else the sandbox. */
 export async function defaultApp(db: Db): Promise<SlackApp | undefined> {
   const rows = await db.selectFrom('slack_apps').selectAll().orderBy('id').execute();
-  return rows.find((r) => r.source === 'env') ?? rows.find((r) => r.source === 'sandbox') ?? rows[0];
+  return (
+    rows.find((r) => r.source === 'env') ?? rows.find((r) => r.source === 'sandbox') ?? rows[0]
+  );
 }

@@ -57,7 +57,15 @@ const envelopeSchema = z
     event_time: z.number().optional(),
     event: z.object({ type: z.string() }).passthrough(),
     authorizations: z
-      .array(z.object({ team_id: z.string().nullish(), user_id: z.string().nullish(), is_bot: z.boolean().optional() }).passthrough())
+      .array(
+        z
+          .object({
+            team_id: z.string().nullish(),
+            user_id: z.string().nullish(),
+            is_bot: z.boolean().optional(),
+          })
+          .passthrough(),
+      )
       .optional(),
     is_ext_shared_channel: z.boolean().optional(),
   })
@@ -85,7 +93,10 @@ export function parseEnvelope(payload: unknown): SlackEnvelope | null {
 }
 
 /** Slack echoes our own posts back as message.im events: drop them, as bolt's ignoreSelf does. */
-function fromSelfOrBot(m: { user?: string; bot_id?: string; subtype?: string }, id: Identity): string | null {
+function fromSelfOrBot(
+  m: { user?: string; bot_id?: string; subtype?: string },
+  id: Identity,
+): string | null {
   if (m.subtype === 'bot_message' || m.bot_id) {
     return id.botId && m.bot_id === id.botId ? 'own message (echo)' : 'message from a bot';
   }
@@ -115,20 +126,39 @@ export function classify(env: SlackEnvelope, id: Identity): Classified {
   if (!parsed.success) return { kind: 'ignore', reason: 'malformed message event' };
   const m = parsed.data;
   if (m.channel_type !== 'im') {
-    return { kind: 'ignore', reason: m.channel_type === 'mpim' ? 'group DM' : `message in a ${m.channel_type ?? 'non-DM'} conversation` };
+    return {
+      kind: 'ignore',
+      reason:
+        m.channel_type === 'mpim'
+          ? 'group DM'
+          : `message in a ${m.channel_type ?? 'non-DM'} conversation`,
+    };
   }
   if (m.subtype === 'message_changed') {
-    const inner = messageSchema.omit({ type: true, channel: true }).passthrough().safeParse(m.message);
+    const inner = messageSchema
+      .omit({ type: true, channel: true })
+      .passthrough()
+      .safeParse(m.message);
     if (!inner.success) return { kind: 'ignore', reason: 'malformed message_changed' };
     const self = fromSelfOrBot(inner.data as SlackMessage, id);
     if (self) return { kind: 'ignore', reason: `edit of ${self}` };
     const before = m.previous_message as { text?: string; blocks?: unknown } | undefined;
     const after = inner.data;
     // Unfurls and language detection also send message_changed; only a text change is an edit.
-    if (before && before.text === after.text && JSON.stringify(before.blocks ?? null) === JSON.stringify(after.blocks ?? null)) {
+    if (
+      before &&
+      before.text === after.text &&
+      JSON.stringify(before.blocks ?? null) === JSON.stringify(after.blocks ?? null)
+    ) {
       return { kind: 'ignore', reason: 'message_changed without a text change' };
     }
-    return { kind: 'edit', channel: m.channel, ts: inner.data.ts, message: { ...(inner.data as SlackMessage), channel: m.channel, type: 'message' }, previous: before };
+    return {
+      kind: 'edit',
+      channel: m.channel,
+      ts: inner.data.ts,
+      message: { ...(inner.data as SlackMessage), channel: m.channel, type: 'message' },
+      previous: before,
+    };
   }
   if (m.subtype === 'message_deleted') {
     const ts = m.deleted_ts ?? (m.previous_message as { ts?: string } | undefined)?.ts;
@@ -140,6 +170,7 @@ export function classify(env: SlackEnvelope, id: Identity): Classified {
   }
   const self = fromSelfOrBot(m, id);
   if (self) return { kind: 'ignore', reason: self };
-  if (m.thread_ts && m.thread_ts !== m.ts && m.subtype !== 'thread_broadcast') return { kind: 'thread_reply', message: m };
+  if (m.thread_ts && m.thread_ts !== m.ts && m.subtype !== 'thread_broadcast')
+    return { kind: 'thread_reply', message: m };
   return { kind: 'message', message: m };
 }

@@ -11,7 +11,10 @@ export function normalizeFileTypes(types: string[]): string[] {
   for (const t of types) {
     const v = t.trim().toLowerCase().replace(/^\./, '');
     if (!/^[a-z0-9]{1,10}$/.test(v)) {
-      throw ValidationError.field('allowed_file_types', `Allowed file types: "${t}" is not a file extension`);
+      throw ValidationError.field(
+        'allowed_file_types',
+        `Allowed file types: "${t}" is not a file extension`,
+      );
     }
     out.add(v === 'jpg' ? 'jpeg' : v);
   }
@@ -19,14 +22,23 @@ export function normalizeFileTypes(types: string[]): string[] {
 }
 
 export async function getConnection(db: Conn, id: number): Promise<SlackConnection> {
-  const row = await db.selectFrom('slack_connections').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('slack_connections')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (!row) throw new NotFoundError('Slack connection');
   return row;
 }
 
 async function requireBrand(db: Conn, brandId: number) {
-  const brand = await db.selectFrom('brands').select('id').where('id', '=', brandId).executeTakeFirst();
-  if (!brand) throw ValidationError.field('brand_id', `Brand: there is no brand with id ${brandId}`);
+  const brand = await db
+    .selectFrom('brands')
+    .select('id')
+    .where('id', '=', brandId)
+    .executeTakeFirst();
+  if (!brand)
+    throw ValidationError.field('brand_id', `Brand: there is no brand with id ${brandId}`);
 }
 
 export async function createConnection(
@@ -51,7 +63,9 @@ export async function createConnection(
       mode: input.mode,
       status: 'pending',
       attachments_enabled: input.attachments_enabled === false ? 0 : 1,
-      allowed_file_types: JSON.stringify(normalizeFileTypes(input.allowed_file_types ?? DEFAULT_FILE_TYPES)),
+      allowed_file_types: JSON.stringify(
+        normalizeFileTypes(input.allowed_file_types ?? DEFAULT_FILE_TYPES),
+      ),
       created_at: now,
       updated_at: now,
     })
@@ -62,7 +76,12 @@ export async function createConnection(
 export async function updateConnection(
   db: Conn,
   id: number,
-  patch: { name?: string; brand_id?: number; attachments_enabled?: boolean; allowed_file_types?: string[] },
+  patch: {
+    name?: string;
+    brand_id?: number;
+    attachments_enabled?: boolean;
+    allowed_file_types?: string[];
+  },
   now: string,
 ): Promise<SlackConnection> {
   await getConnection(db, id);
@@ -72,7 +91,9 @@ export async function updateConnection(
     .set({
       ...(patch.name !== undefined ? { name: patch.name } : {}),
       ...(patch.brand_id !== undefined ? { brand_id: patch.brand_id } : {}),
-      ...(patch.attachments_enabled !== undefined ? { attachments_enabled: patch.attachments_enabled ? 1 : 0 } : {}),
+      ...(patch.attachments_enabled !== undefined
+        ? { attachments_enabled: patch.attachments_enabled ? 1 : 0 }
+        : {}),
       ...(patch.allowed_file_types !== undefined
         ? { allowed_file_types: JSON.stringify(normalizeFileTypes(patch.allowed_file_types)) }
         : {}),
@@ -84,7 +105,12 @@ export async function updateConnection(
 }
 
 /** A connection Slack no longer serves: tickets stay, the token is forgotten. */
-export async function markDisconnected(db: Conn, id: number, reason: string, now: string): Promise<void> {
+export async function markDisconnected(
+  db: Conn,
+  id: number,
+  reason: string,
+  now: string,
+): Promise<void> {
   await db
     .updateTable('slack_connections')
     .set({ status: 'disconnected', status_reason: reason, token_enc: null, updated_at: now })

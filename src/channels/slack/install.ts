@@ -17,7 +17,10 @@ const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
 /** The install link carries a MAC of the connection id, so only admins who saw it can use it. */
 function linkMac(ctx: SlackContext, connectionId: number): string {
-  return createHmac('sha256', ctx.config.secretKey).update(`slack-install:${connectionId}`).digest('base64url').slice(0, 32);
+  return createHmac('sha256', ctx.config.secretKey)
+    .update(`slack-install:${connectionId}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 export function installUrl(ctx: SlackContext, connectionId: number): string {
@@ -29,7 +32,11 @@ export function redirectUri(ctx: SlackContext): string {
 }
 
 /** Starts an install: a single-use state bound to the connection, and Slack's authorize URL. */
-export async function beginInstall(ctx: SlackContext, connectionId: number, mac: string): Promise<string> {
+export async function beginInstall(
+  ctx: SlackContext,
+  connectionId: number,
+  mac: string,
+): Promise<string> {
   const expected = Buffer.from(linkMac(ctx, connectionId));
   const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
@@ -67,7 +74,10 @@ export async function completeInstall(
   ctx: SlackContext,
   query: { code?: string; state?: string; error?: string },
 ): Promise<{ connectionId: number; teamName: string | null }> {
-  if (!query.state) throw new InstallError('Slack did not send back the install state. Start again from the install link.');
+  if (!query.state)
+    throw new InstallError(
+      'Slack did not send back the install state. Start again from the install link.',
+    );
   const now = nowIso();
   const row = await ctx.db
     .selectFrom('slack_oauth_states')
@@ -75,7 +85,9 @@ export async function completeInstall(
     .where('state_hash', '=', sha256(query.state))
     .executeTakeFirst();
   if (!row || row.used_at || row.expires_at < now) {
-    throw new InstallError('This install attempt has expired or was already used. Start again from the install link.');
+    throw new InstallError(
+      'This install attempt has expired or was already used. Start again from the install link.',
+    );
   }
   const spent = await ctx.db
     .updateTable('slack_oauth_states')
@@ -83,7 +95,8 @@ export async function completeInstall(
     .where('state_hash', '=', row.state_hash)
     .where('used_at', 'is', null)
     .executeTakeFirst();
-  if (Number(spent.numUpdatedRows) !== 1) throw new InstallError('This install attempt was already used.');
+  if (Number(spent.numUpdatedRows) !== 1)
+    throw new InstallError('This install attempt was already used.');
   if (query.error) {
     throw new InstallError(
       query.error === 'access_denied'
@@ -107,7 +120,9 @@ export async function completeInstall(
   } catch (err) {
     const code = err instanceof WebAPIPlatformError ? err.data.error : (err as Error).message;
     ctx.logger.warn({ connectionId: connection.id, error: code }, 'slack oauth exchange failed');
-    throw new InstallError(`Slack could not complete the installation (${code}). The connection stays pending.`);
+    throw new InstallError(
+      `Slack could not complete the installation (${code}). The connection stays pending.`,
+    );
   }
 
   let token: string | undefined;
@@ -145,7 +160,9 @@ export async function completeInstall(
     .where('id', '!=', connection.id)
     .executeTakeFirst();
   if (clash) {
-    throw new InstallError(`This Slack identity already serves the connection "${clash.name}". Disconnect it first.`);
+    throw new InstallError(
+      `This Slack identity already serves the connection "${clash.name}". Disconnect it first.`,
+    );
   }
   await ctx.db
     .updateTable('slack_connections')
@@ -165,6 +182,9 @@ export async function completeInstall(
     })
     .where('id', '=', connection.id)
     .execute();
-  ctx.logger.info({ connectionId: connection.id, teamId, mode: connection.mode }, 'slack connection installed');
+  ctx.logger.info(
+    { connectionId: connection.id, teamId, mode: connection.mode },
+    'slack connection installed',
+  );
   return { connectionId: connection.id, teamName: access.team?.name ?? null };
 }

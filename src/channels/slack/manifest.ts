@@ -14,7 +14,11 @@ export function slackManifest(opts: { publicUrl: string; name?: string; socketMo
       background_color: '#2f3b52',
     },
     features: {
-      app_home: { home_tab_enabled: false, messages_tab_enabled: true, messages_tab_read_only_enabled: false },
+      app_home: {
+        home_tab_enabled: false,
+        messages_tab_enabled: true,
+        messages_tab_read_only_enabled: false,
+      },
       bot_user: { display_name: name.slice(0, 80), always_online: true },
     },
     oauth_config: {

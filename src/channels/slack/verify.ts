@@ -18,8 +18,10 @@ export function verifySlackSignature(args: {
   nowSeconds?: number;
 }): number {
   const { timestamp, signature } = args;
-  if (!timestamp || !/^\d{1,12}$/.test(timestamp)) throw new SlackSignatureError('missing or bad timestamp');
-  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature)) throw new SlackSignatureError('missing or bad signature');
+  if (!timestamp || !/^\d{1,12}$/.test(timestamp))
+    throw new SlackSignatureError('missing or bad timestamp');
+  if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature))
+    throw new SlackSignatureError('missing or bad signature');
   const now = args.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (Math.abs(now - Number(timestamp)) > MAX_SKEW_SECONDS) {
     throw new SlackSignatureError('stale request: timestamp more than 5 minutes from now');

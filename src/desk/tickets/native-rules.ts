@@ -70,8 +70,10 @@ export function applyNativeRules(input: NativeRuleInput): TicketFields {
     if (!comment.authorIsAgent && ['pending', 'hold', 'solved'].includes(next.status)) {
       next.status = 'open';
     }
-    // An agent's reply takes a new ticket into work.
-    if (comment.authorIsAgent && next.status === 'new' && before !== null) next.status = 'open';
+    // An agent's public reply takes a new ticket into work; an internal note does not.
+    if (comment.authorIsAgent && comment.public && next.status === 'new' && before !== null) {
+      next.status = 'open';
+    }
   }
   // A new ticket that gets an assignee is open.
   if (next.status === 'new' && next.assignee_id !== null) next.status = 'open';

@@ -1,5 +1,6 @@
 import type { Ticket, TicketPriority, TicketStatus, TicketType, User } from '../../db/types.ts';
 import { type AuditEventInput, writeAudit, writeAuditEvents } from '../audits.ts';
+import { runCommentHooks } from '../comment-hooks.ts';
 import { type Conn, isAgent } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { renderHtml, renderMarkdown } from '../markdown.ts';
@@ -37,6 +38,14 @@ export interface CommentInput {
   public?: boolean;
   author_id?: number;
   uploads?: string[];
+  /** Files already in the blob store (a channel's incoming files), attached to this comment. */
+  files?: {
+    file_name: string;
+    content_type: string;
+    size: number;
+    sha256: string;
+    blob_key: string;
+  }[];
   /** The comment's own via, when it differs from the update's (a Slack message). */
   via?: Via;
   metadata?: Record<string, unknown>;
@@ -216,12 +225,26 @@ async function insertComment(
       .where('comment_id', 'is', null)
       .execute();
   }
+  if (comment.files && comment.files.length > 0) {
+    await trx
+      .insertInto('attachments')
+      .values(
+        comment.files.map((f) => ({
+          ...f,
+          comment_id: row.id,
+          ticket_id: args.ticketId,
+          uploader_id: args.authorId,
+          created_at: args.now,
+        })),
+      )
+      .execute();
+  }
   return row;
 }
 
 function commentIsBlank(c: CommentInput): boolean {
   const text = c.body ?? c.html_body ?? '';
-  return text.trim() === '' && (c.uploads ?? []).length === 0;
+  return text.trim() === '' && (c.uploads ?? []).length === 0 && (c.files ?? []).length === 0;
 }
 
 async function syncTags(trx: Conn, ticketId: number, before: string[], after: string[]) {
@@ -438,6 +461,12 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
       now,
     });
     commentId = inserted.id;
+    await runCommentHooks(trx, {
+      ticketId,
+      commentId,
+      public: commentPublic,
+      authorIsAgent: isAgent(author),
+    });
     events.push({ type: 'Comment', comment_id: commentId });
     if (!before) {
       await trx

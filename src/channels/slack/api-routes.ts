@@ -1,0 +1,347 @@
+import { WebAPIPlatformError } from '@slack/web-api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { type Actor, isAgent } from '../../desk/context.ts';
+import { hasPermission } from '../../desk/custom-roles.ts';
+import { ForbiddenError, ValidationError } from '../../desk/errors.ts';
+import { defaultBrand } from '../../desk/brands.ts';
+import { nowIso } from '../../desk/time.ts';
+import { writeTicket } from '../../desk/tickets/write-ticket.ts';
+import { getUser } from '../../desk/users.ts';
+import { via } from '../../desk/via.ts';
+import { actorOf } from '../../http/context.ts';
+import { HttpError, parseWith } from '../../http/errors.ts';
+import { presentTicket } from '../../http/presenters.ts';
+import { id as idSchema, idParam } from '../../http/schemas/common.ts';
+import { loadAuditPayload } from '../../http/routes/tickets.ts';
+import { defaultApp, getApp } from './apps.ts';
+import { slackClient } from './client.ts';
+import {
+  createConnection,
+  getConnection,
+  markDisconnected,
+  presentConnection,
+  updateConnection,
+} from './connections.ts';
+import { connectionClient, connectionToken } from './context.ts';
+import { enqueueCommentDelivery } from './delivery.ts';
+import { SLACK_VIA } from './ingest.ts';
+import { installUrl } from './install.ts';
+import { slackManifest } from './manifest.ts';
+import type { SlackRuntime } from './runtime.ts';
+
+const fileTypes = z.array(z.string().min(1).max(20)).max(100);
+
+const createSchema = z.object({
+  connection: z
+    .object({
+      name: z.string().trim().min(1).max(100),
+      brand_id: idSchema.optional(),
+      mode: z.enum(['bot', 'account']).default('bot'),
+      app_id: idSchema.optional(),
+      attachments_enabled: z.boolean().optional(),
+      allowed_file_types: fileTypes.optional(),
+    })
+    .strict(),
+});
+
+const updateSchema = z.object({
+  connection: z
+    .object({
+      name: z.string().trim().min(1).max(100).optional(),
+      brand_id: idSchema.optional(),
+      attachments_enabled: z.boolean().optional(),
+      allowed_file_types: fileTypes.optional(),
+    })
+    .strict(),
+});
+
+const appSchema = z.object({
+  app: z
+    .object({
+      name: z.string().trim().min(1).max(100),
+      client_id: z.string().trim().min(1).max(100),
+      client_secret: z.string().trim().min(1).max(200),
+      signing_secret: z.string().trim().min(1).max(200),
+      app_token: z
+        .string()
+        .regex(/^xapp-/)
+        .optional(),
+    })
+    .strict(),
+});
+
+const outboundSchema = z.object({
+  conversation: z
+    .object({
+      connection_id: idSchema,
+      user_id: idSchema,
+      subject: z.string().trim().min(1).max(255).optional(),
+      comment: z.object({ body: z.string().trim().min(1).max(65_536) }),
+    })
+    .strict(),
+});
+
+/** Channels are admin work, or the work of agents whose role may manage channels. */
+async function requireChannelAdmin(rt: SlackRuntime, actor: Actor): Promise<void> {
+  if (!(await hasPermission(rt.ctx.db, actor.user, 'manage_extensions_and_channels')))
+    throw new ForbiddenError();
+}
+
+/** Parley's own admin API for Slack channels, under /api/v2/slack. */
+export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
+  const { ctx } = rt;
+  const { db } = ctx;
+  const present = async (id: number) =>
+    presentConnection(await getConnection(db, id), installUrl(ctx, id));
+  const admin = async (req: FastifyRequest) => {
+    const actor = actorOf(req);
+    await requireChannelAdmin(rt, actor);
+    return actor;
+  };
+
+  app.get('/slack/connections', async (req) => {
+    await admin(req);
+    const rows = await db.selectFrom('slack_connections').selectAll().orderBy('id').execute();
+    return {
+      connections: rows.map((c) => presentConnection(c, installUrl(ctx, c.id))),
+      count: rows.length,
+    };
+  });
+
+  app.get('/slack/connections/:id', async (req) => {
+    await admin(req);
+    return { connection: await present(idParam(req.params)) };
+  });
+
+  app.post('/slack/connections', async (req, reply) => {
+    await admin(req);
+    const input = parseWith(createSchema, req.body).connection;
+    const appRow = input.app_id
+      ? await getApp(db, ctx.box, input.app_id).catch(() => null)
+      : await defaultApp(db);
+    if (!appRow) {
+      throw ValidationError.field(
+        'app_id',
+        input.app_id
+          ? `App: there is no Slack app with id ${input.app_id}`
+          : 'App: no Slack app is configured (set SLACK_CLIENT_ID…)',
+      );
+    }
+    const created = await createConnection(
+      db,
+      {
+        name: input.name,
+        brand_id: input.brand_id ?? (await defaultBrand(db)).id,
+        mode: input.mode,
+        app_id: appRow.id,
+        attachments_enabled: input.attachments_enabled,
+        allowed_file_types: input.allowed_file_types,
+      },
+      nowIso(),
+    );
+    reply.status(201);
+    return { connection: presentConnection(created, installUrl(ctx, created.id)) };
+  });
+
+  app.put('/slack/connections/:id', async (req) => {
+    await admin(req);
+    const updated = await updateConnection(
+      db,
+      idParam(req.params),
+      parseWith(updateSchema, req.body).connection,
+      nowIso(),
+    );
+    return { connection: presentConnection(updated, installUrl(ctx, updated.id)) };
+  });
+
+  app.delete('/slack/connections/:id', async (req) => {
+    await admin(req);
+    const connection = await getConnection(db, idParam(req.params));
+    const token = connectionToken(ctx, connection);
+    if (token) {
+      try {
+        await slackClient(ctx.config.slack, token).auth.revoke();
+      } catch (err) {
+        // A token Slack already refuses needs no revoking; anything else must not be left live.
+        if (!(err instanceof WebAPIPlatformError)) {
+          throw new HttpError(
+            503,
+            'SlackUnavailable',
+            'Slack could not be reached to revoke the token; try again',
+          );
+        }
+      }
+    }
+    await markDisconnected(db, connection.id, 'disconnected_by_admin', nowIso());
+    return { connection: await present(connection.id) };
+  });
+
+  app.get('/slack/apps', async (req) => {
+    await admin(req);
+    const rows = await db
+      .selectFrom('slack_apps')
+      .select(['id', 'name', 'source', 'client_id', 'app_token_enc', 'created_at'])
+      .orderBy('id')
+      .execute();
+    return {
+      apps: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        source: r.source,
+        client_id: r.client_id,
+        socket_mode: r.app_token_enc !== null,
+      })),
+    };
+  });
+
+  app.post('/slack/apps', async (req, reply) => {
+    await admin(req);
+    const input = parseWith(appSchema, req.body).app;
+    const clash = await db
+      .selectFrom('slack_apps')
+      .select('id')
+      .where('client_id', '=', input.client_id)
+      .executeTakeFirst();
+    if (clash)
+      throw ValidationError.field(
+        'client_id',
+        'Client id: this Slack app is already registered',
+        'DuplicateValue',
+      );
+    const now = nowIso();
+    const row = await db
+      .insertInto('slack_apps')
+      .values({
+        name: input.name,
+        source: 'api',
+        client_id: input.client_id,
+        client_secret_enc: ctx.box.seal(input.client_secret),
+        signing_secret_enc: ctx.box.seal(input.signing_secret),
+        app_token_enc: input.app_token ? ctx.box.seal(input.app_token) : null,
+        created_at: now,
+        updated_at: now,
+      })
+      .returning(['id', 'name', 'source', 'client_id'])
+      .executeTakeFirstOrThrow();
+    ctx.forgetApps();
+    reply.status(201);
+    return { app: { ...row, socket_mode: input.app_token !== undefined } };
+  });
+
+  app.get('/slack/manifest', async (req) => {
+    await admin(req);
+    const q = req.query as Record<string, unknown>;
+    const url =
+      typeof q.url === 'string' && /^https?:\/\//.test(q.url) ? q.url : ctx.config.publicUrl;
+    return {
+      manifest: slackManifest({
+        publicUrl: url,
+        name: typeof q.name === 'string' ? q.name : undefined,
+      }),
+    };
+  });
+
+  /** An agent starts a conversation: a new ticket whose first (public) comment opens the DM. */
+  app.post('/slack/conversations', async (req, reply) => {
+    const actor = actorOf(req);
+    if (!isAgent(actor.user)) throw new ForbiddenError();
+    const input = parseWith(outboundSchema, req.body).conversation;
+    const connection = await getConnection(db, input.connection_id).catch(() => {
+      throw ValidationError.field(
+        'connection_id',
+        `Connection: there is no Slack connection with id ${input.connection_id}`,
+      );
+    });
+    if (connection.status !== 'active')
+      throw ValidationError.field('connection_id', 'Connection: is not active');
+    const requester = await getUser(db, input.user_id).catch(() => {
+      throw ValidationError.field('user_id', `User: there is no user with id ${input.user_id}`);
+    });
+    const identity = await db
+      .selectFrom('user_identities')
+      .select('value')
+      .where('user_id', '=', requester.id)
+      .where('type', '=', 'slack')
+      .executeTakeFirst();
+    if (!identity) throw ValidationError.field('user_id', 'User: has no Slack identity');
+    let channel: string;
+    try {
+      const opened = await connectionClient(ctx, connection).conversations.open({
+        users: identity.value,
+      });
+      channel = (opened.channel as { id: string }).id;
+    } catch (err) {
+      if (err instanceof WebAPIPlatformError) {
+        throw ValidationError.field(
+          'user_id',
+          `Slack refused to open a DM with this user (${err.data.error})`,
+        );
+      }
+      throw new HttpError(503, 'SlackUnavailable', 'Slack could not be reached; try again');
+    }
+    const now = nowIso();
+    const result = await db.transaction().execute(async (trx) => {
+      let conv = await trx
+        .selectFrom('slack_conversations')
+        .selectAll()
+        .where('connection_id', '=', connection.id)
+        .where('channel_id', '=', channel)
+        .executeTakeFirst();
+      conv ??= await trx
+        .insertInto('slack_conversations')
+        .values({
+          connection_id: connection.id,
+          channel_id: channel,
+          slack_user_id: identity.value,
+          user_id: requester.id,
+          created_at: now,
+          updated_at: now,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      const written = await writeTicket(trx, {
+        before: null,
+        patch: {
+          subject: input.subject ?? `Conversation with ${requester.name}`,
+          requester_id: requester.id,
+          submitter_id: actor.user.id,
+          brand_id: connection.brand_id,
+        },
+        comment: { body: input.comment.body, public: true },
+        actor: actor.user,
+        via: actor.via,
+        now,
+        create: {
+          fromMessagingChannel: true,
+          viaSource: via(SLACK_VIA, {
+            from: { name: actor.user.name, user_id: actor.user.id },
+            to: {
+              slack_connection_id: connection.id,
+              name: connection.name,
+              channel_id: channel,
+              slack_user_id: identity.value,
+            },
+            rel: 'slack_dm_outbound',
+          }),
+        },
+      });
+      await trx
+        .insertInto('slack_conversation_tickets')
+        .values({ ticket_id: written.ticket.id, conversation_id: conv.id })
+        .execute();
+      await trx
+        .updateTable('slack_conversations')
+        .set({ current_ticket_id: written.ticket.id, updated_at: now })
+        .where('id', '=', conv.id)
+        .execute();
+      await enqueueCommentDelivery(trx, written.commentId!, conv.id);
+      return written;
+    });
+    reply.status(201);
+    return {
+      ticket: presentTicket(result.ticket, ctx.config.publicUrl),
+      audit: await loadAuditPayload(db, result.auditId, ctx.config.publicUrl),
+    };
+  });
+}

@@ -1,0 +1,743 @@
+import { sql } from 'kysely';
+import type { WebClient } from '@slack/web-api';
+import { WebAPIPlatformError } from '@slack/web-api';
+import type { SlackConnection, SlackInboxRow, Ticket, User } from '../../db/types.ts';
+import { isPostgres } from '../../db/dialect.ts';
+import { writeAudit, writeAuditEvents } from '../../desk/audits.ts';
+import type { Conn } from '../../desk/context.ts';
+import { renderMarkdown } from '../../desk/markdown.ts';
+import { parseJson } from '../../desk/time.ts';
+import { writeTicket } from '../../desk/tickets/write-ticket.ts';
+import { type Via, via } from '../../desk/via.ts';
+import { enqueueJob } from '../../jobs/queue.ts';
+import { backoffMs } from '../../jobs/queue.ts';
+import {
+  type Classified,
+  classify,
+  parseEnvelope,
+  type SlackEnvelope,
+  type SlackFile,
+  type SlackMessage,
+} from './classify.ts';
+import { allowedFileTypes, markDisconnected } from './connections.ts';
+import { type SlackContext, connectionClient, connectionToken } from './context.ts';
+import { DELIVERY_QUEUE } from './delivery.ts';
+import { checkFile, downloadFile, fileType, resolveFile } from './files.ts';
+import { mentionedUserIds, slackToMarkdown } from './format.ts';
+import {
+  ensureRequester,
+  fetchProfile,
+  fetchTeamName,
+  findSlackUser,
+  type SlackProfile,
+} from './requesters.ts';
+
+export const SLACK_VIA = 'business_messaging_slack_connect';
+const MAX_ATTEMPTS = 8;
+
+/** Why a file was not kept, told to the person and noted on the ticket. */
+interface RefusedFile {
+  name: string;
+  reason: string;
+}
+
+interface StoredFile {
+  file_name: string;
+  content_type: string;
+  size: number;
+  sha256: string;
+  blob_key: string;
+}
+
+/** An inbox event with its network work done: the transaction that applies it does no I/O. */
+interface Prepared {
+  row: SlackInboxRow;
+  connections: SlackConnection[];
+  classified: Classified;
+  profile?: SlackProfile;
+  teamName?: string | null;
+  names: Map<string, string>;
+  files: StoredFile[];
+  refused: RefusedFile[];
+}
+
+/** Which of our connections an event is for: the app that signed it, the team, our identity. */
+async function connectionsFor(
+  db: Conn,
+  row: SlackInboxRow,
+  env: SlackEnvelope,
+): Promise<SlackConnection[]> {
+  const auth = env.authorizations?.[0];
+  const teamId = auth?.team_id ?? env.team_id ?? null;
+  if (!teamId) return [];
+  let q = db.selectFrom('slack_connections').selectAll().where('team_id', '=', teamId);
+  if (row.app_id !== null) q = q.where('app_id', '=', row.app_id);
+  const all = await q.orderBy('id').execute();
+  if (['app_uninstalled', 'tokens_revoked'].includes(env.event.type)) return all;
+  const active = all.filter((c) => c.status === 'active');
+  const exact = active.filter((c) => auth?.user_id && c.identity_user_id === auth.user_id);
+  return exact.length > 0 ? exact : active.length === 1 ? active : [];
+}
+
+function slackVia(
+  connection: SlackConnection,
+  m: { user?: string; channel: string },
+  name: string,
+  extra: Partial<Via['source']> = {},
+): Via {
+  return via(SLACK_VIA, {
+    from: { slack_user_id: m.user, name, ...(extra.from ?? {}) },
+    to: { slack_connection_id: connection.id, name: connection.name, channel_id: m.channel },
+    rel: extra.rel ?? 'slack_dm',
+  });
+}
+
+export class IngestWorker {
+  private stopped = false;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private readonly nameCache = new Map<string, string>();
+
+  constructor(
+    private readonly ctx: SlackContext,
+    private readonly opts: { batchSize?: number; idlePollMs?: number } = {},
+  ) {}
+
+  start(): void {
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** New rows are in the inbox: look now rather than at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.pass()
+        .catch((err) => this.ctx.logger.error({ err }, 'slack ingest pass failed'))
+        .finally(() => {
+          this.running = null;
+          const more = this.again;
+          this.again = false;
+          this.schedule(more || this.lastPassFull ? 0 : (this.opts.idlePollMs ?? 500));
+        });
+    }, ms);
+  }
+
+  private lastPassFull = false;
+
+  /** Resolves once every inbox row is processed (tests and benchmarks). */
+  async drained(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const row = await this.ctx.db
+        .selectFrom('slack_inbox')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('processed_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      if (Number(row.n) === 0) return;
+      if (Date.now() > deadline) throw new Error('slack inbox not drained');
+      this.kick();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** One pass: read pending events in order, prepare them, apply them in one transaction. */
+  private async pass(): Promise<void> {
+    const { db } = this.ctx;
+    const batchSize = this.opts.batchSize ?? 100;
+    const now = new Date().toISOString();
+    const rows = await db
+      .selectFrom('slack_inbox')
+      .selectAll()
+      .where('processed_at', 'is', null)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    this.lastPassFull = rows.length === batchSize;
+    if (rows.length === 0) return;
+    // An event waiting for a retry holds back the later events of its conversation.
+    const blocked = new Set<string>();
+    const ready: SlackInboxRow[] = [];
+    for (const row of rows) {
+      const key = row.conversation_key ?? `event:${row.event_id}`;
+      if (blocked.has(key)) continue;
+      if (row.next_attempt_at && row.next_attempt_at > now) {
+        blocked.add(key);
+        continue;
+      }
+      ready.push(row);
+    }
+    if (ready.length === 0) {
+      this.lastPassFull = false;
+      return;
+    }
+    const prepared: Prepared[] = [];
+    for (const row of ready) {
+      try {
+        prepared.push(await this.prepare(row));
+      } catch (err) {
+        await this.deferOrFail(row, err);
+        // Later events of this conversation must wait for this one.
+        const key = row.conversation_key;
+        if (key) {
+          for (let i = prepared.length - 1; i >= 0; i--) {
+            if (prepared[i].row.conversation_key === key) prepared.splice(i, 1);
+          }
+          blocked.add(key);
+        }
+      }
+    }
+    const applicable = prepared.filter((p) => !blocked.has(p.row.conversation_key ?? ''));
+    if (applicable.length === 0) return;
+    try {
+      await this.applyAll(applicable);
+    } catch (err) {
+      // One bad event must not hold back the batch: apply them one by one to find it.
+      this.ctx.logger.warn({ err }, 'slack ingest batch failed; applying events one by one');
+      for (const p of applicable) {
+        if (p.row.conversation_key && blocked.has(p.row.conversation_key)) continue;
+        try {
+          await this.applyAll([p]);
+        } catch (one) {
+          await this.deferOrFail(p.row, one);
+          if (p.row.conversation_key) blocked.add(p.row.conversation_key);
+        }
+      }
+    }
+  }
+
+  private async deferOrFail(row: SlackInboxRow, err: unknown): Promise<void> {
+    const message =
+      err instanceof WebAPIPlatformError ? err.data.error : String((err as Error)?.message ?? err);
+    const attempts = row.attempts + 1;
+    const final = attempts >= MAX_ATTEMPTS;
+    this.ctx.logger.error(
+      { err, eventId: row.event_id, attempts, final },
+      'slack event could not be applied',
+    );
+    await this.ctx.db
+      .updateTable('slack_inbox')
+      .set({
+        attempts,
+        last_error: message.slice(0, 1000),
+        next_attempt_at: final
+          ? null
+          : new Date(Date.now() + backoffMs(row.attempts)).toISOString(),
+        ...(final
+          ? { processed_at: new Date().toISOString(), outcome: `failed: ${message.slice(0, 200)}` }
+          : {}),
+      })
+      .where('id', '=', row.id)
+      .execute();
+  }
+
+  private async applyAll(batch: Prepared[]): Promise<void> {
+    const { db } = this.ctx;
+    await db.transaction().execute(async (trx) => {
+      if (isPostgres(trx)) {
+        // One applier at a time across nodes keeps each conversation in order.
+        await sql`SELECT pg_advisory_xact_lock(7061626)`.execute(trx);
+      }
+      const ids = batch.map((p) => p.row.id);
+      const still = new Set(
+        (
+          await trx
+            .selectFrom('slack_inbox')
+            .select('id')
+            .where('id', 'in', ids)
+            .where('processed_at', 'is', null)
+            .execute()
+        ).map((r) => r.id),
+      );
+      for (const p of batch) {
+        if (!still.has(p.row.id)) continue;
+        const outcome = await this.apply(trx, p);
+        await trx
+          .updateTable('slack_inbox')
+          .set({ processed_at: new Date().toISOString(), outcome, last_error: null })
+          .where('id', '=', p.row.id)
+          .execute();
+      }
+    });
+  }
+
+  // ---- preparation: all network I/O happens here, outside any transaction ----
+
+  private async prepare(row: SlackInboxRow): Promise<Prepared> {
+    const env = parseEnvelope(parseJson(row.payload, null));
+    const base: Prepared = {
+      row,
+      connections: [],
+      classified: { kind: 'ignore', reason: 'not an event_callback' },
+      names: new Map(),
+      files: [],
+      refused: [],
+    };
+    if (!env) return base;
+    const connections = await connectionsFor(this.ctx.db, row, env);
+    base.connections = connections;
+    const connection = connections[0];
+    if (!connection) {
+      base.classified = {
+        kind: 'ignore',
+        reason: 'no active connection for this team and identity',
+      };
+      if (['app_uninstalled', 'tokens_revoked'].includes(env.event.type)) {
+        base.classified = classify(env, { identityUserId: null, botId: null });
+      }
+      return base;
+    }
+    base.classified = classify(env, {
+      identityUserId: connection.identity_user_id,
+      botId: connection.bot_id,
+    });
+    const c = base.classified;
+    if (c.kind !== 'message' && c.kind !== 'thread_reply' && c.kind !== 'edit') return base;
+    if (connection.status !== 'active') return base;
+    const client = connectionClient(this.ctx, connection);
+    const message = c.message;
+    if (message.user && !(await findSlackUser(this.ctx.db, message.user))) {
+      base.profile = await fetchProfile(client, message.user);
+      if (base.profile.teamId && base.profile.teamId !== connection.team_id) {
+        base.teamName = await fetchTeamName(client, base.profile.teamId);
+      }
+    }
+    if (c.kind === 'thread_reply') return base;
+    base.names = await this.resolveNames(client, mentionedUserIds(message));
+    if (c.kind === 'message' && message.files?.length) {
+      await this.prepareFiles(base, connection, client, message.files);
+    }
+    return base;
+  }
+
+  private async resolveNames(client: WebClient, ids: string[]): Promise<Map<string, string>> {
+    const names = new Map<string, string>();
+    for (const id of ids) {
+      const cached = this.nameCache.get(id);
+      if (cached) {
+        names.set(id, cached);
+        continue;
+      }
+      const local = await findSlackUser(this.ctx.db, id);
+      let name = local?.name;
+      if (!name) {
+        try {
+          name = (await fetchProfile(client, id)).name;
+        } catch {
+          // A mention we cannot resolve stays readable as its id.
+          continue;
+        }
+      }
+      this.nameCache.set(id, name);
+      names.set(id, name);
+    }
+    return names;
+  }
+
+  private async prepareFiles(
+    p: Prepared,
+    connection: SlackConnection,
+    client: WebClient,
+    files: SlackFile[],
+  ) {
+    if (connection.attachments_enabled !== 1) {
+      for (const f of files)
+        p.refused.push({
+          name: f.name ?? f.id,
+          reason: 'attachments are turned off for this channel',
+        });
+      return;
+    }
+    const allowed = allowedFileTypes(connection);
+    const token = connectionToken(this.ctx, connection)!;
+    for (const stub of files) {
+      const file = await resolveFile(client, stub);
+      const name = file.name ?? file.title ?? file.id;
+      const type = fileType(name);
+      if (!type || !allowed.includes(type)) {
+        p.refused.push({
+          name,
+          reason: type
+            ? `.${type} files are not accepted`
+            : 'files without an extension are not accepted',
+        });
+        continue;
+      }
+      const url = file.url_private_download ?? file.url_private;
+      if (!url) {
+        p.refused.push({ name, reason: 'Slack did not share the file with the help desk' });
+        continue;
+      }
+      const data = await downloadFile(url, token, {
+        allowedHosts: this.ctx.config.slack.fileHosts,
+        maxBytes: this.ctx.config.uploadLimit,
+      });
+      const check = checkFile(name, data, allowed);
+      if (!check.ok) {
+        p.refused.push({ name, reason: check.reason });
+        continue;
+      }
+      const stored = await this.ctx.blobs.put(data);
+      p.files.push({
+        file_name: name,
+        content_type: check.contentType,
+        size: data.length,
+        sha256: stored.sha256,
+        blob_key: stored.key,
+      });
+    }
+  }
+
+  // ---- application: inside the batch transaction, no network ----
+
+  private async apply(trx: Conn, p: Prepared): Promise<string> {
+    const c = p.classified;
+    const now = new Date().toISOString();
+    switch (c.kind) {
+      case 'ignore':
+        return `ignored: ${c.reason}`;
+      case 'uninstalled':
+        for (const conn of p.connections)
+          await markDisconnected(trx, conn.id, 'app_uninstalled', now);
+        return `disconnected ${p.connections.length} connection(s): app uninstalled`;
+      case 'tokens_revoked': {
+        const hit = p.connections.filter(
+          (conn) => conn.identity_user_id && c.userIds.includes(conn.identity_user_id),
+        );
+        for (const conn of hit) await markDisconnected(trx, conn.id, 'tokens_revoked', now);
+        return `disconnected ${hit.length} connection(s): tokens revoked`;
+      }
+      default:
+        break;
+    }
+    const connection = p.connections[0];
+    if (!connection || connection.status !== 'active') return 'ignored: connection is not active';
+    const message = c.kind === 'delete' ? null : c.message;
+
+    if (c.kind === 'delete' || c.kind === 'edit') {
+      const conv = await trx
+        .selectFrom('slack_conversations')
+        .selectAll()
+        .where('connection_id', '=', connection.id)
+        .where('channel_id', '=', c.channel)
+        .executeTakeFirst();
+      if (!conv) return 'ignored: unknown conversation';
+      const known = await trx
+        .selectFrom('slack_messages')
+        .innerJoin('comments', 'comments.id', 'slack_messages.comment_id')
+        .select([
+          'comments.id as comment_id',
+          'comments.ticket_id',
+          'comments.body',
+          'comments.author_id',
+          'comments.deleted_at',
+        ])
+        .where('slack_messages.conversation_id', '=', conv.id)
+        .where('slack_messages.ts', '=', c.ts)
+        .executeTakeFirst();
+      if (!known) return 'ignored: message not known';
+      const auditVia = slackVia(connection, { user: conv.slack_user_id, channel: c.channel }, '');
+      const auditId = await writeAudit(trx, {
+        ticketId: known.ticket_id,
+        authorId: known.author_id,
+        via: auditVia,
+        now,
+      });
+      if (c.kind === 'delete') {
+        await trx
+          .updateTable('comments')
+          .set({ deleted_at: now })
+          .where('id', '=', known.comment_id)
+          .execute();
+        await writeAuditEvents(trx, auditId, known.ticket_id, [
+          {
+            type: 'Info',
+            data: {
+              action: 'comment_deleted_in_slack',
+              comment_id: known.comment_id,
+              slack_ts: c.ts,
+            },
+          },
+        ]);
+        return `comment ${known.comment_id} marked deleted`;
+      }
+      const body = slackToMarkdown(c.message, { userName: (id) => p.names.get(id) });
+      const rendered = renderMarkdown(body);
+      await trx
+        .updateTable('comments')
+        .set({
+          body: rendered.body,
+          html_body: rendered.html_body,
+          plain_body: rendered.plain_body,
+        })
+        .where('id', '=', known.comment_id)
+        .execute();
+      // The audit keeps what was first written.
+      await writeAuditEvents(trx, auditId, known.ticket_id, [
+        {
+          type: 'Info',
+          data: {
+            action: 'comment_edited_in_slack',
+            comment_id: known.comment_id,
+            slack_ts: c.ts,
+            previous_body: known.body,
+            body: rendered.body,
+          },
+        },
+      ]);
+      return `comment ${known.comment_id} edited`;
+    }
+
+    const m = message!;
+    const requester = await this.requester(trx, connection, m, p, now);
+    const conv = await this.conversation(trx, connection, m.channel, m.user!, requester.id, now);
+
+    if (c.kind === 'thread_reply') {
+      // Thread replies are not forwarded; once per thread the person is told where to write.
+      const hint = await trx
+        .insertInto('slack_messages')
+        .values({
+          conversation_id: conv.id,
+          ts: `hint:${m.thread_ts}`,
+          direction: 'hint',
+          thread_ts: m.thread_ts ?? null,
+          created_at: now,
+        })
+        .onConflict((oc) => oc.columns(['conversation_id', 'ts']).doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (hint) {
+        await enqueueJob(trx, {
+          queue: DELIVERY_QUEUE,
+          orderKey: `conv:${conv.id}`,
+          payload: {
+            kind: 'notice',
+            conversation_id: conv.id,
+            thread_ts: m.thread_ts,
+            text: 'Replies in threads do not reach the help desk. Please write in the main conversation.',
+          },
+        });
+      }
+      return hint ? 'ignored: thread reply (hint sent)' : 'ignored: thread reply';
+    }
+
+    const seen = await trx
+      .selectFrom('slack_messages')
+      .select('id')
+      .where('conversation_id', '=', conv.id)
+      .where('ts', '=', m.ts)
+      .executeTakeFirst();
+    if (seen) return 'ignored: message already applied';
+
+    let body = slackToMarkdown(m, { userName: (id) => p.names.get(id) });
+    if (p.refused.length > 0) {
+      const list = p.refused.map((f) => `${f.name} (${f.reason})`).join(', ');
+      if (!body.trim() && p.files.length === 0)
+        body = `_Sent ${p.refused.length === 1 ? 'a file' : 'files'} that could not be accepted: ${list}_`;
+    }
+    const requesterVia = slackVia(connection, m, requester.name);
+    const ticket = await this.ticketFor(trx, conv.current_ticket_id);
+    let result;
+    if (!ticket || ticket.status === 'closed') {
+      const viaSource = ticket
+        ? slackVia(connection, m, requester.name, {
+            rel: 'follow_up',
+            from: { slack_user_id: m.user, name: requester.name, ticket_id: ticket.id },
+          })
+        : requesterVia;
+      result = await writeTicket(trx, {
+        before: null,
+        patch: {
+          subject: `Conversation with ${requester.name}`,
+          requester_id: requester.id,
+          submitter_id: requester.id,
+          brand_id: connection.brand_id,
+        },
+        comment: {
+          body,
+          public: true,
+          files: p.files,
+          metadata: {
+            slack: { channel: m.channel, ts: m.ts, client_msg_id: m.client_msg_id ?? null },
+          },
+        },
+        actor: requester,
+        via: requesterVia,
+        now,
+        create: { fromMessagingChannel: true, followupSourceId: ticket?.id ?? null, viaSource },
+      });
+      await trx
+        .insertInto('slack_conversation_tickets')
+        .values({ ticket_id: result.ticket.id, conversation_id: conv.id })
+        .execute();
+      await trx
+        .updateTable('slack_conversations')
+        .set({ current_ticket_id: result.ticket.id, updated_at: now })
+        .where('id', '=', conv.id)
+        .execute();
+    } else {
+      // Solved, pending or on-hold tickets reopen by the desk's native rules.
+      result = await writeTicket(trx, {
+        before: ticket,
+        patch: {},
+        comment: {
+          body,
+          public: true,
+          files: p.files,
+          metadata: {
+            slack: { channel: m.channel, ts: m.ts, client_msg_id: m.client_msg_id ?? null },
+          },
+        },
+        actor: requester,
+        via: requesterVia,
+        now,
+      });
+    }
+    await trx
+      .insertInto('slack_messages')
+      .values({
+        conversation_id: conv.id,
+        ts: m.ts,
+        direction: 'in',
+        comment_id: result.commentId,
+        thread_ts: null,
+        created_at: now,
+      })
+      .execute();
+    if (p.refused.length > 0)
+      await this.refuseFiles(trx, connection, conv.id, result.ticket.id, requester, p.refused, now);
+    return `${ticket && ticket.status !== 'closed' ? 'comment on' : 'created'} ticket ${result.ticket.id}`;
+  }
+
+  private async requester(
+    trx: Conn,
+    connection: SlackConnection,
+    m: SlackMessage,
+    p: Prepared,
+    now: string,
+  ): Promise<User> {
+    const known = await findSlackUser(trx, m.user!);
+    if (known) return known;
+    if (!p.profile) throw new Error(`no profile fetched for Slack user ${m.user}`);
+    return ensureRequester(trx, {
+      connection,
+      profile: p.profile,
+      teamName: p.teamName ?? null,
+      now,
+    });
+  }
+
+  private async conversation(
+    trx: Conn,
+    connection: SlackConnection,
+    channel: string,
+    slackUser: string,
+    userId: number,
+    now: string,
+  ) {
+    const existing = await trx
+      .selectFrom('slack_conversations')
+      .selectAll()
+      .where('connection_id', '=', connection.id)
+      .where('channel_id', '=', channel)
+      .executeTakeFirst();
+    if (existing) return existing;
+    return trx
+      .insertInto('slack_conversations')
+      .values({
+        connection_id: connection.id,
+        channel_id: channel,
+        slack_user_id: slackUser,
+        user_id: userId,
+        created_at: now,
+        updated_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  }
+
+  private async ticketFor(trx: Conn, id: number | null): Promise<Ticket | null> {
+    if (id === null) return null;
+    const t = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+    // A deleted ticket ends the conversation like a closed one, without a follow-up link.
+    if (!t || t.deleted_at) return null;
+    return t;
+  }
+
+  /** Refused files: an internal note for agents, and a DM telling the person what is accepted. */
+  private async refuseFiles(
+    trx: Conn,
+    connection: SlackConnection,
+    conversationId: number,
+    ticketId: number,
+    requester: User,
+    refused: RefusedFile[],
+    now: string,
+  ) {
+    const ticket = await trx
+      .selectFrom('tickets')
+      .selectAll()
+      .where('id', '=', ticketId)
+      .executeTakeFirstOrThrow();
+    const system = await systemUser(trx, now);
+    const list = refused.map((f) => `- ${f.name}: ${f.reason}`).join('\n');
+    await writeTicket(trx, {
+      before: ticket,
+      patch: {},
+      comment: {
+        body: `Files from ${requester.name} were not accepted:\n\n${list}`,
+        public: false,
+      },
+      actor: system,
+      via: via('rule', { rel: 'slack_file_policy', from: { slack_connection_id: connection.id } }),
+      now,
+    });
+    const types = allowedFileTypes(connection);
+    const accepted =
+      connection.attachments_enabled === 1 && types.length > 0
+        ? `Accepted file types: ${types.join(', ')}.`
+        : 'This help desk does not accept files here.';
+    await enqueueJob(trx, {
+      queue: DELIVERY_QUEUE,
+      orderKey: `conv:${conversationId}`,
+      payload: {
+        kind: 'notice',
+        conversation_id: conversationId,
+        text: `Sorry, we could not accept ${refused.map((f) => f.name).join(', ')}. ${accepted}`,
+      },
+    });
+  }
+}
+
+/** The author of notes Parley writes itself (refused files): an inactive-login agent. */
+async function systemUser(trx: Conn, now: string): Promise<User> {
+  const email = 'system@parley.invalid';
+  const existing = await trx
+    .selectFrom('users')
+    .selectAll()
+    .where('email', '=', email)
+    .executeTakeFirst();
+  if (existing) return existing;
+  return trx
+    .insertInto('users')
+    .values({ name: 'Parley', email, role: 'agent', verified: 1, created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}

@@ -1,0 +1,154 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { NotFoundError } from '../../desk/errors.ts';
+import { parseJson } from '../../desk/time.ts';
+import type { SlackRuntime } from './runtime.ts';
+import { beginInstall, completeInstall, InstallError } from './install.ts';
+import { SlackSignatureError, verifySlackSignature } from './verify.ts';
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/** The small pages an admin's browser lands on during a Slack install. */
+export function resultPage(title: string, message: string, ok: boolean): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Parley</title>
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1d1c1d;display:grid;place-items:center;min-height:100vh;margin:0}
+main{background:#fff;border-radius:12px;box-shadow:0 2px 12px #0001;padding:32px 40px;max-width:520px}
+h1{font-size:22px;margin:0 0 12px;color:${ok ? '#007a5a' : '#b42318'}}a{color:#1264a3}</style></head>
+<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Back to Parley</a></p></main></body></html>`;
+}
+
+const envelopeHead = z.object({
+  type: z.string(),
+  challenge: z.string().optional(),
+  event_id: z.string().optional(),
+  team_id: z.string().optional(),
+  event: z
+    .object({ type: z.string(), channel: z.string().optional(), item: z.any().optional() })
+    .passthrough()
+    .optional(),
+  authorizations: z.array(z.object({ team_id: z.string().nullish() }).passthrough()).optional(),
+});
+
+/** `/slack/events`, `/slack/install/:id`, `/slack/oauth_redirect`: Slack's doors into Parley. */
+export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): void {
+  const { ctx } = slack;
+
+  void app.register(async (scope) => {
+    // The signature covers the raw bytes, so this scope keeps bodies as strings.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'string', bodyLimit: 1024 * 1024 },
+      (_req, body, done) => done(null, body),
+    );
+
+    scope.post('/slack/events', async (req, reply) => {
+      const raw = typeof req.body === 'string' ? req.body : '';
+      const apps = await ctx.apps();
+      let appIndex: number;
+      try {
+        appIndex = verifySlackSignature({
+          secrets: apps.map((a) => a.signingSecret),
+          rawBody: raw,
+          timestamp: req.headers['x-slack-request-timestamp'] as string | undefined,
+          signature: req.headers['x-slack-signature'] as string | undefined,
+        });
+      } catch (err) {
+        if (!(err instanceof SlackSignatureError)) throw err;
+        req.log.warn({ reason: err.message }, 'slack request refused');
+        return reply.status(401).send({ error: 'InvalidSignature', description: err.message });
+      }
+      const parsed = envelopeHead.safeParse(parseJson(raw, null));
+      if (!parsed.success) {
+        return reply
+          .status(400)
+          .send({ error: 'BadRequest', description: 'not a Slack Events API payload' });
+      }
+      const body = parsed.data;
+      if (body.type === 'url_verification') return { challenge: body.challenge ?? '' };
+      if (body.type === 'app_rate_limited') {
+        req.log.warn({ payload: body }, 'Slack rate-limited event deliveries for this app');
+        return reply.status(200).send();
+      }
+      if (body.type !== 'event_callback' || !body.event_id) return reply.status(200).send();
+      await slack.inbox.add({
+        eventId: body.event_id,
+        appId: apps[appIndex].id,
+        teamId: body.authorizations?.[0]?.team_id ?? body.team_id ?? null,
+        conversationKey: body.event?.channel ?? null,
+        payload: raw,
+      });
+      return reply.status(200).send();
+    });
+  });
+
+  const installParams = z.object({ id: z.string().regex(/^\d{1,15}$/) });
+  app.get('/slack/install/:id', async (req, reply) => {
+    const params = installParams.safeParse(req.params);
+    const k = (req.query as Record<string, unknown>).k;
+    if (!params.success || typeof k !== 'string') {
+      return reply
+        .status(404)
+        .type('text/html')
+        .send(
+          resultPage(
+            'Install link not found',
+            'Copy the install link again from the connection.',
+            false,
+          ),
+        );
+    }
+    try {
+      const url = await beginInstall(ctx, Number(params.data.id), k);
+      return reply.redirect(url, 302);
+    } catch (err) {
+      if (err instanceof InstallError) {
+        return reply
+          .status(400)
+          .type('text/html')
+          .send(resultPage('Cannot start the install', err.message, false));
+      }
+      if (err instanceof NotFoundError) {
+        return reply
+          .status(404)
+          .type('text/html')
+          .send(
+            resultPage('Connection not found', 'This Slack connection no longer exists.', false),
+          );
+      }
+      throw err;
+    }
+  });
+
+  app.get('/slack/oauth_redirect', async (req, reply) => {
+    const q = req.query as Record<string, unknown>;
+    const str = (v: unknown) => (typeof v === 'string' && v.length <= 2000 ? v : undefined);
+    try {
+      const done = await completeInstall(ctx, {
+        code: str(q.code),
+        state: str(q.state),
+        error: str(q.error),
+      });
+      return reply
+        .type('text/html')
+        .send(
+          resultPage(
+            'Slack is connected',
+            `The connection is active${done.teamName ? ` in ${done.teamName}` : ''}. Direct messages to it now become tickets.`,
+            true,
+          ),
+        );
+    } catch (err) {
+      if (err instanceof InstallError) {
+        return reply
+          .status(400)
+          .type('text/html')
+          .send(resultPage('Slack was not connected', err.message, false));
+      }
+      throw err;
+    }
+  });
+}

@@ -1,0 +1,220 @@
+/**
+ * Kill -9 in the middle of a burst of Slack events, restart, and check that every acked event
+ * (and every event Slack would retry) became exactly one comment: none lost, none doubled.
+ * Parley runs as a real child process (`bin/parley.js start`) on SQLite and on PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db/index.ts';
+import { createSecretBox } from '../../src/crypto/secret-box.ts';
+import { signSlackRequest } from '../../src/channels/slack/verify.ts';
+import { DB_KINDS } from '../helpers/harness.ts';
+import { createTestDatabase, freePort, startEmbeddedPostgres } from '../helpers/postgres.ts';
+
+const EVENTS = 600;
+const KILL_AFTER_ACKS = 250;
+
+function startChild(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['bin/parley.js', 'start'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+async function waitHealthy(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error('parley did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function event(i: number, channel: string, user: string) {
+  const ts = `1700000000.${String(i).padStart(6, '0')}`;
+  return {
+    token: 'x',
+    team_id: 'T0SANDBOX',
+    api_app_id: 'A0SANDBOX',
+    type: 'event_callback',
+    event_id: `Ev0CRASH${String(i).padStart(6, '0')}`,
+    event_time: 1700000000,
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: 'T0SANDBOX',
+        user_id: 'U0BOT',
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    event: {
+      type: 'message',
+      channel_type: 'im',
+      channel,
+      user,
+      text: `burst message ${i}`,
+      ts,
+      event_ts: ts,
+      team: 'T0SANDBOX',
+    },
+  };
+}
+
+let pgServer: { url: string; stop(): Promise<void> } | null = null;
+after(async () => {
+  if (pgServer) await pgServer.stop();
+});
+
+for (const kind of (process.env.CRASH_KINDS?.split(',') as typeof DB_KINDS) ?? DB_KINDS) {
+  describe(`events survive SIGKILL [${kind}]`, () => {
+    it('loses and duplicates nothing', { timeout: 180_000 }, async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-crash-'));
+      let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
+      let drop: (() => Promise<void>) | null = null;
+      if (kind === 'postgres') {
+        const server =
+          process.env.PARLEY_TEST_PG_URL ?? (pgServer ??= await startEmbeddedPostgres()).url;
+        const created = await createTestDatabase(server);
+        databaseUrl = created.url;
+        drop = created.drop;
+      }
+      const port = await freePort();
+      const secretKey = randomBytes(32).toString('hex');
+      const env = {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        PARLEY_DATA_DIR: dataDir,
+        PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+        PARLEY_SECRET_KEY: secretKey,
+        PARLEY_LOG_LEVEL: 'silent',
+        PARLEY_SLACK_SANDBOX: 'on',
+      };
+      const url = `http://127.0.0.1:${port}`;
+      let child = startChild(env);
+      const db = openDatabase(
+        kind === 'postgres'
+          ? { kind, url: databaseUrl, poolSize: 2 }
+          : { kind, file: databaseUrl.slice('sqlite:'.length) },
+      );
+      try {
+        await waitHealthy(url);
+        const box = createSecretBox(Buffer.from(secretKey, 'hex'));
+        const app = await db
+          .selectFrom('slack_apps')
+          .selectAll()
+          .where('source', '=', 'sandbox')
+          .executeTakeFirstOrThrow();
+        const secret = box.open(app.signing_secret_enc);
+        // Two people, so two conversations interleave in the burst.
+        const payloads = Array.from({ length: EVENTS }, (_, i) =>
+          JSON.stringify(
+            i % 2 ? event(i, 'D0CRASHALICE', 'U0ALICE') : event(i, 'D0CRASHPART', 'U0PARTNER'),
+          ),
+        );
+        const acked = new Set<number>();
+        const send = async (i: number) => {
+          const ts = Math.floor(Date.now() / 1000);
+          const res = await fetch(`${url}/slack/events`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-slack-request-timestamp': String(ts),
+              'x-slack-signature': signSlackRequest(secret, ts, payloads[i]),
+            },
+            body: payloads[i],
+          });
+          if (res.status === 200) acked.add(i);
+        };
+        // Burst with 16 requests in flight; kill -9 once enough are acked.
+        let next = 0;
+        let killed = false;
+        const worker = async () => {
+          while (next < EVENTS && !killed) {
+            const i = next++;
+            try {
+              await send(i);
+            } catch {
+              /* the server died under this request: Slack would retry it */
+            }
+            if (!killed && acked.size >= KILL_AFTER_ACKS) {
+              killed = true;
+              child.kill('SIGKILL');
+            }
+          }
+        };
+        await Promise.all(Array.from({ length: 16 }, worker));
+        await new Promise<void>((resolve) =>
+          child.exitCode !== null || child.signalCode
+            ? resolve()
+            : child.once('exit', () => resolve()),
+        );
+        assert.ok(
+          killed && acked.size >= KILL_AFTER_ACKS && acked.size < EVENTS,
+          `killed mid-burst (${acked.size} acked)`,
+        );
+
+        child = startChild(env);
+        await waitHealthy(url);
+        // Slack retries what it never got a 200 for; this resends everything not acked.
+        for (let i = 0; i < EVENTS; i++) if (!acked.has(i)) await send(i);
+        assert.equal(acked.size, EVENTS);
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+          const row = await db
+            .selectFrom('slack_inbox')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('processed_at', 'is not', null)
+            .executeTakeFirstOrThrow();
+          if (Number(row.n) >= EVENTS) break;
+          if (Date.now() > deadline) throw new Error(`only ${row.n} of ${EVENTS} events processed`);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        const counts = await db
+          .selectFrom('comments')
+          .select(['plain_body', sql<number>`count(*)`.as('n')])
+          .where('plain_body', 'like', 'burst message %')
+          .groupBy('plain_body')
+          .execute();
+        const odd = await db
+          .selectFrom('slack_inbox')
+          .select(['event_id', 'outcome', 'attempts', 'last_error'])
+          .where('outcome', 'not like', '%ticket%')
+          .execute();
+        assert.equal(
+          counts.length,
+          EVENTS,
+          `every event became a comment; others: ${JSON.stringify(odd.slice(0, 5))}`,
+        );
+        assert.deepEqual(
+          counts.filter((c) => Number(c.n) !== 1),
+          [],
+          'no event became two comments',
+        );
+        const failed = await db
+          .selectFrom('slack_inbox')
+          .select('outcome')
+          .where('outcome', 'like', 'failed%')
+          .execute();
+        assert.deepEqual(failed, []);
+      } finally {
+        child.kill('SIGKILL');
+        await db.destroy();
+        if (drop) await drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+  });
+}

@@ -1,0 +1,64 @@
+import type { SlackSandbox } from '../../src/channels/slack/sandbox/sandbox.ts';
+import type { TestDesk } from '../helpers/harness.ts';
+
+export const ALICE = 'U0ALICE';
+export const PARTNER = 'U0PARTNER';
+
+export async function waitFor<T>(
+  what: string,
+  fn: () => Promise<T | null | undefined | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+export function sandboxOf(desk: TestDesk): SlackSandbox {
+  const sb = desk.parley.sandbox;
+  if (!sb) throw new Error('the test desk runs without the Slack sandbox');
+  return sb;
+}
+
+/** Waits until every acked event is applied and every delivery job has run. */
+export async function settle(desk: TestDesk): Promise<void> {
+  await desk.parley.slack.ingest!.drained();
+  await desk.parley.slack.delivery!.drained();
+}
+
+/** The Parley user behind a Slack user id, through the identities table. */
+export async function userIdForSlack(desk: TestDesk, slackUserId: string): Promise<number | null> {
+  const row = await desk.parley.db
+    .selectFrom('user_identities')
+    .select('user_id')
+    .where('type', '=', 'slack')
+    .where('value', '=', slackUserId)
+    .executeTakeFirst();
+  return row?.user_id ?? null;
+}
+
+export async function ticketsOf(desk: TestDesk, userId: number): Promise<any[]> {
+  const res = await desk.api('GET', `/api/v2/users/${userId}/tickets/requested?sort_by=id`);
+  return res.body.tickets;
+}
+
+export async function commentsOf(desk: TestDesk, ticketId: number): Promise<any[]> {
+  const res = await desk.api('GET', `/api/v2/tickets/${ticketId}/comments`);
+  return res.body.comments;
+}
+
+/** Messages the help desk posted into a person's DM (bot messages), oldest first. */
+export function botMessages(sb: SlackSandbox, user: string) {
+  return sb.conversationView(user).messages.filter((m) => m.bot_id);
+}
