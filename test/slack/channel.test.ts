@@ -132,6 +132,15 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     });
     await settle(ctx.desk);
     assert.equal(botMessages(sb, ALICE).length, before + 1);
+    // The agent sees the whole conversation across both tickets, oldest first.
+    const history = (await ctx.desk.api('GET', `/api/v2/tickets/${followup.id}/conversation`)).body;
+    assert.deepEqual(
+      history.tickets.map((t: any) => t.id),
+      [ticketId, followup.id],
+    );
+    const bodies = history.comments.map((c: any) => c.plain_body);
+    assert.ok(bodies.indexOf('it broke again') < bodies.indexOf('new problem'));
+    assert.equal(history.comments.at(-1).ticket_id, followup.id);
     ticketId = followup.id;
   });
 
@@ -248,6 +257,23 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       JSON.stringify(calls).includes('files.info'),
       'the stub was resolved with files.info',
     );
+  });
+
+  it('sends files attached to a reply into the DM', async () => {
+    const sb = sandboxOf(ctx.desk);
+    const up = await ctx.desk.api('POST', '/api/v2/uploads?filename=steps.png', undefined, {
+      raw: PNG,
+      headers: { 'content-type': 'image/png' },
+    });
+    await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
+      ticket: { comment: { body: 'See the picture', uploads: [up.body.upload.token] } },
+    });
+    await settle(ctx.desk);
+    const mine = botMessages(sb, ALICE).slice(-2);
+    assert.equal(mine[0].text, 'See the picture');
+    assert.equal(mine[1].files?.[0]?.name, 'steps.png');
+    const c = (await commentsOf(ctx.desk, ticketId)).find((x: any) => x.body === 'See the picture');
+    assert.equal(c.delivery.status, 'delivered');
   });
 
   it('retries a rate-limited reply and posts it once', async () => {

@@ -176,7 +176,14 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
     const sb = sandboxOf(ctx.desk);
     sb.addUser({ id: 'U043H11ES4V', name: 'Riley Fixture', email: 'riley@sandbox.example' });
     const f = fixtures({ team: 'T0SANDBOX', botUser: 'U0BOT', channel: 'D0442US94JD' });
-    for (const payload of [f.messageIm, f.messageIm, f.mpim, f.botMessage, f.threadReply]) {
+    for (const payload of [
+      f.messageIm,
+      f.messageIm,
+      f.mpim,
+      f.botMessage,
+      f.threadReply,
+      f.messageChanged,
+    ]) {
       const res = await signedPost(ctx.desk, JSON.stringify(payload));
       assert.equal(res.status, 200);
     }
@@ -189,7 +196,12 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
       1,
       'the duplicate delivery, mpim, bot message and thread reply add nothing',
     );
-    assert.equal(comments[0].body, '**test** @Alice Example');
+    assert.equal(comments[0].body, '**test** again', 'the edit replaced the text');
+    const audits = (await ctx.desk.api('GET', `/api/v2/tickets/${ticket.id}/audits`)).body.audits;
+    const edit = audits
+      .flatMap((a: any) => a.events)
+      .find((e: any) => e.action === 'comment_edited_in_slack');
+    assert.equal(edit.previous_body, '**test** @Alice Example');
     const outcomes = await ctx.desk.parley.db
       .selectFrom('slack_inbox')
       .select(['event_id', 'outcome'])
@@ -213,7 +225,11 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
     );
     assert.equal(hr.status, 'disconnected');
     assert.equal(hr.status_reason, 'tokens_revoked');
-    await sb.revoke({ user: 'U0BOT' });
+    // The bot's side, replayed as Slack's own payloads: tokens_revoked, then app_uninstalled.
+    const f = fixtures({ team: 'T0SANDBOX', botUser: 'U0BOT', channel: 'D0442US94JD' });
+    for (const payload of [f.tokensRevoked, f.appUninstalled]) {
+      assert.equal((await signedPost(ctx.desk, JSON.stringify(payload))).status, 200);
+    }
     await waitFor('all disconnected', async () => {
       const all = (await ctx.desk.api('GET', '/api/v2/slack/connections')).body.connections;
       return all.every((x: any) => x.status !== 'active');

@@ -3,15 +3,15 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { type Actor, isAgent } from '../../desk/context.ts';
 import { hasPermission } from '../../desk/custom-roles.ts';
-import { ForbiddenError, ValidationError } from '../../desk/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { defaultBrand } from '../../desk/brands.ts';
-import { nowIso } from '../../desk/time.ts';
+import { nowIso, presentTime } from '../../desk/time.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
 import { getUser } from '../../desk/users.ts';
 import { via } from '../../desk/via.ts';
 import { actorOf } from '../../http/context.ts';
 import { HttpError, parseWith } from '../../http/errors.ts';
-import { presentTicket } from '../../http/presenters.ts';
+import { presentComment, presentTicket } from '../../http/presenters.ts';
 import { id as idSchema, idParam } from '../../http/schemas/common.ts';
 import { loadAuditPayload } from '../../http/routes/tickets.ts';
 import { defaultApp, getApp } from './apps.ts';
@@ -239,6 +239,61 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
         publicUrl: url,
         name: typeof q.name === 'string' ? q.name : undefined,
       }),
+    };
+  });
+
+  /**
+   * The whole DM history behind a Slack ticket, across its follow-ups and earlier tickets: the
+   * conversation outlives each ticket, and Slack's own history may have expired.
+   */
+  app.get('/tickets/:id/conversation', async (req) => {
+    const actor = actorOf(req);
+    if (!isAgent(actor.user)) throw new ForbiddenError();
+    const ticketId = idParam(req.params);
+    const link = await db
+      .selectFrom('slack_conversation_tickets')
+      .select('conversation_id')
+      .where('ticket_id', '=', ticketId)
+      .executeTakeFirst();
+    if (!link) throw new NotFoundError('Conversation');
+    const tickets = await db
+      .selectFrom('slack_conversation_tickets')
+      .innerJoin('tickets', 'tickets.id', 'slack_conversation_tickets.ticket_id')
+      .select(['tickets.id', 'tickets.status', 'tickets.subject', 'tickets.created_at'])
+      .where('slack_conversation_tickets.conversation_id', '=', link.conversation_id)
+      .where('tickets.deleted_at', 'is', null)
+      .orderBy('tickets.id')
+      .execute();
+    const ids = tickets.map((t) => t.id);
+    const comments = await db
+      .selectFrom('comments')
+      .selectAll()
+      .where('ticket_id', 'in', ids)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    const attachments = await db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('ticket_id', 'in', ids)
+      .where('comment_id', 'is not', null)
+      .execute();
+    const base = ctx.config.publicUrl;
+    return {
+      tickets: tickets.map((t) => ({
+        id: t.id,
+        status: t.status,
+        subject: t.subject,
+        created_at: presentTime(t.created_at),
+      })),
+      comments: comments.map((c) => ({
+        ticket_id: c.ticket_id,
+        ...presentComment(
+          c,
+          attachments.filter((a) => a.comment_id === c.id),
+          base,
+        ),
+      })),
     };
   });
 

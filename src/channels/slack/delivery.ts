@@ -199,6 +199,10 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
       .onConflict((oc) => oc.columns(['conversation_id', 'ts']).doNothing())
       .execute();
 
+  // Replies go as mrkdwn `text`, not Slack's `markdown_text`: we escape & < > ourselves, so no
+  // reply can smuggle <!channel> or <@U…> mentions in; `text` is also what notifications,
+  // chat.update and older clients show, and long replies split cleanly into several messages,
+  // where markdown_text (standard Markdown, no `text` fallback allowed beside it) caps at 12k.
   const parts = comment.body.trim() ? splitForSlack(markdownToMrkdwn(comment.body)) : [];
   for (let i = sentParts; i < parts.length; i++) {
     if (comment.delivery_status === 'sending' && job.attempts > 0) {

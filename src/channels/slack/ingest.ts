@@ -658,6 +658,17 @@ export class IngestWorker {
       .where('connection_id', '=', connection.id)
       .where('channel_id', '=', channel)
       .executeTakeFirst();
+    if (existing && existing.user_id !== userId) {
+      // The profile behind this DM was deleted and the person came back as a new user: their
+      // old tickets stay with the old profile, and the conversation starts afresh.
+      const moved = { user_id: userId, current_ticket_id: null, updated_at: now };
+      await trx
+        .updateTable('slack_conversations')
+        .set(moved)
+        .where('id', '=', existing.id)
+        .execute();
+      return { ...existing, ...moved };
+    }
     if (existing) return existing;
     return trx
       .insertInto('slack_conversations')
