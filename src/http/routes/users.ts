@@ -30,7 +30,7 @@ import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
 import { presentGroup, presentIdentity, presentOrganization, presentUser } from '../presenters.ts';
-import { id, idList, idParam, nullableId, tagList } from '../schemas/common.ts';
+import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../schemas/common.ts';
 
 const text = (max: number) => z.string().max(max);
 
@@ -171,7 +171,10 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
     requireAgent(actorOf(req));
     const q = req.query as Query;
     const permissionSet = stringParam(q, 'permission_set');
-    if (permissionSet !== undefined && !/^\d{1,15}$/.test(permissionSet)) {
+    if (
+      permissionSet !== undefined &&
+      (!/^\d{1,15}$/.test(permissionSet) || Number(permissionSet) > MAX_ID)
+    ) {
       throw new HttpError(400, 'InvalidParameter', 'permission_set must be a custom role id');
     }
     const query = listUsersQuery(db, {
