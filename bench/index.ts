@@ -1,0 +1,26 @@
+/**
+ * `npm run bench -- <name> [options]`: runs one benchmark. Each entry is imported lazily so a
+ * benchmark's dependencies load only when it runs; adding a benchmark is one line here.
+ */
+type Benchmark = { describe: string; run: () => Promise<{ main(argv: string[]): Promise<void> }> };
+
+const benchmarks: Record<string, Benchmark> = {
+  api: {
+    describe: 'ticket create/show/list over HTTP on SQLite and PostgreSQL',
+    run: () => import('./api.ts'),
+  },
+};
+
+function usage(): string {
+  const lines = Object.entries(benchmarks).map(([name, b]) => `  ${name.padEnd(10)} ${b.describe}`);
+  return `usage: npm run bench -- <name> [options]\n\navailable benchmarks:\n${lines.join('\n')}`;
+}
+
+const [name, ...argv] = process.argv.slice(2);
+const bench = name ? benchmarks[name] : undefined;
+if (!bench) {
+  console.error(name ? `unknown benchmark "${name}"\n` : '');
+  console.error(usage());
+  process.exit(1);
+}
+await (await bench.run()).main(argv);
