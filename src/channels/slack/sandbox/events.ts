@@ -22,10 +22,14 @@ export interface DeliveryAttempt {
 }
 
 export interface DeliveryResult {
-  status: 'acked' | 'failed';
+  /** `queued`: Socket Mode is on and no connection is open; it is sent when one opens. */
+  status: 'acked' | 'failed' | 'queued';
+  /** HTTP to the Request URL, or an envelope over a Socket Mode connection. */
+  transport: 'http' | 'socket';
   attempts: number;
   http_status: number | null;
-  reason: RetryReason | null;
+  /** `timeout`: a Socket Mode envelope not acked in time. */
+  reason: RetryReason | 'timeout' | null;
   /** Whether Slack would try again (the retries run in the background). */
   will_retry: boolean;
 }
@@ -82,6 +86,7 @@ export class EventSender {
         if (retryNum === 0) {
           resolve({
             status: rec.outcome === 'acked' ? 'acked' : 'failed',
+            transport: 'http',
             attempts,
             http_status: rec.http_status,
             reason: rec.outcome === 'acked' ? null : rec.outcome,

@@ -456,8 +456,10 @@ function setStatus(text, bad) { var s = $('status'); s.textContent = text; s.cla
 function describe(res) {
   var d = res.delivery;
   if (!d) return 'Sent.';
-  if (d.status === 'acked') return 'Delivered to ' + S.state.app + ' (HTTP ' + d.http_status + ').';
-  var why = d.reason === 'http_timeout' ? 'no answer within the ack deadline' : d.reason === 'connection_failed' ? 'could not connect' : 'HTTP ' + d.http_status;
+  var socket = d.transport === 'socket';
+  if (d.status === 'acked') return 'Delivered to ' + S.state.app + (socket ? ' over Socket Mode.' : ' (HTTP ' + d.http_status + ').');
+  if (d.status === 'queued') return S.state.app + ' is not connected over Socket Mode; the event waits until it connects.';
+  var why = d.reason === 'http_timeout' || d.reason === 'timeout' ? 'no ack within the deadline' : d.reason === 'connection_failed' ? 'could not connect' : 'HTTP ' + d.http_status;
   return S.state.app + ' did not acknowledge the event (' + why + ')' + (d.will_retry ? '; Slack will retry.' : '.');
 }
 function readFiles(list) {

@@ -4,6 +4,8 @@
  * Slack users. `server.ts` exposes all of it over HTTP.
  */
 import { createHmac } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { type DeliveryAttempt, type DeliveryResult, EventSender, type Logger } from './events.ts';
 import { StatePersistence } from './persistence.ts';
 import {
@@ -14,6 +16,7 @@ import {
   typedTextToMrkdwn,
   type Urls,
 } from './shapes.ts';
+import { SocketHub, type SocketDeliveryAttempt } from './socket.ts';
 import {
   ACCOUNT_USER_ID,
   APP_ID,
@@ -50,6 +53,20 @@ export interface SandboxOptions {
   appName?: string;
   /** Largest file accepted, in bytes. Default 50 MiB. */
   maxFileBytes?: number;
+  /**
+   * Deliver events over Socket Mode (to apps connected with `appToken`) instead of HTTP to
+   * `eventsUrl`. Default false; `setSocketMode` switches at run time.
+   */
+  socketMode?: boolean;
+}
+
+/**
+ * The sandbox app's app-level token (Socket Mode). Derived from the client secret like the
+ * other tokens, so a host can store it before the sandbox runs and it survives restarts.
+ */
+export function sandboxAppToken(clientSecret: string): string {
+  const mac = createHmac('sha256', clientSecret).update(`app-token:${APP_ID}`).digest('hex');
+  return `xapp-1-${APP_ID}-1000000000001-${mac}`;
 }
 
 export type FaultKind = 'rate_limited' | 'server_error' | 'slow' | 'error';
@@ -135,6 +152,7 @@ export class SlackSandbox {
   publicUrl: string;
   eventsUrl: string;
   private readonly sender: EventSender;
+  private readonly socket: SocketHub;
   private readonly persistence: StatePersistence | null;
   private closed = false;
 
@@ -159,13 +177,23 @@ export class SlackSandbox {
     }
     const bot = this.workspace.user(BOT_USER_ID);
     if (bot) bot.real_name = this.appName;
+    const retrySchedule = options.retrySchedule ?? [1000, 60_000, 300_000];
+    const ackTimeoutMs = options.ackTimeoutMs ?? 3000;
     this.sender = new EventSender({
       eventsUrl: () => this.eventsUrl,
       signingSecret: options.signingSecret,
-      retrySchedule: options.retrySchedule ?? [1000, 60_000, 300_000],
-      ackTimeoutMs: options.ackTimeoutMs ?? 3000,
+      retrySchedule,
+      ackTimeoutMs,
       logger: this.logger,
     });
+    this.socket = new SocketHub({
+      appId: APP_ID,
+      retrySchedule,
+      ackTimeoutMs,
+      logger: this.logger,
+      fallback: (payload) => this.sender.send(payload),
+    });
+    this.socket.enabled = options.socketMode === true;
   }
 
   get urls(): Urls {
@@ -224,8 +252,73 @@ export class SlackSandbox {
     return this.sender.pendingRetries;
   }
 
+  /** HTTP deliveries to the Request URL (Socket Mode envelopes are in `socketDeliveries`). */
   deliveries(eventId?: string): DeliveryAttempt[] {
     return eventId ? this.sender.log.filter((d) => d.event_id === eventId) : [...this.sender.log];
+  }
+
+  // ---- Socket Mode ------------------------------------------------------------------------
+
+  /** The app-level token `apps.connections.open` accepts. */
+  get appToken(): string {
+    return sandboxAppToken(this.options.clientSecret);
+  }
+
+  get socketMode(): boolean {
+    return this.socket.enabled;
+  }
+
+  /**
+   * Switches event delivery between Socket Mode and HTTP. Switching off sends envelopes still
+   * waiting for a connection to the Request URL instead; open connections stay open.
+   */
+  setSocketMode(on: boolean): void {
+    this.socket.enabled = on;
+    if (!on) this.socket.flushToFallback();
+  }
+
+  /** A fresh single-use WebSocket URL, as `apps.connections.open` returns. */
+  socketUrl(): string {
+    const base = this.urls.base.replace(/^http/i, 'ws');
+    return `${base}/socket?ticket=${this.socket.issueTicket()}&app_id=${APP_ID}`;
+  }
+
+  acceptSocket(req: IncomingMessage, socket: Duplex, head: Buffer, ticket: string | null): void {
+    this.socket.handleUpgrade(req, socket, head, ticket);
+  }
+
+  get socketConnections(): number {
+    return this.socket.connectionCount;
+  }
+
+  /** Envelopes waiting for a connection, an ack or a retry. */
+  get socketPending(): number {
+    return this.socket.pending;
+  }
+
+  /** Socket Mode envelopes sent, with their outcome (acked or timed out). */
+  socketDeliveries(eventId?: string): SocketDeliveryAttempt[] {
+    const log = this.socket.log;
+    return eventId ? log.filter((d) => d.event_id === eventId) : [...log];
+  }
+
+  /** Loses the app's next `n` acks, so those envelopes time out and are sent again. */
+  dropSocketAcks(n: number): void {
+    this.socket.dropAcks(n);
+  }
+
+  /** Sends `disconnect` (refresh_requested) to every connection; returns how many. */
+  requestSocketReconnect(): number {
+    return this.socket.requestReconnect();
+  }
+
+  /**
+   * Sends a payload the way the app receives events now. Only `event_callback` envelopes
+   * travel over Socket Mode: URL verification and `app_rate_limited` concern the Request URL.
+   */
+  private transmit(payload: Record<string, unknown>): Promise<DeliveryResult> {
+    if (this.socket.enabled && payload.type === 'event_callback') return this.socket.send(payload);
+    return this.sender.send(payload);
   }
 
   // ---- events -----------------------------------------------------------------------------
@@ -280,13 +373,13 @@ export class SlackSandbox {
       extShared: conv ? this.workspace.isExtShared(conv) : false,
       channel: conv?.id,
     });
-    const delivery = await this.sender.send(payload);
+    const delivery = await this.transmit(payload);
     return { event_id: payload.event_id as string, delivery };
   }
 
   /** Sends a raw top-level payload (e.g. `app_rate_limited`), signed like any other. */
   async deliverPayload(payload: Record<string, unknown>): Promise<Delivered> {
-    const delivery = await this.sender.send(payload);
+    const delivery = await this.transmit(payload);
     return { event_id: String(payload.event_id ?? ''), delivery };
   }
 
@@ -684,6 +777,7 @@ export class SlackSandbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    await this.socket.close();
     await this.sender.close();
     await this.persistence?.flush();
   }

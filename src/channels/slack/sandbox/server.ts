@@ -7,6 +7,8 @@
  * Body parsing is this plugin's own (raw buffers parsed per content type), so the host app's
  * JSON parser and error handler are untouched.
  */
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { avatarPng, initialsOf } from './avatar.ts';
@@ -30,6 +32,7 @@ import {
 } from './workspace.ts';
 
 export type { SandboxOptions } from './sandbox.ts';
+export { sandboxAppToken } from './sandbox.ts';
 export type Sandbox = SlackSandbox;
 
 const SAFE_INLINE = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -188,6 +191,10 @@ const userSchema = z.object({
   deleted: z.boolean().optional(),
 });
 const approvalSchema = z.object({ on: z.boolean().default(true) });
+const socketModeSchema = z.object({
+  on: z.boolean().default(true),
+  drop_acks: z.number().int().min(0).max(100).optional(),
+});
 const approveSchema = z.object({ request_id: z.string().optional() });
 const conversationQuery = z.object({
   user: id,
@@ -331,6 +338,12 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
         return false;
     }
   }
+
+  // Socket Mode connections arrive as HTTP upgrades (see attachSocketMode); a plain request
+  // to the URL is answered the way a WebSocket endpoint answers one.
+  app.get('/socket', async (_req, reply) =>
+    reply.status(426).header('upgrade', 'websocket').send({ ok: false, error: 'upgrade_required' }),
+  );
 
   // ---- file upload URL and downloads ------------------------------------------------------
 
@@ -530,6 +543,17 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
   });
   app.get('/control/deliveries', async (req) => ({
     deliveries: sb.deliveries(queryRecord(req).event_id),
+    socket_deliveries: sb.socketDeliveries(queryRecord(req).event_id),
+  }));
+  app.post('/control/socket-mode', async (req) => {
+    const { on, drop_acks } = parse(socketModeSchema, jsonBody(req));
+    sb.setSocketMode(on);
+    if (drop_acks !== undefined) sb.dropSocketAcks(drop_acks);
+    return { ok: true, on, connections: sb.socketConnections };
+  });
+  app.post('/control/socket-mode/reconnect', async () => ({
+    ok: true,
+    disconnected: sb.requestSocketReconnect(),
   }));
   app.post('/control/faults', async (req) => {
     sb.addFault(parse(faultSchema, jsonBody(req)));
@@ -649,14 +673,41 @@ export async function registerSandbox(
   opts: SandboxOptions,
 ): Promise<Sandbox> {
   const sb = new SlackSandbox(opts);
+  const detach = attachSocketMode(app.server, sb);
   await app.register(
     async (instance) => {
-      instance.addHook('onClose', async () => sb.close());
+      instance.addHook('onClose', async () => {
+        detach();
+        await sb.close();
+      });
       await routes(instance, sb);
     },
     { prefix: normalizePrefix(opts.prefix ?? '/sandbox') },
   );
   return sb;
+}
+
+/**
+ * Socket Mode's WebSocket endpoint, `{prefix}/socket`: Fastify routes plain requests only, so
+ * the sandbox takes its upgrades straight from the host's HTTP server.
+ */
+function attachSocketMode(server: Server, sb: SlackSandbox): () => void {
+  const path = `${sb.prefix}/socket`;
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    if (url.pathname !== path) {
+      // An upgrade nobody else listens for would otherwise hang until the client gives up.
+      if (server.listenerCount('upgrade') === 1) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+      }
+      return;
+    }
+    sb.acceptSocket(req, socket, head, url.searchParams.get('ticket'));
+  };
+  server.on('upgrade', onUpgrade);
+  return () => {
+    server.off('upgrade', onUpgrade);
+  };
 }
 
 export interface StandaloneOptions extends Omit<SandboxOptions, 'publicUrl'> {

@@ -3,6 +3,7 @@
  * (slack.md §4). Arguments arrive as strings (form-urlencoded, multipart or query) or as JSON
  * values; `Args` reads both.
  */
+import { timingSafeEqual } from 'node:crypto';
 import {
   APP_ID,
   BOT_ID,
@@ -552,7 +553,26 @@ const methods: Record<string, Method> = {
 const UNAUTHENTICATED = new Set(['api.test', 'oauth.v2.access']);
 
 export function isKnownMethod(method: string): boolean {
-  return method in methods || method === 'oauth.v2.access';
+  return method in methods || method === 'oauth.v2.access' || method === 'apps.connections.open';
+}
+
+/**
+ * apps.connections.open: the one method an app-level token may call. It answers with a
+ * single-use WebSocket URL for Socket Mode.
+ */
+function openConnection(sb: SlackSandbox, token: string | null | undefined): Result {
+  if (!token) throw new SlackApiError('not_authed');
+  if (!token.startsWith('xapp-')) {
+    // A genuine bot or user token is the wrong kind of token; anything else is no token at all.
+    sb.workspace.authenticate(token);
+    throw new SlackApiError('not_allowed_token_type');
+  }
+  const expected = Buffer.from(sb.appToken);
+  const given = Buffer.from(token);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    throw new SlackApiError('invalid_auth');
+  }
+  return { ok: true, url: sb.socketUrl() };
 }
 
 export async function callMethod(
@@ -571,9 +591,14 @@ export async function callMethod(
       redirectUri: args.str('redirect_uri'),
     });
   }
+  const token = credentials.bearer ?? args.str('token');
+  if (method === 'apps.connections.open') return openConnection(sb, token);
   const handler = methods[method];
   if (!handler) throw new SlackApiError('unknown_method', { req_method: method });
-  const token = credentials.bearer ?? args.str('token');
+  // App-level tokens open Socket Mode connections and call nothing else.
+  if (token?.startsWith('xapp-') && !UNAUTHENTICATED.has(method)) {
+    throw new SlackApiError('not_allowed_token_type');
+  }
   const auth = UNAUTHENTICATED.has(method)
     ? (undefined as unknown as TokenInfo)
     : sb.workspace.authenticate(token ?? undefined);
