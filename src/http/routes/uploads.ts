@@ -14,7 +14,10 @@ const uploadQuery = z.object({
     .string()
     .min(1)
     .max(255)
-    .refine((s) => !/[\u0000-\u001f/\\]/.test(s), 'must be a plain file name'),
+    .refine(
+      (s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '/' || ch === '\\'),
+      'must be a plain file name',
+    ),
   token: z.string().min(1).max(200).optional(),
 });
 
