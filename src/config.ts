@@ -46,6 +46,7 @@ const envSchema = z.object({
   PARLEY_SLACK_AUTHORIZE_URL: z.string().url().optional(),
   PARLEY_SLACK_FILE_HOSTS: z.string().min(1).default('files.slack.com'),
   PARLEY_SLACK_SANDBOX: z.enum(['auto', 'on', 'off']).default('auto'),
+  PARLEY_SLACK_SOCKET_MODE: z.enum(['on', 'off']).default('off'),
 });
 
 export type DatabaseConfig =
@@ -75,6 +76,12 @@ export interface SlackConfig {
   } | null;
   /** Run the built-in Slack sandbox and point the Slack client at it. */
   sandbox: boolean;
+  /**
+   * Sandbox mode only: the sandbox delivers events over Socket Mode and its app gets an
+   * app-level token. With real Slack, an app's token (SLACK_APP_TOKEN, or `app_token` through
+   * the API) is what turns Socket Mode on for that app.
+   */
+  socketMode: boolean;
   apiUrl: string;
   authorizeUrl: string;
   fileHosts: string[];
@@ -153,6 +160,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slack: {
       app: slackApp,
       sandbox,
+      socketMode: e.PARLEY_SLACK_SOCKET_MODE === 'on',
       // In sandbox mode these are filled in at start, once the listening port is known.
       apiUrl: e.PARLEY_SLACK_API_URL ?? 'https://slack.com/api/',
       authorizeUrl: e.PARLEY_SLACK_AUTHORIZE_URL ?? 'https://slack.com/oauth/v2/authorize',

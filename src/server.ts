@@ -3,10 +3,11 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
+import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
 import { createConnection } from './channels/slack/connections.ts';
 import { beginInstall, completeInstall, installUrl } from './channels/slack/install.ts';
 import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
-import { registerSandbox, type Sandbox } from './channels/slack/sandbox/server.ts';
+import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
 import type { Config } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
@@ -133,12 +134,15 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     blobs,
     logger,
     workers: opts.workers !== false,
+    deferSocketMode: config.slack.sandbox,
   });
 
   let sandbox: Sandbox | null = null;
+  let sandboxApp: AppCredentials | undefined;
   const plugins: ((app: FastifyInstance) => Promise<void>)[] = [];
   if (config.slack.sandbox) {
     const creds = (await slack.ctx.apps()).find((a) => a.source === 'sandbox');
+    sandboxApp = creds;
     if (creds) {
       plugins.push(async (app) => {
         sandbox = await registerSandbox(app, {
@@ -151,6 +155,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
           stateFile: path.join(config.dataDir, 'sandbox.json'),
           appName: 'Parley Help Desk',
           maxFileBytes: config.uploadLimit,
+          socketMode: config.slack.socketMode,
           ...(opts.sandboxRetrySchedule ? { retrySchedule: opts.sandboxRetrySchedule } : {}),
           logger: logger.child({ component: 'slack-sandbox' }),
         });
@@ -177,6 +182,20 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       await db.destroy();
     },
   };
+  if (sandbox && sandboxApp) {
+    // PARLEY_SLACK_SOCKET_MODE: the sandbox app's app-level token turns Parley's Socket Mode
+    // client on for it; connecting waits until now, when the sandbox listens.
+    const token = config.slack.socketMode ? sandboxAppToken(sandboxApp.clientSecret) : null;
+    if (sandboxApp.appToken !== token) {
+      await setAppToken(db, slack.ctx.box, sandboxApp.id, token);
+      slack.ctx.forgetApps();
+    }
+  } else if (config.slack.socketMode) {
+    logger.warn(
+      'PARLEY_SLACK_SOCKET_MODE applies to the Slack sandbox only; with Slack, an app-level token (SLACK_APP_TOKEN) turns Socket Mode on',
+    );
+  }
+  await slack.socketMode?.start();
   if (sandbox) {
     try {
       await installSandboxConnection(parley, sandbox);

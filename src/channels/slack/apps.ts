@@ -100,6 +100,23 @@ export async function ensureConfiguredApps(db: Db, box: SecretBox, config: Confi
   }
 }
 
+/** Sets or clears an app's app-level token (Socket Mode), sealed like its other secrets. */
+export async function setAppToken(
+  db: Db,
+  box: SecretBox,
+  appId: number,
+  appToken: string | null,
+): Promise<void> {
+  await db
+    .updateTable('slack_apps')
+    .set({
+      app_token_enc: appToken ? box.seal(appToken) : null,
+      updated_at: new Date().toISOString(),
+    })
+    .where('id', '=', appId)
+    .execute();
+}
+
 export async function listApps(db: Db, box: SecretBox): Promise<AppCredentials[]> {
   const rows = await db.selectFrom('slack_apps').selectAll().orderBy('id').execute();
   return rows.map((r) => open(box, r));

@@ -9,6 +9,7 @@ import { createSlackContext, type SlackContext } from './context.ts';
 import { DELIVERY_QUEUE, deliveryHandler, registerSlackDelivery } from './delivery.ts';
 import { InboxWriter } from './inbox.ts';
 import { IngestWorker } from './ingest.ts';
+import { SocketModeTransport } from './socket-mode.ts';
 
 /** The Slack channel as one running thing: its context, inbox, and (when this node works) workers. */
 export interface SlackRuntime {
@@ -16,6 +17,8 @@ export interface SlackRuntime {
   inbox: InboxWriter;
   ingest: IngestWorker | null;
   delivery: Worker | null;
+  /** Socket Mode connections for apps with an app-level token (nodes that run workers). */
+  socketMode: SocketModeTransport | null;
   stop(): Promise<void>;
 }
 
@@ -25,6 +28,11 @@ export async function startSlackRuntime(args: {
   blobs: BlobStore;
   logger: Logger;
   workers: boolean;
+  /**
+   * Leave Socket Mode unconnected until the caller runs `socketMode.start()`: the built-in
+   * sandbox is this process's own Slack and is not listening yet.
+   */
+  deferSocketMode?: boolean;
 }): Promise<SlackRuntime> {
   const box = createSecretBox(args.config.secretKey);
   const ctx = createSlackContext({
@@ -38,6 +46,7 @@ export async function startSlackRuntime(args: {
   const inbox = new InboxWriter(args.db);
   let ingest: IngestWorker | null = null;
   let delivery: Worker | null = null;
+  let socketMode: SocketModeTransport | null = null;
   let unhook: (() => void) | null = null;
   unhook = registerSlackDelivery();
   if (args.workers) {
@@ -51,14 +60,29 @@ export async function startSlackRuntime(args: {
       logger: ctx.logger,
       concurrency: 8,
     });
+    // Socket Mode runs where the workers run: `--role web` nodes only serve HTTP, while every
+    // node with workers holds its own connections (Slack spreads an app's envelopes over them).
+    // The envelopes go into the same inbox as HTTP events, so either kind of node may take them.
+    socketMode = new SocketModeTransport(ctx, inbox);
+    // Apps added or changed through the API in this process reconnect at once (other nodes
+    // pick them up at the transport's next poll).
+    const forgetApps = ctx.forgetApps;
+    ctx.forgetApps = () => {
+      forgetApps();
+      void socketMode?.refresh();
+    };
+    if (!args.deferSocketMode) await socketMode.start();
   }
   return {
     ctx,
     inbox,
     ingest,
     delivery,
+    socketMode,
     async stop() {
       unhook?.();
+      // First stop taking envelopes, then finish applying what is in the inbox.
+      await socketMode?.stop();
       await ingest?.stop();
       await delivery?.stop();
     },
