@@ -34,12 +34,17 @@ export class InboxWriter {
   add(entry: InboxEntry): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.push({ entry, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (this.flushing) return;
+      this.flushing = true;
+      // better-sqlite3 runs each statement synchronously, so a batch started right away would
+      // commit (and fsync) within this request's microtasks, before the event loop reads the
+      // requests already waiting on other sockets: every event would pay a commit of its own.
+      // Starting after the I/O phase lets every request read in this turn share the batch.
+      setImmediate(() => void this.flush());
     });
   }
 
   private async flush(): Promise<void> {
-    this.flushing = true;
     try {
       while (this.pending.length > 0) {
         const batch = this.pending.splice(0, this.maxBatch);
@@ -50,6 +55,8 @@ export class InboxWriter {
         } catch (err) {
           for (const b of batch) b.reject(err);
         }
+        // Requests that arrived during the commit are read before the next batch is cut.
+        if (this.pending.length < this.maxBatch) await new Promise((r) => setImmediate(r));
       }
     } finally {
       this.flushing = false;
