@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { migrationProvider } from './migrations/index.ts';
@@ -27,7 +27,33 @@ export function openDatabase(config: DatabaseConfig): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+}
+
+/**
+ * Kysely's SQLite driver prepares every statement anew, and preparing costs as much as running
+ * an indexed lookup: a ticket create runs about twenty statements. Prepared statements are
+ * kept per SQL text instead; the bound (least recently used goes first) keeps the `in (?, ?…)`
+ * variants from piling up. Reusing a statement is safe because the driver runs one statement
+ * at a time on its single connection.
+ */
+function cachingStatements(sqlite: SQLite.Database, max = 500): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(text: string) {
+      let stmt = cache.get(text);
+      if (stmt) {
+        // Re-insert to mark it most recently used (a Map iterates in insertion order).
+        cache.delete(text);
+      } else {
+        stmt = sqlite.prepare(text);
+        if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(text, stmt);
+      return stmt;
+    },
+  };
 }
 
 export async function migrateToLatest(db: Db): Promise<string[]> {
