@@ -80,7 +80,8 @@ export async function createTicket(
       // The authenticated user writes a follow-up's first comment, whatever submitter was sent.
       patch.submitter_id = actor.user.id;
     }
-    if (patch.requester_id !== actor.user.id) await getUser(trx, patch.requester_id);
+    const requester =
+      patch.requester_id !== actor.user.id ? await getUser(trx, patch.requester_id) : actor.user;
 
     const viaSource = followupSource
       ? makeVia(actor.via.channel, {
@@ -96,6 +97,7 @@ export async function createTicket(
       actor: actor.user,
       via: actor.via,
       now,
+      knownUsers: [requester],
       create: {
         fromMessagingChannel: input.from_messaging_channel,
         followupSourceId: followupSource?.id ?? null,
