@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { User } from '../db/types.ts';
-import { isValidApiToken } from '../desk/api-tokens.ts';
+import { findUserByApiToken } from '../desk/api-tokens.ts';
 import { type Actor, type Conn, isAgent } from '../desk/context.ts';
 import { ForbiddenError } from '../desk/errors.ts';
 import { verifyPassword } from '../desk/passwords.ts';
@@ -52,10 +52,8 @@ export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor
     const name = decoded.slice(0, colon);
     const secret = decoded.slice(colon + 1);
     if (name.endsWith('/token')) {
-      const user = await findUserByEmail(db, name.slice(0, -'/token'.length));
-      if (!usable(user) || !isAgent(user) || !(await isValidApiToken(db, secret))) {
-        throw new UnauthorizedError();
-      }
+      const user = await findUserByApiToken(db, name.slice(0, -'/token'.length), secret);
+      if (!usable(user) || !isAgent(user)) throw new UnauthorizedError();
       return { user, via: API_VIA };
     }
     const user = await findUserByEmail(db, name);
