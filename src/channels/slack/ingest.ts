@@ -1,7 +1,13 @@
 import { sql } from 'kysely';
 import type { WebClient } from '@slack/web-api';
 import { WebAPIPlatformError } from '@slack/web-api';
-import type { SlackConnection, SlackInboxRow, Ticket, User } from '../../db/types.ts';
+import type {
+  SlackConnection,
+  SlackConversation,
+  SlackInboxRow,
+  Ticket,
+  User,
+} from '../../db/types.ts';
 import { isPostgres } from '../../db/dialect.ts';
 import { writeAudit, writeAuditEvents } from '../../desk/audits.ts';
 import type { Conn } from '../../desk/context.ts';
@@ -34,6 +40,19 @@ import {
 
 export const SLACK_VIA = 'business_messaging_slack_connect';
 const MAX_ATTEMPTS = 8;
+/** Key of the PostgreSQL advisory locks that keep each conversation's events in order. */
+const INGEST_LOCK = 7061626;
+/**
+ * PostgreSQL: conversations are split over this many lanes, applied at once in transactions of
+ * their own, each under its lane's lock. Every node must use the same number, so it is fixed.
+ */
+const PG_LANES = 4;
+/**
+ * SQLite: how long one ingest transaction may hold the single connection. better-sqlite3 runs
+ * statements synchronously, so the transaction also holds the event loop: inbox writes (acks)
+ * wait for it. Short transactions keep ack latency low; commits at NORMAL cost no fsync.
+ */
+const SQLITE_TRANSACTION_MS = 6;
 
 /** Why a file was not kept, told to the person and noted on the ticket. */
 interface RefusedFile {
@@ -52,6 +71,7 @@ interface StoredFile {
 /** An inbox event with its network work done: the transaction that applies it does no I/O. */
 interface Prepared {
   row: SlackInboxRow;
+  env: SlackEnvelope | null;
   connections: SlackConnection[];
   classified: Classified;
   profile?: SlackProfile;
@@ -61,18 +81,37 @@ interface Prepared {
   refused: RefusedFile[];
 }
 
+function teamOf(env: SlackEnvelope): string | null {
+  return env.authorizations?.[0]?.team_id ?? env.team_id ?? null;
+}
+
+/** What one pass reads once for all its events instead of once per event. */
+interface PassLookups {
+  /** Connections by `team app`, read at most once per pass. */
+  connections: Map<string, Promise<SlackConnection[]>>;
+  /** Slack users that already are Parley users (no users.info needed). */
+  knownUsers: Set<string>;
+}
+
 /** Which of our connections an event is for: the app that signed it, the team, our identity. */
 async function connectionsFor(
   db: Conn,
+  lookups: PassLookups,
   row: SlackInboxRow,
   env: SlackEnvelope,
 ): Promise<SlackConnection[]> {
   const auth = env.authorizations?.[0];
-  const teamId = auth?.team_id ?? env.team_id ?? null;
+  const teamId = teamOf(env);
   if (!teamId) return [];
-  let q = db.selectFrom('slack_connections').selectAll().where('team_id', '=', teamId);
-  if (row.app_id !== null) q = q.where('app_id', '=', row.app_id);
-  const all = await q.orderBy('id').execute();
+  const key = `${teamId} ${row.app_id}`;
+  let read = lookups.connections.get(key);
+  if (!read) {
+    let q = db.selectFrom('slack_connections').selectAll().where('team_id', '=', teamId);
+    if (row.app_id !== null) q = q.where('app_id', '=', row.app_id);
+    read = q.orderBy('id').execute();
+    lookups.connections.set(key, read);
+  }
+  const all = await read;
   if (['app_uninstalled', 'tokens_revoked'].includes(env.event.type)) return all;
   const active = all.filter((c) => c.status === 'active');
   const exact = active.filter((c) => auth?.user_id && c.identity_user_id === auth.user_id);
@@ -92,8 +131,47 @@ function slackVia(
   });
 }
 
+/**
+ * Rows one apply transaction reads up front for all its events (one query each instead of one
+ * per event) and keeps current as its events change them.
+ */
+interface ApplyState {
+  /** Parley users by Slack user id. */
+  requesters: Map<string, User>;
+  /** Conversations by `connection channel`. */
+  conversations: Map<string, SlackConversation>;
+  /** Messages already applied, by `conversation ts`. */
+  seen: Set<string>;
+  /** The conversations' current tickets (locked FOR UPDATE on PostgreSQL). */
+  tickets: Map<number, Ticket>;
+  /** Incoming messages recorded, written in one statement before anything reads them. */
+  messages: {
+    conversation_id: number;
+    ts: string;
+    comment_id: number | null;
+    created_at: string;
+  }[];
+}
+
+/** The message an event brings, for the events that apply one. */
+function messageOf(p: Prepared): SlackMessage | null {
+  const c = p.classified;
+  return c.kind === 'message' || c.kind === 'thread_reply' || c.kind === 'edit' ? c.message : null;
+}
+
+function laneOf(row: SlackInboxRow): number {
+  const key = row.conversation_key ?? `event:${row.event_id}`;
+  let h = 0;
+  for (let i = 0; i < key.length; i++) h = (Math.imul(h, 31) + key.charCodeAt(i)) | 0;
+  return Math.abs(h) % PG_LANES;
+}
+
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
 export class IngestWorker {
   private stopped = false;
+  /** SQLite: recent cost of applying one event, to size transactions to SQLITE_TRANSACTION_MS. */
+  private msPerEvent = 1;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -188,10 +266,18 @@ export class IngestWorker {
       this.lastPassFull = false;
       return;
     }
+    const envs = new Map(ready.map((r) => [r.id, parseEnvelope(parseJson(r.payload, null))]));
+    const lookups = await this.passLookups([...envs.values()]);
     const prepared: Prepared[] = [];
+    let slice = performance.now();
     for (const row of ready) {
+      // Preparing is mostly CPU when no Slack call is needed: let requests in now and then.
+      if (performance.now() - slice > SQLITE_TRANSACTION_MS) {
+        await yieldToEventLoop();
+        slice = performance.now();
+      }
       try {
-        prepared.push(await this.prepare(row));
+        prepared.push(await this.prepare(row, envs.get(row.id) ?? null, lookups));
       } catch (err) {
         await this.deferOrFail(row, err);
         // Later events of this conversation must wait for this one.
@@ -206,20 +292,76 @@ export class IngestWorker {
     }
     const applicable = prepared.filter((p) => !blocked.has(p.row.conversation_key ?? ''));
     if (applicable.length === 0) return;
-    try {
-      await this.applyAll(applicable);
-    } catch (err) {
-      // One bad event must not hold back the batch: apply them one by one to find it.
-      this.ctx.logger.warn({ err }, 'slack ingest batch failed; applying events one by one');
-      for (const p of applicable) {
-        if (p.row.conversation_key && blocked.has(p.row.conversation_key)) continue;
-        try {
-          await this.applyAll([p]);
-        } catch (one) {
-          await this.deferOrFail(p.row, one);
-          if (p.row.conversation_key) blocked.add(p.row.conversation_key);
+    if (!isPostgres(this.ctx.db)) {
+      await this.applyLane(applicable, 0, blocked);
+      return;
+    }
+    // Conversations are independent: PostgreSQL applies several lanes of them at once, which
+    // hides the round trips each statement costs. Order within a conversation is kept because
+    // all of its events are in one lane, applied in order under that lane's lock.
+    const lanes = new Map<number, Prepared[]>();
+    for (const p of applicable) {
+      const lane = laneOf(p.row);
+      lanes.set(lane, [...(lanes.get(lane) ?? []), p]);
+    }
+    await Promise.all([...lanes].map(([lane, list]) => this.applyLane(list, lane, blocked)));
+  }
+
+  /** Slack users of these events who are Parley users already, and a connection cache. */
+  private async passLookups(envs: (SlackEnvelope | null)[]): Promise<PassLookups> {
+    const users = new Set<string>();
+    for (const env of envs) {
+      const ev = env?.event as { user?: unknown; message?: { user?: unknown } } | undefined;
+      for (const u of [ev?.user, ev?.message?.user]) if (typeof u === 'string') users.add(u);
+    }
+    const known =
+      users.size === 0
+        ? []
+        : await this.ctx.db
+            .selectFrom('user_identities')
+            .innerJoin('users', 'users.id', 'user_identities.user_id')
+            .select('user_identities.value')
+            .where('user_identities.type', '=', 'slack')
+            .where('user_identities.value', 'in', [...users])
+            .execute();
+    return { connections: new Map(), knownUsers: new Set(known.map((k) => k.value)) };
+  }
+
+  /**
+   * Applies events in order in as few transactions as fit: on PostgreSQL all in one, on SQLite
+   * in transactions sized to SQLITE_TRANSACTION_MS with the event loop let in between.
+   */
+  private async applyLane(list: Prepared[], lane: number, blocked: Set<string>): Promise<void> {
+    const pg = isPostgres(this.ctx.db);
+    let rest = list;
+    while (rest.length > 0) {
+      const size = pg
+        ? rest.length
+        : Math.max(1, Math.min(rest.length, Math.floor(SQLITE_TRANSACTION_MS / this.msPerEvent)));
+      const chunk = rest.slice(0, size);
+      const started = performance.now();
+      try {
+        await this.applyAll(chunk, lane);
+      } catch (err) {
+        // One bad event must not hold back the others: apply them one by one to find it.
+        this.ctx.logger.warn({ err }, 'slack ingest batch failed; applying events one by one');
+        for (const p of rest) {
+          if (p.row.conversation_key && blocked.has(p.row.conversation_key)) continue;
+          try {
+            await this.applyAll([p], lane);
+          } catch (one) {
+            await this.deferOrFail(p.row, one);
+            if (p.row.conversation_key) blocked.add(p.row.conversation_key);
+          }
         }
+        return;
       }
+      if (!pg) {
+        const perEvent = (performance.now() - started) / chunk.length;
+        this.msPerEvent = 0.7 * this.msPerEvent + 0.3 * perEvent;
+      }
+      rest = rest.slice(size);
+      if (rest.length > 0) await yieldToEventLoop();
     }
   }
 
@@ -248,12 +390,13 @@ export class IngestWorker {
       .execute();
   }
 
-  private async applyAll(batch: Prepared[]): Promise<void> {
+  private async applyAll(batch: Prepared[], lane: number): Promise<void> {
     const { db } = this.ctx;
     await db.transaction().execute(async (trx) => {
-      if (isPostgres(trx)) {
-        // One applier at a time across nodes keeps each conversation in order.
-        await sql`SELECT pg_advisory_xact_lock(7061626)`.execute(trx);
+      const pg = isPostgres(trx);
+      if (pg) {
+        // One applier per lane across nodes keeps each conversation in order.
+        await sql`SELECT pg_advisory_xact_lock(${INGEST_LOCK}, ${lane})`.execute(trx);
       }
       const ids = batch.map((p) => p.row.id);
       const still = new Set(
@@ -266,24 +409,110 @@ export class IngestWorker {
             .execute()
         ).map((r) => r.id),
       );
-      for (const p of batch) {
-        if (!still.has(p.row.id)) continue;
-        const outcome = await this.apply(trx, p);
-        await trx
-          .updateTable('slack_inbox')
-          .set({ processed_at: new Date().toISOString(), outcome, last_error: null })
-          .where('id', '=', p.row.id)
-          .execute();
-      }
+      const todo = batch.filter((p) => still.has(p.row.id));
+      if (todo.length === 0) return;
+      const state = await this.loadState(trx, todo, pg);
+      const outcomes: { id: number; outcome: string }[] = [];
+      for (const p of todo)
+        outcomes.push({ id: p.row.id, outcome: await this.apply(trx, p, state) });
+      await this.writeMessages(trx, state);
+      await trx
+        .updateTable('slack_inbox')
+        .set({
+          processed_at: new Date().toISOString(),
+          last_error: null,
+          outcome: sql<string>`case ${sql.ref('id')} ${sql.join(
+            outcomes.map((o) => sql`when ${o.id} then ${o.outcome}`),
+            sql` `,
+          )} end`,
+        })
+        .where('id', 'in', ids)
+        .where('processed_at', 'is', null)
+        .execute();
     });
+  }
+
+  /** Reads, in one query each, the rows the events of one transaction look up. */
+  private async loadState(trx: Conn, batch: Prepared[], pg: boolean): Promise<ApplyState> {
+    const state: ApplyState = {
+      requesters: new Map(),
+      conversations: new Map(),
+      seen: new Set(),
+      tickets: new Map(),
+      messages: [],
+    };
+    const users = new Set<string>();
+    const channels = new Set<string>();
+    for (const p of batch) {
+      const m = messageOf(p);
+      if (!m || !p.connections[0]) continue;
+      if (m.user) users.add(m.user);
+      channels.add(m.channel);
+    }
+    if (users.size > 0) {
+      const rows = await trx
+        .selectFrom('user_identities')
+        .innerJoin('users', 'users.id', 'user_identities.user_id')
+        .selectAll('users')
+        .select('user_identities.value as slack_identity')
+        .where('user_identities.type', '=', 'slack')
+        .where('user_identities.value', 'in', [...users])
+        .execute();
+      for (const { slack_identity, ...user } of rows) state.requesters.set(slack_identity, user);
+    }
+    if (channels.size === 0) return state;
+    const conversations = await trx
+      .selectFrom('slack_conversations')
+      .selectAll()
+      .where('channel_id', 'in', [...channels])
+      .execute();
+    for (const c of conversations) state.conversations.set(`${c.connection_id} ${c.channel_id}`, c);
+    const convIds = conversations.map((c) => c.id);
+    const tss = [...new Set(batch.map((p) => messageOf(p)?.ts).filter((t) => t !== undefined))];
+    if (convIds.length > 0 && tss.length > 0) {
+      const seen = await trx
+        .selectFrom('slack_messages')
+        .select(['conversation_id', 'ts'])
+        .where('conversation_id', 'in', convIds)
+        .where('ts', 'in', tss)
+        .execute();
+      for (const m of seen) state.seen.add(`${m.conversation_id} ${m.ts}`);
+    }
+    const ticketIds = conversations
+      .map((c) => c.current_ticket_id)
+      .filter((id): id is number => id !== null);
+    if (ticketIds.length > 0) {
+      let q = trx.selectFrom('tickets').selectAll().where('id', 'in', ticketIds);
+      // Each ticket is written from the row read here: lock it so that a concurrent agent's
+      // update is not overwritten with what was read before it.
+      if (pg) q = q.forUpdate();
+      for (const t of await q.orderBy('id').execute()) state.tickets.set(t.id, t);
+    }
+    return state;
+  }
+
+  /** Records the incoming messages applied so far (an edit or delete may look them up next). */
+  private async writeMessages(trx: Conn, state: ApplyState): Promise<void> {
+    if (state.messages.length === 0) return;
+    const rows = state.messages.map((m) => ({
+      ...m,
+      direction: 'in' as const,
+      thread_ts: null,
+    }));
+    state.messages = [];
+    await trx.insertInto('slack_messages').values(rows).execute();
   }
 
   // ---- preparation: all network I/O happens here, outside any transaction ----
 
-  private async prepare(row: SlackInboxRow): Promise<Prepared> {
-    const env = parseEnvelope(parseJson(row.payload, null));
+  private async prepare(
+    row: SlackInboxRow,
+    env: SlackEnvelope | null,
+    lookups: PassLookups,
+  ): Promise<Prepared> {
     const base: Prepared = {
       row,
+      env,
       connections: [],
       classified: { kind: 'ignore', reason: 'not an event_callback' },
       names: new Map(),
@@ -291,7 +520,7 @@ export class IngestWorker {
       refused: [],
     };
     if (!env) return base;
-    const connections = await connectionsFor(this.ctx.db, row, env);
+    const connections = await connectionsFor(this.ctx.db, lookups, row, env);
     base.connections = connections;
     const connection = connections[0];
     if (!connection) {
@@ -311,23 +540,25 @@ export class IngestWorker {
     const c = base.classified;
     if (c.kind !== 'message' && c.kind !== 'thread_reply' && c.kind !== 'edit') return base;
     if (connection.status !== 'active') return base;
-    const client = connectionClient(this.ctx, connection);
+    // A Web API client is built only for the events that call Slack.
+    let built: WebClient | null = null;
+    const client = () => (built ??= connectionClient(this.ctx, connection));
     const message = c.message;
-    if (message.user && !(await findSlackUser(this.ctx.db, message.user))) {
-      base.profile = await fetchProfile(client, message.user);
+    if (message.user && !lookups.knownUsers.has(message.user)) {
+      base.profile = await fetchProfile(client(), message.user);
       if (base.profile.teamId && base.profile.teamId !== connection.team_id) {
-        base.teamName = await fetchTeamName(client, base.profile.teamId);
+        base.teamName = await fetchTeamName(client(), base.profile.teamId);
       }
     }
     if (c.kind === 'thread_reply') return base;
     base.names = await this.resolveNames(client, mentionedUserIds(message));
     if (c.kind === 'message' && message.files?.length) {
-      await this.prepareFiles(base, connection, client, message.files);
+      await this.prepareFiles(base, connection, client(), message.files);
     }
     return base;
   }
 
-  private async resolveNames(client: WebClient, ids: string[]): Promise<Map<string, string>> {
+  private async resolveNames(client: () => WebClient, ids: string[]): Promise<Map<string, string>> {
     const names = new Map<string, string>();
     for (const id of ids) {
       const cached = this.nameCache.get(id);
@@ -339,7 +570,7 @@ export class IngestWorker {
       let name = local?.name;
       if (!name) {
         try {
-          name = (await fetchProfile(client, id)).name;
+          name = (await fetchProfile(client(), id)).name;
         } catch {
           // A mention we cannot resolve stays readable as its id.
           continue;
@@ -407,7 +638,7 @@ export class IngestWorker {
 
   // ---- application: inside the batch transaction, no network ----
 
-  private async apply(trx: Conn, p: Prepared): Promise<string> {
+  private async apply(trx: Conn, p: Prepared, state: ApplyState): Promise<string> {
     const c = p.classified;
     const now = new Date().toISOString();
     switch (c.kind) {
@@ -432,6 +663,8 @@ export class IngestWorker {
     const message = c.kind === 'delete' ? null : c.message;
 
     if (c.kind === 'delete' || c.kind === 'edit') {
+      // The message may have come in earlier in this transaction.
+      await this.writeMessages(trx, state);
       const conv = await trx
         .selectFrom('slack_conversations')
         .selectAll()
@@ -506,8 +739,16 @@ export class IngestWorker {
     }
 
     const m = message!;
-    const requester = await this.requester(trx, connection, m, p, now);
-    const conv = await this.conversation(trx, connection, m.channel, m.user!, requester.id, now);
+    const requester = await this.requester(trx, connection, m, p, state, now);
+    const conv = await this.conversation(
+      trx,
+      state,
+      connection,
+      m.channel,
+      m.user!,
+      requester.id,
+      now,
+    );
 
     if (c.kind === 'thread_reply') {
       // Thread replies are not forwarded; once per thread the person is told where to write.
@@ -538,13 +779,7 @@ export class IngestWorker {
       return hint ? 'ignored: thread reply (hint sent)' : 'ignored: thread reply';
     }
 
-    const seen = await trx
-      .selectFrom('slack_messages')
-      .select('id')
-      .where('conversation_id', '=', conv.id)
-      .where('ts', '=', m.ts)
-      .executeTakeFirst();
-    if (seen) return 'ignored: message already applied';
+    if (state.seen.has(`${conv.id} ${m.ts}`)) return 'ignored: message already applied';
 
     let body = slackToMarkdown(m, { userName: (id) => p.names.get(id) });
     if (p.refused.length > 0) {
@@ -553,7 +788,13 @@ export class IngestWorker {
         body = `_Sent ${p.refused.length === 1 ? 'a file' : 'files'} that could not be accepted: ${list}_`;
     }
     const requesterVia = slackVia(connection, m, requester.name);
-    const ticket = await this.ticketFor(trx, conv.current_ticket_id);
+    const comment = {
+      body,
+      public: true,
+      files: p.files,
+      metadata: { slack: { channel: m.channel, ts: m.ts, client_msg_id: m.client_msg_id ?? null } },
+    };
+    const ticket = await this.ticketFor(trx, state, conv.current_ticket_id);
     let result;
     if (!ticket || ticket.status === 'closed') {
       const viaSource = ticket
@@ -570,14 +811,7 @@ export class IngestWorker {
           submitter_id: requester.id,
           brand_id: connection.brand_id,
         },
-        comment: {
-          body,
-          public: true,
-          files: p.files,
-          metadata: {
-            slack: { channel: m.channel, ts: m.ts, client_msg_id: m.client_msg_id ?? null },
-          },
-        },
+        comment,
         actor: requester,
         via: requesterVia,
         now,
@@ -592,35 +826,27 @@ export class IngestWorker {
         .set({ current_ticket_id: result.ticket.id, updated_at: now })
         .where('id', '=', conv.id)
         .execute();
+      conv.current_ticket_id = result.ticket.id;
+      conv.updated_at = now;
     } else {
       // Solved, pending or on-hold tickets reopen by the desk's native rules.
       result = await writeTicket(trx, {
         before: ticket,
         patch: {},
-        comment: {
-          body,
-          public: true,
-          files: p.files,
-          metadata: {
-            slack: { channel: m.channel, ts: m.ts, client_msg_id: m.client_msg_id ?? null },
-          },
-        },
+        comment,
         actor: requester,
         via: requesterVia,
         now,
       });
     }
-    await trx
-      .insertInto('slack_messages')
-      .values({
-        conversation_id: conv.id,
-        ts: m.ts,
-        direction: 'in',
-        comment_id: result.commentId,
-        thread_ts: null,
-        created_at: now,
-      })
-      .execute();
+    state.tickets.set(result.ticket.id, result.ticket);
+    state.seen.add(`${conv.id} ${m.ts}`);
+    state.messages.push({
+      conversation_id: conv.id,
+      ts: m.ts,
+      comment_id: result.commentId,
+      created_at: now,
+    });
     if (p.refused.length > 0)
       await this.refuseFiles(trx, connection, conv.id, result.ticket.id, requester, p.refused, now);
     return `${ticket && ticket.status !== 'closed' ? 'comment on' : 'created'} ticket ${result.ticket.id}`;
@@ -631,33 +857,34 @@ export class IngestWorker {
     connection: SlackConnection,
     m: SlackMessage,
     p: Prepared,
+    state: ApplyState,
     now: string,
   ): Promise<User> {
-    const known = await findSlackUser(trx, m.user!);
+    const known = state.requesters.get(m.user!);
     if (known) return known;
     if (!p.profile) throw new Error(`no profile fetched for Slack user ${m.user}`);
-    return ensureRequester(trx, {
+    const user = await ensureRequester(trx, {
       connection,
       profile: p.profile,
       teamName: p.teamName ?? null,
       now,
     });
+    state.requesters.set(m.user!, user);
+    return user;
   }
 
+  /** The DM's conversation row, kept in `state` (its current ticket changes as events apply). */
   private async conversation(
     trx: Conn,
+    state: ApplyState,
     connection: SlackConnection,
     channel: string,
     slackUser: string,
     userId: number,
     now: string,
-  ) {
-    const existing = await trx
-      .selectFrom('slack_conversations')
-      .selectAll()
-      .where('connection_id', '=', connection.id)
-      .where('channel_id', '=', channel)
-      .executeTakeFirst();
+  ): Promise<SlackConversation> {
+    const key = `${connection.id} ${channel}`;
+    const existing = state.conversations.get(key);
     if (existing && existing.user_id !== userId) {
       // The profile behind this DM was deleted and the person came back as a new user: their
       // old tickets stay with the old profile, and the conversation starts afresh.
@@ -667,10 +894,11 @@ export class IngestWorker {
         .set(moved)
         .where('id', '=', existing.id)
         .execute();
-      return { ...existing, ...moved };
+      Object.assign(existing, moved);
+      return existing;
     }
     if (existing) return existing;
-    return trx
+    const created = await trx
       .insertInto('slack_conversations')
       .values({
         connection_id: connection.id,
@@ -682,11 +910,15 @@ export class IngestWorker {
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    state.conversations.set(key, created);
+    return created;
   }
 
-  private async ticketFor(trx: Conn, id: number | null): Promise<Ticket | null> {
+  private async ticketFor(trx: Conn, state: ApplyState, id: number | null): Promise<Ticket | null> {
     if (id === null) return null;
-    const t = await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst();
+    const t =
+      state.tickets.get(id) ??
+      (await trx.selectFrom('tickets').selectAll().where('id', '=', id).executeTakeFirst());
     // A deleted ticket ends the conversation like a closed one, without a follow-up link.
     if (!t || t.deleted_at) return null;
     return t;
