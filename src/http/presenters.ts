@@ -23,7 +23,42 @@ function presentVia(channel: string, source: string) {
   return { channel, source: parseJson(source, { from: {}, to: {}, rel: null }) };
 }
 
-export function presentTicket(row: Ticket, base: string, extra: { followup_ids?: number[] } = {}) {
+/**
+ * The ticket columns the API shows. Lists select only these: building a 100-ticket page's rows
+ * with the rules' dozen timestamp columns as well took a third longer.
+ */
+export const PRESENTED_TICKET_COLUMNS = [
+  'id',
+  'external_id',
+  'via_channel',
+  'via_source',
+  'created_at',
+  'updated_at',
+  'type',
+  'subject',
+  'description',
+  'priority',
+  'status',
+  'requester_id',
+  'submitter_id',
+  'assignee_id',
+  'organization_id',
+  'group_id',
+  'brand_id',
+  'is_public',
+  'due_at',
+  'tags',
+  'followup_source_id',
+  'from_messaging_channel',
+] as const satisfies readonly (keyof Ticket)[];
+
+export type PresentedTicket = Pick<Ticket, (typeof PRESENTED_TICKET_COLUMNS)[number]>;
+
+export function presentTicket(
+  row: PresentedTicket,
+  base: string,
+  extra: { followup_ids?: number[] } = {},
+) {
   return {
     url: apiUrl(base, `tickets/${row.id}`),
     id: row.id,

@@ -18,6 +18,8 @@ import {
   presentComment,
   presentGroup,
   presentOrganization,
+  PRESENTED_TICKET_COLUMNS,
+  type PresentedTicket,
   presentTicket,
   presentUser,
 } from '../presenters.ts';
@@ -73,7 +75,8 @@ const tagsSchema = z.object({ tags: tagList });
 
 /** What an actor may read: agents see every ticket, end users only what they requested. */
 function visibleTickets(db: Conn, actor: Actor) {
-  let q = db.selectFrom('tickets').selectAll().where('deleted_at', 'is', null);
+  // Only the shown columns, which include every column the lists sort by.
+  let q = db.selectFrom('tickets').select(PRESENTED_TICKET_COLUMNS).where('deleted_at', 'is', null);
   if (!isAgent(actor.user)) q = q.where('requester_id', '=', actor.user.id);
   return q;
 }
@@ -85,7 +88,7 @@ async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ti
   return ticket;
 }
 
-async function followupIds(db: Conn, tickets: Ticket[]): Promise<Map<number, number[]>> {
+async function followupIds(db: Conn, tickets: PresentedTicket[]): Promise<Map<number, number[]>> {
   const closed = tickets.filter((t) => t.status === 'closed').map((t) => t.id);
   const map = new Map<number, number[]>();
   if (closed.length === 0) return map;
@@ -103,7 +106,7 @@ async function followupIds(db: Conn, tickets: Ticket[]): Promise<Map<number, num
 }
 
 /** `include=users,groups,organizations` side-loads the records tickets point at. */
-async function sideloads(db: Conn, req: FastifyRequest, tickets: Ticket[], base: string) {
+async function sideloads(db: Conn, req: FastifyRequest, tickets: PresentedTicket[], base: string) {
   const include = String((req.query as Record<string, unknown>).include ?? '')
     .split(',')
     .map((s) => s.trim());
@@ -143,7 +146,7 @@ async function sideloads(db: Conn, req: FastifyRequest, tickets: Ticket[], base:
   return out;
 }
 
-async function presentTickets(db: Conn, tickets: Ticket[], base: string) {
+async function presentTickets(db: Conn, tickets: PresentedTicket[], base: string) {
   const followups = await followupIds(db, tickets);
   return tickets.map((t) => presentTicket(t, base, { followup_ids: followups.get(t.id) ?? [] }));
 }
