@@ -106,7 +106,7 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-/** A seeded PRNG (mulberry32): every run loads the same tickets and asks for the same pages. */
+/** A seeded PRNG (mulberry32): every run draws the same ticket inputs and the same requests. */
 function rng(seed: number) {
   let a = seed >>> 0;
   const next = () => {
