@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Db } from '../../db/index.ts';
 import { isPostgres } from '../../db/dialect.ts';
 
@@ -13,10 +13,17 @@ export interface InboxEntry {
 /**
  * Writes acked events to the inbox with group commit: requests that arrive while a commit is
  * under way share the next one, so a burst costs one fsync per batch rather than per event.
- * A request is answered only after its batch is on disk. On SQLite the batch commits with
- * synchronous=FULL (fsync), while the rest of Parley runs at NORMAL: anything lost with the OS
- * page cache is also unmarked in the inbox, so it is applied again from this durable copy.
- * PostgreSQL fsyncs every commit by default (synchronous_commit=on).
+ * A request is answered only after its batch is on disk. PostgreSQL fsyncs every commit by
+ * default (synchronous_commit=on).
+ *
+ * On SQLite (WAL mode, synchronous=NORMAL) a commit appends the batch to the `-wal` file
+ * without syncing it; the batch is then made durable by fsyncing that file from libuv's thread
+ * pool. This is what synchronous=FULL does at commit, but FULL would fsync on the event loop's
+ * thread (better-sqlite3 is synchronous) and stall every other request for the milliseconds a
+ * disk flush takes. The WAL is a log, so the fsync also makes every earlier commit durable; a
+ * checkpoint that moves frames into the database file first syncs both files, so frames
+ * checkpointed before the fsync are on disk too. Anything committed later (at NORMAL) and lost
+ * with the OS page cache is also unmarked in the inbox, so it is applied again from this copy.
  */
 export class InboxWriter {
   private pending: { entry: InboxEntry; resolve: () => void; reject: (e: unknown) => void }[] = [];
@@ -24,11 +31,23 @@ export class InboxWriter {
   private readonly pg: boolean;
   onWritten: (() => void) | null = null;
 
+  private readonly maxBatch: number;
+  private readonly walFile: string | null;
+
   constructor(
     private readonly db: Db,
-    private readonly maxBatch = 500,
+    opts: {
+      maxBatch?: number;
+      /** The SQLite database file; its `-wal` is synced. None for PostgreSQL and `:memory:`. */
+      sqliteFile?: string | null;
+    } = {},
   ) {
     this.pg = isPostgres(db);
+    this.maxBatch = opts.maxBatch ?? 500;
+    this.walFile =
+      !this.pg && opts.sqliteFile && opts.sqliteFile !== ':memory:'
+        ? `${opts.sqliteFile}-wal`
+        : null;
   }
 
   add(entry: InboxEntry): Promise<void> {
@@ -82,15 +101,34 @@ export class InboxWriter {
         )
         .onConflict((oc) => oc.column('event_id').doNothing())
         .execute();
-    if (this.pg) {
-      await insert(this.db);
-      return;
-    }
-    await sql`PRAGMA synchronous = FULL`.execute(this.db);
+    await insert(this.db);
+    if (this.walFile) await this.syncWal(this.walFile);
+  }
+
+  private wal: FileHandle | null = null;
+
+  /** Lets the writes under way finish, then releases the `-wal` descriptor. */
+  async close(): Promise<void> {
+    while (this.flushing) await new Promise((r) => setTimeout(r, 5));
+    const wal = this.wal;
+    this.wal = null;
+    await wal?.close();
+  }
+
+  /**
+   * fsync through a descriptor of our own: a write reaches the disk whichever descriptor made
+   * it. SQLite removes the `-wal` file only when the last connection closes, and Parley's stays
+   * open while it runs, so the descriptor is kept; after a failure it is opened afresh.
+   */
+  private async syncWal(file: string): Promise<void> {
+    this.wal ??= await open(file, 'r');
     try {
-      await insert(this.db);
-    } finally {
-      await sql`PRAGMA synchronous = NORMAL`.execute(this.db);
+      await this.wal.sync();
+    } catch (err) {
+      const stale = this.wal;
+      this.wal = null;
+      await stale.close().catch(() => {});
+      throw err;
     }
   }
 }

@@ -43,7 +43,9 @@ export async function startSlackRuntime(args: {
     logger: args.logger.child({ channel: 'slack' }),
   });
   await ensureConfiguredApps(args.db, box, args.config);
-  const inbox = new InboxWriter(args.db);
+  const inbox = new InboxWriter(args.db, {
+    sqliteFile: args.config.database.kind === 'sqlite' ? args.config.database.file : null,
+  });
   let ingest: IngestWorker | null = null;
   let delivery: Worker | null = null;
   let socketMode: SocketModeTransport | null = null;
@@ -85,6 +87,7 @@ export async function startSlackRuntime(args: {
       await socketMode?.stop();
       await ingest?.stop();
       await delivery?.stop();
+      await inbox.close();
     },
   };
 }
