@@ -43,16 +43,24 @@ const MAX_ATTEMPTS = 8;
 /** Key of the PostgreSQL advisory locks that keep each conversation's events in order. */
 const INGEST_LOCK = 7061626;
 /**
- * PostgreSQL: conversations are split over this many lanes, applied at once in transactions of
- * their own, each under its lane's lock. Every node must use the same number, so it is fixed.
+ * PostgreSQL: conversations are split over this many lanes, each applied in transactions of its
+ * own under its lane's lock. Every node must split alike, so the number is fixed; how many
+ * lanes run at once depends on the connection pool.
  */
-const PG_LANES = 4;
+const PG_LANES = 16;
+/** PostgreSQL: events read per pass, enough to give the lanes that run at once some work. */
+const PG_BATCH = 400;
 /**
  * SQLite: how long one ingest transaction may hold the single connection. better-sqlite3 runs
- * statements synchronously, so the transaction also holds the event loop: inbox writes (acks)
- * wait for it. Short transactions keep ack latency low; commits at NORMAL cost no fsync.
+ * statements synchronously, so the transaction also holds the event loop, and every request
+ * that arrives meanwhile waits for it. While events are arriving transactions are kept short,
+ * so that acks (and agents' requests) wait little and get most of the CPU in a burst; when
+ * quiet, longer transactions spend less on their fixed cost. Commits at NORMAL cost no fsync.
  */
-const SQLITE_TRANSACTION_MS = 6;
+const SQLITE_BUSY_SLICE_MS = 2;
+const SQLITE_QUIET_SLICE_MS = 10;
+/** Events written to the inbox within this long mean that requests are arriving. */
+const BUSY_WINDOW_MS = 100;
 
 /** Why a file was not kept, told to the person and noted on the ticket. */
 interface RefusedFile {
@@ -170,8 +178,10 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resol
 
 export class IngestWorker {
   private stopped = false;
-  /** SQLite: recent cost of applying one event, to size transactions to SQLITE_TRANSACTION_MS. */
+  /** SQLite: recent cost of applying one event, to size transactions to a time slice. */
   private msPerEvent = 1;
+  /** When the inbox last told of new events. */
+  private lastKick = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private again = false;
@@ -194,6 +204,7 @@ export class IngestWorker {
 
   /** New rows are in the inbox: look now rather than at the next poll. */
   kick(): void {
+    this.lastKick = performance.now();
     if (this.stopped) return;
     if (this.running) {
       this.again = true;
@@ -236,10 +247,10 @@ export class IngestWorker {
     }
   }
 
-  /** One pass: read pending events in order, prepare them, apply them in one transaction. */
+  /** One pass: read pending events in order, prepare them, then apply them (see applyLane). */
   private async pass(): Promise<void> {
     const { db } = this.ctx;
-    const batchSize = this.opts.batchSize ?? 100;
+    const batchSize = this.opts.batchSize ?? (isPostgres(db) ? PG_BATCH : 100);
     const now = new Date().toISOString();
     const rows = await db
       .selectFrom('slack_inbox')
@@ -272,7 +283,7 @@ export class IngestWorker {
     let slice = performance.now();
     for (const row of ready) {
       // Preparing is mostly CPU when no Slack call is needed: let requests in now and then.
-      if (performance.now() - slice > SQLITE_TRANSACTION_MS) {
+      if (performance.now() - slice > this.sliceMs()) {
         await yieldToEventLoop();
         slice = performance.now();
       }
@@ -304,7 +315,23 @@ export class IngestWorker {
       const lane = laneOf(p.row);
       lanes.set(lane, [...(lanes.get(lane) ?? []), p]);
     }
-    await Promise.all([...lanes].map(([lane, list]) => this.applyLane(list, lane, blocked)));
+    const queue = [...lanes];
+    // Two connections stay free for the requests (acks) and the delivery worker.
+    const { database } = this.ctx.config;
+    const poolSize = database.kind === 'postgres' ? database.poolSize : 1;
+    const parallel = Math.max(1, Math.min(8, poolSize - 2, queue.length));
+    const runner = async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        await this.applyLane(next[1], next[0], blocked);
+      }
+    };
+    await Promise.all(Array.from({ length: parallel }, runner));
+  }
+
+  private sliceMs(): number {
+    return performance.now() - this.lastKick < BUSY_WINDOW_MS
+      ? SQLITE_BUSY_SLICE_MS
+      : SQLITE_QUIET_SLICE_MS;
   }
 
   /** Slack users of these events who are Parley users already, and a connection cache. */
@@ -329,7 +356,7 @@ export class IngestWorker {
 
   /**
    * Applies events in order in as few transactions as fit: on PostgreSQL all in one, on SQLite
-   * in transactions sized to SQLITE_TRANSACTION_MS with the event loop let in between.
+   * in transactions sized to a time slice with the event loop let in between.
    */
   private async applyLane(list: Prepared[], lane: number, blocked: Set<string>): Promise<void> {
     const pg = isPostgres(this.ctx.db);
@@ -337,7 +364,7 @@ export class IngestWorker {
     while (rest.length > 0) {
       const size = pg
         ? rest.length
-        : Math.max(1, Math.min(rest.length, Math.floor(SQLITE_TRANSACTION_MS / this.msPerEvent)));
+        : Math.max(1, Math.min(rest.length, Math.floor(this.sliceMs() / this.msPerEvent)));
       const chunk = rest.slice(0, size);
       const started = performance.now();
       try {
@@ -847,8 +874,11 @@ export class IngestWorker {
       comment_id: result.commentId,
       created_at: now,
     });
-    if (p.refused.length > 0)
+    if (p.refused.length > 0) {
       await this.refuseFiles(trx, connection, conv.id, result.ticket.id, requester, p.refused, now);
+      // The note changed the ticket: a later event of this transaction reads it afresh.
+      state.tickets.delete(result.ticket.id);
+    }
     return `${ticket && ticket.status !== 'closed' ? 'comment on' : 'created'} ticket ${result.ticket.id}`;
   }
 
