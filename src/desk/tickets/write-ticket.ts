@@ -445,10 +445,10 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
   // Rendered before the ticket row is written so that a new ticket is inserted with its
   // description (its first comment's plain text) instead of updated again right after.
   const rendered = comment ? renderComment(comment) : null;
-  let ticketId: number;
+  let ticket: Ticket;
   if (!before) {
     const v = args.create?.viaSource ?? args.via;
-    const inserted = await trx
+    ticket = await trx
       .insertInto('tickets')
       .values({
         ...row,
@@ -462,17 +462,28 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
         updated_at: now,
         status_updated_at: now,
       })
-      .returning('id')
+      .returningAll()
       .executeTakeFirstOrThrow();
-    ticketId = inserted.id;
   } else {
-    ticketId = before.id;
-    await trx
-      .updateTable('tickets')
-      .set({ ...row, ...(commentPublic && !before.is_public ? { is_public: 1 } : {}) })
-      .where('id', '=', ticketId)
-      .execute();
+    // Only the columns whose values change are written, so the indexes of the others are left
+    // alone (SQLite rewrites the entries of every index on an assigned column); the row comes
+    // back from the statement instead of being read again.
+    const changed: Partial<Ticket> = {};
+    const values = { ...row, ...(commentPublic && !before.is_public ? { is_public: 1 } : {}) };
+    for (const [key, value] of Object.entries(values)) {
+      if (before[key as keyof Ticket] !== value) Object.assign(changed, { [key]: value });
+    }
+    ticket =
+      Object.keys(changed).length === 0
+        ? before
+        : await trx
+            .updateTable('tickets')
+            .set(changed)
+            .where('id', '=', before.id)
+            .returningAll()
+            .executeTakeFirstOrThrow();
   }
+  const ticketId = ticket.id;
   await syncTags(trx, ticketId, beforeFields?.tags ?? [], next.tags);
 
   const auditId = await writeAudit(trx, { ticketId, authorId: actor.id, via: args.via, now });
@@ -500,12 +511,6 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
   }
   events.push(...changes);
   await writeAuditEvents(trx, auditId, ticketId, events);
-
-  const ticket = await trx
-    .selectFrom('tickets')
-    .selectAll()
-    .where('id', '=', ticketId)
-    .executeTakeFirstOrThrow();
   return { ticket, auditId, commentId };
 }
 
