@@ -53,6 +53,11 @@ interface Latency {
   p95_ms: number;
   p99_ms: number;
   max_ms: number;
+  /**
+   * CPU time of the Parley process per request (user + system), a figure that other load on
+   * the machine disturbs far less than latency. PostgreSQL's own processes are not in it.
+   */
+  server_cpu_ms_per_request: number;
 }
 
 interface DbResult {
@@ -428,7 +433,7 @@ function percentile(sorted: number[], p: number): number {
 
 const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
-function summarize(r: LoadResult): Latency {
+function summarize(r: LoadResult & { cpu: NodeJS.CpuUsage }): Latency {
   const sorted = [...r.latencies].sort((a, b) => a - b);
   const seconds = r.elapsedMs / 1000;
   return {
@@ -440,10 +445,11 @@ function summarize(r: LoadResult): Latency {
     p95_ms: round(percentile(sorted, 95)),
     p99_ms: round(percentile(sorted, 99)),
     max_ms: round(sorted[sorted.length - 1] ?? NaN),
+    server_cpu_ms_per_request: round((r.cpu.user + r.cpu.system) / 1000 / r.completed, 3),
   };
 }
 
-function check(name: string, r: LoadResult): LoadResult {
+function check<T extends LoadResult>(name: string, r: T): T {
   if (r.errors > 0) {
     throw new Error(
       `${name}: ${r.errors} of ${r.completed} requests failed; first: ${r.firstError}`,
@@ -456,8 +462,9 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
   const r = rng(7);
   const base = { baseUrl: parley.url, auth: `Basic ${Buffer.from(pop.auth).toString('base64')}` };
   const maxMs = opts.phaseSeconds * 1000;
-  const fixed = (requests: LoadRequest[], expectStatus = 200) =>
-    runLoad({
+  const fixed = async (requests: LoadRequest[], expectStatus = 200) => {
+    const before = process.cpuUsage();
+    const result = await runLoad({
       kind: 'fixed',
       ...base,
       concurrency: opts.concurrency,
@@ -465,6 +472,8 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
       expectStatus,
       requests,
     });
+    return { ...result, cpu: process.cpuUsage(before) };
+  };
   const maxId = (
     await parley.db
       .selectFrom('tickets')
@@ -603,10 +612,12 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
 
 function table(results: DbResult[]): string {
   const rows: string[][] = [
-    ['db', 'metric', 'n', 'per s', 'seconds', 'p50 ms', 'p95 ms', 'p99 ms'],
+    ['db', 'metric', 'n', 'per s', 'seconds', 'p50 ms', 'p95 ms', 'p99 ms', 'cpu ms/req'],
   ];
-  const line = (db: string, metric: string, ...cells: (number | string)[]) =>
-    rows.push([db, metric, ...cells.map(String)]);
+  const line = (db: string, metric: string, ...cells: (number | string)[]) => {
+    const row = [db, metric, ...cells.map(String)];
+    rows.push([...row, ...Array<string>(rows[0].length - row.length).fill('')]);
+  };
   for (const res of results) {
     const { load } = res;
     line(
@@ -628,7 +639,17 @@ function table(results: DbResult[]): string {
       ['list offset page 50', res.list_offset_page_50],
     ];
     for (const [name, l] of lat) {
-      line(res.db, name, l.count, l.per_second, l.seconds, l.p50_ms, l.p95_ms, l.p99_ms);
+      line(
+        res.db,
+        name,
+        l.count,
+        l.per_second,
+        l.seconds,
+        l.p50_ms,
+        l.p95_ms,
+        l.p99_ms,
+        l.server_cpu_ms_per_request,
+      );
     }
     const walk = res.cursor_walk;
     line(
