@@ -54,10 +54,12 @@ const PG_BATCH = 400;
  * SQLite: how long one ingest transaction may hold the single connection. better-sqlite3 runs
  * statements synchronously, so the transaction also holds the event loop, and every request
  * that arrives meanwhile waits for it. While events are arriving transactions are kept short,
- * so that acks (and agents' requests) wait little and get most of the CPU in a burst; when
- * quiet, longer transactions spend less on their fixed cost. Commits at NORMAL cost no fsync.
+ * so that acks (and agents' requests) wait little; when quiet, longer transactions spend less
+ * on their fixed cost. Commits at NORMAL cost no fsync. Measured (bench/slack.ts, loaded
+ * 2-core box): 2 ms slices gave ~1,650 acks/s in a burst but kept up with only ~700-830 of
+ * 1,000 events/s; 5 ms slices ~1,200 acks/s and 990-1,000 events/s sustained.
  */
-const SQLITE_BUSY_SLICE_MS = 2;
+const SQLITE_BUSY_SLICE_MS = 5;
 const SQLITE_QUIET_SLICE_MS = 10;
 /** Events written to the inbox within this long mean that requests are arriving. */
 const BUSY_WINDOW_MS = 100;
