@@ -468,14 +468,25 @@ class CommentFeed {
     this.floor = afterId;
   }
   async next(db: Db) {
-    const rows = await db
+    // Ids first (the primary key alone), then the rows not seen yet: ids past the floor that
+    // were seen are read again at every poll, so that read is kept small.
+    const ids = await db
       .selectFrom('comments')
-      .select(['id', 'plain_body', 'created_at'])
+      .select('id')
       .where('id', '>', this.floor)
       .orderBy('id')
       .limit(5000)
       .execute();
-    const fresh = rows.filter((r) => !this.seen.has(r.id));
+    const wanted = ids.map((r) => r.id).filter((id) => !this.seen.has(id));
+    const fresh =
+      wanted.length === 0
+        ? []
+        : await db
+            .selectFrom('comments')
+            .select(['id', 'plain_body', 'created_at'])
+            .where('id', 'in', wanted)
+            .orderBy('id')
+            .execute();
     for (const r of fresh) this.seen.add(r.id);
     const before = this.floor;
     while (this.seen.delete(this.floor + 1)) this.floor++;
@@ -485,7 +496,7 @@ class CommentFeed {
       this.floor++;
       this.gapSince = null;
     }
-    return { rows: fresh, full: rows.length === 5000 };
+    return { rows: fresh, full: ids.length === 5000 };
   }
 }
 
