@@ -29,7 +29,8 @@ export class InboxWriter {
   private pending: { entry: InboxEntry; resolve: () => void; reject: (e: unknown) => void }[] = [];
   private flushing = false;
   private readonly pg: boolean;
-  onWritten: (() => void) | null = null;
+  /** Called after each batch is durable, with the number of events it held. */
+  onWritten: ((events: number) => void) | null = null;
 
   private readonly maxBatch: number;
   private readonly walFile: string | null;
@@ -70,7 +71,7 @@ export class InboxWriter {
         try {
           await this.write(batch.map((b) => b.entry));
           for (const b of batch) b.resolve();
-          this.onWritten?.();
+          this.onWritten?.(batch.length);
         } catch (err) {
           for (const b of batch) b.reject(err);
         }

@@ -53,7 +53,7 @@ export async function startSlackRuntime(args: {
   unhook = registerSlackDelivery();
   if (args.workers) {
     ingest = new IngestWorker(ctx);
-    inbox.onWritten = () => ingest?.kick();
+    inbox.onWritten = (events) => ingest?.kick(events);
     ingest.start();
     delivery = startWorker({
       db: args.db,
