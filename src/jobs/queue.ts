@@ -212,10 +212,14 @@ export function startWorker(opts: WorkerOptions): Worker {
     schedule(found > 0 ? 0 : idlePollMs);
   }
 
+  let followUps: NodeJS.Timeout[] = [];
   const onSignal = () => {
     void loop();
-    // A signal can arrive before the enqueuing transaction commits on another connection.
-    setTimeout(() => void loop(), 15);
+    // A signal can arrive before the enqueuing transaction commits on another connection
+    // (PostgreSQL): look again soon, then a little later, for a commit that took longer. Only
+    // the latest signal's look-agains are kept, so a stream of jobs adds three polls, not more.
+    for (const t of followUps) clearTimeout(t);
+    followUps = [3, 8, 20].map((ms) => setTimeout(() => void loop(), ms));
   };
   signals.on(queue, onSignal);
   schedule(0);
@@ -224,6 +228,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     async stop() {
       stopped = true;
       signals.off(queue, onSignal);
+      for (const t of followUps) clearTimeout(t);
       if (timer) clearTimeout(timer);
       await Promise.allSettled([...inFlight]);
     },
