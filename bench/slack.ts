@@ -138,22 +138,40 @@ function cpuSeconds(pid: number | string | undefined): number {
 }
 
 /**
- * CPU seconds used so far by the PostgreSQL backends serving one database (their command line
- * names it). Backends that exited are not counted: Parley's pool keeps its connections open.
+ * CPU seconds used by the PostgreSQL backends serving one database (their command line names
+ * it). The pool closes idle connections, so backends come and go: each one's CPU is sampled
+ * every 200 ms and its last sample still counts after it exits.
  */
-function postgresCpuSeconds(database: string | null): number {
-  if (!database) return 0;
-  let total = 0;
-  for (const pid of readdirSync('/proc')) {
-    if (!/^\d+$/.test(pid)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (cmd.startsWith('postgres:') && cmd.includes(` ${database} `)) total += cpuSeconds(pid);
-    } catch {
-      /* the process ended meanwhile */
+class PostgresCpu {
+  private readonly last = new Map<string, number>();
+  private readonly timer: NodeJS.Timeout;
+  constructor(private readonly database: string) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 200);
+    this.timer.unref();
+  }
+  private sample(): void {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        if (!cmd.startsWith('postgres:') || !cmd.includes(` ${this.database} `)) continue;
+        const cpu = cpuSeconds(pid);
+        if (!Number.isNaN(cpu)) this.last.set(pid, cpu);
+      } catch {
+        /* the process ended meanwhile */
+      }
     }
   }
-  return total;
+  seconds(): number {
+    this.sample();
+    let total = 0;
+    for (const v of this.last.values()) total += v;
+    return total;
+  }
+  stop(): void {
+    clearInterval(this.timer);
+  }
 }
 
 interface CpuUse {
@@ -169,10 +187,10 @@ interface CpuUse {
 /** Starts measuring CPU use; the returned function ends the measure for `items` items. */
 function cpuMeter(t: Target): (items: number) => CpuUse {
   const p0 = cpuSeconds(t.child.pid);
-  const g0 = postgresCpuSeconds(t.pgDatabase);
+  const g0 = t.pgCpu?.seconds() ?? 0;
   return (items) => {
     const parley = cpuSeconds(t.child.pid) - p0;
-    const pg = postgresCpuSeconds(t.pgDatabase) - g0;
+    const pg = (t.pgCpu?.seconds() ?? 0) - g0;
     return {
       parley_seconds: round(parley),
       postgres_seconds: round(pg),
@@ -244,8 +262,8 @@ interface Target {
   db: Db;
   secret: string;
   agent: http.Agent;
-  /** The PostgreSQL database's name, to find its backends; null on SQLite. */
-  pgDatabase: string | null;
+  /** CPU of the PostgreSQL backends; null on SQLite. */
+  pgCpu: PostgresCpu | null;
 }
 
 function startChild(env: Record<string, string>, cpuProf: string | null): ChildProcess {
@@ -767,6 +785,7 @@ async function benchDatabase(
   let drop: (() => Promise<void>) | null = null;
   let child: ChildProcess | null = null;
   let db: Db | null = null;
+  let pgCpu: PostgresCpu | null = null;
   const agent = new http.Agent({ keepAlive: true, maxSockets: opts.concurrency });
   try {
     let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
@@ -802,8 +821,8 @@ async function benchDatabase(
       .where('source', '=', 'sandbox')
       .executeTakeFirstOrThrow();
     const secret = createSecretBox(Buffer.from(secretKey, 'hex')).open(app.signing_secret_enc);
-    const pgDatabase = kind === 'postgres' ? new URL(databaseUrl).pathname.slice(1) : null;
-    const t: Target = { kind, port, child, db, secret, agent, pgDatabase };
+    pgCpu = kind === 'postgres' ? new PostgresCpu(new URL(databaseUrl).pathname.slice(1)) : null;
+    const t: Target = { kind, port, child, db, secret, agent, pgCpu };
 
     // People the sandbox knows, so that users.info answers for each DM's sender.
     for (let u = 0; u < opts.users; u++) {
@@ -847,6 +866,7 @@ async function benchDatabase(
     };
   } finally {
     agent.destroy();
+    pgCpu?.stop();
     if (child) await stopChild(child);
     if (db) await db.destroy();
     if (drop) await drop();
