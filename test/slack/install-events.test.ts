@@ -156,11 +156,11 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
     assert.deepEqual(await ok.json(), { challenge: 'abc123' });
     assert.equal((await signedPost(ctx.desk, body, { secret: 'wrong' })).status, 401);
     assert.equal(
-      (await signedPost(ctx.desk, body, { timestamp: Math.floor(Date.now() / 1000) - 301 })).status,
+      (await signedPost(ctx.desk, body, { timestamp: Math.floor(Date.now() / 1000) - 400 })).status,
       401,
     );
     assert.equal(
-      (await signedPost(ctx.desk, body, { timestamp: Math.floor(Date.now() / 1000) + 301 })).status,
+      (await signedPost(ctx.desk, body, { timestamp: Math.floor(Date.now() / 1000) + 400 })).status,
       401,
     );
     const unsigned = await fetch(`${ctx.desk.url}/slack/events`, {
