@@ -117,7 +117,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       },
     };
   }
-  const db = openDatabase(config.database);
+  const db = openDatabase(config.database, { backgroundCheckpoints: true });
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');

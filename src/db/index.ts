@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase }
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.ts';
 import type { DB } from './types.ts';
 
 export type Db = Kysely<DB>;
@@ -12,7 +13,17 @@ export type Db = Kysely<DB>;
 // COUNT(*) and SUM() come back from PostgreSQL as int8 strings; every count here fits a JS number.
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export function openDatabase(config: DatabaseConfig): Db {
+/** WAL frames (pages) past which the writer checkpoints by itself although a worker does it. */
+const BACKSTOP_PAGES = 10_000;
+/** SQLite's own default threshold. */
+const DEFAULT_AUTOCHECKPOINT_PAGES = 1_000;
+
+export interface OpenOptions {
+  /** SQLite: checkpoint the WAL on a worker thread (long-running servers; see sqlite-checkpointer). */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db {
   if (config.kind === 'postgres') {
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
     // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -27,7 +38,15 @@ export function openDatabase(config: DatabaseConfig): Db {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  return new Kysely<DB>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+  let checkpointer: Checkpointer | null = null;
+  if (opts.backgroundCheckpoints && config.file !== ':memory:') {
+    sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
+    checkpointer = startCheckpointer(config.file, () => {
+      if (sqlite.open) sqlite.pragma(`wal_autocheckpoint = ${DEFAULT_AUTOCHECKPOINT_PAGES}`);
+    });
+  }
+  const database = cachingStatements(sqlite, () => checkpointer?.stop());
+  return new Kysely<DB>({ dialect: new SqliteDialect({ database }) });
 }
 
 /**
@@ -37,10 +56,17 @@ export function openDatabase(config: DatabaseConfig): Db {
  * variants from piling up. Reusing a statement is safe because the driver runs one statement
  * at a time on its single connection.
  */
-function cachingStatements(sqlite: SQLite.Database, max = 500): SqliteDatabase {
+function cachingStatements(
+  sqlite: SQLite.Database,
+  onClose: () => void,
+  max = 500,
+): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => sqlite.close(),
+    close: () => {
+      onClose();
+      sqlite.close();
+    },
     prepare(text: string) {
       let stmt = cache.get(text);
       if (stmt) {

@@ -1,0 +1,46 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { sql } from 'kysely';
+import { openDatabase } from '../../src/db/index.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('SQLite: WAL checkpoints on a worker thread', () => {
+  let dir: string;
+  before(() => {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'parley-ckpt-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test('the database file receives the WAL while the writer never checkpoints', async () => {
+    const file = path.join(dir, 'parley.db');
+    const db = openDatabase({ kind: 'sqlite', file }, { backgroundCheckpoints: true });
+    try {
+      const { rows: setting } = await sql<{
+        wal_autocheckpoint: number;
+      }>`pragma wal_autocheckpoint`.execute(db);
+      assert.equal(setting[0].wal_autocheckpoint, 10_000);
+      await sql`create table filler (id integer primary key, data blob)`.execute(db);
+      const before = statSync(file).size;
+      // ~8 MB: 2,000 pages, below the writer's own threshold of 10,000, so only the worker
+      // can have moved them into the database file.
+      const row = Buffer.alloc(4000, 7);
+      for (let i = 0; i < 2000; i++) {
+        await sql`insert into filler (data) values (${row})`.execute(db);
+      }
+      let size = statSync(file).size;
+      for (let i = 0; i < 100 && size < before + 4_000_000; i++) {
+        await sleep(20);
+        size = statSync(file).size;
+      }
+      assert.ok(size >= before + 4_000_000, `database file grew only to ${size} bytes`);
+      const { rows } = await sql<{ n: number }>`select count(*) as n from filler`.execute(db);
+      assert.equal(rows[0].n, 2000);
+    } finally {
+      await db.destroy();
+    }
+  });
+});
