@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase }
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
 import { migrationProvider } from './migrations/index.ts';
+import { useNamedStatements } from './pg-statements.ts';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.ts';
 import type { DB } from './types.ts';
 
@@ -28,6 +29,7 @@ export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
+    useNamedStatements(pool);
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });

@@ -55,7 +55,7 @@ export interface TestDesk {
 let sharedPg: Promise<{ url: string; stop(): Promise<void> }> | null = null;
 
 /** The server PostgreSQL: the one `npm test` started, or one of our own when run alone. */
-async function postgresServerUrl(): Promise<string> {
+export async function postgresServerUrl(): Promise<string> {
   if (process.env.PARLEY_TEST_PG_URL) return process.env.PARLEY_TEST_PG_URL;
   if (!sharedPg) {
     sharedPg = startEmbeddedPostgres();
