@@ -25,7 +25,11 @@ import { createUser } from '../src/desk/users.ts';
 import { API_VIA } from '../src/desk/via.ts';
 import { createLogger } from '../src/log.ts';
 import { type Parley, startParley } from '../src/server.ts';
-import { createTestDatabase, startEmbeddedPostgres } from '../test/helpers/postgres.ts';
+import {
+  viaUnixSocket,
+  createTestDatabase,
+  startEmbeddedPostgres,
+} from '../test/helpers/postgres.ts';
 import { type LoadRequest, type LoadResult, runLoad } from './http-load.ts';
 
 type DbKind = 'sqlite' | 'postgres';
@@ -42,6 +46,8 @@ interface Options {
   copies: number;
   /** Upper bound on each measured phase, so a slow build cannot run for hours. */
   phaseSeconds: number;
+  /** How Parley reaches PostgreSQL: its Unix socket (as a local install would) or TCP. */
+  pgTransport: 'unix' | 'tcp';
 }
 
 interface Latency {
@@ -71,6 +77,11 @@ interface DbResult {
   cursor_walk: { pages: number; seconds: number; p50_ms: number; p95_ms: number };
 }
 
+function transport(v: string | undefined): 'unix' | 'tcp' {
+  if (v !== 'unix' && v !== 'tcp') throw new Error('--pg-transport must be unix or tcp');
+  return v;
+}
+
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -83,6 +94,7 @@ function parseOptions(argv: string[]): Options {
       lists: { type: 'string', default: '1000' },
       concurrency: { type: 'string', default: '8' },
       copies: { type: 'string', default: '5' },
+      'pg-transport': { type: 'string', default: 'unix' },
       'phase-seconds': { type: 'string', default: '60' },
     },
     strict: true,
@@ -108,6 +120,7 @@ function parseOptions(argv: string[]): Options {
     concurrency: int('concurrency', values.concurrency),
     copies: int('copies', values.copies),
     phaseSeconds: int('phase-seconds', values['phase-seconds']),
+    pgTransport: transport(values['pg-transport']),
   };
 }
 
@@ -574,7 +587,7 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
     if (kind === 'postgres') {
       pgServer = await startEmbeddedPostgres();
       const created = await createTestDatabase(pgServer.url);
-      databaseUrl = created.url;
+      databaseUrl = opts.pgTransport === 'unix' ? viaUnixSocket(created.url) : created.url;
       drop = created.drop;
     }
     const config = loadConfig({

@@ -28,7 +28,12 @@ import { createSecretBox } from '../src/crypto/secret-box.ts';
 import { type Db, openDatabase } from '../src/db/index.ts';
 import { createApiToken } from '../src/desk/api-tokens.ts';
 import { createUser } from '../src/desk/users.ts';
-import { createTestDatabase, freePort, startEmbeddedPostgres } from '../test/helpers/postgres.ts';
+import {
+  viaUnixSocket,
+  createTestDatabase,
+  freePort,
+  startEmbeddedPostgres,
+} from '../test/helpers/postgres.ts';
 
 type DbKind = 'sqlite' | 'postgres';
 
@@ -44,8 +49,15 @@ interface Options {
   cpuProf: string | null;
   /** A PostgreSQL server to create the database in, instead of an embedded one. */
   pgUrl: string | null;
+  /** How Parley reaches the embedded PostgreSQL: its Unix socket (as a local install would) or TCP. */
+  pgTransport: 'unix' | 'tcp';
   /** Upper bound on any one wait (a drain, a reply), so a slow build cannot run for hours. */
   phaseSeconds: number;
+}
+
+function transport(v: string | undefined): 'unix' | 'tcp' {
+  if (v !== 'unix' && v !== 'tcp') throw new Error('--pg-transport must be unix or tcp');
+  return v;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -62,6 +74,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       'cpu-prof': { type: 'string' },
       'pg-url': { type: 'string' },
+      'pg-transport': { type: 'string', default: 'unix' },
       'phase-seconds': { type: 'string', default: '120' },
     },
     strict: true,
@@ -89,6 +102,7 @@ function parseOptions(argv: string[]): Options {
     cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
     pgUrl: values['pg-url'] ?? null,
     phaseSeconds: int('phase-seconds', values['phase-seconds']),
+    pgTransport: transport(values['pg-transport']),
   };
 }
 
@@ -775,6 +789,11 @@ interface DbResult {
   replies: ReplyResult;
 }
 
+/** The database name of a `postgres://` URL, also of one without a host (a Unix socket). */
+function pgDatabaseName(url: string): string {
+  return new URL(url.replace('@/', '@localhost/')).pathname.slice(1);
+}
+
 async function benchDatabase(
   kind: DbKind,
   opts: Options,
@@ -791,7 +810,9 @@ async function benchDatabase(
     let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
     if (kind === 'postgres') {
       const created = await createTestDatabase(await pgUrl());
-      databaseUrl = created.url;
+      // An external server (--pg-url) is reached as given.
+      databaseUrl =
+        opts.pgTransport === 'unix' && !opts.pgUrl ? viaUnixSocket(created.url) : created.url;
       drop = created.drop;
     }
     const port = await freePort();
@@ -821,7 +842,7 @@ async function benchDatabase(
       .where('source', '=', 'sandbox')
       .executeTakeFirstOrThrow();
     const secret = createSecretBox(Buffer.from(secretKey, 'hex')).open(app.signing_secret_enc);
-    pgCpu = kind === 'postgres' ? new PostgresCpu(new URL(databaseUrl).pathname.slice(1)) : null;
+    pgCpu = kind === 'postgres' ? new PostgresCpu(pgDatabaseName(databaseUrl)) : null;
     const t: Target = { kind, port, child, db, secret, agent, pgCpu };
 
     // People the sandbox knows, so that users.info answers for each DM's sender.

