@@ -7,27 +7,45 @@ export type AuditEventInput =
   | { type: 'Comment'; comment_id: number }
   | { type: 'Notification' | 'Info'; data: Record<string, unknown> };
 
+export interface AuditInput {
+  ticketId: number;
+  authorId: number;
+  via: Via;
+  now: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** The audits row of an audit (without its id). */
+export function auditRow(args: AuditInput) {
+  return {
+    ticket_id: args.ticketId,
+    author_id: args.authorId,
+    via_channel: args.via.channel,
+    via_source: JSON.stringify(args.via.source),
+    metadata: JSON.stringify(args.metadata ?? { system: {}, custom: {} }),
+    created_at: args.now,
+  };
+}
+
+/** The audit_events rows of an audit's events. */
+export function auditEventRows(auditId: number, ticketId: number, events: AuditEventInput[]) {
+  return events.map((e) => ({
+    audit_id: auditId,
+    ticket_id: ticketId,
+    type: e.type,
+    field_name: 'field_name' in e ? e.field_name : null,
+    value: 'value' in e ? JSON.stringify(e.value ?? null) : null,
+    previous_value: 'previous_value' in e ? JSON.stringify(e.previous_value ?? null) : null,
+    comment_id: 'comment_id' in e ? e.comment_id : null,
+    data: 'data' in e ? JSON.stringify(e.data) : '{}',
+  }));
+}
+
 /** One audit per ticket create/update, with all of its events, written in the caller's transaction. */
-export async function writeAudit(
-  trx: Conn,
-  args: {
-    ticketId: number;
-    authorId: number;
-    via: Via;
-    now: string;
-    metadata?: Record<string, unknown>;
-  },
-): Promise<number> {
+export async function writeAudit(trx: Conn, args: AuditInput): Promise<number> {
   const row = await trx
     .insertInto('audits')
-    .values({
-      ticket_id: args.ticketId,
-      author_id: args.authorId,
-      via_channel: args.via.channel,
-      via_source: JSON.stringify(args.via.source),
-      metadata: JSON.stringify(args.metadata ?? { system: {}, custom: {} }),
-      created_at: args.now,
-    })
+    .values(auditRow(args))
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;
@@ -42,17 +60,6 @@ export async function writeAuditEvents(
   if (events.length === 0) return;
   await trx
     .insertInto('audit_events')
-    .values(
-      events.map((e) => ({
-        audit_id: auditId,
-        ticket_id: ticketId,
-        type: e.type,
-        field_name: 'field_name' in e ? e.field_name : null,
-        value: 'value' in e ? JSON.stringify(e.value ?? null) : null,
-        previous_value: 'previous_value' in e ? JSON.stringify(e.previous_value ?? null) : null,
-        comment_id: 'comment_id' in e ? e.comment_id : null,
-        data: 'data' in e ? JSON.stringify(e.data) : '{}',
-      })),
-    )
+    .values(auditEventRows(auditId, ticketId, events))
     .execute();
 }

@@ -6,6 +6,10 @@ import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { ensureDefaultBrand } from '../../src/desk/brands.ts';
+import { WriteBatch } from '../../src/desk/tickets/write-batch.ts';
+import { loadTicket, writeTicket } from '../../src/desk/tickets/write-ticket.ts';
+import { createUser } from '../../src/desk/users.ts';
+import { via } from '../../src/desk/via.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
 
@@ -86,5 +90,114 @@ describe('PostgreSQL storage', () => {
     await sql`alter table reshaped add column b integer default 2`.execute(db);
     await assert.rejects(read(), (err: { code?: string }) => err.code === '0A000');
     assert.deepEqual((await read()).rows, [{ a: 1, b: 2 }]);
+  });
+
+  test('a write batch leaves the same rows as writing each update at once', async () => {
+    const now = new Date().toISOString();
+    const agent = await createUser(
+      db,
+      { name: 'Agent', email: 'a@example.com', role: 'agent' },
+      now,
+    );
+    const person = await createUser(db, { name: 'Person', email: 'p@example.com' }, now);
+    const brand = await db.selectFrom('brands').select('id').executeTakeFirstOrThrow();
+    const newTicket = async () =>
+      (
+        await writeTicket(db, {
+          before: null,
+          patch: { subject: 'Printer', requester_id: person.id, brand_id: brand.id },
+          comment: { body: 'It jams.' },
+          actor: person,
+          via: via('api'),
+          now,
+        })
+      ).ticket;
+    // The same three updates on two pairs of tickets, at once and batched.
+    const updates = (t: { a: number; b: number }) => [
+      { id: t.a, actor: agent, patch: { status: 'pending' as const }, body: 'Which model?' },
+      { id: t.b, actor: person, patch: {}, body: 'Also **the scanner**.' },
+      { id: t.a, actor: person, patch: {}, body: 'The _LaserJet_.' },
+    ];
+    const direct = { a: (await newTicket()).id, b: (await newTicket()).id };
+    const batched = { a: (await newTicket()).id, b: (await newTicket()).id };
+    const later = new Date(Date.now() + 1000).toISOString();
+    const apply = (ids: { a: number; b: number }, batch: boolean) =>
+      db.transaction().execute(async (trx) => {
+        const wb = batch ? new WriteBatch(trx, 2) : undefined;
+        const current = new Map<number, Awaited<ReturnType<typeof loadTicket>>>();
+        const commentIds: number[] = [];
+        for (const u of updates(ids)) {
+          const before = current.get(u.id) ?? (await loadTicket(trx, u.id));
+          const r = await writeTicket(trx, {
+            before,
+            patch: u.patch,
+            comment: { body: u.body },
+            actor: u.actor,
+            via: via('api'),
+            now: later,
+            batch: wb,
+          });
+          current.set(u.id, r.ticket);
+          commentIds.push(r.commentId!);
+        }
+        await wb?.flush();
+        return { current, commentIds };
+      });
+    await apply(direct, false);
+    const b = await apply(batched, true);
+
+    const strip = (row: Record<string, unknown>) => {
+      const { id: _id, description: _d, ...rest } = row;
+      return rest;
+    };
+    for (const key of ['a', 'b'] as const) {
+      const x = await loadTicket(db, direct[key]);
+      const y = await loadTicket(db, batched[key]);
+      // What writeTicket returned for the batched write is what the batch then wrote.
+      assert.deepEqual(b.current.get(batched[key]), y);
+      assert.deepEqual(strip(y), strip(x));
+    }
+    assert.equal((await loadTicket(db, batched.a)).status, 'open');
+    const shape = async (ticketId: number) => {
+      const comments = await db
+        .selectFrom('comments')
+        .select(['id', 'audit_id', 'author_id', 'public', 'body', 'html_body', 'plain_body'])
+        .where('ticket_id', '=', ticketId)
+        .orderBy('id')
+        .execute();
+      const events = await db
+        .selectFrom('audit_events')
+        .innerJoin('audits', 'audits.id', 'audit_events.audit_id')
+        .select(['audits.author_id', 'type', 'field_name', 'value', 'previous_value', 'comment_id'])
+        .where('audit_events.ticket_id', '=', ticketId)
+        .orderBy('audit_events.id')
+        .execute();
+      const index = new Map(comments.map((c, i) => [c.id, i]));
+      return {
+        comments: comments.map(({ id: _id, audit_id: _a, ...c }) => c),
+        events: events.map((e) => ({
+          ...e,
+          comment_id: e.comment_id === null ? null : index.get(e.comment_id),
+        })),
+        // Each comment belongs to the audit whose Comment event names it.
+        linked: comments.every((c) =>
+          events.some((e) => e.comment_id === c.id && e.type === 'Comment'),
+        ),
+      };
+    };
+    for (const key of ['a', 'b'] as const) {
+      const x = await shape(direct[key]);
+      const y = await shape(batched[key]);
+      assert.deepEqual(y, x);
+      assert.ok(y.linked);
+    }
+    for (const id of b.commentIds) {
+      const c = await db
+        .selectFrom('comments')
+        .select('id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      assert.ok(c, `comment ${id} returned by the batched write exists`);
+    }
   });
 });

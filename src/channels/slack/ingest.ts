@@ -13,6 +13,7 @@ import { writeAudit, writeAuditEvents } from '../../desk/audits.ts';
 import type { Conn } from '../../desk/context.ts';
 import { renderMarkdown } from '../../desk/markdown.ts';
 import { parseJson } from '../../desk/time.ts';
+import { WriteBatch } from '../../desk/tickets/write-batch.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
 import { type Via, via } from '../../desk/via.ts';
 import { enqueueJob } from '../../jobs/queue.ts';
@@ -161,6 +162,11 @@ interface ApplyState {
   seen: Set<string>;
   /** The conversations' current tickets (locked FOR UPDATE on PostgreSQL). */
   tickets: Map<number, Ticket>;
+  /**
+   * PostgreSQL: comments on existing tickets are collected here and written in a few
+   * statements (see write-batch.ts), flushed before anything reads them back.
+   */
+  batch?: WriteBatch;
   /** Incoming messages recorded, written in one statement before anything reads them. */
   messages: {
     conversation_id: number;
@@ -450,6 +456,7 @@ export class IngestWorker {
       const todo = batch.filter((p) => still.has(p.row.id));
       if (todo.length === 0) return;
       const state = await this.loadState(trx, todo, pg);
+      if (pg) state.batch = new WriteBatch(trx, todo.length);
       const outcomes: { id: number; outcome: string }[] = [];
       for (const p of todo)
         outcomes.push({ id: p.row.id, outcome: await this.apply(trx, p, state) });
@@ -531,6 +538,8 @@ export class IngestWorker {
 
   /** Records the incoming messages applied so far (an edit or delete may look them up next). */
   private async writeMessages(trx: Conn, state: ApplyState): Promise<void> {
+    // The messages point at comments that may still be in the batch.
+    await state.batch?.flush();
     if (state.messages.length === 0) return;
     const rows = state.messages.map((m) => ({
       ...m,
@@ -875,6 +884,7 @@ export class IngestWorker {
         actor: requester,
         via: requesterVia,
         now,
+        batch: state.batch,
       });
     }
     state.tickets.set(result.ticket.id, result.ticket);
@@ -886,6 +896,8 @@ export class IngestWorker {
       created_at: now,
     });
     if (p.refused.length > 0) {
+      // The note reads the ticket as written so far.
+      await state.batch?.flush();
       await this.refuseFiles(trx, connection, conv.id, result.ticket.id, requester, p.refused, now);
       // The note changed the ticket: a later event of this transaction reads it afresh.
       state.tickets.delete(result.ticket.id);

@@ -1,11 +1,18 @@
 import type { Ticket, TicketPriority, TicketStatus, TicketType, User } from '../../db/types.ts';
-import { type AuditEventInput, writeAudit, writeAuditEvents } from '../audits.ts';
+import {
+  type AuditEventInput,
+  auditEventRows,
+  auditRow,
+  writeAudit,
+  writeAuditEvents,
+} from '../audits.ts';
 import { runCommentHooks } from '../comment-hooks.ts';
 import { type Conn, isAgent } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import { type RenderedBody, renderHtml, renderMarkdown } from '../markdown.ts';
 import { parseJson } from '../time.ts';
 import type { Via } from '../via.ts';
+import type { WriteBatch } from './write-batch.ts';
 import {
   AUDITED_FIELDS,
   applyNativeRules,
@@ -188,37 +195,51 @@ function renderComment(comment: CommentInput): RenderedBody {
     : renderMarkdown(comment.body ?? '');
 }
 
-async function insertComment(
-  trx: Conn,
-  args: {
-    ticketId: number;
-    auditId: number;
-    authorId: number;
-    comment: CommentInput;
-    rendered: RenderedBody;
-    isPublic: boolean;
-    via: Via;
-    now: string;
-  },
-): Promise<{ id: number; plain_body: string }> {
+interface CommentArgs {
+  ticketId: number;
+  auditId: number;
+  authorId: number;
+  comment: CommentInput;
+  rendered: RenderedBody;
+  isPublic: boolean;
+  via: Via;
+  now: string;
+}
+
+function commentRow(args: CommentArgs) {
   const { comment, rendered } = args;
   const via = comment.via ?? args.via;
+  return {
+    ticket_id: args.ticketId,
+    audit_id: args.auditId,
+    author_id: args.authorId,
+    public: args.isPublic ? 1 : 0,
+    body: rendered.body,
+    html_body: rendered.html_body,
+    plain_body: rendered.plain_body,
+    via_channel: via.channel,
+    via_source: JSON.stringify(via.source),
+    metadata: JSON.stringify({ system: {}, custom: {}, ...(comment.metadata ?? {}) }),
+    created_at: args.now,
+  };
+}
+
+function fileRows(args: CommentArgs, commentId: number) {
+  return (args.comment.files ?? []).map((f) => ({
+    ...f,
+    comment_id: commentId,
+    ticket_id: args.ticketId,
+    uploader_id: args.authorId,
+    created_at: args.now,
+  }));
+}
+
+async function insertComment(trx: Conn, args: CommentArgs): Promise<{ id: number }> {
+  const { comment } = args;
   const row = await trx
     .insertInto('comments')
-    .values({
-      ticket_id: args.ticketId,
-      audit_id: args.auditId,
-      author_id: args.authorId,
-      public: args.isPublic ? 1 : 0,
-      body: rendered.body,
-      html_body: rendered.html_body,
-      plain_body: rendered.plain_body,
-      via_channel: via.channel,
-      via_source: JSON.stringify(via.source),
-      metadata: JSON.stringify({ system: {}, custom: {}, ...(comment.metadata ?? {}) }),
-      created_at: args.now,
-    })
-    .returning(['id', 'plain_body'])
+    .values(commentRow(args))
+    .returning('id')
     .executeTakeFirstOrThrow();
   const tokens = comment.uploads ?? [];
   if (tokens.length > 0) {
@@ -244,20 +265,8 @@ async function insertComment(
       .where('comment_id', 'is', null)
       .execute();
   }
-  if (comment.files && comment.files.length > 0) {
-    await trx
-      .insertInto('attachments')
-      .values(
-        comment.files.map((f) => ({
-          ...f,
-          comment_id: row.id,
-          ticket_id: args.ticketId,
-          uploader_id: args.authorId,
-          created_at: args.now,
-        })),
-      )
-      .execute();
-  }
+  const files = fileRows(args, row.id);
+  if (files.length > 0) await trx.insertInto('attachments').values(files).execute();
   return row;
 }
 
@@ -325,6 +334,11 @@ export interface WriteTicketArgs {
   now: string;
   /** Users the caller has just read in this transaction, so that they are not read again. */
   knownUsers?: User[];
+  /**
+   * PostgreSQL: record an update's rows in this batch instead of writing them now (see
+   * write-batch.ts); the caller flushes it. Creates and comments with uploads are written now.
+   */
+  batch?: WriteBatch;
   /** Only for creates. */
   create?: {
     fromMessagingChannel?: boolean;
@@ -340,6 +354,8 @@ export interface WriteTicketArgs {
  */
 export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<WriteResult> {
   const { before, actor, now } = args;
+  // Creates and comments that claim uploads are written at once (see WriteTicketArgs.batch).
+  const batch = before && !args.comment?.uploads?.length ? args.batch : undefined;
   // The actor (read when the request was authenticated) and the users the caller has read
   // already need not be read again.
   const seen: SeenUsers = new Map([actor, ...(args.knownUsers ?? [])].map((u) => [u.id, u]));
@@ -473,24 +489,36 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     for (const [key, value] of Object.entries(values)) {
       if (before[key as keyof Ticket] !== value) Object.assign(changed, { [key]: value });
     }
-    ticket =
-      Object.keys(changed).length === 0
-        ? before
-        : await trx
-            .updateTable('tickets')
-            .set(changed)
-            .where('id', '=', before.id)
-            .returningAll()
-            .executeTakeFirstOrThrow();
+    if (Object.keys(changed).length === 0) ticket = before;
+    else if (batch) {
+      // The row as the update will leave it: every column it sets is in `changed`.
+      ticket = { ...before, ...changed };
+      batch.updateTicket(before.id, changed);
+    } else {
+      ticket = await trx
+        .updateTable('tickets')
+        .set(changed)
+        .where('id', '=', before.id)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    }
   }
   const ticketId = ticket.id;
   await syncTags(trx, ticketId, beforeFields?.tags ?? [], next.tags);
 
-  const auditId = await writeAudit(trx, { ticketId, authorId: actor.id, via: args.via, now });
+  const audit = { ticketId, authorId: actor.id, via: args.via, now };
+  const ids = batch ? await batch.nextIds() : null;
+  let auditId: number;
+  if (batch && ids) {
+    auditId = ids.auditId;
+    batch.addAudit({ id: auditId, ...auditRow(audit) });
+  } else {
+    auditId = await writeAudit(trx, audit);
+  }
   let commentId: number | null = null;
   const events: AuditEventInput[] = [];
   if (comment && author && rendered) {
-    const inserted = await insertComment(trx, {
+    const commentArgs: CommentArgs = {
       ticketId,
       auditId,
       authorId: author.id,
@@ -499,8 +527,14 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
       isPublic: commentPublic,
       via: args.via,
       now,
-    });
-    commentId = inserted.id;
+    };
+    if (batch && ids) {
+      commentId = ids.commentId;
+      batch.addComment({ id: commentId, ...commentRow(commentArgs) });
+      batch.addAttachments(fileRows(commentArgs, commentId));
+    } else {
+      commentId = (await insertComment(trx, commentArgs)).id;
+    }
     await runCommentHooks(trx, {
       ticketId,
       commentId,
@@ -510,7 +544,8 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     events.push({ type: 'Comment', comment_id: commentId });
   }
   events.push(...changes);
-  await writeAuditEvents(trx, auditId, ticketId, events);
+  if (batch) batch.addEvents(auditEventRows(auditId, ticketId, events));
+  else await writeAuditEvents(trx, auditId, ticketId, events);
   return { ticket, auditId, commentId };
 }
 
