@@ -199,4 +199,40 @@ forEachDatabase('tickets API', (ctx) => {
     });
     assert.equal(reuse.status, 422);
   });
+
+  it('answers a write with the audit exactly as the audits endpoint shows it', async () => {
+    const { api } = ctx.desk;
+    const up = await api('POST', '/api/v2/uploads.json?filename=log.txt', undefined, {
+      raw: Buffer.from('trace'),
+      headers: { 'content-type': 'text/plain' },
+    });
+    const created = await api('POST', '/api/v2/tickets', {
+      ticket: {
+        subject: 'VPN',
+        comment: { body: 'Drops _hourly_', uploads: [up.body.upload.token] },
+        tags: ['vpn'],
+        priority: 'low',
+      },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const id = created.body.ticket.id;
+    const agent = await ctx.desk.createAgent('Replier');
+    const updated = await api(
+      'PUT',
+      `/api/v2/tickets/${id}`,
+      { ticket: { status: 'pending', comment: { body: 'Which client?', public: false } } },
+      { auth: agent.auth },
+    );
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    const fieldsOnly = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { priority: 'urgent' },
+    });
+    const audits = (await api('GET', `/api/v2/tickets/${id}/audits`)).body.audits;
+    assert.equal(audits.length, 3);
+    assert.deepEqual(created.body.audit, audits[0]);
+    assert.deepEqual(updated.body.audit, audits[1]);
+    assert.deepEqual(fieldsOnly.body.audit, audits[2]);
+    const comment = audits[0].events.find((e: any) => e.type === 'Comment');
+    assert.equal(comment.attachments[0].file_name, 'log.txt');
+  });
 });

@@ -396,7 +396,7 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
     reply.status(201);
     return {
       ticket: presentTicket(result.ticket, ctx.config.publicUrl),
-      audit: await loadAuditPayload(db, result.auditId, ctx.config.publicUrl),
+      audit: await loadAuditPayload(db, result.auditId, ctx.config.publicUrl, result.written),
     };
   });
 }

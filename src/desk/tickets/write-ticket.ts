@@ -1,11 +1,15 @@
-import type { Ticket, TicketPriority, TicketStatus, TicketType, User } from '../../db/types.ts';
-import {
-  type AuditEventInput,
-  auditEventRows,
-  auditRow,
-  writeAudit,
-  writeAuditEvents,
-} from '../audits.ts';
+import type {
+  Attachment,
+  Audit,
+  AuditEvent,
+  Comment,
+  Ticket,
+  TicketPriority,
+  TicketStatus,
+  TicketType,
+  User,
+} from '../../db/types.ts';
+import { type AuditEventInput, auditEventRows, auditRow } from '../audits.ts';
 import { runCommentHooks } from '../comment-hooks.ts';
 import { type Conn, isAgent } from '../context.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -62,6 +66,19 @@ export interface WriteResult {
   ticket: Ticket;
   auditId: number;
   commentId: number | null;
+  /**
+   * The rows of the audit as written, so that a response can show it without reading it back.
+   * Absent when the write was batched or nothing changed.
+   */
+  written?: WrittenAudit;
+}
+
+export interface WrittenAudit {
+  audit: Audit;
+  events: AuditEvent[];
+  comment: Comment | null;
+  /** The comment's attachments, or null when it claimed uploads (read them back). */
+  attachments: Attachment[] | null;
 }
 
 export function fieldsOf(t: Ticket): TicketFields {
@@ -234,12 +251,15 @@ function fileRows(args: CommentArgs, commentId: number) {
   }));
 }
 
-async function insertComment(trx: Conn, args: CommentArgs): Promise<{ id: number }> {
+async function insertComment(
+  trx: Conn,
+  args: CommentArgs,
+): Promise<{ row: Comment; attachments: Attachment[] | null }> {
   const { comment } = args;
   const row = await trx
     .insertInto('comments')
     .values(commentRow(args))
-    .returning('id')
+    .returningAll()
     .executeTakeFirstOrThrow();
   const tokens = comment.uploads ?? [];
   if (tokens.length > 0) {
@@ -266,8 +286,11 @@ async function insertComment(trx: Conn, args: CommentArgs): Promise<{ id: number
       .execute();
   }
   const files = fileRows(args, row.id);
-  if (files.length > 0) await trx.insertInto('attachments').values(files).execute();
-  return row;
+  const attachments =
+    files.length > 0
+      ? await trx.insertInto('attachments').values(files).returningAll().execute()
+      : [];
+  return { row, attachments: tokens.length > 0 ? null : attachments };
 }
 
 function commentIsBlank(c: CommentInput): boolean {
@@ -509,11 +532,18 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
   const audit = { ticketId, authorId: actor.id, via: args.via, now };
   const ids = batch ? await batch.nextIds() : null;
   let auditId: number;
+  let written: WrittenAudit | undefined;
   if (batch && ids) {
     auditId = ids.auditId;
     batch.addAudit({ id: auditId, ...auditRow(audit) });
   } else {
-    auditId = await writeAudit(trx, audit);
+    const row = await trx
+      .insertInto('audits')
+      .values(auditRow(audit))
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    auditId = row.id;
+    written = { audit: row, events: [], comment: null, attachments: [] };
   }
   let commentId: number | null = null;
   const events: AuditEventInput[] = [];
@@ -533,7 +563,10 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
       batch.addComment({ id: commentId, ...commentRow(commentArgs) });
       batch.addAttachments(fileRows(commentArgs, commentId));
     } else {
-      commentId = (await insertComment(trx, commentArgs)).id;
+      const inserted = await insertComment(trx, commentArgs);
+      commentId = inserted.row.id;
+      if (written)
+        Object.assign(written, { comment: inserted.row, attachments: inserted.attachments });
     }
     await runCommentHooks(trx, {
       ticketId,
@@ -545,8 +578,16 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
   }
   events.push(...changes);
   if (batch) batch.addEvents(auditEventRows(auditId, ticketId, events));
-  else await writeAuditEvents(trx, auditId, ticketId, events);
-  return { ticket, auditId, commentId };
+  else if (events.length > 0 && written) {
+    const rows = await trx
+      .insertInto('audit_events')
+      .values(auditEventRows(auditId, ticketId, events))
+      .returningAll()
+      .execute();
+    // RETURNING promises no order; ids follow the order of the VALUES.
+    written.events = rows.sort((a, b) => a.id - b.id);
+  }
+  return { ticket, auditId, commentId, ...(written ? { written } : {}) };
 }
 
 /** Zendesk shows ids in audit events as strings, lists as arrays. */

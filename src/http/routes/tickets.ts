@@ -1,13 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Audit, Ticket } from '../../db/types.ts';
+import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
 import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
-import { loadTicket } from '../../desk/tickets/write-ticket.ts';
+import { loadTicket, type WrittenAudit } from '../../desk/tickets/write-ticket.ts';
 import { nowIso, parseJson, presentTime } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
@@ -151,7 +151,14 @@ async function presentTickets(db: Conn, tickets: PresentedTicket[], base: string
   return tickets.map((t) => presentTicket(t, base, { followup_ids: followups.get(t.id) ?? [] }));
 }
 
-export async function loadAuditPayload(db: Conn, auditId: number, base: string) {
+/** An audit as the API shows it; `written` (from the write itself) saves reading it back. */
+export async function loadAuditPayload(
+  db: Conn,
+  auditId: number,
+  base: string,
+  written?: WrittenAudit,
+) {
+  if (written && written.audit.id === auditId) return presentWrittenAudit(db, written, base);
   const audit = await db
     .selectFrom('audits')
     .selectAll()
@@ -160,6 +167,40 @@ export async function loadAuditPayload(db: Conn, auditId: number, base: string) 
   if (!audit) return null;
   const [events] = await auditPayloads(db, [audit], base);
   return events;
+}
+
+async function presentWrittenAudit(db: Conn, w: WrittenAudit, base: string) {
+  const comments = new Map<number, ReturnType<typeof presentComment>>();
+  if (w.comment) {
+    const attachments =
+      w.attachments ??
+      (await db
+        .selectFrom('attachments')
+        .selectAll()
+        .where('comment_id', '=', w.comment.id)
+        .orderBy('id')
+        .execute());
+    comments.set(w.comment.id, presentComment(w.comment, attachments, base));
+  }
+  return presentAudit(w.audit, w.events, comments);
+}
+
+function presentAudit(
+  a: Audit,
+  events: AuditEvent[],
+  comments: Map<number, ReturnType<typeof presentComment>>,
+) {
+  return {
+    id: a.id,
+    ticket_id: a.ticket_id,
+    created_at: presentTime(a.created_at),
+    author_id: a.author_id,
+    metadata: parseJson(a.metadata, { system: {}, custom: {} }),
+    via: { channel: a.via_channel, source: parseJson(a.via_source, {}) },
+    events: events
+      .filter((e) => e.audit_id === a.id)
+      .map((e) => presentAuditEvent(e, e.comment_id ? comments.get(e.comment_id) : undefined)),
+  };
 }
 
 async function auditPayloads(db: Conn, audits: Audit[], base: string) {
@@ -173,17 +214,7 @@ async function auditPayloads(db: Conn, audits: Audit[], base: string) {
     .execute();
   const commentIds = events.map((e) => e.comment_id).filter((c): c is number => c !== null);
   const comments = await presentCommentsById(db, commentIds, base);
-  return audits.map((a) => ({
-    id: a.id,
-    ticket_id: a.ticket_id,
-    created_at: presentTime(a.created_at),
-    author_id: a.author_id,
-    metadata: parseJson(a.metadata, { system: {}, custom: {} }),
-    via: { channel: a.via_channel, source: parseJson(a.via_source, {}) },
-    events: events
-      .filter((e) => e.audit_id === a.id)
-      .map((e) => presentAuditEvent(e, e.comment_id ? comments.get(e.comment_id) : undefined)),
-  }));
+  return audits.map((a) => presentAudit(a, events, comments));
 }
 
 async function presentCommentsById(db: Conn, ids: number[], base: string) {
@@ -267,7 +298,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
     );
     const [ticket] = await presentTickets(db, [result.ticket], base);
     reply.status(201).header('location', ticket.url);
-    return { ticket, audit: await loadAuditPayload(db, result.auditId, base) };
+    return { ticket, audit: await loadAuditPayload(db, result.auditId, base, result.written) };
   });
 
   app.put('/tickets/:id', async (req) => {
@@ -277,7 +308,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
     const [ticket] = await presentTickets(db, [result.ticket], base);
     return {
       ticket,
-      audit: result.auditId ? await loadAuditPayload(db, result.auditId, base) : null,
+      audit: result.auditId
+        ? await loadAuditPayload(db, result.auditId, base, result.written)
+        : null,
     };
   });
 
