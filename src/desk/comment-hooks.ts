@@ -10,6 +10,8 @@ export interface CommentWritten {
   commentId: number;
   public: boolean;
   authorIsAgent: boolean;
+  /** The comment is the first of a ticket created by this same write. */
+  ticketCreated: boolean;
 }
 
 export type CommentHook = (trx: Conn, comment: CommentWritten) => Promise<void>;

@@ -57,7 +57,9 @@ const DEAD_TOKEN = new Set(['account_inactive', 'token_revoked', 'invalid_auth']
  */
 export function registerSlackDelivery(): () => void {
   return registerCommentHook(async (trx, c) => {
-    if (!c.public || !c.authorIsAgent) return;
+    // A ticket created by this write has no Slack conversation yet (outbound conversations
+    // link theirs afterwards and enqueue the first message themselves).
+    if (!c.public || !c.authorIsAgent || c.ticketCreated) return;
     const link = await trx
       .selectFrom('slack_conversation_tickets')
       .select('conversation_id')

@@ -573,6 +573,7 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
       commentId,
       public: commentPublic,
       authorIsAgent: isAgent(author),
+      ticketCreated: !before,
     });
     events.push({ type: 'Comment', comment_id: commentId });
   }
