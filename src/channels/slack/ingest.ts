@@ -485,11 +485,12 @@ export class IngestWorker {
     await db.transaction().execute(async (trx) => {
       const pg = isPostgres(trx);
       if (pg) {
-        // One applier per lane across nodes keeps each conversation in order. Locks are taken
-        // in lane order, so two nodes holding some of the same lanes cannot deadlock.
-        for (const lane of [...lanes].sort((a, b) => a - b)) {
-          await sql`SELECT pg_advisory_xact_lock(${INGEST_LOCK}, ${lane})`.execute(trx);
-        }
+        // One applier per lane across nodes keeps each conversation in order. The locks are
+        // taken in one statement, in lane order, so that two nodes sharing lanes do not
+        // deadlock (and if PostgreSQL ever detected one, the failed batch is simply retried).
+        const sorted = [...lanes].sort((a, b) => a - b);
+        await sql`SELECT pg_advisory_xact_lock(${INGEST_LOCK}, l)
+          FROM (SELECT unnest(${sorted}::int[]) AS l ORDER BY 1) AS ordered`.execute(trx);
       }
       const ids = batch.map((p) => p.row.id);
       const still = new Set(
