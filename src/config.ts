@@ -35,6 +35,7 @@ const envSchema = z.object({
     .positive()
     .default(50 * 1024 * 1024),
   PARLEY_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  PARLEY_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -50,7 +51,14 @@ const envSchema = z.object({
 });
 
 export type DatabaseConfig =
-  { kind: 'sqlite'; file: string } | { kind: 'postgres'; url: string; poolSize: number };
+  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'postgres';
+      url: string;
+      poolSize: number;
+      /** Named prepared statements (off behind a pooler that cannot keep them, see README). */
+      preparedStatements?: boolean;
+    };
 
 export interface Config {
   port: number;
@@ -119,7 +127,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const dataDir = path.resolve(e.PARLEY_DATA_DIR);
   let database: DatabaseConfig;
   if (e.DATABASE_URL && !e.DATABASE_URL.startsWith('sqlite:')) {
-    database = { kind: 'postgres', url: e.DATABASE_URL, poolSize: e.PARLEY_DB_POOL_SIZE };
+    database = {
+      kind: 'postgres',
+      url: e.DATABASE_URL,
+      poolSize: e.PARLEY_DB_POOL_SIZE,
+      preparedStatements: e.PARLEY_DB_PREPARED_STATEMENTS === 'on',
+    };
   } else {
     const file = e.DATABASE_URL?.slice('sqlite:'.length) || path.join(dataDir, 'parley.db');
     database = { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };

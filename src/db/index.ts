@@ -29,7 +29,7 @@ export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db
     const pool = new pg.Pool({ connectionString: config.url, max: config.poolSize });
     // An idle client losing its connection must not crash the process; the pool replaces it.
     pool.on('error', () => {});
-    useNamedStatements(pool);
+    if (config.preparedStatements !== false) useNamedStatements(pool);
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
   if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
+import { type DatabaseConfig, loadConfig } from '../../src/config.ts';
 import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { ensureDefaultBrand } from '../../src/desk/brands.ts';
 import { WriteBatch } from '../../src/desk/tickets/write-batch.ts';
@@ -55,9 +56,11 @@ describe('SQLite: WAL checkpoints on a worker thread', () => {
 describe('PostgreSQL storage', () => {
   let db: Db;
   let drop: () => Promise<void>;
+  let url: string;
   before(async () => {
     const created = await createTestDatabase(await postgresServerUrl());
     drop = created.drop;
+    url = created.url;
     // One connection, so that every statement below runs in the same session.
     db = openDatabase({ kind: 'postgres', url: created.url, poolSize: 1 });
     await migrateToLatest(db);
@@ -78,6 +81,26 @@ describe('PostgreSQL storage', () => {
       select statement from pg_prepared_statements where name like 'parley_%'`.execute(db);
     assert.equal(rows.length, before.rows[0].n + 1);
     assert.ok(rows.some((r) => r.statement.includes('from "users" where "id" = $1')));
+  });
+
+  test('PARLEY_DB_PREPARED_STATEMENTS=off sends every statement unnamed', async () => {
+    const config = loadConfig({
+      DATABASE_URL: url,
+      PARLEY_DB_PREPARED_STATEMENTS: 'off',
+      PARLEY_SECRET_KEY: '0'.repeat(64),
+    });
+    assert.equal(config.database.kind === 'postgres' && config.database.preparedStatements, false);
+    const plain = openDatabase({ ...config.database, poolSize: 1 } as DatabaseConfig);
+    try {
+      for (let i = 0; i < 3; i++) {
+        await plain.selectFrom('users').select('id').where('id', '=', i).execute();
+      }
+      const { rows } = await sql<{ n: number }>`
+        select count(*)::int as n from pg_prepared_statements`.execute(plain);
+      assert.equal(rows[0].n, 0);
+    } finally {
+      await plain.destroy();
+    }
   });
 
   test('a statement whose result columns change is prepared again after one failure', async () => {
