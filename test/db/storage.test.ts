@@ -223,4 +223,58 @@ describe('PostgreSQL storage', () => {
       assert.ok(c, `comment ${id} returned by the batched write exists`);
     }
   });
+  test('a write made at once inside a batch keeps ids in the order of the writes', async () => {
+    const now = new Date().toISOString();
+    const person = await createUser(db, { name: 'Orderly', email: 'o@example.com' }, now);
+    const brand = await db.selectFrom('brands').select('id').executeTakeFirstOrThrow();
+    const start = (body: string, batch?: WriteBatch) =>
+      writeTicket(db, {
+        before: null,
+        patch: { requester_id: person.id, brand_id: brand.id },
+        comment: { body },
+        actor: person,
+        via: via('api'),
+        now,
+        batch,
+      });
+    const other = (await start('first')).ticket;
+    const ids = await db.transaction().execute(async (trx) => {
+      const batch = new WriteBatch(trx, 4);
+      const comment = (before: typeof other, body: string) =>
+        writeTicket(trx, {
+          before,
+          patch: {},
+          comment: { body },
+          actor: person,
+          via: via('api'),
+          now,
+          batch,
+        });
+      // A batched write draws ids ahead; the create after it is written at once.
+      await comment(other, 'on the other ticket');
+      const created = await writeTicket(trx, {
+        before: null,
+        patch: { requester_id: person.id, brand_id: brand.id },
+        comment: { body: 'opening' },
+        actor: person,
+        via: via('api'),
+        now,
+        batch,
+      });
+      const next = await comment(created.ticket, 'second');
+      const last = await comment(next.ticket, 'third');
+      await batch.flush();
+      return [created, next, last].map((r) => ({ comment: r.commentId!, audit: r.auditId }));
+    });
+    for (let i = 1; i < ids.length; i++) {
+      assert.ok(
+        ids[i].comment > ids[i - 1].comment,
+        `comment ids in write order: ${JSON.stringify(ids)}`,
+      );
+      assert.ok(
+        ids[i].audit > ids[i - 1].audit,
+        `audit ids in write order: ${JSON.stringify(ids)}`,
+      );
+    }
+  });
 });

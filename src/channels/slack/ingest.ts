@@ -913,6 +913,7 @@ export class IngestWorker {
         via: requesterVia,
         now,
         create: { fromMessagingChannel: true, followupSourceId: ticket?.id ?? null, viaSource },
+        batch: state.batch,
       });
       await trx
         .insertInto('slack_conversation_tickets')

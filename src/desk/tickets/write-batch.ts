@@ -10,7 +10,8 @@ import type { Conn } from '../context.ts';
  * audit, comment, audit events). Given a batch, `writeTicket` records an update's rows here
  * instead, with audit and comment ids drawn from their sequences up front, and `flush` writes
  * them all: one insert per table, one update per set of changed columns. The caller flushes
- * before anything reads those rows back and before its transaction commits.
+ * before anything reads those rows back, before it writes audits or comments itself, and before
+ * its transaction commits.
  *
  * Only updates are deferred; a create still inserts its ticket at once (its id is needed).
  * On SQLite statements are in-process calls and cheap, so the channel passes no batch there.
@@ -39,7 +40,7 @@ export class WriteBatch {
   private readonly events: Row[] = [];
   /** Changed columns by ticket id, merged so that the last write of each column wins. */
   private readonly tickets = new Map<number, Partial<Ticket>>();
-  private readonly ids = { audits: [] as number[], comments: [] as number[] };
+  private ids = { audits: [] as number[], comments: [] as number[] };
 
   constructor(
     private readonly trx: Conn,
@@ -86,9 +87,16 @@ export class WriteBatch {
     this.events.push(...rows);
   }
 
-  /** Writes everything recorded so far (parents before the rows that reference them). */
+  /**
+   * Writes everything recorded so far (parents before the rows that reference them), and drops
+   * the ids drawn but not used: a caller flushes before writing rows of its own, and the ids of
+   * later batched rows must follow those rows, or a ticket's comments and audits would list
+   * out of order.
+   */
   async flush(): Promise<void> {
     const { trx } = this;
+    this.ids.audits = [];
+    this.ids.comments = [];
     if (this.tickets.size > 0) await this.flushTickets();
     if (this.audits.length > 0) {
       await trx

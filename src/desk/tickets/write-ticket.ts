@@ -359,7 +359,8 @@ export interface WriteTicketArgs {
   knownUsers?: User[];
   /**
    * PostgreSQL: record an update's rows in this batch instead of writing them now (see
-   * write-batch.ts); the caller flushes it. Creates and comments with uploads are written now.
+   * write-batch.ts); the caller flushes it. Creates and comments with uploads are written now,
+   * after the batch is flushed.
    */
   batch?: WriteBatch;
   /** Only for creates. */
@@ -377,8 +378,10 @@ export interface WriteTicketArgs {
  */
 export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<WriteResult> {
   const { before, actor, now } = args;
-  // Creates and comments that claim uploads are written at once (see WriteTicketArgs.batch).
+  // Creates and comments that claim uploads are written at once (see WriteTicketArgs.batch),
+  // after what the batch holds, so that ids keep the order of the writes.
   const batch = before && !args.comment?.uploads?.length ? args.batch : undefined;
+  if (args.batch && !batch) await args.batch.flush();
   // The actor (read when the request was authenticated) and the users the caller has read
   // already need not be read again.
   const seen: SeenUsers = new Map([actor, ...(args.knownUsers ?? [])].map((u) => [u.id, u]));
