@@ -4,7 +4,6 @@
  * Parley runs as a real child process (`bin/parley.js start`) on SQLite and on PostgreSQL.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -13,63 +12,15 @@ import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/index.ts';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
-import { signSlackRequest } from '../../src/channels/slack/verify.ts';
 import { DB_KINDS } from '../helpers/harness.ts';
 import { createTestDatabase, freePort, startEmbeddedPostgres } from '../helpers/postgres.ts';
+import { messageEvent, postSlackEvent, startChild, waitHealthy } from './processes.ts';
 
 const EVENTS = 600;
 const KILL_AFTER_ACKS = 250;
 
-function startChild(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['bin/parley.js', 'start'], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-}
-
-async function waitHealthy(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      const res = await fetch(`${url}/healthz`);
-      if (res.ok) return;
-    } catch {
-      /* not up yet */
-    }
-    if (Date.now() > deadline) throw new Error('parley did not start');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 function event(i: number, channel: string, user: string) {
-  const ts = `1700000000.${String(i).padStart(6, '0')}`;
-  return {
-    token: 'x',
-    team_id: 'T0SANDBOX',
-    api_app_id: 'A0SANDBOX',
-    type: 'event_callback',
-    event_id: `Ev0CRASH${String(i).padStart(6, '0')}`,
-    event_time: 1700000000,
-    authorizations: [
-      {
-        enterprise_id: null,
-        team_id: 'T0SANDBOX',
-        user_id: 'U0BOT',
-        is_bot: true,
-        is_enterprise_install: false,
-      },
-    ],
-    event: {
-      type: 'message',
-      channel_type: 'im',
-      channel,
-      user,
-      text: `burst message ${i}`,
-      ts,
-      event_ts: ts,
-      team: 'T0SANDBOX',
-    },
-  };
+  return messageEvent(i, channel, user, { idPrefix: 'Ev0CRASH', text: `burst message ${i}` });
 }
 
 let pgServer: { url: string; stop(): Promise<void> } | null = null;
@@ -126,17 +77,7 @@ for (const kind of (process.env.CRASH_KINDS?.split(',') as typeof DB_KINDS) ?? D
         );
         const acked = new Set<number>();
         const send = async (i: number) => {
-          const ts = Math.floor(Date.now() / 1000);
-          const res = await fetch(`${url}/slack/events`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'x-slack-request-timestamp': String(ts),
-              'x-slack-signature': signSlackRequest(secret, ts, payloads[i]),
-            },
-            body: payloads[i],
-          });
-          if (res.status === 200) acked.add(i);
+          if ((await postSlackEvent(url, secret, payloads[i])) === 200) acked.add(i);
         };
         // Burst with 16 requests in flight; kill -9 once enough are acked.
         let next = 0;

@@ -1,0 +1,84 @@
+/**
+ * Parley as real child processes (`bin/parley.js start`) and Slack events signed for them: the
+ * crash and several-nodes tests drive Parley the way production runs it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { signSlackRequest } from '../../src/channels/slack/verify.ts';
+
+export function startChild(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['bin/parley.js', 'start'], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+}
+
+export async function waitHealthy(url: string): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error('parley did not start');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A `message.im` from `user` in DM `channel` to the sandbox workspace's bot. */
+export function messageEvent(
+  i: number,
+  channel: string,
+  user: string,
+  opts: { idPrefix: string; text: string },
+) {
+  const ts = `1700000000.${String(i).padStart(6, '0')}`;
+  return {
+    token: 'x',
+    team_id: 'T0SANDBOX',
+    api_app_id: 'A0SANDBOX',
+    type: 'event_callback',
+    event_id: `${opts.idPrefix}${String(i).padStart(6, '0')}`,
+    event_time: 1700000000,
+    authorizations: [
+      {
+        enterprise_id: null,
+        team_id: 'T0SANDBOX',
+        user_id: 'U0BOT',
+        is_bot: true,
+        is_enterprise_install: false,
+      },
+    ],
+    event: {
+      type: 'message',
+      channel_type: 'im',
+      channel,
+      user,
+      text: opts.text,
+      ts,
+      event_ts: ts,
+      team: 'T0SANDBOX',
+    },
+  };
+}
+
+/** POSTs a payload to `/slack/events` signed as Slack would; resolves to the status. */
+export async function postSlackEvent(
+  url: string,
+  secret: string,
+  payload: string,
+): Promise<number> {
+  const ts = Math.floor(Date.now() / 1000);
+  const res = await fetch(`${url}/slack/events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-slack-request-timestamp': String(ts),
+      'x-slack-signature': signSlackRequest(secret, ts, payload),
+    },
+    body: payload,
+  });
+  await res.arrayBuffer();
+  return res.status;
+}
