@@ -53,6 +53,30 @@ describe('SQLite: WAL checkpoints on a worker thread', () => {
   });
 });
 
+describe('SQLite: rows built from arrays', () => {
+  test('keep their keys and values, and follow a schema change', async () => {
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    try {
+      await sql`create table shapes (id integer primary key, name text, size real)`.execute(db);
+      await sql`insert into shapes (name, size) values (${'disc'}, ${1.5}), (${null}, ${2})`.execute(
+        db,
+      );
+      const read = () => sql`select * from shapes order by id`.execute(db);
+      assert.deepEqual((await read()).rows, [
+        { id: 1, name: 'disc', size: 1.5 },
+        { id: 2, name: null, size: 2 },
+      ]);
+      // As with better-sqlite3's own objects, the last of two equally named columns wins.
+      const { rows: twice } = await sql`select 1 as n, 2 as n, 'a"b' as "q""uote"`.execute(db);
+      assert.deepEqual(twice, [{ n: 2, 'q"uote': 'a"b' }]);
+      await sql`alter table shapes add column colour text default 'red'`.execute(db);
+      assert.deepEqual((await read()).rows[0], { id: 1, name: 'disc', size: 1.5, colour: 'red' });
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
 describe('PostgreSQL storage', () => {
   let db: Db;
   let drop: () => Promise<void>;
