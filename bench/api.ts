@@ -31,8 +31,7 @@ import {
   startEmbeddedPostgres,
 } from '../test/helpers/postgres.ts';
 import { type LoadRequest, type LoadResult, runLoad } from './http-load.ts';
-
-type DbKind = 'sqlite' | 'postgres';
+import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
 
 interface Options {
   tickets: number;
@@ -77,11 +76,6 @@ interface DbResult {
   cursor_walk: { pages: number; seconds: number; p50_ms: number; p95_ms: number };
 }
 
-function transport(v: string | undefined): 'unix' | 'tcp' {
-  if (v !== 'unix' && v !== 'tcp') throw new Error('--pg-transport must be unix or tcp');
-  return v;
-}
-
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -99,20 +93,10 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const int = (name: string, v: string | undefined) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
-  const dbs = String(values.db)
-    .split(',')
-    .map((s) => s.trim());
-  for (const d of dbs) {
-    if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db: unknown database "${d}"`);
-  }
+  const int = positiveInt;
   return {
     tickets: int('tickets', values.tickets),
-    dbs: dbs as DbKind[],
+    dbs: databases(values.db),
     json: values.json ?? null,
     creates: int('creates', values.creates),
     shows: int('shows', values.shows),
@@ -120,7 +104,7 @@ function parseOptions(argv: string[]): Options {
     concurrency: int('concurrency', values.concurrency),
     copies: int('copies', values.copies),
     phaseSeconds: int('phase-seconds', values['phase-seconds']),
-    pgTransport: transport(values['pg-transport']),
+    pgTransport: pgTransport(values['pg-transport']),
   };
 }
 
@@ -437,14 +421,6 @@ export async function loadTickets(db: Db, pop: Population, total: number, copies
     copy_seconds: round(copySeconds, 1),
   };
 }
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, idx)];
-}
-
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 
 function summarize(r: LoadResult & { cpu: NodeJS.CpuUsage }): Latency {
   const sorted = [...r.latencies].sort((a, b) => a - b);

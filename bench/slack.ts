@@ -34,8 +34,7 @@ import {
   freePort,
   startEmbeddedPostgres,
 } from '../test/helpers/postgres.ts';
-
-type DbKind = 'sqlite' | 'postgres';
+import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
 
 interface Options {
   dbs: DbKind[];
@@ -53,11 +52,6 @@ interface Options {
   pgTransport: 'unix' | 'tcp';
   /** Upper bound on any one wait (a drain, a reply), so a slow build cannot run for hours. */
   phaseSeconds: number;
-}
-
-function transport(v: string | undefined): 'unix' | 'tcp' {
-  if (v !== 'unix' && v !== 'tcp') throw new Error('--pg-transport must be unix or tcp');
-  return v;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -79,19 +73,9 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const int = (name: string, v: string | undefined) => {
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-    return n;
-  };
-  const dbs = String(values.db)
-    .split(',')
-    .map((s) => s.trim());
-  for (const d of dbs) {
-    if (d !== 'sqlite' && d !== 'postgres') throw new Error(`--db: unknown database "${d}"`);
-  }
+  const int = positiveInt;
   return {
-    dbs: dbs as DbKind[],
+    dbs: databases(values.db),
     events: int('events', values.events),
     concurrency: int('concurrency', values.concurrency),
     rate: int('rate', values.rate),
@@ -102,22 +86,15 @@ function parseOptions(argv: string[]): Options {
     cpuProf: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
     pgUrl: values['pg-url'] ?? null,
     phaseSeconds: int('phase-seconds', values['phase-seconds']),
-    pgTransport: transport(values['pg-transport']),
+    pgTransport: pgTransport(values['pg-transport']),
   };
 }
 
 // ---- small helpers ------------------------------------------------------------------------
 
-const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Wall-clock milliseconds with sub-millisecond resolution, comparable with ISO times in rows. */
 const wallNow = () => performance.timeOrigin + performance.now();
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, idx)];
-}
 
 interface Dist {
   count: number;
