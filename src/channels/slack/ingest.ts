@@ -73,7 +73,7 @@ const BURST_BATCH = 8;
 const SQLITE_BURST_SLICE_MS = 2;
 /**
  * During a burst, ingest rests after each transaction for this many times as long as the
- * transaction took (and PostgreSQL applies one lane at a time), so that acks get about five
+ * transaction took (and PostgreSQL applies one group of lanes at a time), so that acks get about five
  * sixths of the time: an acked event is safe in the inbox, and Slack retries (and people see
  * duplicates) when acks are slow, not when comments appear a second later. Ingest still moves
  * in a burst and runs at full speed as soon as it ends. Measured on the 2-core VM (burst of
@@ -103,7 +103,6 @@ interface StoredFile {
 /** An inbox event with its network work done: the transaction that applies it does no I/O. */
 interface Prepared {
   row: SlackInboxRow;
-  env: SlackEnvelope | null;
   connections: SlackConnection[];
   classified: Classified;
   profile?: SlackProfile;
@@ -345,7 +344,9 @@ export class IngestWorker {
     const lanes = new Map<number, Prepared[]>();
     for (const p of applicable) {
       const lane = laneOf(p.row);
-      lanes.set(lane, [...(lanes.get(lane) ?? []), p]);
+      const list = lanes.get(lane);
+      if (list) list.push(p);
+      else lanes.set(lane, [p]);
     }
     // A transaction's fixed statements (locks, lookups, the batch's inserts) are worth paying
     // for PG_EVENTS_PER_TX events or so: a quiet pass puts every lane in one transaction, a
@@ -377,13 +378,18 @@ export class IngestWorker {
   }
 
   private sliceMs(): number {
-    if (performance.now() - this.lastKick >= BUSY_WINDOW_MS) return SQLITE_QUIET_SLICE_MS;
-    return this.eventsPerWrite >= BURST_BATCH ? SQLITE_BURST_SLICE_MS : SQLITE_BUSY_SLICE_MS;
+    if (!this.busy()) return SQLITE_QUIET_SLICE_MS;
+    return this.inBurst() ? SQLITE_BURST_SLICE_MS : SQLITE_BUSY_SLICE_MS;
+  }
+
+  /** Events are arriving. */
+  private busy(): boolean {
+    return performance.now() - this.lastKick < BUSY_WINDOW_MS;
   }
 
   /** Requests are arriving many to an inbox commit: acks come first. */
   private inBurst(): boolean {
-    return performance.now() - this.lastKick < BUSY_WINDOW_MS && this.eventsPerWrite >= BURST_BATCH;
+    return this.busy() && this.eventsPerWrite >= BURST_BATCH;
   }
 
   /** Wall time of the last ingest transaction. */
@@ -609,7 +615,6 @@ export class IngestWorker {
   ): Promise<Prepared> {
     const base: Prepared = {
       row,
-      env,
       connections: [],
       classified: { kind: 'ignore', reason: 'not an event_callback' },
       names: new Map(),

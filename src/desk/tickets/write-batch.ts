@@ -48,10 +48,6 @@ export class WriteBatch {
     private readonly expected: number,
   ) {}
 
-  get empty(): boolean {
-    return this.audits.length === 0 && this.tickets.size === 0 && this.events.length === 0;
-  }
-
   /** The next audit and comment ids, drawn from the sequences `expected` at a time. */
   async nextIds(): Promise<{ auditId: number; commentId: number }> {
     if (this.ids.audits.length === 0) {
@@ -129,7 +125,9 @@ export class WriteBatch {
     const groups = new Map<string, [number, Partial<Ticket>][]>();
     for (const [id, changed] of this.tickets) {
       const key = Object.keys(changed).sort().join(',');
-      groups.set(key, [...(groups.get(key) ?? []), [id, changed]]);
+      const list = groups.get(key);
+      if (list) list.push([id, changed]);
+      else groups.set(key, [[id, changed]]);
     }
     this.tickets.clear();
     for (const [key, list] of groups) {
