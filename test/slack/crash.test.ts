@@ -14,7 +14,13 @@ import { openDatabase } from '../../src/db/index.ts';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import { DB_KINDS } from '../helpers/harness.ts';
 import { createTestDatabase, freePort, startEmbeddedPostgres } from '../helpers/postgres.ts';
-import { messageEvent, postSlackEvent, startChild, waitHealthy } from './processes.ts';
+import {
+  messageEvent,
+  postSlackEvent,
+  startChild,
+  waitHealthy,
+  waitProcessed,
+} from './processes.ts';
 
 const EVENTS = 600;
 const KILL_AFTER_ACKS = 250;
@@ -112,17 +118,7 @@ for (const kind of (process.env.CRASH_KINDS?.split(',') as typeof DB_KINDS) ?? D
         // Slack retries what it never got a 200 for; this resends everything not acked.
         for (let i = 0; i < EVENTS; i++) if (!acked.has(i)) await send(i);
         assert.equal(acked.size, EVENTS);
-        const deadline = Date.now() + 120_000;
-        for (;;) {
-          const row = await db
-            .selectFrom('slack_inbox')
-            .select((eb) => eb.fn.countAll<number>().as('n'))
-            .where('processed_at', 'is not', null)
-            .executeTakeFirstOrThrow();
-          if (Number(row.n) >= EVENTS) break;
-          if (Date.now() > deadline) throw new Error(`only ${row.n} of ${EVENTS} events processed`);
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        await waitProcessed(db, EVENTS, 120_000);
         const counts = await db
           .selectFrom('comments')
           .select(['plain_body', sql<number>`count(*)`.as('n')])

@@ -13,7 +13,13 @@ import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase, freePort } from '../helpers/postgres.ts';
-import { messageEvent, postSlackEvent, startChild, waitHealthy } from './processes.ts';
+import {
+  messageEvent,
+  postSlackEvent,
+  startChild,
+  waitHealthy,
+  waitProcessed,
+} from './processes.ts';
 
 const PER_PERSON = 40;
 const PEOPLE = Array.from({ length: 8 }, (_, n) => ({
@@ -92,17 +98,7 @@ describe('several nodes on one PostgreSQL', () => {
         }),
       );
 
-      const deadline = Date.now() + 60_000;
-      for (;;) {
-        const row = await db
-          .selectFrom('slack_inbox')
-          .select((eb) => eb.fn.countAll<number>().as('n'))
-          .where('processed_at', 'is not', null)
-          .executeTakeFirstOrThrow();
-        if (Number(row.n) >= total) break;
-        if (Date.now() > deadline) throw new Error(`only ${row.n} of ${total} events processed`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await waitProcessed(db, total, 60_000);
       const comments = await db
         .selectFrom('comments')
         .innerJoin('tickets', 'tickets.id', 'comments.ticket_id')

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { signSlackRequest } from '../../src/channels/slack/verify.ts';
+import type { Db } from '../../src/db/index.ts';
 
 export function startChild(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['bin/parley.js', 'start'], {
@@ -81,4 +82,19 @@ export async function postSlackEvent(
   });
   await res.arrayBuffer();
   return res.status;
+}
+
+/** Waits until `total` inbox events are processed (applied, ignored or failed for good). */
+export async function waitProcessed(db: Db, total: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await db
+      .selectFrom('slack_inbox')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('processed_at', 'is not', null)
+      .executeTakeFirstOrThrow();
+    if (Number(row.n) >= total) return;
+    if (Date.now() > deadline) throw new Error(`only ${row.n} of ${total} events processed`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
