@@ -140,6 +140,31 @@ forEachDatabase('tickets API', (ctx) => {
     );
   });
 
+  it('counts the tickets not deleted, in offset pages and /tickets/count', async () => {
+    const { api } = ctx.desk;
+    const ids: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await api('POST', '/api/v2/tickets', { ticket: { comment: { body: `c${i}` } } });
+      ids.push(r.body.ticket.id);
+    }
+    const counts = async () => [
+      (await api('GET', '/api/v2/tickets.json?per_page=1')).body.count,
+      (await api('GET', '/api/v2/tickets/count.json')).body.count.value,
+    ];
+    const [before, countBefore] = await counts();
+    assert.equal(countBefore, before);
+    assert.equal((await api('DELETE', `/api/v2/tickets/${ids[1]}`)).status, 204);
+    assert.deepEqual(await counts(), [before - 1, before - 1]);
+    let walked = 0;
+    let next: string | null = '/api/v2/tickets.json?page[size]=100';
+    while (next) {
+      const r: any = await api('GET', next.replace(/^https?:\/\/[^/]+/, ''));
+      walked += r.body.tickets.length;
+      next = r.body.meta.has_more ? r.body.links.next : null;
+    }
+    assert.equal(walked, before - 1);
+  });
+
   it('answers unknown ids and routes with Zendesk errors', async () => {
     const { api } = ctx.desk;
     const nf = await api('GET', '/api/v2/tickets/999999');

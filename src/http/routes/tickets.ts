@@ -5,6 +5,7 @@ import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
+import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
 import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
 import { loadTicket, type WrittenAudit } from '../../desk/tickets/write-ticket.ts';
@@ -247,9 +248,12 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
     const actor = actorOf(req);
     let q = visibleTickets(db, actor);
     const externalId = (req.query as Record<string, unknown>).external_id;
-    if (typeof externalId === 'string') q = q.where('external_id', '=', externalId);
+    const filtered = typeof externalId === 'string';
+    if (filtered) q = q.where('external_id', '=', externalId);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', status: 'status' },
+      // An agent's unfiltered list is every live ticket, which has a cheaper count.
+      count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await sideloads(db, req, page.rows, base);
     return { tickets: await presentTickets(db, page.rows, base), ...extra, ...page.meta };
@@ -257,14 +261,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.get('/tickets/count', async (req) => {
     requireAgent(actorOf(req));
-    const row = await db
-      .selectFrom('tickets')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('deleted_at', 'is', null)
-      .executeTakeFirstOrThrow();
     return {
       count: {
-        value: Number(row.n),
+        value: await countLiveTickets(db),
         refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     };
