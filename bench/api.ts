@@ -63,6 +63,8 @@ interface Latency {
    * the machine disturbs far less than latency. PostgreSQL's own processes are not in it.
    */
   server_cpu_ms_per_request: number;
+  /** CPU time of the load client per request: what measuring took from the same two cores. */
+  client_cpu_ms_per_request: number;
 }
 
 interface DbResult {
@@ -435,6 +437,7 @@ function summarize(r: LoadResult & { cpu: NodeJS.CpuUsage }): Latency {
     p99_ms: round(percentile(sorted, 99)),
     max_ms: round(sorted[sorted.length - 1] ?? NaN),
     server_cpu_ms_per_request: round((r.cpu.user + r.cpu.system) / 1000 / r.completed, 3),
+    client_cpu_ms_per_request: round(r.clientCpuMsPerRequest, 3),
   };
 }
 
@@ -601,7 +604,7 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
 
 function table(results: DbResult[]): string {
   const rows: string[][] = [
-    ['db', 'metric', 'n', 'per s', 'seconds', 'p50 ms', 'p95 ms', 'p99 ms', 'cpu ms/req'],
+    ['db', 'metric', 'n', 'per s', 'seconds', 'p50 ms', 'p95 ms', 'p99 ms', 'cpu ms/req', 'client'],
   ];
   const line = (db: string, metric: string, ...cells: (number | string)[]) => {
     const row = [db, metric, ...cells.map(String)];
@@ -638,6 +641,7 @@ function table(results: DbResult[]): string {
         l.p95_ms,
         l.p99_ms,
         l.server_cpu_ms_per_request,
+        l.client_cpu_ms_per_request,
       );
     }
     const walk = res.cursor_walk;
