@@ -5,8 +5,10 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { sql } from 'kysely';
 import { type DatabaseConfig, loadConfig } from '../../src/config.ts';
+import { writeTransaction } from '../../src/db/group-commit.ts';
 import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { ensureDefaultBrand } from '../../src/desk/brands.ts';
+import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
 import { WriteBatch } from '../../src/desk/tickets/write-batch.ts';
 import { loadTicket, writeTicket } from '../../src/desk/tickets/write-ticket.ts';
 import { createUser } from '../../src/desk/users.ts';
@@ -71,6 +73,85 @@ describe('SQLite: rows built from arrays', () => {
       assert.deepEqual(twice, [{ n: 2, 'q"uote': 'a"b' }]);
       await sql`alter table shapes add column colour text default 'red'`.execute(db);
       assert.deepEqual((await read()).rows[0], { id: 1, name: 'disc', size: 1.5, colour: 'red' });
+    } finally {
+      await db.destroy();
+    }
+  });
+});
+
+describe('SQLite: writes that arrive together commit together', () => {
+  test('one transaction for the group, and a failing write fails alone', async () => {
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    try {
+      await sql`create table notes (id integer primary key, n integer not null)`.execute(db);
+      const seen: unknown[] = [];
+      const write = (n: number) =>
+        writeTransaction(db, async (trx) => {
+          seen.push(trx);
+          await trx
+            .insertInto('notes' as never)
+            .values({ n } as never)
+            .execute();
+          if (n === 4) throw new Error('note 4 is refused');
+          return n;
+        });
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, (_, n) => write(n)));
+      assert.deepEqual(
+        outcomes.map((o) => (o.status === 'fulfilled' ? o.value : (o.reason as Error).message)),
+        [0, 1, 2, 3, 'note 4 is refused', 5, 6, 7, 8, 9],
+      );
+      const { rows } = await sql<{ n: number }>`select n from notes order by n`.execute(db);
+      // Each write exactly once: the group's first run was rolled back, not kept.
+      assert.deepEqual(
+        rows.map((r) => r.n),
+        [0, 1, 2, 3, 5, 6, 7, 8, 9],
+      );
+      // Notes 0-7 formed a group: 0-4 ran in one transaction until 4 failed, then 0-7 ran
+      // alone, each in its own; 8 and 9 arrived as the next group.
+      assert.equal(seen.length, 5 + 8 + 2);
+      assert.equal(new Set(seen.slice(0, 5)).size, 1);
+      assert.equal(new Set(seen.slice(5, 13)).size, 8);
+      assert.equal(new Set(seen.slice(13)).size, 1);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  test('ticket creates sent at once each land once; an invalid one among them alone fails', async () => {
+    const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+    try {
+      await migrateToLatest(db);
+      const now = new Date().toISOString();
+      await ensureDefaultBrand(db, now);
+      const agent = await createUser(db, { name: 'A', email: 'a@example.com', role: 'agent' }, now);
+      const actor = { user: agent, via: via('api') };
+      const open = await createTicket(db, actor, { comment: { body: 'open' } }, now);
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 12 }, (_, i) =>
+          createTicket(
+            db,
+            actor,
+            {
+              subject: `burst ${i}`,
+              comment: { body: `message ${i}` },
+              // Refused inside the transaction: a follow-up needs a closed source ticket.
+              ...(i === 5 ? { via_followup_source_id: open.ticket.id } : {}),
+            },
+            now,
+          ),
+        ),
+      );
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        outcomes.map((_, i) => (i === 5 ? 'rejected' : 'fulfilled')),
+      );
+      const rows = await db.selectFrom('tickets').select('subject').orderBy('id').execute();
+      assert.deepEqual(
+        rows.map((r) => r.subject).filter((s) => s?.startsWith('burst ')),
+        outcomes.map((_, i) => `burst ${i}`).filter((_, i) => i !== 5),
+      );
+      const comments = await db.selectFrom('comments').select('id').execute();
+      assert.equal(comments.length, 1 + 11);
     } finally {
       await db.destroy();
     }

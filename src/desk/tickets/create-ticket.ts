@@ -1,3 +1,4 @@
+import { writeTransaction } from '../../db/group-commit.ts';
 import type { Ticket, User } from '../../db/types.ts';
 import { defaultBrand } from '../brands.ts';
 import type { Actor, Conn } from '../context.ts';
@@ -45,7 +46,7 @@ export async function createTicket(
   input: CreateTicketInput,
   now: string,
 ): Promise<WriteResult> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     const patch: TicketPatch = { ...input };
     if (!isAgent(actor.user)) {
       // End users ask for themselves and cannot route or triage.

@@ -1,4 +1,5 @@
 import { isPostgres } from '../../db/dialect.ts';
+import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
 import { ForbiddenError, NotFoundError } from '../errors.ts';
@@ -17,7 +18,7 @@ export async function updateTicket(
   comment: CommentInput | null,
   now: string,
 ): Promise<WriteResult> {
-  return db.transaction().execute(async (trx) => {
+  return writeTransaction(db, async (trx) => {
     let q = trx
       .selectFrom('tickets')
       .selectAll()
