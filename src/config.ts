@@ -36,6 +36,7 @@ const envSchema = z.object({
     .default(50 * 1024 * 1024),
   PARLEY_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   PARLEY_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
+  PARLEY_SQLITE_MMAP_MB: z.coerce.number().int().min(0).default(1024),
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -51,7 +52,12 @@ const envSchema = z.object({
 });
 
 export type DatabaseConfig =
-  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'sqlite';
+      file: string;
+      /** Reads through a memory map of this many MiB of the file (0: read() calls). */
+      mmapMb?: number;
+    }
   | {
       kind: 'postgres';
       url: string;
@@ -135,7 +141,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     };
   } else {
     const file = e.DATABASE_URL?.slice('sqlite:'.length) || path.join(dataDir, 'parley.db');
-    database = { kind: 'sqlite', file: file === ':memory:' ? file : path.resolve(file) };
+    database = {
+      kind: 'sqlite',
+      file: file === ':memory:' ? file : path.resolve(file),
+      mmapMb: e.PARLEY_SQLITE_MMAP_MB,
+    };
   }
   const port = e.PORT;
   const slackVars = [e.SLACK_CLIENT_ID, e.SLACK_CLIENT_SECRET, e.SLACK_SIGNING_SECRET];

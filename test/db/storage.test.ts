@@ -55,6 +55,32 @@ describe('SQLite: WAL checkpoints on a worker thread', () => {
   });
 });
 
+describe('SQLite: reads through a memory map', () => {
+  test('PARLEY_SQLITE_MMAP_MB sets the map, 1 GiB unless told, 0 turns it off', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-mmap-'));
+    const mapped = async (env: Record<string, string>) => {
+      const config = loadConfig({ PARLEY_DATA_DIR: dir, ...env });
+      const db = openDatabase(config.database);
+      try {
+        const { rows } = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(db);
+        return rows[0].mmap_size;
+      } finally {
+        await db.destroy();
+      }
+    };
+    try {
+      assert.equal(await mapped({}), 1024 * 1024 * 1024);
+      assert.equal(await mapped({ PARLEY_SQLITE_MMAP_MB: '64' }), 64 * 1024 * 1024);
+      assert.equal(await mapped({ PARLEY_SQLITE_MMAP_MB: '0' }), 0);
+      assert.throws(() => loadConfig({ PARLEY_DATA_DIR: dir, PARLEY_SQLITE_MMAP_MB: '-1' }), {
+        message: /PARLEY_SQLITE_MMAP_MB/,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('SQLite: rows built from arrays', () => {
   test('keep their keys and values, and follow a schema change', async () => {
     const db = openDatabase({ kind: 'sqlite', file: ':memory:' });
