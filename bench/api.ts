@@ -7,7 +7,7 @@
  *
  *   npm run bench -- api [--tickets 100000] [--db sqlite,postgres] [--json out.json]
  *     [--creates 3000] [--shows 3000] [--lists 1000] [--concurrency 8] [--copies 5]
- *     [--phase-seconds 60]
+ *     [--phase-seconds 60] [--rounds 3]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,6 +45,8 @@ interface Options {
   copies: number;
   /** Upper bound on each measured phase, so a slow build cannot run for hours. */
   phaseSeconds: number;
+  /** Times each measure is taken; the median round is reported. */
+  rounds: number;
   /** How Parley reaches PostgreSQL: its Unix socket (as a local install would) or TCP. */
   pgTransport: 'unix' | 'tcp';
 }
@@ -76,6 +78,8 @@ interface DbResult {
   list_cursor_deep: Latency;
   list_offset_page_50: Latency;
   cursor_walk: { pages: number; seconds: number; p50_ms: number; p95_ms: number };
+  /** Every round's own figures; the fields above are their medians. */
+  rounds: Record<PhaseName, Latency[]>;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -92,6 +96,7 @@ function parseOptions(argv: string[]): Options {
       copies: { type: 'string', default: '5' },
       'pg-transport': { type: 'string', default: 'unix' },
       'phase-seconds': { type: 'string', default: '60' },
+      rounds: { type: 'string', default: '3' },
     },
     strict: true,
   });
@@ -106,6 +111,7 @@ function parseOptions(argv: string[]): Options {
     concurrency: int('concurrency', values.concurrency),
     copies: int('copies', values.copies),
     phaseSeconds: int('phase-seconds', values['phase-seconds']),
+    rounds: int('rounds', values.rounds),
     pgTransport: pgTransport(values['pg-transport']),
   };
 }
@@ -503,11 +509,6 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
   check('warm-up lists', await fixed(repeat(100, '/api/v2/tickets?page[size]=100')));
   check('warm-up offset', await fixed(repeat(100, '/api/v2/tickets?per_page=100&page=50')));
 
-  process.stderr.write(`[${kind}] creates\n`);
-  const create = summarize(check('creates', await fixed(creates(opts.creates), 201)));
-  process.stderr.write(`[${kind}] shows\n`);
-  const show = summarize(check('shows', await fixed(shows(opts.shows))));
-
   // Real cursors, not forged ones: walk every page once (itself a measure of a full export),
   // then ask again for pages from the middle half of the set.
   process.stderr.write(`[${kind}] cursor walk\n`);
@@ -520,36 +521,75 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
     Math.floor(walk.cursors.length / 4),
     Math.max(Math.floor(walk.cursors.length / 4) + 1, Math.floor((walk.cursors.length * 3) / 4)),
   );
-  process.stderr.write(`[${kind}] list pages\n`);
-  const listFirst = summarize(
-    check('first pages', await fixed(repeat(opts.lists, '/api/v2/tickets?page[size]=100'))),
-  );
-  const deep = summarize(
-    check(
-      'deep cursor pages',
-      await fixed(
-        Array.from({ length: opts.lists }, () => ({
-          method: 'GET' as const,
-          path: `/api/v2/tickets?page[size]=100&page[after]=${r.pick(middle)}`,
-        })),
+
+  // The VM's speed drifts by a fifth from one minute to the next: every measure is taken in
+  // several rounds, interleaved, and reported as the median round.
+  const rounds: Record<PhaseName, Latency[]> = {
+    create: [],
+    show: [],
+    list_first_page: [],
+    list_cursor_deep: [],
+    list_offset_page_50: [],
+  };
+  for (let round = 1; round <= opts.rounds; round++) {
+    process.stderr.write(`[${kind}] round ${round}/${opts.rounds}\n`);
+    rounds.create.push(summarize(check('creates', await fixed(creates(opts.creates), 201))));
+    rounds.show.push(summarize(check('shows', await fixed(shows(opts.shows)))));
+    rounds.list_first_page.push(
+      summarize(
+        check('first pages', await fixed(repeat(opts.lists, '/api/v2/tickets?page[size]=100'))),
       ),
-    ),
-  );
-  const offset = summarize(
-    check('offset pages', await fixed(repeat(opts.lists, '/api/v2/tickets?per_page=100&page=50'))),
-  );
+    );
+    const deepPages = Array.from({ length: opts.lists }, () => ({
+      method: 'GET' as const,
+      path: `/api/v2/tickets?page[size]=100&page[after]=${r.pick(middle)}`,
+    }));
+    rounds.list_cursor_deep.push(summarize(check('deep cursor pages', await fixed(deepPages))));
+    rounds.list_offset_page_50.push(
+      summarize(
+        check(
+          'offset pages',
+          await fixed(repeat(opts.lists, '/api/v2/tickets?per_page=100&page=50')),
+        ),
+      ),
+    );
+  }
   return {
-    create,
-    show,
-    list_first_page: listFirst,
-    list_cursor_deep: deep,
-    list_offset_page_50: offset,
+    create: medianRound(rounds.create),
+    show: medianRound(rounds.show),
+    list_first_page: medianRound(rounds.list_first_page),
+    list_cursor_deep: medianRound(rounds.list_cursor_deep),
+    list_offset_page_50: medianRound(rounds.list_offset_page_50),
     cursor_walk: {
       pages: walk.completed,
       seconds: round(walk.elapsedMs / 1000),
       p50_ms: round(percentile(walkSorted, 50)),
       p95_ms: round(percentile(walkSorted, 95)),
     },
+    rounds,
+  };
+}
+
+type PhaseName = 'create' | 'show' | 'list_first_page' | 'list_cursor_deep' | 'list_offset_page_50';
+
+/** Each figure is the median of the rounds' figures; counts and errors are summed. */
+function medianRound(rounds: Latency[]): Latency {
+  const median = (pick: (l: Latency) => number) => {
+    const sorted = rounds.map(pick).sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : round((sorted[mid - 1] + sorted[mid]) / 2, 3);
+  };
+  return {
+    count: rounds.reduce((n, l) => n + l.count, 0),
+    errors: rounds.reduce((n, l) => n + l.errors, 0),
+    seconds: round(rounds.reduce((n, l) => n + l.seconds, 0)),
+    per_second: median((l) => l.per_second),
+    p50_ms: median((l) => l.p50_ms),
+    p95_ms: median((l) => l.p95_ms),
+    p99_ms: median((l) => l.p99_ms),
+    max_ms: Math.max(...rounds.map((l) => l.max_ms)),
+    server_cpu_ms_per_request: median((l) => l.server_cpu_ms_per_request),
+    client_cpu_ms_per_request: median((l) => l.client_cpu_ms_per_request),
   };
 }
 
