@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { slackApiRoutes } from '../channels/slack/api-routes.ts';
 import { slackPublicRoutes } from '../channels/slack/routes.ts';
-import { authenticate } from './auth.ts';
+import { authenticate, forgetTokenUsers } from './auth.ts';
 import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
@@ -72,6 +72,14 @@ export async function buildApp(
     async (api) => {
       api.addHook('onRequest', async (req) => {
         req.actor = await authenticate(svc.db, req);
+      });
+      // Suspending, demoting, merging or re-addressing a user must not wait for the second
+      // an accepted API token is remembered; forgotten before the answer leaves, so the
+      // caller's next request already finds the change.
+      api.addHook('onSend', async (req) => {
+        if (req.method !== 'GET' && req.routeOptions.url?.startsWith('/api/v2/users')) {
+          forgetTokenUsers();
+        }
       });
       // PostgreSQL text cannot hold NUL (SQLite can): refuse it in the URL up front, alike on
       // both databases, instead of letting a lookup fail with a 500. Bodies: see parseWith.

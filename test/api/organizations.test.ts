@@ -331,11 +331,10 @@ forEachDatabase('organizations API', (ctx) => {
       custom_role: { name: 'Org keeper', configuration: { manage_organizations: true } },
     });
     assert.equal(role.status, 201, JSON.stringify(role.body));
-    await ctx.desk.parley.db
-      .updateTable('users')
-      .set({ custom_role_id: role.body.custom_role.id })
-      .where('id', '=', agent.id)
-      .execute();
+    const assigned = await api('PUT', `/api/v2/users/${agent.id}`, {
+      user: { custom_role_id: role.body.custom_role.id },
+    });
+    assert.equal(assigned.status, 200, JSON.stringify(assigned.body));
     const allowed = await api(
       'POST',
       '/api/v2/organizations',

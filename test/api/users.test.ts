@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { createApiToken } from '../../src/desk/api-tokens.ts';
 import { hashPassword } from '../../src/desk/passwords.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
 
@@ -191,6 +192,39 @@ forEachDatabase('users API', (ctx) => {
       user: { role: 'agent' },
     });
     assert.equal(lastAdmin.status, 422);
+  });
+
+  it("refuses an agent's API token on the next request once the agent is suspended or demoted", async () => {
+    const { api } = ctx.desk;
+    const suspended = await ctx.desk.createAgent('Soon Suspended');
+    const demoted = await ctx.desk.createAgent('Soon Demoted');
+    for (const a of [suspended, demoted]) {
+      assert.equal((await api('GET', '/api/v2/users/me', undefined, { auth: a.auth })).status, 200);
+    }
+    const s = await api('PUT', `/api/v2/users/${suspended.id}`, { user: { suspended: true } });
+    assert.equal(s.status, 200);
+    const d = await api('PUT', `/api/v2/users/${demoted.id}`, { user: { role: 'end-user' } });
+    assert.equal(d.status, 200);
+    for (const a of [suspended, demoted]) {
+      const me = await api('GET', '/api/v2/users/me', undefined, { auth: a.auth });
+      assert.equal(me.status, 401);
+    }
+  });
+
+  it('refuses a token revoked outside the API within a second', async () => {
+    const { api } = ctx.desk;
+    const db = ctx.desk.parley.db;
+    const { id, token } = await createApiToken(db, {
+      description: 'short-lived',
+      createdById: ctx.desk.adminId,
+      now: new Date().toISOString(),
+    });
+    const auth = `${ctx.desk.adminEmail}/token:${token}`;
+    assert.equal((await api('GET', '/api/v2/users/me', undefined, { auth })).status, 200);
+    // As `parley token` in another process, or another node, would.
+    await db.updateTable('api_tokens').set({ active: 0 }).where('id', '=', id).execute();
+    await new Promise((r) => setTimeout(r, 1_100));
+    assert.equal((await api('GET', '/api/v2/users/me', undefined, { auth })).status, 401);
   });
 
   it('lets end users read only themselves', async () => {
