@@ -94,29 +94,20 @@ export class WriteBatch {
     this.ids.audits = [];
     this.ids.comments = [];
     if (this.tickets.size > 0) await this.flushTickets();
-    if (this.audits.length > 0) {
-      await trx
-        .insertInto('audits')
-        .values(this.audits.splice(0) as never)
-        .execute();
-    }
-    if (this.comments.length > 0) {
-      await trx
-        .insertInto('comments')
-        .values(this.comments.splice(0) as never)
-        .execute();
-    }
-    if (this.attachments.length > 0) {
-      await trx
-        .insertInto('attachments')
-        .values(this.attachments.splice(0) as never)
-        .execute();
-    }
-    if (this.events.length > 0) {
-      await trx
-        .insertInto('audit_events')
-        .values(this.events.splice(0) as never)
-        .execute();
+    // In this order: each table's rows point at rows of the ones before it.
+    const inserts = [
+      ['audits', this.audits],
+      ['comments', this.comments],
+      ['attachments', this.attachments],
+      ['audit_events', this.events],
+    ] as const;
+    for (const [table, rows] of inserts) {
+      if (rows.length > 0) {
+        await trx
+          .insertInto(table)
+          .values(rows.splice(0) as never)
+          .execute();
+      }
     }
   }
 
