@@ -24,7 +24,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { signSlackRequest } from '../src/channels/slack/verify.ts';
-import { createSecretBox } from '../src/crypto/secret-box.ts';
 import { type Db, openDatabase } from '../src/db/index.ts';
 import { createApiToken } from '../src/desk/api-tokens.ts';
 import { createUser } from '../src/desk/users.ts';
@@ -34,6 +33,7 @@ import {
   freePort,
   startEmbeddedPostgres,
 } from '../test/helpers/postgres.ts';
+import { messageEvent, sandboxSigningSecret } from '../test/slack/processes.ts';
 import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
 
 interface Options {
@@ -295,36 +295,11 @@ async function stopChild(child: ChildProcess): Promise<void> {
 const benchUser = (u: number) => `U0BENCH${String(u).padStart(4, '0')}`;
 const benchChannel = (u: number) => `D0BENCH${String(u).padStart(4, '0')}`;
 
-/** A `message.im` event_callback as Slack sends it (the shape of test/slack/crash.test.ts). */
+/** A `message.im` event_callback as Slack sends it, from bench person `user`. */
 function eventPayload(run: string, seq: number, user: number, text: string): string {
-  const ts = `${1700000000 + Math.floor(seq / 1_000_000)}.${String(seq % 1_000_000).padStart(6, '0')}`;
-  return JSON.stringify({
-    token: 'x',
-    team_id: 'T0SANDBOX',
-    api_app_id: 'A0SANDBOX',
-    type: 'event_callback',
-    event_id: `Ev0${run}${String(seq).padStart(8, '0')}`,
-    event_time: 1700000000,
-    authorizations: [
-      {
-        enterprise_id: null,
-        team_id: 'T0SANDBOX',
-        user_id: 'U0BOT',
-        is_bot: true,
-        is_enterprise_install: false,
-      },
-    ],
-    event: {
-      type: 'message',
-      channel_type: 'im',
-      channel: benchChannel(user),
-      user: benchUser(user),
-      text,
-      ts,
-      event_ts: ts,
-      team: 'T0SANDBOX',
-    },
-  });
+  return JSON.stringify(
+    messageEvent(seq, benchChannel(user), benchUser(user), { idPrefix: `Ev0${run}`, text }),
+  );
 }
 
 function signed(secret: string, body: string): Record<string, string> {
@@ -813,12 +788,7 @@ async function benchDatabase(
         ? { kind, url: databaseUrl, poolSize: 2 }
         : { kind, file: databaseUrl.slice('sqlite:'.length) },
     );
-    const app = await db
-      .selectFrom('slack_apps')
-      .selectAll()
-      .where('source', '=', 'sandbox')
-      .executeTakeFirstOrThrow();
-    const secret = createSecretBox(Buffer.from(secretKey, 'hex')).open(app.signing_secret_enc);
+    const secret = await sandboxSigningSecret(db, secretKey);
     pgCpu = kind === 'postgres' ? new PostgresCpu(pgDatabaseName(databaseUrl)) : null;
     const t: Target = { kind, port, child, db, secret, agent, pgCpu };
 

@@ -11,12 +11,12 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import { openDatabase } from '../../src/db/index.ts';
-import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import { DB_KINDS } from '../helpers/harness.ts';
 import { createTestDatabase, freePort, startEmbeddedPostgres } from '../helpers/postgres.ts';
 import {
   messageEvent,
   postSlackEvent,
+  sandboxSigningSecret,
   startChild,
   waitHealthy,
   waitProcessed,
@@ -68,13 +68,7 @@ for (const kind of (process.env.CRASH_KINDS?.split(',') as typeof DB_KINDS) ?? D
       );
       try {
         await waitHealthy(url);
-        const box = createSecretBox(Buffer.from(secretKey, 'hex'));
-        const app = await db
-          .selectFrom('slack_apps')
-          .selectAll()
-          .where('source', '=', 'sandbox')
-          .executeTakeFirstOrThrow();
-        const secret = box.open(app.signing_secret_enc);
+        const secret = await sandboxSigningSecret(db, secretKey);
         // Two people, so two conversations interleave in the burst.
         const payloads = Array.from({ length: EVENTS }, (_, i) =>
           JSON.stringify(

@@ -9,13 +9,13 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase, freePort } from '../helpers/postgres.ts';
 import {
   messageEvent,
   postSlackEvent,
+  sandboxSigningSecret,
   startChild,
   waitHealthy,
   waitProcessed,
@@ -62,12 +62,7 @@ describe('several nodes on one PostgreSQL', () => {
       children.push(startChild(env(ports[1])));
       await waitHealthy(urls[1]);
 
-      const app = await db
-        .selectFrom('slack_apps')
-        .selectAll()
-        .where('source', '=', 'sandbox')
-        .executeTakeFirstOrThrow();
-      const signing = createSecretBox(Buffer.from(secret, 'hex')).open(app.signing_secret_enc);
+      const signing = await sandboxSigningSecret(db, secret);
       // Both nodes' sandboxes must know the people (each node asks its own for users.info).
       for (const url of urls) {
         for (const p of PEOPLE) {

@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { signSlackRequest } from '../../src/channels/slack/verify.ts';
+import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import type { Db } from '../../src/db/index.ts';
 
 export function startChild(env: Record<string, string>): ChildProcess {
@@ -27,20 +28,23 @@ export async function waitHealthy(url: string): Promise<void> {
   }
 }
 
-/** A `message.im` from `user` in DM `channel` to the sandbox workspace's bot. */
+/**
+ * A `message.im` from `user` in DM `channel` to the sandbox workspace's bot, the `i`th of its
+ * run: its event id and message ts follow from `i` (the bench's runs pass a million).
+ */
 export function messageEvent(
   i: number,
   channel: string,
   user: string,
   opts: { idPrefix: string; text: string },
 ) {
-  const ts = `1700000000.${String(i).padStart(6, '0')}`;
+  const ts = `${1700000000 + Math.floor(i / 1_000_000)}.${String(i % 1_000_000).padStart(6, '0')}`;
   return {
     token: 'x',
     team_id: 'T0SANDBOX',
     api_app_id: 'A0SANDBOX',
     type: 'event_callback',
-    event_id: `${opts.idPrefix}${String(i).padStart(6, '0')}`,
+    event_id: `${opts.idPrefix}${String(i).padStart(8, '0')}`,
     event_time: 1700000000,
     authorizations: [
       {
@@ -62,6 +66,16 @@ export function messageEvent(
       team: 'T0SANDBOX',
     },
   };
+}
+
+/** The sandbox app's signing secret, as a Parley started with `secretKeyHex` stored it. */
+export async function sandboxSigningSecret(db: Db, secretKeyHex: string): Promise<string> {
+  const app = await db
+    .selectFrom('slack_apps')
+    .select('signing_secret_enc')
+    .where('source', '=', 'sandbox')
+    .executeTakeFirstOrThrow();
+  return createSecretBox(Buffer.from(secretKeyHex, 'hex')).open(app.signing_secret_enc);
 }
 
 /** POSTs a payload to `/slack/events` signed as Slack would; resolves to the status. */
