@@ -37,6 +37,7 @@ const envSchema = z.object({
   PARLEY_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   PARLEY_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   PARLEY_SQLITE_MMAP_MB: z.coerce.number().int().min(0).default(1024),
+  PARLEY_TICKET_CACHE_MB: z.coerce.number().int().min(0).default(64),
   SLACK_CLIENT_ID: z.string().min(1).optional(),
   SLACK_CLIENT_SECRET: z.string().min(1).optional(),
   SLACK_SIGNING_SECRET: z.string().min(1).optional(),
@@ -77,6 +78,8 @@ export interface Config {
   logLevel: string;
   bodyLimit: number;
   uploadLimit: number;
+  /** MiB of rendered tickets kept for the next page that shows them (0: none). */
+  ticketCacheMb: number;
   slack: SlackConfig;
 }
 
@@ -180,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.PARLEY_LOG_LEVEL,
     bodyLimit: e.PARLEY_BODY_LIMIT,
     uploadLimit: e.PARLEY_UPLOAD_LIMIT,
+    ticketCacheMb: e.PARLEY_TICKET_CACHE_MB,
     slack: {
       app: slackApp,
       sandbox,

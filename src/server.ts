@@ -14,6 +14,7 @@ import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
+import { RenderedTickets } from './http/rendered-tickets.ts';
 import { createLogger } from './log.ts';
 
 export interface Parley {
@@ -25,6 +26,8 @@ export interface Parley {
   slack: SlackRuntime;
   /** The built-in Slack sandbox, when Parley runs without Slack credentials. */
   sandbox: Sandbox | null;
+  /** Tickets rendered for the API, kept for the next page that shows them. */
+  renderedTickets: RenderedTickets;
   url: string;
   close(): Promise<void>;
 }
@@ -163,7 +166,12 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     }
   }
   const readiness = { ready: false };
-  const app = await buildApp({ db, config, blobs, slack, readiness }, logger, plugins);
+  const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
+  const app = await buildApp(
+    { db, config, blobs, slack, readiness, renderedTickets },
+    logger,
+    plugins,
+  );
   await app.listen({ port, host: config.host });
   const parley: Parley = {
     app,
@@ -173,6 +181,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     logger,
     slack,
     sandbox,
+    renderedTickets,
     url: internalUrl,
     async close() {
       await slack.stop();

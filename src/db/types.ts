@@ -147,6 +147,8 @@ export interface TicketsTable {
   solved_at: string | null;
   closed_at: string | null;
   deleted_at: string | null;
+  /** Raised by every change to what the API shows of the ticket (migration 0005). */
+  version: Generated<number>;
 }
 
 export interface TicketTagsTable {

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
+import type { RenderedTickets } from './rendered-tickets.ts';
 
 /** What route plugins are given: the composition root builds it once. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   slack: SlackRuntime;
   /** Set once start-up work after listening (the sandbox install) is done. */
   readiness: { ready: boolean };
+  /** Tickets rendered for the API, shared by every route that shows tickets. */
+  renderedTickets: RenderedTickets;
 }
 
 declare module 'fastify' {

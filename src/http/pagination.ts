@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import type { SelectQueryBuilder } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import { HttpError } from './errors.ts';
 import { MAX_ID } from './schemas/common.ts';
 
@@ -122,7 +122,8 @@ export async function paginate<DB, TB extends keyof DB, O extends Record<string,
             );
     }
     const dir = ascending ? 'asc' : 'desc';
-    if (col !== idCol) qb = qb.orderBy(col, dir);
+    // The rows carry their own sort key for the cursors, whatever else the query selects.
+    if (col !== idCol) qb = qb.select(sql.ref(col).as(sortName)).orderBy(col, dir);
     qb = qb.orderBy(idCol, dir).limit(size + 1);
     const fetched = (await qb.execute()) as O[];
     const hasMore = fetched.length > size;

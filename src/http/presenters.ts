@@ -7,12 +7,10 @@ import type {
   Group,
   GroupMembership,
   Organization,
-  Ticket,
   User,
   UserIdentity,
 } from '../db/types.ts';
 import { parseJson, presentTime as t } from '../desk/time.ts';
-import { viaId } from '../desk/via.ts';
 
 /** Zendesk's JSON shapes. Presenters are pure: rows in, API objects out. */
 
@@ -21,85 +19,6 @@ const bool = (v: number) => v === 1;
 
 function presentVia(channel: string, source: string) {
   return { channel, source: parseJson(source, { from: {}, to: {}, rel: null }) };
-}
-
-/**
- * The ticket columns the API shows. Lists select only these: building a 100-ticket page's rows
- * with the rules' dozen timestamp columns as well took a third longer.
- */
-export const PRESENTED_TICKET_COLUMNS = [
-  'id',
-  'external_id',
-  'via_channel',
-  'via_source',
-  'created_at',
-  'updated_at',
-  'type',
-  'subject',
-  'description',
-  'priority',
-  'status',
-  'requester_id',
-  'submitter_id',
-  'assignee_id',
-  'organization_id',
-  'group_id',
-  'brand_id',
-  'is_public',
-  'due_at',
-  'tags',
-  'followup_source_id',
-  'from_messaging_channel',
-] as const satisfies readonly (keyof Ticket)[];
-
-export type PresentedTicket = Pick<Ticket, (typeof PRESENTED_TICKET_COLUMNS)[number]>;
-
-export function presentTicket(
-  row: PresentedTicket,
-  base: string,
-  extra: { followup_ids?: number[] } = {},
-) {
-  return {
-    url: apiUrl(base, `tickets/${row.id}`),
-    id: row.id,
-    external_id: row.external_id,
-    via: presentVia(row.via_channel, row.via_source),
-    via_id: viaId(row.via_channel),
-    created_at: t(row.created_at),
-    updated_at: t(row.updated_at),
-    generated_timestamp: Math.floor(Date.parse(row.updated_at) / 1000),
-    type: row.type,
-    subject: row.subject,
-    raw_subject: row.subject,
-    description: row.description,
-    priority: row.priority,
-    status: row.status,
-    recipient: null,
-    requester_id: row.requester_id,
-    submitter_id: row.submitter_id,
-    assignee_id: row.assignee_id,
-    organization_id: row.organization_id,
-    group_id: row.group_id,
-    brand_id: row.brand_id,
-    collaborator_ids: [],
-    follower_ids: [],
-    email_cc_ids: [],
-    forum_topic_id: null,
-    problem_id: null,
-    has_incidents: false,
-    is_public: bool(row.is_public),
-    due_at: t(row.due_at),
-    tags: parseJson<string[]>(row.tags, []),
-    custom_fields: [],
-    fields: [],
-    satisfaction_rating: null,
-    sharing_agreement_ids: [],
-    followup_ids: extra.followup_ids ?? [],
-    followup_source_id: row.followup_source_id,
-    from_messaging_channel: bool(row.from_messaging_channel),
-    allow_channelback: false,
-    allow_attachments: true,
-  };
 }
 
 export function presentAttachment(row: Attachment, base: string) {

@@ -140,6 +140,90 @@ forEachDatabase('tickets API', (ctx) => {
     );
   });
 
+  it('walks cursor pages by a sort column both ways, equal keys broken by id', async () => {
+    const { api, parley } = ctx.desk;
+    const ids: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const r = await api('POST', '/api/v2/tickets', {
+        ticket: { subject: `s${i}`, comment: { body: 'b' } },
+      });
+      ids.push(r.body.ticket.id);
+    }
+    // Two pairs share an updated_at; the order is 3, 1, 4, 0, 2 (newest first).
+    const at = ['2030-01-02', '2030-01-04', '2030-01-01', '2030-01-04', '2030-01-02'];
+    for (const [i, day] of at.entries()) {
+      await parley.db
+        .updateTable('tickets')
+        .set({ updated_at: `${day}T00:00:00.000Z` })
+        .where('id', '=', ids[i])
+        .execute();
+    }
+    const want = [ids[3], ids[1], ids[4], ids[0], ids[2]];
+    const pages: number[][] = [];
+    let next: string | null = '/api/v2/tickets?page[size]=2&sort=-updated_at';
+    let last: any = null;
+    while (next && pages.flat().length < 5) {
+      last = await api('GET', next.replace(/^https?:\/\/[^/]+/, ''));
+      assert.equal(last.status, 200, JSON.stringify(last.body));
+      pages.push(last.body.tickets.map((t: any) => t.id));
+      next = last.body.links.next;
+    }
+    assert.deepEqual(pages.flat().slice(0, 5), want);
+    // And back from the third page to the second.
+    const prev = await api('GET', last.body.links.prev.replace(/^https?:\/\/[^/]+/, ''));
+    assert.deepEqual(
+      prev.body.tickets.map((t: any) => t.id),
+      pages[1],
+    );
+  });
+
+  it('side-loads the users, groups and organizations of listed and shown tickets', async () => {
+    const { api } = ctx.desk;
+    const agent = await ctx.desk.createAgent('Side Agent');
+    const person = await ctx.desk.createEndUser('Side Person');
+    const group = await api('POST', '/api/v2/groups', { group: { name: 'Side Group' } });
+    const org = await api('POST', '/api/v2/organizations', {
+      organization: { name: 'Side Org' },
+    });
+    const member = await api('POST', '/api/v2/group_memberships', {
+      group_membership: { user_id: agent.id, group_id: group.body.group.id },
+    });
+    assert.equal(member.status, 201, JSON.stringify(member.body));
+    const t = await api('POST', '/api/v2/tickets', {
+      ticket: {
+        requester_id: person.id,
+        assignee_id: agent.id,
+        group_id: group.body.group.id,
+        organization_id: org.body.organization.id,
+        comment: { body: 'side' },
+      },
+    });
+    assert.equal(t.status, 201, JSON.stringify(t.body));
+    const id = t.body.ticket.id;
+    const include = 'include=users,groups,organizations';
+    const one = await api('GET', `/api/v2/tickets/${id}?${include}`);
+    const many = await api('GET', `/api/v2/tickets/show_many?ids=${id}&${include}`);
+    const list = await api('GET', `/api/v2/tickets?page[size]=1&sort=-id&${include}`);
+    for (const r of [one, many, list]) {
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      assert.deepEqual(
+        r.body.users.map((u: any) => u.id).sort(),
+        [agent.id, person.id, ctx.desk.adminId].sort(),
+      );
+      assert.deepEqual(
+        r.body.groups.map((g: any) => g.name),
+        ['Side Group'],
+      );
+      assert.deepEqual(
+        r.body.organizations.map((o: any) => o.name),
+        ['Side Org'],
+      );
+    }
+    assert.equal(list.body.tickets[0].id, id);
+    const plain = await api('GET', `/api/v2/tickets/${id}`);
+    assert.deepEqual(Object.keys(plain.body), ['ticket']);
+  });
+
   it('counts the tickets not deleted, in offset pages and /tickets/count', async () => {
     const { api } = ctx.desk;
     const ids: number[] = [];

@@ -41,7 +41,7 @@ export async function updateTicket(
 export async function deleteTicket(db: Conn, id: number, now: string): Promise<void> {
   const res = await db
     .updateTable('tickets')
-    .set({ deleted_at: now })
+    .set((eb) => ({ deleted_at: now, version: eb('version', '+', 1) }))
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
     .executeTakeFirst();

@@ -133,7 +133,8 @@ export class WriteBatch {
           ])})`,
       );
       await sql`
-        update tickets set ${sql.join(columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
+        update tickets set version = tickets.version + 1,
+          ${sql.join(columns.map((c) => sql`${sql.ref(c)} = v.${sql.ref(c)}`))}
         from (values ${sql.join(rows)}) as v(${sql.join(['id', ...columns].map((c) => sql.ref(c)))})
         where tickets.id = v.id`.execute(this.trx);
     }

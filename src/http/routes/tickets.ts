@@ -1,4 +1,4 @@
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
@@ -14,16 +14,15 @@ import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
+import { jsonArray, jsonWith, sendJsonText } from '../json-text.ts';
 import {
   presentAuditEvent,
   presentComment,
   presentGroup,
   presentOrganization,
-  PRESENTED_TICKET_COLUMNS,
-  type PresentedTicket,
-  presentTicket,
   presentUser,
 } from '../presenters.ts';
+import { followupIds, presentTicket, type TicketPageRow, ticketReader } from '../ticket-json.ts';
 import { id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
 
 const commentSchema = z
@@ -74,14 +73,6 @@ const createSchema = z.object({
 const updateSchema = z.object({ ticket: z.object(ticketFields).strip() });
 const tagsSchema = z.object({ tags: tagList });
 
-/** What an actor may read: agents see every ticket, end users only what they requested. */
-function visibleTickets(db: Conn, actor: Actor) {
-  // Only the shown columns, which include every column the lists sort by.
-  let q = db.selectFrom('tickets').select(PRESENTED_TICKET_COLUMNS).where('deleted_at', 'is', null);
-  if (!isAgent(actor.user)) q = q.where('requester_id', '=', actor.user.id);
-  return q;
-}
-
 async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
   const ticket = await loadTicket(db, ticketId);
   if (!isAgent(actor.user) && ticket.requester_id !== actor.user.id)
@@ -89,29 +80,25 @@ async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ti
   return ticket;
 }
 
-async function followupIds(db: Conn, tickets: PresentedTicket[]): Promise<Map<number, number[]>> {
-  const closed = tickets.filter((t) => t.status === 'closed').map((t) => t.id);
-  const map = new Map<number, number[]>();
-  if (closed.length === 0) return map;
-  const rows = await db
-    .selectFrom('tickets')
-    .select(['id', 'followup_source_id'])
-    .where('followup_source_id', 'in', closed)
-    .execute();
-  for (const r of rows) {
-    const list = map.get(r.followup_source_id!) ?? [];
-    list.push(r.id);
-    map.set(r.followup_source_id!, list);
-  }
-  return map;
-}
-
 /** `include=users,groups,organizations` side-loads the records tickets point at. */
-async function sideloads(db: Conn, req: FastifyRequest, tickets: PresentedTicket[], base: string) {
+async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], base: string) {
   const include = String((req.query as Record<string, unknown>).include ?? '')
     .split(',')
     .map((s) => s.trim());
   const out: Record<string, unknown> = {};
+  if (!['users', 'groups', 'organizations'].some((k) => include.includes(k))) return out;
+  // Pages read only ids and versions: the references are read here, for the few that ask.
+  const tickets = rows.length
+    ? await db
+        .selectFrom('tickets')
+        .select(['requester_id', 'submitter_id', 'assignee_id', 'group_id', 'organization_id'])
+        .where(
+          'id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .execute()
+    : [];
   if (include.includes('users')) {
     const ids = new Set<number>();
     for (const t of tickets) {
@@ -145,11 +132,6 @@ async function sideloads(db: Conn, req: FastifyRequest, tickets: PresentedTicket
       : [];
   }
   return out;
-}
-
-async function presentTickets(db: Conn, tickets: PresentedTicket[], base: string) {
-  const followups = await followupIds(db, tickets);
-  return tickets.map((t) => presentTicket(t, base, { followup_ids: followups.get(t.id) ?? [] }));
 }
 
 /** An audit as the API shows it; `written` (from the write itself) saves reading it back. */
@@ -241,12 +223,15 @@ async function presentCommentsById(db: Conn, ids: number[], base: string) {
   return map;
 }
 
-export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
+export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
+  const tickets = ticketReader(db, base, renderedTickets);
+  const presentWritten = async (t: Ticket) =>
+    presentTicket(t, base, { followup_ids: (await followupIds(db, [t])).get(t.id) ?? [] });
 
-  app.get('/tickets', async (req) => {
+  app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
-    let q = visibleTickets(db, actor);
+    let q = tickets.visible(actor);
     const externalId = (req.query as Record<string, unknown>).external_id;
     const filtered = typeof externalId === 'string';
     if (filtered) q = q.where('external_id', '=', externalId);
@@ -256,7 +241,8 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
       count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await sideloads(db, req, page.rows, base);
-    return { tickets: await presentTickets(db, page.rows, base), ...extra, ...page.meta };
+    const rendered = jsonArray(await tickets.render(page.rows));
+    return sendJsonText(reply, jsonWith('tickets', rendered, { ...extra, ...page.meta }));
   });
 
   app.get('/tickets/count', async (req) => {
@@ -269,21 +255,18 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
     };
   });
 
-  app.get('/tickets/show_many', async (req) => {
+  app.get('/tickets/show_many', async (req, reply) => {
     const ids = idList((req.query as Record<string, unknown>).ids);
-    const rows = await visibleTickets(db, actorOf(req))
-      .where('id', 'in', ids)
-      .orderBy('id')
-      .execute();
+    const rows = await tickets.visible(actorOf(req)).where('id', 'in', ids).orderBy('id').execute();
     const extra = await sideloads(db, req, rows, base);
-    return { tickets: await presentTickets(db, rows, base), ...extra };
+    return sendJsonText(reply, jsonWith('tickets', jsonArray(await tickets.render(rows)), extra));
   });
 
-  app.get('/tickets/:id', async (req) => {
-    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
-    const extra = await sideloads(db, req, [ticket], base);
-    const [presented] = await presentTickets(db, [ticket], base);
-    return { ticket: presented, ...extra };
+  app.get('/tickets/:id', async (req, reply) => {
+    const found = await tickets.one(actorOf(req), idParam(req.params));
+    if (!found) throw new NotFoundError('Ticket');
+    const extra = await sideloads(db, req, [found.row], base);
+    return sendJsonText(reply, jsonWith('ticket', found.json, extra));
   });
 
   app.post('/tickets', async (req, reply) => {
@@ -295,7 +278,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
       { ...fields, comment: comment ?? {} },
       nowIso(),
     );
-    const [ticket] = await presentTickets(db, [result.ticket], base);
+    const ticket = await presentWritten(result.ticket);
     reply.status(201).header('location', ticket.url);
     return { ticket, audit: await loadAuditPayload(db, result.auditId, base, result.written) };
   });
@@ -304,7 +287,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
     const ticketId = idParam(req.params);
     const { comment, ...patch } = parseWith(updateSchema, req.body).ticket;
     const result = await updateTicket(db, actorOf(req), ticketId, patch, comment ?? null, nowIso());
-    const [ticket] = await presentTickets(db, [result.ticket], base);
+    const ticket = await presentWritten(result.ticket);
     return {
       ticket,
       audit: result.auditId
@@ -383,25 +366,29 @@ export const ticketRoutes: RoutePlugin = (app, { db, config }) => {
   app.put('/tickets/:id/tags', tagRoute('additional_tags'));
   app.delete('/tickets/:id/tags', tagRoute('remove_tags'));
 
-  const byUser = (column: 'requester_id' | 'assignee_id') => async (req: FastifyRequest) => {
-    const actor = actorOf(req);
-    const userId = idParam(req.params);
-    if (!isAgent(actor.user) && userId !== actor.user.id) throw new NotFoundError('User');
-    const page = await paginate(req, base, visibleTickets(db, actor).where(column, '=', userId), {
-      sortable: { created_at: 'created_at', updated_at: 'updated_at' },
-    });
-    return { tickets: await presentTickets(db, page.rows, base), ...page.meta };
-  };
+  const byUser =
+    (column: 'requester_id' | 'assignee_id') =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const actor = actorOf(req);
+      const userId = idParam(req.params);
+      if (!isAgent(actor.user) && userId !== actor.user.id) throw new NotFoundError('User');
+      const page = await paginate(req, base, tickets.visible(actor).where(column, '=', userId), {
+        sortable: { created_at: 'created_at', updated_at: 'updated_at' },
+      });
+      const rendered = jsonArray(await tickets.render(page.rows));
+      return sendJsonText(reply, jsonWith('tickets', rendered, page.meta));
+    };
   app.get('/users/:id/tickets/requested', byUser('requester_id'));
   app.get('/users/:id/tickets/assigned', byUser('assignee_id'));
 
-  app.get('/organizations/:id/tickets', async (req) => {
+  app.get('/organizations/:id/tickets', async (req, reply) => {
     const actor = actorOf(req);
     requireAgent(actor);
-    const q = visibleTickets(db, actor).where('organization_id', '=', idParam(req.params));
+    const q = tickets.visible(actor).where('organization_id', '=', idParam(req.params));
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
-    return { tickets: await presentTickets(db, page.rows, base), ...page.meta };
+    const rendered = jsonArray(await tickets.render(page.rows));
+    return sendJsonText(reply, jsonWith('tickets', rendered, page.meta));
   });
 };
