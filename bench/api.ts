@@ -67,6 +67,11 @@ interface Latency {
   server_cpu_ms_per_request: number;
   /** CPU time of the load client per request: what measuring took from the same two cores. */
   client_cpu_ms_per_request: number;
+  /**
+   * Of the tickets the measured requests showed, the share served as rendered earlier (the
+   * rendered-ticket cache); null where none were shown.
+   */
+  rendered_hit_ratio: number | null;
 }
 
 interface DbResult {
@@ -76,6 +81,8 @@ interface DbResult {
   show: Latency;
   list_first_page: Latency;
   list_cursor_deep: Latency;
+  /** Pages from the middle, each once, after the rendered-ticket cache was emptied. */
+  list_cursor_cold: Latency;
   list_offset_page_50: Latency;
   cursor_walk: { pages: number; seconds: number; p50_ms: number; p95_ms: number };
   /** Every round's own figures; the fields above are their medians. */
@@ -133,6 +140,16 @@ function rng(seed: number) {
   };
 }
 type Rng = ReturnType<typeof rng>;
+
+/** A shuffled copy (Fisher-Yates). */
+function shuffle<T>(r: Rng, list: readonly T[]): T[] {
+  const out = [...list];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
 
 const WORDS =
   'printer vpn laptop email password login screen keyboard invoice refund order shipping account badge wifi monitor license install update crash slow error access calendar meeting phone headset payroll expense travel contract'.split(
@@ -430,9 +447,12 @@ export async function loadTickets(db: Db, pop: Population, total: number, copies
   };
 }
 
-function summarize(r: LoadResult & { cpu: NodeJS.CpuUsage }): Latency {
+function summarize(
+  r: LoadResult & { cpu: NodeJS.CpuUsage; rendered: { hits: number; misses: number } },
+): Latency {
   const sorted = [...r.latencies].sort((a, b) => a - b);
   const seconds = r.elapsedMs / 1000;
+  const shown = r.rendered.hits + r.rendered.misses;
   return {
     count: r.completed,
     errors: r.errors,
@@ -444,6 +464,7 @@ function summarize(r: LoadResult & { cpu: NodeJS.CpuUsage }): Latency {
     max_ms: round(sorted[sorted.length - 1] ?? NaN),
     server_cpu_ms_per_request: round((r.cpu.user + r.cpu.system) / 1000 / r.completed, 3),
     client_cpu_ms_per_request: round(r.clientCpuMsPerRequest, 3),
+    rendered_hit_ratio: shown ? round(r.rendered.hits / shown, 3) : null,
   };
 }
 
@@ -460,8 +481,10 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
   const r = rng(7);
   const base = { baseUrl: parley.url, auth: `Basic ${Buffer.from(pop.auth).toString('base64')}` };
   const maxMs = opts.phaseSeconds * 1000;
+  const cache = parley.renderedTickets;
   const fixed = async (requests: LoadRequest[], expectStatus = 200) => {
     const before = process.cpuUsage();
+    const { hits, misses } = cache;
     const result = await runLoad({
       kind: 'fixed',
       ...base,
@@ -470,7 +493,8 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
       expectStatus,
       requests,
     });
-    return { ...result, cpu: process.cpuUsage(before) };
+    const rendered = { hits: cache.hits - hits, misses: cache.misses - misses };
+    return { ...result, cpu: process.cpuUsage(before), rendered };
   };
   const maxId = (
     await parley.db
@@ -529,6 +553,7 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
     show: [],
     list_first_page: [],
     list_cursor_deep: [],
+    list_cursor_cold: [],
     list_offset_page_50: [],
   };
   for (let round = 1; round <= opts.rounds; round++) {
@@ -545,6 +570,15 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
       path: `/api/v2/tickets?page[size]=100&page[after]=${r.pick(middle)}`,
     }));
     rounds.list_cursor_deep.push(summarize(check('deep cursor pages', await fixed(deepPages))));
+    // Pages as a first reader meets them: every ticket rendered by the database.
+    cache.clear();
+    const coldPages = shuffle(r, middle)
+      .slice(0, opts.lists)
+      .map((cursor) => ({
+        method: 'GET' as const,
+        path: `/api/v2/tickets?page[size]=100&page[after]=${cursor}`,
+      }));
+    rounds.list_cursor_cold.push(summarize(check('cold cursor pages', await fixed(coldPages))));
     rounds.list_offset_page_50.push(
       summarize(
         check(
@@ -559,6 +593,7 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
     show: medianRound(rounds.show),
     list_first_page: medianRound(rounds.list_first_page),
     list_cursor_deep: medianRound(rounds.list_cursor_deep),
+    list_cursor_cold: medianRound(rounds.list_cursor_cold),
     list_offset_page_50: medianRound(rounds.list_offset_page_50),
     cursor_walk: {
       pages: walk.completed,
@@ -570,7 +605,13 @@ async function measure(parley: Parley, pop: Population, opts: Options, kind: DbK
   };
 }
 
-type PhaseName = 'create' | 'show' | 'list_first_page' | 'list_cursor_deep' | 'list_offset_page_50';
+type PhaseName =
+  | 'create'
+  | 'show'
+  | 'list_first_page'
+  | 'list_cursor_deep'
+  | 'list_cursor_cold'
+  | 'list_offset_page_50';
 
 /** Each figure is the median of the rounds' figures; counts and errors are summed. */
 function medianRound(rounds: Latency[]): Latency {
@@ -590,6 +631,8 @@ function medianRound(rounds: Latency[]): Latency {
     max_ms: Math.max(...rounds.map((l) => l.max_ms)),
     server_cpu_ms_per_request: median((l) => l.server_cpu_ms_per_request),
     client_cpu_ms_per_request: median((l) => l.client_cpu_ms_per_request),
+    rendered_hit_ratio:
+      rounds[0].rendered_hit_ratio === null ? null : median((l) => l.rendered_hit_ratio ?? 0),
   };
 }
 
@@ -644,7 +687,19 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
 
 function table(results: DbResult[]): string {
   const rows: string[][] = [
-    ['db', 'metric', 'n', 'per s', 'seconds', 'p50 ms', 'p95 ms', 'p99 ms', 'cpu ms/req', 'client'],
+    [
+      'db',
+      'metric',
+      'n',
+      'per s',
+      'seconds',
+      'p50 ms',
+      'p95 ms',
+      'p99 ms',
+      'cpu ms/req',
+      'client',
+      'kept',
+    ],
   ];
   const line = (db: string, metric: string, ...cells: (number | string)[]) => {
     const row = [db, metric, ...cells.map(String)];
@@ -668,6 +723,7 @@ function table(results: DbResult[]): string {
       ['GET /tickets/{id}', res.show],
       ['list first page', res.list_first_page],
       ['list deep cursor', res.list_cursor_deep],
+      ['list cold cursor', res.list_cursor_cold],
       ['list offset page 50', res.list_offset_page_50],
     ];
     for (const [name, l] of lat) {
@@ -682,6 +738,7 @@ function table(results: DbResult[]): string {
         l.p99_ms,
         l.server_cpu_ms_per_request,
         l.client_cpu_ms_per_request,
+        l.rendered_hit_ratio === null ? '' : `${Math.round(l.rendered_hit_ratio * 100)}%`,
       );
     }
     const walk = res.cursor_walk;
@@ -715,6 +772,7 @@ function targets(results: DbResult[]) {
       res.show.p95_ms,
       res.list_first_page.p95_ms,
       res.list_cursor_deep.p95_ms,
+      res.list_cursor_cold.p95_ms,
       res.list_offset_page_50.p95_ms,
     );
     out[`${res.db}_read_p95_under_20ms`] = { met: readP95 < 20, value: readP95, target: '< 20 ms' };
