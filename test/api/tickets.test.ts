@@ -224,6 +224,33 @@ forEachDatabase('tickets API', (ctx) => {
     assert.deepEqual(Object.keys(plain.body), ['ticket']);
   });
 
+  it('stores a due date in UTC and shows it to the second, whatever form it came in', async () => {
+    const { api, parley } = ctx.desk;
+    // Given, stored, shown.
+    const forms = [
+      ['2026-12-01', '2026-12-01T00:00:00.000Z', '2026-12-01T00:00:00Z'],
+      ['2026-12-01T10:30', '2026-12-01T10:30:00.000Z', '2026-12-01T10:30:00Z'],
+      ['2026-12-01T10:30:05.987654Z', '2026-12-01T10:30:05.987Z', '2026-12-01T10:30:05Z'],
+      ['2026-12-01T10:30:05+02:00', '2026-12-01T08:30:05.000Z', '2026-12-01T08:30:05Z'],
+      ['2026-12-01T10:30:05-0530', '2026-12-01T16:00:05.000Z', '2026-12-01T16:00:05Z'],
+    ];
+    for (const [given, stored, shown] of forms) {
+      const res = await api('POST', '/api/v2/tickets', {
+        ticket: { type: 'task', due_at: given, comment: { body: 'due' } },
+      });
+      assert.equal(res.status, 201, JSON.stringify(res.body));
+      assert.equal(res.body.ticket.due_at, shown, given);
+      const row = await parley.db
+        .selectFrom('tickets')
+        .select('due_at')
+        .where('id', '=', res.body.ticket.id)
+        .executeTakeFirstOrThrow();
+      assert.equal(row.due_at, stored, given);
+      const again = await api('GET', `/api/v2/tickets/${res.body.ticket.id}`);
+      assert.equal(again.body.ticket.due_at, shown);
+    }
+  });
+
   it('counts the tickets not deleted, in offset pages and /tickets/count', async () => {
     const { api } = ctx.desk;
     const ids: number[] = [];

@@ -54,9 +54,48 @@ export const tagList = z.union([
     .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
 ]);
 
-export const isoTime = z
-  .string()
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be an ISO-8601 time');
+const ISO_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Milliseconds since the epoch of an ISO-8601 date or time, or null if it names no moment. */
+function parseIsoTime(s: string): number | null {
+  const m = ISO_TIME.exec(s);
+  if (!m) return null;
+  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1, 7).map((v) => (v ? Number(v) : 0));
+  const utc = Date.UTC(y, mo - 1, d, h, mi, sec);
+  const back = new Date(utc);
+  // Date.UTC rolls a 30 February or a 25:00 over into the next month or day: refuse those.
+  const same =
+    back.getUTCFullYear() === y &&
+    back.getUTCMonth() === mo - 1 &&
+    back.getUTCDate() === d &&
+    back.getUTCHours() === h &&
+    back.getUTCMinutes() === mi &&
+    back.getUTCSeconds() === sec;
+  if (!same) return null;
+  const fraction = m[7] ? Math.floor(Number(`0.${m[7]}`) * 1000) : 0;
+  const zone = m[8] && m[8] !== 'Z' ? m[8].replace(':', '') : null;
+  if (zone && (Number(zone.slice(1, 3)) > 23 || Number(zone.slice(3, 5)) > 59)) return null;
+  const offset = zone
+    ? (zone[0] === '-' ? -1 : 1) * (Number(zone.slice(1, 3)) * 60 + Number(zone.slice(3, 5)))
+    : 0;
+  return utc + fraction - offset * 60_000;
+}
+
+/**
+ * An ISO-8601 date or time, stored as Parley stores every time: UTC with milliseconds
+ * (`2026-12-01T00:00:00.000Z`), so that it sorts as text and shows to the second. A time
+ * without an offset is UTC, whatever the server's time zone; so is a date alone. What
+ * `Date.parse` would also read ("1", "Dec 1") is refused, as is a 30 February.
+ */
+export const isoTime = z.string().transform((s, ctx) => {
+  const ms = parseIsoTime(s);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 time' });
+    return z.NEVER;
+  }
+  return new Date(ms).toISOString();
+});
 
 /** The envelope `{ticket: {...}}`: a missing or non-object envelope is a 422 on that key. */
 export function envelope<T extends z.ZodType>(key: string, inner: T) {
