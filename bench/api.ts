@@ -7,7 +7,7 @@
  *
  *   npm run bench -- api [--tickets 100000] [--db sqlite,postgres] [--json out.json]
  *     [--creates 3000] [--shows 3000] [--lists 1000] [--concurrency 8] [--copies 5]
- *     [--phase-seconds 60] [--rounds 3]
+ *     [--phase-seconds 60] [--rounds 3] [--ticket-cache-mb 64]
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -49,6 +49,8 @@ interface Options {
   rounds: number;
   /** How Parley reaches PostgreSQL: its Unix socket (as a local install would) or TCP. */
   pgTransport: 'unix' | 'tcp';
+  /** PARLEY_TICKET_CACHE_MB for the measured Parley; null keeps its default. */
+  ticketCacheMb: number | null;
 }
 
 interface Latency {
@@ -104,6 +106,7 @@ function parseOptions(argv: string[]): Options {
       'pg-transport': { type: 'string', default: 'unix' },
       'phase-seconds': { type: 'string', default: '60' },
       rounds: { type: 'string', default: '3' },
+      'ticket-cache-mb': { type: 'string' },
     },
     strict: true,
   });
@@ -120,7 +123,15 @@ function parseOptions(argv: string[]): Options {
     phaseSeconds: int('phase-seconds', values['phase-seconds']),
     rounds: int('rounds', values.rounds),
     pgTransport: pgTransport(values['pg-transport']),
+    ticketCacheMb:
+      values['ticket-cache-mb'] === undefined ? null : cacheMb(values['ticket-cache-mb']),
   };
+}
+
+function cacheMb(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new Error('--ticket-cache-mb must be 0 or more');
+  return n;
 }
 
 /** A seeded PRNG (mulberry32): every run draws the same ticket inputs and the same requests. */
@@ -659,6 +670,9 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
       PARLEY_DATA_DIR: dataDir,
       PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
       PARLEY_LOG_LEVEL: 'silent',
+      ...(opts.ticketCacheMb === null
+        ? {}
+        : { PARLEY_TICKET_CACHE_MB: String(opts.ticketCacheMb) }),
     });
     parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
     const endUserCount = Math.max(10, Math.min(2000, Math.ceil(opts.tickets / 50)));
