@@ -228,6 +228,12 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
   const tickets = ticketReader(db, base, renderedTickets);
   const presentWritten = async (t: Ticket) =>
     presentTicket(t, base, { followup_ids: (await followupIds(db, [t])).get(t.id) ?? [] });
+  /** A list's answer: the rows' tickets as rendered, then side-loads and paging. */
+  const sendTickets = async (
+    reply: FastifyReply,
+    rows: TicketPageRow[],
+    rest: Record<string, unknown>,
+  ) => sendJsonText(reply, jsonWith('tickets', jsonArray(await tickets.render(rows)), rest));
 
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
@@ -241,8 +247,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await sideloads(db, req, page.rows, base);
-    const rendered = jsonArray(await tickets.render(page.rows));
-    return sendJsonText(reply, jsonWith('tickets', rendered, { ...extra, ...page.meta }));
+    return sendTickets(reply, page.rows, { ...extra, ...page.meta });
   });
 
   app.get('/tickets/count', async (req) => {
@@ -259,7 +264,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const ids = idList((req.query as Record<string, unknown>).ids);
     const rows = await tickets.visible(actorOf(req)).where('id', 'in', ids).orderBy('id').execute();
     const extra = await sideloads(db, req, rows, base);
-    return sendJsonText(reply, jsonWith('tickets', jsonArray(await tickets.render(rows)), extra));
+    return sendTickets(reply, rows, extra);
   });
 
   app.get('/tickets/:id', async (req, reply) => {
@@ -375,8 +380,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       const page = await paginate(req, base, tickets.visible(actor).where(column, '=', userId), {
         sortable: { created_at: 'created_at', updated_at: 'updated_at' },
       });
-      const rendered = jsonArray(await tickets.render(page.rows));
-      return sendJsonText(reply, jsonWith('tickets', rendered, page.meta));
+      return sendTickets(reply, page.rows, page.meta);
     };
   app.get('/users/:id/tickets/requested', byUser('requester_id'));
   app.get('/users/:id/tickets/assigned', byUser('assignee_id'));
@@ -388,7 +392,6 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
-    const rendered = jsonArray(await tickets.render(page.rows));
-    return sendJsonText(reply, jsonWith('tickets', rendered, page.meta));
+    return sendTickets(reply, page.rows, page.meta);
   });
 };
