@@ -251,6 +251,49 @@ forEachDatabase('tickets API', (ctx) => {
     }
   });
 
+  it("lists a user's requested and assigned tickets and an organization's tickets", async () => {
+    const { api } = ctx.desk;
+    const agent = await ctx.desk.createAgent('Lister');
+    const person = await ctx.desk.createEndUser('Asker');
+    const org = await api('POST', '/api/v2/organizations', { organization: { name: 'Listed' } });
+    const orgId = org.body.organization.id;
+    const mine = await api(
+      'POST',
+      '/api/v2/tickets',
+      {
+        ticket: { subject: 'asked', comment: { body: 'mine' } },
+      },
+      { auth: person.auth },
+    );
+    assert.equal(mine.status, 201, JSON.stringify(mine.body));
+    const assigned = await api('POST', '/api/v2/tickets', {
+      ticket: {
+        subject: 'handled',
+        assignee_id: agent.id,
+        organization_id: orgId,
+        comment: { body: 'x' },
+      },
+    });
+    assert.equal(assigned.status, 201, JSON.stringify(assigned.body));
+    const ids = (r: any) => r.body.tickets.map((t: any) => t.id);
+    const requested = await api('GET', `/api/v2/users/${person.id}/tickets/requested`);
+    assert.deepEqual(ids(requested), [mine.body.ticket.id]);
+    assert.equal(requested.body.tickets[0].subject, 'asked');
+    const own = await api('GET', `/api/v2/users/${person.id}/tickets/requested`, undefined, {
+      auth: person.auth,
+    });
+    assert.deepEqual(ids(own), [mine.body.ticket.id]);
+    const others = await api('GET', `/api/v2/users/${agent.id}/tickets/assigned`, undefined, {
+      auth: person.auth,
+    });
+    assert.equal(others.status, 404);
+    const byAgent = await api('GET', `/api/v2/users/${agent.id}/tickets/assigned`);
+    assert.deepEqual(ids(byAgent), [assigned.body.ticket.id]);
+    const byOrg = await api('GET', `/api/v2/organizations/${orgId}/tickets?page[size]=10`);
+    assert.deepEqual(ids(byOrg), [assigned.body.ticket.id]);
+    assert.equal(byOrg.body.meta.has_more, false);
+  });
+
   it('counts the tickets not deleted, in offset pages and /tickets/count', async () => {
     const { api } = ctx.desk;
     const ids: number[] = [];
