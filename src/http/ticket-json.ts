@@ -12,9 +12,9 @@ import type { RenderedTickets } from './rendered-tickets.ts';
  * `presentTicket` from a row in hand (the answers to writes, and reads on PostgreSQL), and
  * `ticketJsonSql`, with which SQLite writes the JSON itself for the tickets a read selects.
  *
- * Why two: SQLite runs inside Parley's process, and its C JSON builder renders a 100-ticket page
- * for about half the CPU that V8 spends building the row objects, presenting them and
- * stringifying the result (0.64 vs 1.14 ms on the 2-core bench machine). On PostgreSQL the
+ * Why two: SQLite runs inside Parley's process, and its C JSON builder renders 100 tickets for
+ * about half the CPU that V8 spends building the row objects, presenting them and stringifying
+ * the result (0.47 vs 0.86 ms, read by id, on the 2-core bench machine). On PostgreSQL the
  * rendering stays on the Parley nodes, which scale out, instead of loading the one database
  * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
  *
