@@ -19,7 +19,9 @@ import type { RenderedTickets } from './rendered-tickets.ts';
  * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
  *
  * Either way a rendered ticket is kept, with the version it was rendered from, for the next
- * read that selects the same version (`RenderedTickets`, `ticketReader`).
+ * read that selects the same version (`RenderedTickets`, `ticketReader`). That is sound because
+ * every reader sees the same JSON of a ticket: a field shown to some readers only (an agent-only
+ * field, say) would have to become part of what a kept rendering is kept by.
  */
 
 /**
