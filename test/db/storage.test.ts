@@ -3,10 +3,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { sql } from 'kysely';
+import { Migrator, sql } from 'kysely';
 import { type DatabaseConfig, loadConfig } from '../../src/config.ts';
 import { writeTransaction } from '../../src/db/group-commit.ts';
 import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
+import { migrationProvider } from '../../src/db/migrations/index.ts';
+import { countLiveTickets } from '../../src/desk/tickets/count-tickets.ts';
+import { deleteTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { ensureDefaultBrand } from '../../src/desk/brands.ts';
 import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
 import { WriteBatch } from '../../src/desk/tickets/write-batch.ts';
@@ -412,3 +415,131 @@ describe('PostgreSQL storage', () => {
     }
   });
 });
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`${kind}: the count of live tickets`, () => {
+    test('stays exact through every kind of write, from a migration over existing tickets on', async () => {
+      let drop: (() => Promise<void>) | null = null;
+      let db: Db;
+      if (kind === 'postgres') {
+        const created = await createTestDatabase(await postgresServerUrl());
+        drop = created.drop;
+        // Several connections, so that concurrent creates run in separate transactions.
+        db = openDatabase({ kind: 'postgres', url: created.url, poolSize: 4 });
+      } else {
+        db = openDatabase({ kind: 'sqlite', file: ':memory:' });
+      }
+      const exact = async () =>
+        Number(
+          (
+            await db
+              .selectFrom('tickets')
+              .select((eb) => eb.fn.countAll().as('n'))
+              .where('deleted_at', 'is', null)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      const check = async (step: string, expected: number) => {
+        assert.equal(await exact(), expected, `${step}: tickets in the table`);
+        assert.equal(await countLiveTickets(db), expected, `${step}: count`);
+      };
+      try {
+        // Tickets written before the count existed are counted by its migration.
+        const migrator = new Migrator({ db, provider: migrationProvider });
+        const early = await migrator.migrateTo('0005_ticket_version');
+        assert.ifError(early.error);
+        const now = new Date().toISOString();
+        await ensureDefaultBrand(db, now);
+        const agent = await createUser(
+          db,
+          { name: 'A', email: 'a@example.com', role: 'agent' },
+          now,
+        );
+        const actor = { user: agent, via: via('api') };
+        const create = (i: number) => createTicket(db, actor, { comment: { body: `t${i}` } }, now);
+        const first = await Promise.all([0, 1, 2].map(create));
+        await deleteTicket(db, first[1].ticket.id, now);
+        await migrateToLatest(db);
+        await check('migrated', 2);
+
+        await Promise.all(Array.from({ length: 12 }, (_, i) => create(10 + i)));
+        await check('concurrent creates', 14);
+
+        await deleteTicket(db, first[0].ticket.id, now);
+        await check('soft delete', 13);
+        await db
+          .updateTable('tickets')
+          .set({ deleted_at: null })
+          .where('id', '=', first[1].ticket.id)
+          .execute();
+        await check('restored by a script', 14);
+        await db
+          .updateTable('tickets')
+          .set({ deleted_at: now })
+          .where('id', '=', first[1].ticket.id)
+          .execute();
+        await db
+          .updateTable('tickets')
+          .set({ deleted_at: now })
+          .where('id', '=', first[1].ticket.id)
+          .execute();
+        await check('deleted twice', 13);
+
+        // A bulk copy of every row, the deleted ones included, in one statement.
+        const columns = Object.keys(
+          await db.selectFrom('tickets').selectAll().executeTakeFirstOrThrow(),
+        ).filter((c) => c !== 'id');
+        const list = sql.join(columns.map((c) => sql.ref(c)));
+        const lastOriginal = Number(
+          (
+            await db
+              .selectFrom('tickets')
+              .select((eb) => eb.fn.max('id').as('m'))
+              .executeTakeFirstOrThrow()
+          ).m,
+        );
+        await sql`insert into tickets (${list}) select ${list} from tickets`.execute(db);
+        await check('bulk copy', 26);
+        const copied = (deleted: boolean) =>
+          db
+            .selectFrom('tickets')
+            .select('id')
+            .where('id', '>', lastOriginal)
+            .where('deleted_at', deleted ? 'is not' : 'is', null)
+            .orderBy('id')
+            .execute();
+        const purged = [...(await copied(false)).slice(0, 3), ...(await copied(true)).slice(0, 1)];
+        assert.equal(purged.length, 4);
+        await db
+          .deleteFrom('tickets')
+          .where(
+            'id',
+            'in',
+            purged.map((r) => r.id),
+          )
+          .execute();
+        await check('purged', 23);
+
+        await assert.rejects(
+          db.transaction().execute(async (trx) => {
+            await sql`insert into tickets (${list}) select ${list} from tickets where id = ${first[2].ticket.id}`.execute(
+              trx,
+            );
+            throw new Error('roll back');
+          }),
+          /roll back/,
+        );
+        await check('rolled back', 23);
+        if (kind === 'postgres') {
+          await sql`truncate tickets cascade`.execute(db);
+          await check('truncated', 0);
+          await create(99);
+          await check('created after truncate', 1);
+        }
+      } finally {
+        await db.destroy();
+        if (drop) await drop();
+      }
+    });
+  });
+}
