@@ -19,6 +19,7 @@ import { loadConfig } from '../src/config.ts';
 import type { Db } from '../src/db/index.ts';
 import { createApiToken } from '../src/desk/api-tokens.ts';
 import type { User } from '../src/db/types.ts';
+import { recountLiveTickets } from '../src/desk/tickets/count-tickets.ts';
 import { createTicket, type CreateTicketInput } from '../src/desk/tickets/create-ticket.ts';
 import { nowIso } from '../src/desk/time.ts';
 import { createUser } from '../src/desk/users.ts';
@@ -434,6 +435,8 @@ async function copyTickets(db: Db, template: number, total: number, step: number
         db,
       );
     }
+    // The copies skipped the triggers that keep the live-ticket count as well.
+    await recountLiveTickets(db);
   }
   return (performance.now() - began) / 1000;
 }

@@ -8,7 +8,7 @@ import { type DatabaseConfig, loadConfig } from '../../src/config.ts';
 import { writeTransaction } from '../../src/db/group-commit.ts';
 import { type Db, migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { migrationProvider } from '../../src/db/migrations/index.ts';
-import { countLiveTickets } from '../../src/desk/tickets/count-tickets.ts';
+import { countLiveTickets, recountLiveTickets } from '../../src/desk/tickets/count-tickets.ts';
 import { deleteTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { ensureDefaultBrand } from '../../src/desk/brands.ts';
 import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
@@ -530,6 +530,19 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           /roll back/,
         );
         await check('rolled back', 23);
+        if (kind === 'postgres') {
+          // Rows written with triggers off (a bulk load) are counted only by a recount.
+          await db.connection().execute(async (conn) => {
+            await sql`set session_replication_role = replica`.execute(conn);
+            await sql`insert into tickets (${list}) select ${list} from tickets where id = ${first[2].ticket.id}`.execute(
+              conn,
+            );
+            await sql`set session_replication_role = origin`.execute(conn);
+          });
+          assert.equal(await countLiveTickets(db), 23);
+          await recountLiveTickets(db);
+          await check('recounted', 24);
+        }
         if (kind === 'postgres') {
           await sql`truncate tickets cascade`.execute(db);
           await check('truncated', 0);
