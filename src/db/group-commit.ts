@@ -16,7 +16,7 @@ const MAX_GROUP = 8;
 
 /**
  * Runs `work` in a write transaction. On PostgreSQL that is its own transaction (the pool runs
- * several at once). On SQLite, whose one connection takes one transaction at a time, writes
+ * several at once), run again when PostgreSQL aborts it for a deadlock. On SQLite, whose one connection takes one transaction at a time, writes
  * that arrive together commit together: about a third of a ticket create's CPU was its own
  * COMMIT (writing some twenty WAL frames, two system calls each, most of them the same pages
  * the next create writes), and eight creates in one transaction cost a fifth less each,
@@ -29,13 +29,36 @@ const MAX_GROUP = 8;
  * be safe to run twice: it may write only through `trx`.
  */
 export function writeTransaction<T>(db: Db, work: Work<T>): Promise<T> {
-  if (isPostgres(db)) return db.transaction().execute(work);
+  if (isPostgres(db)) return retryingConflicts(() => db.transaction().execute(work));
   let committer = committers.get(db);
   if (!committer) {
     committer = new GroupCommitter(db);
     committers.set(db, committer);
   }
   return committer.run(work);
+}
+
+/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
+const CONFLICTS = new Set(['40P01', '40001']);
+const ATTEMPTS = 3;
+
+/**
+ * PostgreSQL aborts one of two transactions that wait for each other's locks. Rare (rows are
+ * locked in a fixed order where Parley can choose it), but two ticket creates on server
+ * processes that share a live-count row (migration 0006) can meet other row locks in opposite
+ * orders. The aborted one runs again after a short random pause; `work` is safe to run twice
+ * for the same reason it is on SQLite.
+ */
+async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (attempt >= ATTEMPTS || typeof code !== 'string' || !CONFLICTS.has(code)) throw err;
+      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
+    }
+  }
 }
 
 const committers = new WeakMap<Db, GroupCommitter>();

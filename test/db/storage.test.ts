@@ -249,6 +249,45 @@ describe('PostgreSQL storage', () => {
     assert.deepEqual((await read()).rows, [{ a: 1, b: 2 }]);
   });
 
+  test('a write transaction that PostgreSQL aborts in a deadlock runs again', async () => {
+    const pool = openDatabase({ kind: 'postgres', url, poolSize: 2 });
+    try {
+      await sql`create table crossing (id integer primary key, n integer not null)`.execute(pool);
+      await sql`insert into crossing values (1, 0), (2, 0)`.execute(pool);
+      let locked = 0;
+      let bothLocked!: () => void;
+      const barrier = new Promise<void>((r) => (bothLocked = r));
+      let runs = 0;
+      // Each locks its first row, waits until the other has too, then wants the other's row.
+      const crossing = (first: number, second: number) =>
+        writeTransaction(pool, async (trx) => {
+          const attempt = ++runs;
+          await sql`set local deadlock_timeout = '50ms'`.execute(trx);
+          await sql`update crossing set n = n + 1 where id = ${first}`.execute(trx);
+          if (attempt <= 2) {
+            if (++locked === 2) bothLocked();
+            await barrier;
+          }
+          await sql`update crossing set n = n + 1 where id = ${second}`.execute(trx);
+          return attempt;
+        });
+      const outcomes = await Promise.allSettled([crossing(1, 2), crossing(2, 1)]);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'fulfilled'],
+      );
+      assert.equal(runs, 3);
+      const { rows } = await sql<{ n: number }>`select n from crossing order by id`.execute(pool);
+      assert.deepEqual(
+        rows.map((r) => r.n),
+        [2, 2],
+      );
+    } finally {
+      await sql`drop table if exists crossing`.execute(pool);
+      await pool.destroy();
+    }
+  });
+
   test('a write batch leaves the same rows as writing each update at once', async () => {
     const now = new Date().toISOString();
     const agent = await createUser(
