@@ -10,9 +10,11 @@ import { isPostgres } from '../dialect.ts';
  *
  * One counter row would serialize every transaction that creates a ticket on its row lock.
  * The count is spread over 16 rows instead, each transaction adding to the row of its server
- * process (`pg_backend_pid() % 16`): always the same row within one transaction, so two
- * transactions never wait for each other in opposite orders, and connections of a pool
- * rarely share one. Reading the count sums the 16 rows.
+ * process (`pg_backend_pid() % 16`): always the same row within one transaction, so count rows
+ * alone never make two transactions wait for each other in opposite orders, and connections of
+ * a pool rarely share one. Where a shared row meets a ticket's row lock in the opposite order,
+ * PostgreSQL aborts one transaction and writeTransaction runs it again. Reading the count sums
+ * the 16 rows.
  *
  * Inserts and deletes are counted per statement (a bulk copy adds its thousands in one
  * update), a soft delete or restore per row; TRUNCATE empties the count. SQLite needs none of
