@@ -808,11 +808,17 @@ function targets(results: DbResult[]) {
       res.list_cursor_cold.p95_ms,
       res.list_offset_page_50.p95_ms,
     );
-    out[`${res.db}_read_p95_under_20ms`] = { met: readP95 < 20, value: readP95, target: '< 20 ms' };
+    // The issue sets the bar for SQLite; PostgreSQL is held to it for comparison only.
+    const scope = res.db === 'sqlite' ? '' : ', set for SQLite; reported only';
+    out[`${res.db}_read_p95_under_20ms`] = {
+      met: readP95 < 20,
+      value: readP95,
+      target: `< 20 ms${scope}`,
+    };
     out[`${res.db}_creates_over_1000_per_s`] = {
       met: res.create.per_second > 1000,
       value: res.create.per_second,
-      target: '> 1000/s',
+      target: `> 1000/s${scope}`,
     };
   }
   return out;
