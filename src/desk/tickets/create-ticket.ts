@@ -59,7 +59,8 @@ export async function createTicket(
     }
     patch.requester_id ??= actor.user.id;
     patch.submitter_id ??= actor.user.id;
-    patch.brand_id ??= (await defaultBrand(trx)).id;
+    let knownBrandId: number | undefined;
+    if (patch.brand_id === undefined) patch.brand_id = knownBrandId = (await defaultBrand(trx)).id;
 
     let followupSource: Ticket | null = null;
     if (input.via_followup_source_id !== undefined) {
@@ -99,6 +100,7 @@ export async function createTicket(
       via: actor.via,
       now,
       knownUsers: [requester],
+      knownBrandId,
       create: {
         fromMessagingChannel: input.from_messaging_channel,
         followupSourceId: followupSource?.id ?? null,

@@ -159,11 +159,14 @@ async function resolveReferences(
   before: TicketFields | null,
   next: TicketFields,
   seen: SeenUsers,
+  knownBrandId: number | undefined,
 ) {
   const changed = (k: keyof TicketFields) => !before || !sameValue(before[k], next[k]);
   if (changed('requester_id')) await requireUser(db, next.requester_id, 'requester_id', seen);
   if (changed('submitter_id')) await requireUser(db, next.submitter_id, 'submitter_id', seen);
-  if (changed('brand_id')) await requireRow(db, 'brands', next.brand_id, 'brand_id');
+  if (changed('brand_id') && next.brand_id !== knownBrandId) {
+    await requireRow(db, 'brands', next.brand_id, 'brand_id');
+  }
   if (next.organization_id !== null && changed('organization_id')) {
     await requireRow(db, 'organizations', next.organization_id, 'organization_id');
   }
@@ -357,6 +360,8 @@ export interface WriteTicketArgs {
   now: string;
   /** Users the caller has just read in this transaction, so that they are not read again. */
   knownUsers?: User[];
+  /** A brand the caller has just read in this transaction, so that it is not checked again. */
+  knownBrandId?: number;
   /**
    * PostgreSQL: record an update's rows in this batch instead of writing them now (see
    * write-batch.ts); the caller flushes it. Creates and comments with uploads are written now,
@@ -439,7 +444,7 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     actor: { id: actor.id, isAgent: isAgent(actor) },
     comment: author ? { authorIsAgent: isAgent(author), public: commentPublic } : null,
   });
-  await resolveReferences(trx, beforeFields, next, seen);
+  await resolveReferences(trx, beforeFields, next, seen, args.knownBrandId);
 
   if (!before && next.organization_id === null) {
     const requester = await requireUser(trx, next.requester_id, 'requester_id', seen);
