@@ -16,11 +16,11 @@ const MAX_GROUP = 8;
 
 /**
  * Runs `work` in a write transaction. On PostgreSQL that is its own transaction (the pool runs
- * several at once), run again when PostgreSQL aborts it for a deadlock. On SQLite, whose one connection takes one transaction at a time, writes
- * that arrive together commit together: about a third of a ticket create's CPU was its own
- * COMMIT (writing some twenty WAL frames, two system calls each, most of them the same pages
- * the next create writes), and eight creates in one transaction cost a fifth less each,
- * measured on the 2-core VM.
+ * several at once), run again when PostgreSQL aborts it for a deadlock. On SQLite, whose one
+ * connection takes one transaction at a time, writes that arrive together commit together:
+ * about a third of a ticket create's CPU was its own COMMIT (writing some twenty WAL frames,
+ * two system calls each, most of them the same pages the next create writes), and eight
+ * creates in one transaction cost a fifth less each, measured on the 2-core VM.
  *
  * Each caller still gets its own outcome. A member that throws rolls the whole group back;
  * then every member runs again alone, so the others commit and only the failing one fails.
