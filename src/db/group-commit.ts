@@ -1,6 +1,7 @@
 import type { Transaction } from 'kysely';
 import { isPostgres } from './dialect.ts';
 import type { Db } from './index.ts';
+import { retryingConflicts } from './transaction.ts';
 import type { DB } from './types.ts';
 
 export type Work<T> = (trx: Transaction<DB>) => Promise<T>;
@@ -16,11 +17,12 @@ const MAX_GROUP = 8;
 
 /**
  * Runs `work` in a write transaction. On PostgreSQL that is its own transaction (the pool runs
- * several at once), run again when PostgreSQL aborts it for a deadlock. On SQLite, whose one
- * connection takes one transaction at a time, writes that arrive together commit together:
- * about a third of a ticket create's CPU was its own COMMIT (writing some twenty WAL frames,
- * two system calls each, most of them the same pages the next create writes), and eight
- * creates in one transaction cost a fifth less each, measured on the 2-core VM.
+ * several at once), run again when a concurrent writer made PostgreSQL abort it (see
+ * retryingConflicts). On SQLite, whose one connection takes one transaction at a time, writes
+ * that arrive together commit together: about a third of a ticket create's CPU was its own
+ * COMMIT (writing some twenty WAL frames, two system calls each, most of them the same pages
+ * the next create writes), and eight creates in one transaction cost a fifth less each,
+ * measured on the 2-core VM.
  *
  * Each caller still gets its own outcome. A member that throws rolls the whole group back;
  * then every member runs again alone, so the others commit and only the failing one fails.
@@ -36,29 +38,6 @@ export function writeTransaction<T>(db: Db, work: Work<T>): Promise<T> {
     committers.set(db, committer);
   }
   return committer.run(work);
-}
-
-/** PostgreSQL's deadlock_detected and serialization_failure: the transaction may simply run again. */
-const CONFLICTS = new Set(['40P01', '40001']);
-const ATTEMPTS = 3;
-
-/**
- * PostgreSQL aborts one of two transactions that wait for each other's locks. Rare (rows are
- * locked in a fixed order where Parley can choose it), but two ticket creates on server
- * processes that share a live-count row (migration 0006) can meet other row locks in opposite
- * orders. The aborted one runs again after a short random pause; `work` is safe to run twice
- * for the same reason it is on SQLite.
- */
-async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run();
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (attempt >= ATTEMPTS || typeof code !== 'string' || !CONFLICTS.has(code)) throw err;
-      await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
-    }
-  }
 }
 
 const committers = new WeakMap<Db, GroupCommitter>();

@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.ts';
 import type { Brand } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -94,7 +95,7 @@ function inactiveDefault(): ValidationError {
 
 export async function createBrand(db: Conn, input: BrandInput, now: string): Promise<Brand> {
   const name = cleanName(input.name);
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const subdomain = await cleanSubdomain(trx, input.subdomain, null);
     const active = input.active ?? true;
     if (input.default && !active) throw inactiveDefault();
@@ -121,7 +122,7 @@ export async function updateBrand(
   input: BrandInput,
   now: string,
 ): Promise<Brand> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const brand = await getBrand(trx, id);
     const set: Partial<Brand> = { updated_at: now };
     if (input.name !== undefined) set.name = cleanName(input.name);
@@ -154,7 +155,7 @@ export async function updateBrand(
  * default brand nor a brand with tickets can be deleted.
  */
 export async function deleteBrand(db: Conn, id: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await transaction(db, async (trx) => {
     const brand = await getBrand(trx, id);
     if (brand.is_default) {
       throw ValidationError.field('base', 'Brand: the default brand cannot be deleted');

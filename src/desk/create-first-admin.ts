@@ -1,5 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { isPostgres } from '../db/dialect.ts';
+import { transaction } from '../db/transaction.ts';
 import type { DB, User } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { createUser } from './users.ts';
@@ -39,7 +40,7 @@ export async function createFirstAdmin(
   input: FirstAdminInput,
   now: string,
 ): Promise<User | null> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     if (isPostgres(trx)) await sql`select pg_advisory_xact_lock(${FIRST_ADMIN_LOCK})`.execute(trx);
     if (await anyAdminExists(trx)) return null;
     return createUser(

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { z } from 'zod';
+import { transaction } from '../db/transaction.ts';
 import type { CustomRole, User } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
@@ -170,7 +171,7 @@ export async function createCustomRole(
   now: string,
 ): Promise<CustomRole> {
   const name = cleanName(input.name);
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     await assertNameFree(trx, name, null);
     return trx
       .insertInto('custom_roles')
@@ -194,7 +195,7 @@ export async function updateCustomRole(
   input: CustomRoleInput,
   now: string,
 ): Promise<CustomRole> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const role = await getCustomRole(trx, id);
     const set: Partial<CustomRole> = { updated_at: now };
     if (input.name !== undefined) {
@@ -220,7 +221,7 @@ export async function updateCustomRole(
 
 /** A role still held by agents cannot go: they would silently fall back to another access level. */
 export async function deleteCustomRole(db: Conn, id: number): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await transaction(db, async (trx) => {
     await getCustomRole(trx, id);
     const held = (await teamMemberCounts(trx, [id])).get(id) ?? 0;
     if (held > 0) {

@@ -1,4 +1,5 @@
 import { isPostgres } from '../db/dialect.ts';
+import { transaction } from '../db/transaction.ts';
 import type { Group, GroupMembership, Ticket } from '../db/types.ts';
 import type { Actor, Conn } from './context.ts';
 import { isAgent } from './context.ts';
@@ -62,7 +63,7 @@ async function takeDefault(trx: Conn, id: number, now: string): Promise<void> {
 
 export async function createGroup(db: Conn, input: GroupInput, now: string): Promise<Group> {
   const name = cleanName(input.name);
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const group = await trx
       .insertInto('groups')
       .values({
@@ -86,7 +87,7 @@ export async function updateGroup(
   input: GroupInput,
   now: string,
 ): Promise<Group> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const group = await getGroup(trx, id);
     if (group.deleted) throw new NotFoundError('Group');
     const set: Partial<Group> = { updated_at: now };
@@ -110,7 +111,7 @@ export async function updateGroup(
  * assigned to that agent would otherwise land in it).
  */
 export async function deleteGroup(db: Conn, id: number, now: string): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await transaction(db, async (trx) => {
     const group = await getGroup(trx, id);
     if (group.deleted) throw new NotFoundError('Group');
     if (group.is_default) {
@@ -206,7 +207,7 @@ export async function createMembership(
   input: MembershipInput,
   now: string,
 ): Promise<GroupMembership> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const user = await trx
       .selectFrom('users')
       .select(['id', 'role', 'active'])
@@ -286,7 +287,7 @@ export async function deleteMembership(
   id: number,
   now: string,
 ): Promise<{ unassignedTicketIds: number[] }> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const membership = await getMembership(trx, id);
     await trx.deleteFrom('group_memberships').where('id', '=', id).execute();
     const tickets = await unsolvedAssignedTickets(trx, membership.user_id, membership.group_id);
@@ -312,7 +313,7 @@ export async function makeDefaultMembership(
   id: number,
   now: string,
 ): Promise<GroupMembership[]> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const membership = await getMembership(trx, id);
     if (membership.user_id !== userId) throw new NotFoundError('GroupMembership');
     await settleDefaultMembership(trx, userId, now, id);

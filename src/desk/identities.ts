@@ -1,3 +1,4 @@
+import { transaction } from '../db/transaction.ts';
 import type { User, UserIdentity } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -62,7 +63,7 @@ export async function addIdentity(
   input: { type: IdentityType; value: string; verified?: boolean },
   now: string,
 ): Promise<UserIdentity> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const user = await activeUser(trx, userId);
     assertMayEdit(actor, user);
     const value = normalizeIdentityValue(input.type, input.value);
@@ -79,7 +80,7 @@ export async function makePrimary(
   identityId: number,
   now: string,
 ): Promise<UserIdentity[]> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const user = await activeUser(trx, userId);
     assertMayEdit(actor, user);
     const identity = await getIdentity(trx, userId, identityId);
@@ -114,7 +115,7 @@ export async function verifyIdentity(
   identityId: number,
   now: string,
 ): Promise<UserIdentity> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const user = await activeUser(trx, userId);
     assertMayEdit(actor, user);
     const identity = await getIdentity(trx, userId, identityId);
@@ -148,7 +149,7 @@ export async function deleteIdentity(
   identityId: number,
   now: string,
 ): Promise<void> {
-  await db.transaction().execute(async (trx) => {
+  await transaction(db, async (trx) => {
     const user = await activeUser(trx, userId);
     assertMayEdit(actor, user);
     const identity = await getIdentity(trx, userId, identityId);

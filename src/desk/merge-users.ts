@@ -1,4 +1,5 @@
 import { isPostgres } from '../db/dialect.ts';
+import { transaction } from '../db/transaction.ts';
 import type { User } from '../db/types.ts';
 import { writeAudit, writeAuditEvents, type AuditEventInput } from './audits.ts';
 import type { Conn } from './context.ts';
@@ -27,7 +28,7 @@ export async function mergeUsers(
   targetId: number,
   now: string,
 ): Promise<User> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     if (sourceId === targetId) {
       throw ValidationError.field('id', 'Id: a user cannot be merged into itself');
     }

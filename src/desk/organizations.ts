@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { transaction } from '../db/transaction.ts';
 import type { Organization } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
@@ -229,7 +230,7 @@ function columnsOf(input: OrganizationInput): Partial<Organization> {
 }
 
 function inTransaction<T>(db: Conn, fn: (trx: Conn) => Promise<T>): Promise<T> {
-  return db.isTransaction ? fn(db) : db.transaction().execute(fn);
+  return transaction(db, fn);
 }
 
 async function insertOrganization(

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { isPostgres } from '../db/dialect.ts';
+import { transaction } from '../db/transaction.ts';
 import type { NewUser, Role, User, UserIdentity, UserUpdate } from '../db/types.ts';
 import { type Conn, isAgent } from './context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
@@ -58,10 +59,21 @@ export type CreateUserInput = Omit<NewUser, 'created_at' | 'updated_at' | 'email
 /**
  * Creates a user and, when an email is given, its primary email identity. The email must not
  * belong to anyone yet; an organization is picked from the email domain when none is given.
+ *
+ * `emailLookedUp`: the caller has just looked this email up in the same transaction and found
+ * nobody, so it is not looked up again. Looking twice would leave a window in which a concurrent
+ * create commits the email and the second look refuses it with a 422 the caller did not mean;
+ * without it, the unique index refuses the insert and transaction() runs the caller's work again,
+ * which then finds the new owner.
  */
-export async function createUser(db: Conn, input: CreateUserInput, now: string): Promise<User> {
+export async function createUser(
+  db: Conn,
+  input: CreateUserInput,
+  now: string,
+  opts: { emailLookedUp?: boolean } = {},
+): Promise<User> {
   const email = input.email ? normalizeEmail(input.email) : null;
-  if (email) {
+  if (email && !opts.emailLookedUp) {
     const taken = await findUserByEmail(db, email);
     if (taken) {
       throw ValidationError.field(
@@ -454,7 +466,13 @@ function requireName(input: UserInput): string {
 }
 
 /** Creates a user on behalf of an actor, inside the caller's transaction. */
-async function createUserIn(trx: Conn, actor: User, input: UserInput, now: string): Promise<User> {
+async function createUserIn(
+  trx: Conn,
+  actor: User,
+  input: UserInput,
+  now: string,
+  opts: { emailLookedUp?: boolean } = {},
+): Promise<User> {
   if (!isAgent(actor)) throw new ForbiddenError();
   assertRoleRules(actor, null, input);
   const name = requireName(input);
@@ -481,6 +499,7 @@ async function createUserIn(trx: Conn, actor: User, input: UserInput, now: strin
       organization_id: input.organization_id ?? undefined,
     } as CreateUserInput,
     now,
+    opts,
   );
   const seen = new Set(email ? [`email:${email}`] : []);
   for (const identity of extra) {
@@ -570,7 +589,7 @@ export async function createUserAs(
   input: UserInput,
   now: string,
 ): Promise<User> {
-  return db.transaction().execute((trx) => createUserIn(trx, actor, input, now));
+  return transaction(db, (trx) => createUserIn(trx, actor, input, now));
 }
 
 /** `PUT /users/{id}`. */
@@ -581,7 +600,7 @@ export async function updateUser(
   input: UserInput,
   now: string,
 ): Promise<User> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const before = await lockUser(trx, id);
     if (!before) throw new NotFoundError('User');
     return updateUserIn(trx, actor, before, input, now);
@@ -598,7 +617,7 @@ export async function createOrUpdateUser(
   input: UserInput,
   now: string,
 ): Promise<{ user: User; created: boolean }> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     if (!isAgent(actor)) throw new ForbiddenError();
     let match: User | undefined;
     if (input.external_id) {
@@ -613,7 +632,10 @@ export async function createOrUpdateUser(
       if (!locked) throw new NotFoundError('User');
       return { user: await updateUserIn(trx, actor, locked, input, now), created: false };
     }
-    return { user: await createUserIn(trx, actor, input, now), created: true };
+    const user = await createUserIn(trx, actor, input, now, {
+      emailLookedUp: Boolean(input.email),
+    });
+    return { user, created: true };
   });
 }
 
@@ -623,7 +645,7 @@ export async function createOrUpdateUser(
  * account can sign up or write in again as a new user, and a deleted user can no longer sign in.
  */
 export async function deleteUser(db: Conn, actor: User, id: number, now: string): Promise<User> {
-  return db.transaction().execute(async (trx) => {
+  return transaction(db, async (trx) => {
     const user = await lockUser(trx, id);
     if (!user || !user.active) throw new NotFoundError('User');
     if (!isAgent(actor)) throw new ForbiddenError();

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { isWriteConflict } from '../db/transaction.ts';
 import {
   ConflictError,
   type ErrorDetails,
@@ -123,6 +124,17 @@ function envelope(err: unknown): Envelope {
   if (err instanceof ConflictError) {
     return { status: 409, body: { error: 'Conflict', description: err.message } };
   }
+  if (isWriteConflict(err)) {
+    // What is left of a concurrent write after transaction() ran it again: the client may
+    // simply repeat the request, as after Zendesk's 409.
+    return {
+      status: 409,
+      body: {
+        error: 'Conflict',
+        description: 'Another request changed the same records at the same time; try again',
+      },
+    };
+  }
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -155,6 +167,8 @@ function envelope(err: unknown): Envelope {
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = envelope(err);
   if (status >= 500) req.log.error({ err }, 'request failed');
+  // Kept visible: on SQLite such a conflict means a check Parley lacks.
+  else if (isWriteConflict(err)) req.log.warn({ err }, 'request lost to a concurrent write');
   else req.log.info({ status, error: body.error }, 'request refused');
   void reply.status(status).type('application/json; charset=utf-8').send(body);
 }

@@ -34,6 +34,32 @@ forEachDatabase('tickets API', (ctx) => {
     assert.match(comment.html_body, /<strong>burns<\/strong>/);
   });
 
+  it('gives racing tickets from one new requester email one requester', async () => {
+    // Each create looks the email up, finds nobody and creates the user; on PostgreSQL all
+    // but one of those inserts meet the unique index and must run again to find the winner.
+    const { api } = ctx.desk;
+    const email = `newcomer.${Date.now()}@example.org`;
+    const creates = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api('POST', '/api/v2/tickets', {
+          ticket: {
+            subject: `Race ${i}`,
+            comment: { body: 'first words' },
+            requester: { name: 'New Comer', email },
+          },
+        }),
+      ),
+    );
+    for (const r of creates) assert.equal(r.status, 201, JSON.stringify(r.body));
+    const requesters = new Set(creates.map((r) => r.body.ticket.requester_id));
+    assert.equal(requesters.size, 1);
+    const [requesterId] = requesters;
+    const user = await api('GET', `/api/v2/users/${requesterId}`);
+    assert.equal(user.body.user.email, email);
+    const requested = await api('GET', `/api/v2/users/${requesterId}/tickets/requested`);
+    assert.equal(requested.body.tickets.length, 8);
+  });
+
   it('refuses a ticket without a comment with 422 RecordInvalid', async () => {
     const res = await ctx.desk.api('POST', '/api/v2/tickets', { ticket: { subject: 'x' } });
     assert.equal(res.status, 422);

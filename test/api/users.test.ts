@@ -279,6 +279,48 @@ forEachDatabase('users API', (ctx) => {
     assert.equal(neither.status, 422);
   });
 
+  it('answers racing creates of one email as if they had come one after another', async () => {
+    // On PostgreSQL every racer's "is this email free?" passes before any of them commits;
+    // the unique index then refuses all but one, and those must get the 422 of a taken email.
+    const { api } = ctx.desk;
+    const email = uniqueEmail('racer');
+    const creates = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api('POST', '/api/v2/users', { user: { name: `Racer ${i}`, email } }),
+      ),
+    );
+    assert.deepEqual(
+      creates.map((r) => r.status).sort(),
+      [201, 422, 422, 422, 422, 422, 422, 422],
+      JSON.stringify(creates.map((r) => r.body)),
+    );
+    for (const r of creates.filter((c) => c.status === 422)) {
+      assert.equal(r.body.details.email[0].error, 'DuplicateValue');
+    }
+
+    // create_or_update looks the email up and creates on finding nobody: racers that lose at
+    // the unique index run again and update the winner instead.
+    const upsertEmail = uniqueEmail('upsert-racer');
+    const upserts = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api('POST', '/api/v2/users/create_or_update', {
+          user: { name: `Upsert Racer ${i}`, email: upsertEmail },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      upserts.map((r) => r.status).sort(),
+      [200, 200, 200, 200, 200, 200, 200, 201],
+      JSON.stringify(upserts.map((r) => r.body)),
+    );
+    assert.equal(new Set(upserts.map((r) => r.body.user.id)).size, 1);
+
+    for (const e of [email, upsertEmail]) {
+      const found = await api('GET', `/api/v2/users/search.json?query=${encodeURIComponent(e)}`);
+      assert.equal(found.body.users.length, 1, e);
+    }
+  });
+
   it('searches by name, email and external id, and autocompletes names', async () => {
     const { api } = ctx.desk;
     const tag = `zq${Date.now()}`;

@@ -1,6 +1,7 @@
 import { WebAPIPlatformError } from '@slack/web-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { transaction } from '../../db/transaction.ts';
 import { type Actor, isAgent } from '../../desk/context.ts';
 import { hasPermission } from '../../desk/custom-roles.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../desk/errors.ts';
@@ -337,7 +338,7 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
       throw new HttpError(503, 'SlackUnavailable', 'Slack could not be reached; try again');
     }
     const now = nowIso();
-    const result = await db.transaction().execute(async (trx) => {
+    const result = await transaction(db, async (trx) => {
       let conv = await trx
         .selectFrom('slack_conversations')
         .selectAll()

@@ -129,6 +129,7 @@ export async function ensureRequester(
         }),
       },
       now,
+      { emailLookedUp: true },
     );
   }
   await trx

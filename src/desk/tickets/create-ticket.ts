@@ -37,6 +37,7 @@ async function resolveRequester(trx: Conn, r: RequesterInput, now: string): Prom
     trx,
     { name: r.name?.trim() || r.email.split('@')[0], email: r.email, locale: r.locale ?? 'en-US' },
     now,
+    { emailLookedUp: true },
   );
 }
 
