@@ -3,6 +3,7 @@ import { transaction } from '../db/transaction.ts';
 import type { Organization } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { externalIdIn, externalIdIs } from './external-ids.ts';
 import { normalizeTags } from './tickets/native-rules.ts';
 import { parseJson } from './time.ts';
 
@@ -31,14 +32,7 @@ export function organizationsByExternalIds(
   externalIds: string[],
 ): Promise<Organization[]> {
   if (externalIds.length === 0) return Promise.resolve([]);
-  return organizationsQuery(db)
-    .where(
-      sql<string>`lower(external_id)`,
-      'in',
-      externalIds.map((e) => e.toLowerCase()),
-    )
-    .orderBy('id')
-    .execute();
+  return organizationsQuery(db).where(externalIdIn(externalIds)).orderBy('id').execute();
 }
 
 export async function countOrganizations(db: Conn): Promise<number> {
@@ -53,7 +47,7 @@ export async function countOrganizations(db: Conn): Promise<number> {
 export function searchOrganizationsQuery(db: Conn, by: { name: string } | { external_id: string }) {
   const q = organizationsQuery(db);
   if ('name' in by) return q.where('name_key', '=', nameKey(by.name));
-  return q.where(sql<string>`lower(external_id)`, '=', by.external_id.trim().toLowerCase());
+  return q.where(externalIdIs(by.external_id.trim()));
 }
 
 /** Names that start with `prefix`, ignoring case. */
@@ -128,10 +122,7 @@ async function assertExternalIdFree(
   externalId: string,
   exceptId: number | null,
 ): Promise<void> {
-  let q = trx
-    .selectFrom('organizations')
-    .select('id')
-    .where(sql<string>`lower(external_id)`, '=', externalId.toLowerCase());
+  let q = trx.selectFrom('organizations').select('id').where(externalIdIs(externalId));
   if (exceptId !== null) q = q.where('id', '!=', exceptId);
   if (await q.executeTakeFirst()) {
     throw ValidationError.field(
@@ -233,15 +224,24 @@ function inTransaction<T>(db: Conn, fn: (trx: Conn) => Promise<T>): Promise<T> {
   return transaction(db, fn);
 }
 
+/**
+ * `keysLookedUp`: the caller has just looked up the name and external id and found nobody, so
+ * they are not looked up again. A racer that commits one of them in between then fails the
+ * insert on its unique index, and transaction() runs the caller again, instead of a second look
+ * answering 422 for a record the caller would have updated.
+ */
 async function insertOrganization(
   trx: Conn,
   input: OrganizationInput,
   now: string,
+  opts: { keysLookedUp?: boolean } = {},
 ): Promise<Organization> {
   const name = cleanName(input.name);
-  await assertNameFree(trx, name, null);
   const cols = columnsOf(input);
-  if (cols.external_id) await assertExternalIdFree(trx, cols.external_id, null);
+  if (!opts.keysLookedUp) {
+    await assertNameFree(trx, name, null);
+    if (cols.external_id) await assertExternalIdFree(trx, cols.external_id, null);
+  }
   if (cols.group_id) await assertGroup(trx, cols.group_id);
   const domains = normalizeDomains(input.domain_names ?? []);
   const org = await trx
@@ -343,7 +343,8 @@ export function createOrUpdateOrganization(
     if (found) {
       return { organization: await patchOrganization(trx, found, fields, now), created: false };
     }
-    return { organization: await insertOrganization(trx, fields, now), created: true };
+    const organization = await insertOrganization(trx, fields, now, { keysLookedUp: true });
+    return { organization, created: true };
   });
 }
 

@@ -4,6 +4,7 @@ import { transaction } from '../db/transaction.ts';
 import type { NewUser, Role, User, UserIdentity, UserUpdate } from '../db/types.ts';
 import { type Conn, isAgent } from './context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { externalIdIs } from './external-ids.ts';
 
 export const ROLES: Role[] = ['end-user', 'agent', 'admin'];
 
@@ -260,7 +261,7 @@ export function listUsersQuery(db: Conn, filter: UserListFilter = {}) {
   let q = db.selectFrom('users').selectAll().where('active', '=', 1);
   if (filter.roles && filter.roles.length > 0) q = q.where('role', 'in', filter.roles);
   if (filter.externalId !== undefined) {
-    q = q.where(sql<string>`lower(external_id)`, '=', filter.externalId.toLowerCase());
+    q = q.where(externalIdIs(filter.externalId));
   }
   if (filter.customRoleId !== undefined) q = q.where('custom_role_id', '=', filter.customRoleId);
   return q;
@@ -389,7 +390,12 @@ function assertRoleRules(actor: User, before: User | null, input: UserInput): vo
 }
 
 /** Ids the input points at must exist; external ids are unique among active users. */
-async function assertReferences(db: Conn, input: UserInput, selfId: number | null): Promise<void> {
+async function assertReferences(
+  db: Conn,
+  input: UserInput,
+  selfId: number | null,
+  externalIdLookedUp = false,
+): Promise<void> {
   if (input.organization_id) {
     const org = await db
       .selectFrom('organizations')
@@ -417,7 +423,7 @@ async function assertReferences(db: Conn, input: UserInput, selfId: number | nul
       .executeTakeFirst();
     if (!group) throw ValidationError.field('default_group_id', 'Default group: does not exist');
   }
-  if (input.external_id) {
+  if (input.external_id && !externalIdLookedUp) {
     let q = listUsersQuery(db, { externalId: input.external_id }).select('users.id');
     if (selfId !== null) q = q.where('id', '!=', selfId);
     if (await q.executeTakeFirst()) {
@@ -465,18 +471,21 @@ function requireName(input: UserInput): string {
   return name;
 }
 
-/** Creates a user on behalf of an actor, inside the caller's transaction. */
+/**
+ * Creates a user on behalf of an actor, inside the caller's transaction. `keysLookedUp`: the
+ * caller has just looked up `external_id` and `email` and found nobody (see createUser).
+ */
 async function createUserIn(
   trx: Conn,
   actor: User,
   input: UserInput,
   now: string,
-  opts: { emailLookedUp?: boolean } = {},
+  opts: { keysLookedUp?: boolean } = {},
 ): Promise<User> {
   if (!isAgent(actor)) throw new ForbiddenError();
   assertRoleRules(actor, null, input);
   const name = requireName(input);
-  await assertReferences(trx, input, null);
+  await assertReferences(trx, input, null, opts.keysLookedUp);
   const extra = (input.identities ?? []).map((i) => ({
     type: i.type,
     value: normalizeIdentityValue(i.type, i.value),
@@ -499,7 +508,8 @@ async function createUserIn(
       organization_id: input.organization_id ?? undefined,
     } as CreateUserInput,
     now,
-    opts,
+    // Only `email` was looked up; an email taken from `identities` is checked here.
+    { emailLookedUp: Boolean(opts.keysLookedUp && input.email) },
   );
   const seen = new Set(email ? [`email:${email}`] : []);
   for (const identity of extra) {
@@ -632,9 +642,9 @@ export async function createOrUpdateUser(
       if (!locked) throw new NotFoundError('User');
       return { user: await updateUserIn(trx, actor, locked, input, now), created: false };
     }
-    const user = await createUserIn(trx, actor, input, now, {
-      emailLookedUp: Boolean(input.email),
-    });
+    // Both keys were looked up just above; a racer that commits one of them since makes the
+    // insert fail on its unique index, and transaction() runs this again to update it.
+    const user = await createUserIn(trx, actor, input, now, { keysLookedUp: true });
     return { user, created: true };
   });
 }

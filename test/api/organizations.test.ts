@@ -271,6 +271,38 @@ forEachDatabase('organizations API', (ctx) => {
     assert.equal(unknownId.status, 404);
   });
 
+  it('creates an organization once when syncs race on its external id', async () => {
+    // Different names, one external id: only the unique index can tell the racers apart.
+    const { api } = ctx.desk;
+    const externalId = `sync-${Date.now()}`;
+    const racers = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api('POST', '/api/v2/organizations/create_or_update', {
+          organization: { name: `Synced ${externalId} ${i}`, external_id: externalId },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      racers.map((r) => r.status).sort(),
+      [200, 200, 200, 200, 200, 200, 200, 201],
+      JSON.stringify(racers.map((r) => r.body)),
+    );
+    const creates = await Promise.all(
+      Array.from({ length: 4 }, (_, i) =>
+        api('POST', '/api/v2/organizations', {
+          organization: { name: `Plain ${externalId} ${i}`, external_id: `${externalId}-B` },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      creates.map((r) => r.status).sort(),
+      [201, 422, 422, 422],
+      JSON.stringify(creates.map((r) => r.body)),
+    );
+    const found = await api('GET', `/api/v2/organizations/search?external_id=${externalId}`);
+    assert.equal(found.body.organizations.length, 1);
+  });
+
   it('deletes an organization but keeps its users and tickets', async () => {
     const { api } = ctx.desk;
     const org = await api('POST', '/api/v2/organizations', { organization: { name: 'Soylent' } });

@@ -315,6 +315,26 @@ forEachDatabase('users API', (ctx) => {
     );
     assert.equal(new Set(upserts.map((r) => r.body.user.id)).size, 1);
 
+    // The same by external id, which only the database's unique index can hold.
+    const externalId = `RACE-${seq}-${Date.now()}`;
+    const byExternal = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        api('POST', '/api/v2/users/create_or_update', {
+          user: {
+            name: `External Racer ${i}`,
+            external_id: i % 2 ? externalId : externalId.toLowerCase(),
+          },
+        }),
+      ),
+    );
+    assert.deepEqual(
+      byExternal.map((r) => r.status).sort(),
+      [200, 200, 200, 200, 200, 200, 200, 201],
+      JSON.stringify(byExternal.map((r) => r.body)),
+    );
+    const found = await api('GET', `/api/v2/users/search.json?external_id=${externalId}`);
+    assert.equal(found.body.users.length, 1);
+
     for (const e of [email, upsertEmail]) {
       const found = await api('GET', `/api/v2/users/search.json?query=${encodeURIComponent(e)}`);
       assert.equal(found.body.users.length, 1, e);

@@ -455,19 +455,22 @@ describe('PostgreSQL storage', () => {
   });
 });
 
+/** A database of its own, not migrated: SQLite in memory, or a new database in the test server. */
+async function emptyDatabase(
+  kind: 'sqlite' | 'postgres',
+  poolSize: number,
+): Promise<{ db: Db; drop: (() => Promise<void>) | null }> {
+  if (kind === 'sqlite')
+    return { db: openDatabase({ kind: 'sqlite', file: ':memory:' }), drop: null };
+  const created = await createTestDatabase(await postgresServerUrl());
+  return { db: openDatabase({ kind: 'postgres', url: created.url, poolSize }), drop: created.drop };
+}
+
 for (const kind of ['sqlite', 'postgres'] as const) {
   describe(`${kind}: the count of live tickets`, () => {
     test('stays exact through every kind of write, from a migration over existing tickets on', async () => {
-      let drop: (() => Promise<void>) | null = null;
-      let db: Db;
-      if (kind === 'postgres') {
-        const created = await createTestDatabase(await postgresServerUrl());
-        drop = created.drop;
-        // Several connections, so that concurrent creates run in separate transactions.
-        db = openDatabase({ kind: 'postgres', url: created.url, poolSize: 4 });
-      } else {
-        db = openDatabase({ kind: 'sqlite', file: ':memory:' });
-      }
+      // Several connections, so that concurrent creates run in separate transactions.
+      const { db, drop } = await emptyDatabase(kind, 4);
       const exact = async () =>
         Number(
           (
@@ -588,6 +591,71 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           await create(99);
           await check('created after truncate', 1);
         }
+      } finally {
+        await db.destroy();
+        if (drop) await drop();
+      }
+    });
+  });
+}
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`${kind}: unique external ids`, () => {
+    test('migration 0007 names the rows that share one and changes nothing, then applies', async () => {
+      const { db, drop } = await emptyDatabase(kind, 2);
+      try {
+        const migrator = new Migrator({ db, provider: migrationProvider });
+        assert.ifError((await migrator.migrateTo('0006_live_ticket_count')).error);
+        const now = new Date().toISOString();
+        const user = (name: string, external_id: string | null, active = 1) =>
+          db
+            .insertInto('users')
+            .values({
+              name,
+              external_id,
+              active,
+              role: 'end-user',
+              created_at: now,
+              updated_at: now,
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+        const a = await user('A', 'CRM-1');
+        const b = await user('B', 'crm-1');
+        await user('Gone', 'crm-1', 0); // a deleted user's id does not count
+        await user('C', null);
+        await user('D', null);
+
+        const refused = await migrateToLatest(db).then(
+          () => null,
+          (err: unknown) => err as Error,
+        );
+        assert.ok(refused, 'the migration refuses duplicates');
+        assert.match(
+          refused.message,
+          new RegExp(`users share an external_id: "crm-1" \\(ids ${a.id}, ${b.id}\\)`),
+        );
+        const kept = await db
+          .selectFrom('users')
+          .select(['id', 'external_id'])
+          .orderBy('id')
+          .execute();
+        assert.deepEqual(
+          kept.map((r) => r.external_id),
+          ['CRM-1', 'crm-1', 'crm-1', null, null],
+        );
+
+        await db
+          .updateTable('users')
+          .set({ external_id: 'crm-2' })
+          .where('id', '=', b.id)
+          .execute();
+        await migrateToLatest(db);
+        await assert.rejects(user('E', 'Crm-2'), (err: unknown) =>
+          ['23505', 'SQLITE_CONSTRAINT_UNIQUE'].includes((err as { code?: string }).code ?? ''),
+        );
+        await user('Deleted twin', 'crm-2', 0);
+        await user('F', null);
       } finally {
         await db.destroy();
         if (drop) await drop();

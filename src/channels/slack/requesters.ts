@@ -1,6 +1,7 @@
 import type { WebClient } from '@slack/web-api';
 import type { SlackConnection, User } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
+import { externalIdIs } from '../../desk/external-ids.ts';
 import { createUser, findUserByEmail, findUserByIdentity } from '../../desk/users.ts';
 
 /** What Slack tells us of a person (users.info), reduced to what a requester profile needs. */
@@ -61,7 +62,7 @@ async function organizationForTeam(
   const existing = await trx
     .selectFrom('organizations')
     .select('id')
-    .where('external_id', '=', externalId)
+    .where(externalIdIs(externalId))
     .executeTakeFirst();
   if (existing) return existing.id;
   let name = teamName ?? `Slack team ${teamId}`;

@@ -5,6 +5,7 @@ import * as m0003 from './0003_perf_indexes.ts';
 import * as m0004 from './0004_deleted_tickets.ts';
 import * as m0005 from './0005_ticket_version.ts';
 import * as m0006 from './0006_live_ticket_count.ts';
+import * as m0007 from './0007_unique_external_ids.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const migrations: Record<string, Migration> = {
   '0004_deleted_tickets': m0004,
   '0005_ticket_version': m0005,
   '0006_live_ticket_count': m0006,
+  '0007_unique_external_ids': m0007,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Role, User } from '../../db/types.ts';
 import { type Conn, isAgent } from '../../desk/context.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
+import { externalIdIn } from '../../desk/external-ids.ts';
 import {
   addIdentity,
   deleteIdentity,
@@ -201,12 +202,12 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
     if (q.external_ids !== undefined && q.ids === undefined) {
       const externalIds = stringParam(q, 'external_ids')!
         .split(',')
-        .map((s) => s.trim().toLowerCase())
+        .map((s) => s.trim())
         .filter(Boolean);
       if (externalIds.length === 0 || externalIds.length > 100) {
         throw new HttpError(400, 'InvalidParameter', 'external_ids must list 1 to 100 ids');
       }
-      query = query.where((eb) => eb(eb.fn('lower', ['external_id']), 'in', externalIds));
+      query = query.where(externalIdIn(externalIds));
     } else {
       query = query.where('id', 'in', idList(q.ids));
     }
