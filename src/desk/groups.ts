@@ -112,8 +112,12 @@ export async function updateGroup(
  */
 export async function deleteGroup(db: Conn, id: number, now: string): Promise<void> {
   await transaction(db, async (trx) => {
-    const group = await getGroup(trx, id);
-    if (group.deleted) throw new NotFoundError('Group');
+    // Locked, so that racing deletes answer 404 after the first and a membership being added
+    // meanwhile either lands before the delete (and goes with it) or sees the group deleted.
+    let q = trx.selectFrom('groups').selectAll().where('id', '=', id);
+    if (isPostgres(trx)) q = q.forUpdate();
+    const group = await q.executeTakeFirst();
+    if (!group || group.deleted) throw new NotFoundError('Group');
     if (group.is_default) {
       throw ValidationError.field(
         'base',
@@ -124,7 +128,9 @@ export async function deleteGroup(db: Conn, id: number, now: string): Promise<vo
       .selectFrom('group_memberships')
       .select('user_id')
       .where('group_id', '=', id)
+      .orderBy('user_id')
       .execute();
+    for (const m of members) await lockMember(trx, m.user_id);
     await trx.deleteFrom('group_memberships').where('group_id', '=', id).execute();
     for (const m of members) await settleDefaultMembership(trx, m.user_id, now);
     await trx
@@ -157,6 +163,17 @@ export function membershipsQuery(db: Conn, filter: { userId?: number; groupId?: 
 
 export function userMemberships(db: Conn, userId: number): Promise<GroupMembership[]> {
   return membershipsQuery(db, { userId }).orderBy('id').execute();
+}
+
+/**
+ * Every change to an agent's memberships locks the agent's row first (PostgreSQL), so that two
+ * of them never both see "no default yet" and each make theirs the default. Where a group is
+ * locked too, the group comes first.
+ */
+async function lockMember(trx: Conn, userId: number) {
+  let q = trx.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', userId);
+  if (isPostgres(trx)) q = q.forUpdate();
+  return q.executeTakeFirst();
 }
 
 /**
@@ -208,22 +225,20 @@ export async function createMembership(
   now: string,
 ): Promise<GroupMembership> {
   return transaction(db, async (trx) => {
-    const user = await trx
-      .selectFrom('users')
-      .select(['id', 'role', 'active'])
-      .where('id', '=', input.user_id)
-      .executeTakeFirst();
+    // The group is share-locked: a delete of it waits for this membership, or this sees it gone.
+    let groupQuery = trx
+      .selectFrom('groups')
+      .select(['id', 'deleted'])
+      .where('id', '=', input.group_id);
+    if (isPostgres(trx)) groupQuery = groupQuery.forShare();
+    const group = await groupQuery.executeTakeFirst();
+    const user = await lockMember(trx, input.user_id);
     if (!user || !user.active) {
       throw ValidationError.field('user_id', `User: there is no user with id ${input.user_id}`);
     }
     if (!isAgent(user)) {
       throw ValidationError.field('user_id', 'User: only agents can be members of a group');
     }
-    const group = await trx
-      .selectFrom('groups')
-      .select(['id', 'deleted'])
-      .where('id', '=', input.group_id)
-      .executeTakeFirst();
     if (!group || group.deleted) {
       throw ValidationError.field('group_id', `Group: there is no group with id ${input.group_id}`);
     }
@@ -288,6 +303,9 @@ export async function deleteMembership(
   now: string,
 ): Promise<{ unassignedTicketIds: number[] }> {
   return transaction(db, async (trx) => {
+    const seen = await getMembership(trx, id);
+    await lockMember(trx, seen.user_id);
+    // Read again under the agent's lock: a racing delete of the same membership has gone first.
     const membership = await getMembership(trx, id);
     await trx.deleteFrom('group_memberships').where('id', '=', id).execute();
     const tickets = await unsolvedAssignedTickets(trx, membership.user_id, membership.group_id);
@@ -314,6 +332,7 @@ export async function makeDefaultMembership(
   now: string,
 ): Promise<GroupMembership[]> {
   return transaction(db, async (trx) => {
+    await lockMember(trx, userId);
     const membership = await getMembership(trx, id);
     if (membership.user_id !== userId) throw new NotFoundError('GroupMembership');
     await settleDefaultMembership(trx, userId, now, id);

@@ -286,4 +286,51 @@ forEachDatabase('groups API', (ctx) => {
     }
     assert.equal((await api('DELETE', '/api/v2/group_memberships/999999')).status, 404);
   });
+
+  it('keeps one default group per agent and no member in a deleted group under racing writes', async () => {
+    const { api } = ctx.desk;
+    const agent = await ctx.desk.createAgent('Racing Member');
+    const groups = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => makeGroup(ctx.desk, `Race ${Date.now()} ${i}`)),
+    );
+    // An agent's first group becomes their default: six joins at once must still make one.
+    const joins = await Promise.all(
+      groups.map((g) =>
+        api('POST', '/api/v2/group_memberships', {
+          group_membership: { user_id: agent.id, group_id: g.id },
+        }),
+      ),
+    );
+    for (const r of joins) assert.equal(r.status, 201, JSON.stringify(r.body));
+    const mine = await api('GET', `/api/v2/users/${agent.id}/group_memberships`);
+    const defaults = mine.body.group_memberships.filter((m: any) => m.default);
+    assert.equal(defaults.length, 1, JSON.stringify(mine.body.group_memberships));
+    const shown = await api('GET', `/api/v2/users/${agent.id}`);
+    assert.equal(shown.body.user.default_group_id, defaults[0].group_id);
+
+    // Deleting one group several times at once: one delete, the rest find nothing to delete.
+    const target = groups.find((g) => g.id !== defaults[0].group_id)!;
+    const others = await Promise.all(
+      Array.from({ length: 3 }, (_, i) => ctx.desk.createAgent(`Late Joiner ${i}`)),
+    );
+    const results = await Promise.all([
+      ...Array.from({ length: 4 }, () => api('DELETE', `/api/v2/groups/${target.id}`)),
+      ...others.map((o) =>
+        api('POST', '/api/v2/group_memberships', {
+          group_membership: { user_id: o.id, group_id: target.id },
+        }),
+      ),
+    ]);
+    assert.deepEqual(
+      results
+        .slice(0, 4)
+        .map((r) => r.status)
+        .sort(),
+      [204, 404, 404, 404],
+    );
+    for (const r of results.slice(4))
+      assert.ok([201, 422].includes(r.status), JSON.stringify(r.body));
+    const left = await api('GET', `/api/v2/groups/${target.id}/memberships`);
+    assert.deepEqual(left.body.group_memberships, []);
+  });
 });
