@@ -32,6 +32,22 @@ function errorCode(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
+/**
+ * The database could not serve the request for now: PostgreSQL unreachable, shutting down or out
+ * of connections or memory (classes 08, 53, 57P), or SQLite's file locked past busy_timeout by
+ * another process (the CLI, a backup) or out of disk. The API answers 503, which clients retry.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const code = errorCode(err);
+  if (code === undefined) return false;
+  return (
+    /^(08|53)[0-9A-Z]{3}$/.test(code) ||
+    code.startsWith('57P') ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT'].includes(code) ||
+    /^SQLITE_(BUSY|LOCKED|FULL|IOERR)/.test(code)
+  );
+}
+
 /** A write that lost to a concurrent one: the API answers 409 Conflict rather than 500. */
 export function isWriteConflict(err: unknown): boolean {
   const code = errorCode(err);

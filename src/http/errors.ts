@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isWriteConflict } from '../db/transaction.ts';
+import { isDatabaseUnavailable, isWriteConflict } from '../db/transaction.ts';
 import {
   ConflictError,
   type ErrorDetails,
@@ -135,6 +135,15 @@ function envelope(err: unknown): Envelope {
       },
     };
   }
+  if (isDatabaseUnavailable(err)) {
+    return {
+      status: 503,
+      body: {
+        error: 'ServiceUnavailable',
+        description: 'The database is not available right now; try again shortly',
+      },
+    };
+  }
   const fe = err as FastifyError;
   switch (fe.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -166,6 +175,8 @@ function envelope(err: unknown): Envelope {
 
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = envelope(err);
+  // The database's trouble is logged in full, as any failure of ours; the client retries.
+  if (status === 503) void reply.header('retry-after', '5');
   if (status >= 500) req.log.error({ err }, 'request failed');
   // Kept visible: on SQLite such a conflict means a check Parley lacks.
   else if (isWriteConflict(err)) req.log.warn({ err }, 'request lost to a concurrent write');

@@ -9,7 +9,7 @@ function dbError(code: string): Error {
   return Object.assign(new Error(`database said ${code}`), { code });
 }
 
-describe('write conflicts', () => {
+describe('database errors', () => {
   it('runs work again after a deadlock, and at most three times in all', async () => {
     let runs = 0;
     const value = await retryingConflicts(async () => {
@@ -44,7 +44,7 @@ describe('write conflicts', () => {
     }
   });
 
-  it('answers a conflict that outlived its retries with 409, and anything else with 500', async () => {
+  it('answers a lost race with 409, an unavailable database with 503, anything else with 500', async () => {
     assert.ok(isWriteConflict(dbError('SQLITE_CONSTRAINT_FOREIGNKEY')));
     assert.ok(!isWriteConflict(dbError('SQLITE_CONSTRAINT_NOTNULL')));
     const app = Fastify({ logger: false });
@@ -57,9 +57,18 @@ describe('write conflicts', () => {
       assert.equal(res.statusCode, 409, code);
       assert.equal(res.json().error, 'Conflict');
     }
+    // The database away (PostgreSQL down, out of connections; SQLite locked by another process
+    // or out of disk): 503 with Retry-After, which clients and load balancers retry.
+    for (const code of ['08006', '53300', '57P01', 'ECONNREFUSED', 'SQLITE_BUSY', 'SQLITE_FULL']) {
+      const res = await app.inject({ method: 'GET', url: `/${code}` });
+      assert.equal(res.statusCode, 503, code);
+      assert.equal(res.headers['retry-after'], '5');
+      assert.equal(res.json().error, 'ServiceUnavailable');
+    }
     const other = await app.inject({ method: 'GET', url: '/XX000' });
     assert.equal(other.statusCode, 500);
     assert.deepEqual(Object.keys(other.json()), ['error', 'description']);
+    assert.equal(other.headers['retry-after'], undefined);
     await app.close();
   });
 });
