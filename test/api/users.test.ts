@@ -375,6 +375,11 @@ forEachDatabase('users API', (ctx) => {
       byExternal.body.users.map((u: any) => u.id),
       [user.id],
     );
+    const many = await api('GET', `/api/v2/users/show_many?external_ids=s-${tag}, nobody-${tag}`);
+    assert.deepEqual(
+      many.body.users.map((u: any) => u.id),
+      [user.id],
+    );
     const auto = await api('GET', '/api/v2/users/autocomplete?name=quentin');
     assert.ok(auto.body.users.some((u: any) => u.id === user.id));
     assert.ok(auto.body.users.every((u: any) => u.name.toLowerCase().startsWith('quentin')));
