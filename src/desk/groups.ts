@@ -5,6 +5,7 @@ import type { Actor, Conn } from './context.ts';
 import { isAgent } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { writeTicket } from './tickets/write-ticket.ts';
+import { lockUser } from './users.ts';
 
 export async function getGroup(db: Conn, id: number): Promise<Group> {
   const group = await db.selectFrom('groups').selectAll().where('id', '=', id).executeTakeFirst();
@@ -130,7 +131,7 @@ export async function deleteGroup(db: Conn, id: number, now: string): Promise<vo
       .where('group_id', '=', id)
       .orderBy('user_id')
       .execute();
-    for (const m of members) await lockMember(trx, m.user_id);
+    for (const m of members) await lockUser(trx, m.user_id);
     await trx.deleteFrom('group_memberships').where('group_id', '=', id).execute();
     for (const m of members) await settleDefaultMembership(trx, m.user_id, now);
     await trx
@@ -166,17 +167,10 @@ export function userMemberships(db: Conn, userId: number): Promise<GroupMembersh
 }
 
 /**
- * Every change to an agent's memberships locks the agent's row first (PostgreSQL), so that two
- * of them never both see "no default yet" and each make theirs the default. Where a group is
- * locked too, the group comes first.
- */
-async function lockMember(trx: Conn, userId: number) {
-  let q = trx.selectFrom('users').select(['id', 'role', 'active']).where('id', '=', userId);
-  if (isPostgres(trx)) q = q.forUpdate();
-  return q.executeTakeFirst();
-}
-
-/**
+ * Every change to an agent's memberships locks the agent's row first (lockUser), so that two of
+ * them never both see "no default yet" and each make theirs the default. Where a group is locked
+ * too, the group comes first.
+ *
  * Keeps "exactly one default membership per agent" true after a change, preferring `preferId`,
  * then the current default, then the oldest membership; and mirrors the default group into
  * users.default_group_id, which is what Zendesk shows on the user.
@@ -232,7 +226,7 @@ export async function createMembership(
       .where('id', '=', input.group_id);
     if (isPostgres(trx)) groupQuery = groupQuery.forShare();
     const group = await groupQuery.executeTakeFirst();
-    const user = await lockMember(trx, input.user_id);
+    const user = await lockUser(trx, input.user_id);
     if (!user || !user.active) {
       throw ValidationError.field('user_id', `User: there is no user with id ${input.user_id}`);
     }
@@ -304,7 +298,7 @@ export async function deleteMembership(
 ): Promise<{ unassignedTicketIds: number[] }> {
   return transaction(db, async (trx) => {
     const seen = await getMembership(trx, id);
-    await lockMember(trx, seen.user_id);
+    await lockUser(trx, seen.user_id);
     // Read again under the agent's lock: a racing delete of the same membership has gone first.
     const membership = await getMembership(trx, id);
     await trx.deleteFrom('group_memberships').where('id', '=', id).execute();
@@ -332,7 +326,7 @@ export async function makeDefaultMembership(
   now: string,
 ): Promise<GroupMembership[]> {
   return transaction(db, async (trx) => {
-    await lockMember(trx, userId);
+    await lockUser(trx, userId);
     const membership = await getMembership(trx, id);
     if (membership.user_id !== userId) throw new NotFoundError('GroupMembership');
     await settleDefaultMembership(trx, userId, now, id);

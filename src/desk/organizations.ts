@@ -220,10 +220,6 @@ function columnsOf(input: OrganizationInput): Partial<Organization> {
   return out;
 }
 
-function inTransaction<T>(db: Conn, fn: (trx: Conn) => Promise<T>): Promise<T> {
-  return transaction(db, fn);
-}
-
 /**
  * `keysLookedUp`: the caller has just looked up the name and external id and found nobody, so
  * they are not looked up again. A racer that commits one of them in between then fails the
@@ -305,7 +301,7 @@ export function createOrganization(
   input: OrganizationInput,
   now: string,
 ): Promise<Organization> {
-  return inTransaction(db, (trx) => insertOrganization(trx, input, now));
+  return transaction(db, (trx) => insertOrganization(trx, input, now));
 }
 
 export function updateOrganization(
@@ -314,7 +310,7 @@ export function updateOrganization(
   input: OrganizationInput,
   now: string,
 ): Promise<Organization> {
-  return inTransaction(db, async (trx) =>
+  return transaction(db, async (trx) =>
     patchOrganization(trx, await getOrganization(trx, id), input, now),
   );
 }
@@ -328,7 +324,7 @@ export function createOrUpdateOrganization(
   input: OrganizationInput & { id?: number },
   now: string,
 ): Promise<{ organization: Organization; created: boolean }> {
-  return inTransaction(db, async (trx) => {
+  return transaction(db, async (trx) => {
     const { id, ...fields } = input;
     let found: Organization | undefined;
     if (id !== undefined) found = await getOrganization(trx, id);
@@ -353,7 +349,7 @@ export function createOrUpdateOrganization(
  * is ON DELETE SET NULL; tickets' is not, so they are cleared here, before the delete.)
  */
 export function deleteOrganization(db: Conn, id: number, now: string): Promise<void> {
-  return inTransaction(db, async (trx) => {
+  return transaction(db, async (trx) => {
     await getOrganization(trx, id);
     await trx
       .updateTable('tickets')

@@ -586,7 +586,8 @@ async function updateUserIn(
 }
 
 /** Locks a user row for the rest of the transaction on PostgreSQL (SQLite serializes writers). */
-async function lockUser(trx: Conn, id: number): Promise<User | undefined> {
+/** The user's row, locked for update on PostgreSQL until the transaction ends. */
+export async function lockUser(trx: Conn, id: number): Promise<User | undefined> {
   let q = trx.selectFrom('users').selectAll().where('id', '=', id);
   if (isPostgres(trx)) q = q.forUpdate();
   return q.executeTakeFirst();
