@@ -4,10 +4,9 @@ import type { User } from '../db/types.ts';
 import { findUserByApiToken } from '../desk/api-tokens.ts';
 import { type Actor, type Conn, isAgent } from '../desk/context.ts';
 import { ForbiddenError } from '../desk/errors.ts';
-import { verifyPassword } from '../desk/passwords.ts';
-import { findUserByEmail } from '../desk/users.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './errors.ts';
+import { signInWithPassword } from './password-sign-in.ts';
 
 export const SESSION_COOKIE = 'parley_session';
 const SESSION_DAYS = 14;
@@ -76,10 +75,7 @@ export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor
       tokenUsers.set(header, { user, until: Date.now() + TOKEN_USER_MS });
       return { user, via: API_VIA };
     }
-    const user = await findUserByEmail(db, name);
-    if (!usable(user) || !(await verifyPassword(secret, user.password_hash))) {
-      throw new UnauthorizedError();
-    }
+    const user = await signInWithPassword(db, name, secret, { ip: req.ip });
     return { user, via: API_VIA };
   }
   const session = parseCookie(req.headers.cookie, SESSION_COOKIE);
