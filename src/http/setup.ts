@@ -4,9 +4,9 @@ import { anyAdminExists, createFirstAdmin } from '../desk/create-first-admin.ts'
 import { ValidationError } from '../desk/errors.ts';
 import { hashPassword } from '../desk/passwords.ts';
 import { nowIso } from '../desk/time.ts';
-import { createSession, SESSION_COOKIE } from './auth.ts';
 import type { Services } from './context.ts';
 import { detailsFromZod } from './errors.ts';
+import { createSession, setSessionCookie } from './sessions.ts';
 
 const setupInput = z.object({
   name: z.string().trim().min(1, 'Enter your name').max(255),
@@ -135,15 +135,11 @@ export function setupPages(svc: Services) {
       }
       // Someone else finished setup while this request was hashing the password.
       if (!admin) return reply.callNotFound();
-      const token = await createSession(svc.db, admin.id, new Date());
-      // No Max-Age: the browser keeps it for the session; the server enforces its own expiry.
-      const secure = svc.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-      return reply
-        .header(
-          'set-cookie',
-          `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/${secure}`,
-        )
-        .redirect('/', 303);
+      const token = await createSession(svc.db, admin.id, new Date(), {
+        idleMs: svc.config.sessionIdleMinutes * 60_000,
+      });
+      setSessionCookie(req, reply, svc.config.publicUrl, token);
+      return reply.redirect('/', 303);
     });
   };
 }
