@@ -12,7 +12,7 @@ import type { Config } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
-import { createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
+import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
@@ -135,6 +135,8 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     await ensureDefaultBrand(db, nowIso());
     // Whoever opens /setup first must also be able to read this console (Grafana, Jupyter).
     if (!(await anyAdminExists(db))) setupCode = await createSetupCode(db, new Date());
+    // An admin made since (`parley admin create`, another node's /setup): drop the dead codes.
+    else await clearSetupCodes(db);
   } catch (err) {
     await db.destroy();
     throw err;

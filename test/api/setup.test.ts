@@ -274,6 +274,21 @@ for (const kind of DB_KINDS) {
       assert.doesNotMatch(home, /href="\/setup"/);
       assert.match(home, /\/api\/v2/);
     });
+
+    it('makes no code, and drops any left over, when a node starts with an admin', async () => {
+      await createSetupCode(parley.db, new Date());
+      const node = await startParley(
+        { ...parley.config, port: 0, slack: { ...parley.config.slack, sandbox: false } },
+        { logger: createLogger('silent', { pretty: false }), workers: false },
+      );
+      try {
+        assert.equal(node.setupCode, null);
+        assert.equal((await node.db.selectFrom('setup_codes').selectAll().execute()).length, 0);
+        assert.doesNotMatch(await firstRunMessage(node), /setup/i);
+      } finally {
+        await node.close();
+      }
+    });
   });
 }
 
