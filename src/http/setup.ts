@@ -65,7 +65,8 @@ restarting Parley prints a new one.</small></p>
 
 function homePage(needsSetup: boolean): string {
   const next = needsSetup
-    ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a>, or run
+    ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a> with the setup
+code Parley printed in its console when it started, or run
 <code>npx parley admin create --email you@example.com --password …</code>.</p>`
     : `<p>The Zendesk-compatible API is served under <code>/api/v2</code>; the README's
 “API” section lists its endpoints and shows how to create a token and call it.</p>`;

@@ -85,6 +85,7 @@ for (const kind of DB_KINDS) {
       const html = await res.text();
       assert.match(html, /Parley is running/);
       assert.match(html, /href="\/setup"/);
+      assert.match(html, /setup\s+code/);
     });
 
     it('serves the setup form, unframeable', async () => {

@@ -35,6 +35,7 @@ forEachDatabase('web sessions', (ctx) => {
     const me = await withCookie(desk, 'GET', '/api/v2/session', s.cookie);
     assert.equal(me.status, 200);
     assert.equal(me.body.csrf_token, s.csrf);
+    assert.equal(me.headers.get('cache-control'), 'no-store');
     assert.equal(me.body.user.id, desk.adminId);
     assert.ok(me.body.session.expires_at <= me.body.session.absolute_expires_at);
     assert.equal((await withCookie(desk, 'GET', '/api/v2/tickets', s.cookie)).status, 200);

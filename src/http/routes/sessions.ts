@@ -75,10 +75,18 @@ export const sessionRoutes: RoutePlugin = (app, { db, config }) => {
     const found = await findSession(db, token, now, policy);
     if (!found) throw new Error('a session just created was not found');
     setSessionCookie(req, reply, config.publicUrl, token);
-    return reply.status(201).send(present(found.session, found.user));
+    return reply
+      .status(201)
+      .header('cache-control', 'no-store')
+      .send(present(found.session, found.user));
   });
 
-  app.get('/session', async (req) => present(currentSession(req.session), actorOf(req).user));
+  // no-store: the CSRF token must not linger in a cache for whoever uses the browser next.
+  app.get('/session', async (req, reply) =>
+    reply
+      .header('cache-control', 'no-store')
+      .send(present(currentSession(req.session), actorOf(req).user)),
+  );
 
   app.delete('/session', async (req, reply) => {
     const session = currentSession(req.session);
