@@ -164,6 +164,25 @@ forEachDatabase('web sessions', (ctx) => {
     assert.equal((await withCookie(desk, 'GET', '/api/v2/tickets', s.cookie)).status, 401);
   });
 
+  it("answers Zendesk's session endpoints: show, renew and logout", async () => {
+    const { desk } = ctx;
+    const s = await signIn(desk, desk.adminEmail);
+    const shown = await withCookie(desk, 'GET', '/api/v2/users/me/session.json', s.cookie);
+    assert.equal(shown.status, 200);
+    assert.equal(shown.body.session.user_id, desk.adminId);
+    const renew = await withCookie(desk, 'GET', '/api/v2/users/me/session/renew', s.cookie);
+    assert.equal(renew.status, 200);
+    assert.equal(renew.body.authenticity_token, s.csrf);
+    const refused = await withCookie(desk, 'DELETE', '/api/v2/users/me/logout', s.cookie);
+    assert.equal(refused.status, 403);
+    const out = await withCookie(desk, 'DELETE', '/api/v2/users/me/logout.json', s.cookie, {
+      headers: { 'x-csrf-token': renew.body.authenticity_token },
+    });
+    assert.equal(out.status, 204);
+    assert.equal((await withCookie(desk, 'GET', '/api/v2/users/me', s.cookie)).status, 401);
+    assert.equal((await desk.api('GET', '/api/v2/users/me/session')).status, 404);
+  });
+
   it('has no session to show or end for a call authenticated by an API token', async () => {
     const { desk } = ctx;
     assert.equal((await desk.api('GET', '/api/v2/session')).status, 404);

@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { User } from '../../db/types.ts';
 import { isAgent } from '../../desk/context.ts';
@@ -28,7 +29,9 @@ const signInInput = z.object({
  * The web app's sign-in: `POST /api/v2/session` with an email and a password sets the session
  * cookie (HttpOnly, SameSite=Lax, Secure over HTTPS) and answers what `GET /api/v2/session`
  * does: the session, its user and the CSRF token to send as X-CSRF-Token on every change.
- * `DELETE /api/v2/session` signs out.
+ * `DELETE /api/v2/session` signs out. Zendesk's `GET /users/me/session`,
+ * `GET /users/me/session/renew` (the CSRF token as `authenticity_token`) and
+ * `DELETE /users/me/logout` answer too.
  */
 export const sessionRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;
@@ -82,16 +85,26 @@ export const sessionRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   // no-store: the CSRF token must not linger in a cache for whoever uses the browser next.
-  app.get('/session', async (req, reply) =>
+  const showSession = async (req: FastifyRequest, reply: FastifyReply) =>
     reply
       .header('cache-control', 'no-store')
-      .send(present(currentSession(req.session), actorOf(req).user)),
-  );
+      .send(present(currentSession(req.session), actorOf(req).user));
 
-  app.delete('/session', async (req, reply) => {
+  const signOut = async (req: FastifyRequest, reply: FastifyReply) => {
     const session = currentSession(req.session);
     await deleteSession(db, session.token);
     clearSessionCookie(req, reply, config.publicUrl);
     return reply.status(204).send();
-  });
+  };
+
+  app.get('/session', showSession);
+  app.delete('/session', signOut);
+  // Zendesk's names for the same, for scripts written against its Sessions API.
+  app.get('/users/me/session', showSession);
+  app.delete('/users/me/logout', signOut);
+  app.get('/users/me/session/renew', async (req, reply) =>
+    reply.header('cache-control', 'no-store').send({
+      authenticity_token: csrfTokenFor(config.secretKey, currentSession(req.session).token),
+    }),
+  );
 };
