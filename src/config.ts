@@ -1,7 +1,43 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** A web session ends 14 days after sign-in however busy it is (the idle limit ends it sooner). */
+export const SESSION_MAX_MINUTES = 14 * 24 * 60;
+
+/** Which proxies' X-Forwarded-* headers Parley believes, in the forms Fastify's trustProxy takes. */
+export type TrustProxy = boolean | string[];
+
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isAddressOrRange(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, bits, ...rest] = entry.split('/');
+  const family = net.isIP(address);
+  if (!family || rest.length) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * `off` (the default): X-Forwarded-For, -Proto and -Host are ignored, since any client could
+ * send them. `on` believes whoever connects (only when nothing but the proxy can reach
+ * Parley); a list believes only proxies at those addresses. No hop count: Fastify 5 trusts no
+ * proxy at all for one, as it cannot tell the proxy from a client that sends enough hops.
+ */
+function parseTrustProxy(value: string): TrustProxy | null {
+  const lower = value.toLowerCase();
+  if (lower === 'off' || lower === '') return false;
+  if (lower === 'on') return true;
+  const entries = lower
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
+  return entries.length > 0 && entries.every(isAddressOrRange) ? entries : null;
+}
 
 /**
  * Every setting Parley reads, parsed once at start. Defaults run on a laptop with no account
@@ -50,6 +86,28 @@ const envSchema = z.object({
   PARLEY_SLACK_FILE_HOSTS: z.string().min(1).default('files.slack.com'),
   PARLEY_SLACK_SANDBOX: z.enum(['auto', 'on', 'off']).default('auto'),
   PARLEY_SLACK_SOCKET_MODE: z.enum(['on', 'off']).default('off'),
+  PARLEY_TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('off')
+    .transform((v, ctx) => {
+      const parsed = parseTrustProxy(v);
+      if (parsed === null) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'must be off, on, or a comma-separated list of proxy addresses or CIDR ranges (loopback, linklocal and uniquelocal name those ranges)',
+        });
+        return z.NEVER;
+      }
+      return parsed;
+    }),
+  PARLEY_SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(5)
+    .max(SESSION_MAX_MINUTES)
+    .default(8 * 60),
 });
 
 export type DatabaseConfig =
@@ -80,6 +138,10 @@ export interface Config {
   uploadLimit: number;
   /** MiB of rendered tickets kept for the next page that shows them (0: none). */
   ticketCacheMb: number;
+  /** Proxies whose X-Forwarded-For/-Proto/-Host Parley believes (Fastify's trustProxy). */
+  trustProxy: TrustProxy;
+  /** A web session unused this long is over (besides its 14-day limit). */
+  sessionIdleMinutes: number;
   slack: SlackConfig;
 }
 
@@ -184,6 +246,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.PARLEY_BODY_LIMIT,
     uploadLimit: e.PARLEY_UPLOAD_LIMIT,
     ticketCacheMb: e.PARLEY_TICKET_CACHE_MB,
+    trustProxy: e.PARLEY_TRUST_PROXY,
+    sessionIdleMinutes: e.PARLEY_SESSION_IDLE_MINUTES,
     slack: {
       app: slackApp,
       sandbox,

@@ -11,6 +11,8 @@ import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack
 import type { Config } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
+import { anyAdminExists } from './desk/create-first-admin.ts';
+import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
@@ -28,6 +30,11 @@ export interface Parley {
   sandbox: Sandbox | null;
   /** Tickets rendered for the API, kept for the next page that shows them. */
   renderedTickets: RenderedTickets;
+  /**
+   * The one-time code /setup asks for, made at start while no administrator exists (else
+   * null). Printed by firstRunMessage; only its hash is stored.
+   */
+  setupCode: string | null;
   url: string;
   close(): Promise<void>;
 }
@@ -121,10 +128,15 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     };
   }
   const db = openDatabase(config.database, { backgroundCheckpoints: true });
+  let setupCode: string | null = null;
   try {
     const applied = await migrateToLatest(db);
     if (applied.length) logger.info({ migrations: applied }, 'database migrated');
     await ensureDefaultBrand(db, nowIso());
+    // Whoever opens /setup first must also be able to read this console (Grafana, Jupyter).
+    if (!(await anyAdminExists(db))) setupCode = await createSetupCode(db, new Date());
+    // An admin made since (`parley admin create`, another node's /setup): drop the dead codes.
+    else await clearSetupCodes(db);
   } catch (err) {
     await db.destroy();
     throw err;
@@ -182,6 +194,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     slack,
     sandbox,
     renderedTickets,
+    setupCode,
     url: internalUrl,
     async close() {
       await slack.stop();
@@ -229,8 +242,17 @@ export async function firstRunMessage(parley: Parley): Promise<string> {
       '',
       'No admin exists yet. Create one with:',
       '  npx parley admin create --email you@example.com --password <password> --name "Your Name"',
-      `or open ${parley.config.publicUrl}/setup in a browser.`,
     );
+    // /setup never reopens once an admin was created, even if all admins are deactivated.
+    if (parley.setupCode && !(await anyAdminExists(parley.db))) {
+      lines.push(
+        `or open ${parley.config.publicUrl}/setup in a browser and enter this one-time code:`,
+        '',
+        `  Setup code: ${parley.setupCode}`,
+        '',
+        `It is valid for ${SETUP_CODE_HOURS} hours and until an admin exists; restarting Parley prints a new one.`,
+      );
+    }
   }
   return lines.join('\n');
 }

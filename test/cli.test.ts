@@ -208,12 +208,19 @@ describe('parley CLI', () => {
     assert.match(out, /No admin exists yet/);
     assert.match(out, /parley admin create --email/);
     assert.match(out, /\/setup/);
+    const code = /Setup code: (\S+)/.exec(out)?.[1];
+    assert.ok(code, 'the setup code is printed');
 
     const submit = (email: string) =>
       fetch(`${server.base}/setup`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ name: 'First', email, password: 'correct horse' }).toString(),
+        body: new URLSearchParams({
+          name: 'First',
+          email,
+          password: 'correct horse',
+          setup_code: code,
+        }).toString(),
         redirect: 'manual',
       });
     const first = await submit('first@example.com');

@@ -233,6 +233,14 @@ export interface SessionsTable {
   user_id: number;
   created_at: string;
   expires_at: string;
+  /** Moved forward at most once a minute while the session is used (null: never since 0011). */
+  last_seen_at: string | null;
+}
+
+export interface SetupCodesTable {
+  code_hash: string;
+  created_at: string;
+  expires_at: string;
 }
 
 export interface SettingsTable {
@@ -362,6 +370,7 @@ export interface DB {
   blobs: BlobsTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  setup_codes: SetupCodesTable;
   settings: SettingsTable;
   slack_apps: SlackAppsTable;
   slack_connections: SlackConnectionsTable;

@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { slackApiRoutes } from '../channels/slack/api-routes.ts';
 import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
+import { requireCsrfToken } from './csrf.ts';
 import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { customRoleRoutes } from './routes/custom-roles.ts';
 import { groupRoutes } from './routes/groups.ts';
 import { organizationRoutes } from './routes/organizations.ts';
+import { sessionRoutes } from './routes/sessions.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
@@ -23,6 +26,7 @@ const apiRoutes: RoutePlugin[] = [
   groupRoutes,
   brandRoutes,
   customRoleRoutes,
+  sessionRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */
@@ -51,8 +55,13 @@ export async function buildApp(
     frameworkErrors: errorHandler,
     // Query strings such as `page[size]=100` stay flat keys: Zendesk's cursor parameters.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    // Off unless PARLEY_TRUST_PROXY says which proxy to believe: req.ip and req.protocol
+    // (Secure cookies, sign-in throttling) must not come from headers any client can send.
+    trustProxy: svc.config.trustProxy,
   });
   app.decorateRequest('actor', null);
+  app.decorateRequest('session', null);
+  await app.register(fastifyCookie);
   app.setErrorHandler(errorHandler);
   // Zendesk clients (node-zendesk among them) send `Content-Type: application/json` on every
   // request, DELETE included, mostly without a body: an empty body is no body, not bad JSON.
@@ -70,8 +79,14 @@ export async function buildApp(
 
   await app.register(
     async (api) => {
+      const idleMs = svc.config.sessionIdleMinutes * 60_000;
       api.addHook('onRequest', async (req) => {
-        req.actor = await authenticate(svc.db, req);
+        if (req.routeOptions.config.public) return;
+        req.actor = await authenticate(svc.db, req, { idleMs });
+        // Before the body is read: a forged upload is refused without storing a byte.
+        if (req.session) {
+          requireCsrfToken(req, req.session, svc.config.publicUrl, svc.config.secretKey);
+        }
       });
       // Suspending, demoting, merging or re-addressing a user must not wait for the second
       // an accepted API token is remembered; forgotten before the answer leaves, so the

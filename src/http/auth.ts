@@ -1,4 +1,3 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { User } from '../db/types.ts';
 import { findUserByApiToken } from '../desk/api-tokens.ts';
@@ -7,28 +6,10 @@ import { ForbiddenError } from '../desk/errors.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './errors.ts';
 import { signInWithPassword } from './password-sign-in.ts';
-
-export const SESSION_COOKIE = 'parley_session';
-const SESSION_DAYS = 14;
+import { findSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
 
 function usable(user: User | undefined): user is User {
   return !!user && user.active === 1 && user.suspended === 0;
-}
-
-function parseCookie(header: string | undefined, name: string): string | null {
-  if (!header) return null;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      // A malformed escape is a cookie we never set: no session, not a crash.
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
 }
 
 /**
@@ -47,15 +28,16 @@ export function forgetTokenUsers(): void {
   tokenUsers.clear();
 }
 
-function sha256(v: string): string {
-  return createHash('sha256').update(v).digest('hex');
-}
-
 /**
  * Who is calling: Zendesk's Basic `email/token:TOKEN` (API tokens are account-level, the email
- * picks the agent), Basic `email:password`, or the web UI's session cookie.
+ * picks the agent), Basic `email:password`, or the web UI's session cookie. An Authorization
+ * header, when sent, decides alone: a cookie next to it is not looked at.
  */
-export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor> {
+export async function authenticate(
+  db: Conn,
+  req: FastifyRequest,
+  policy: Pick<SessionPolicy, 'idleMs'>,
+): Promise<Actor> {
   const header = req.headers.authorization;
   if (header) {
     const [scheme, value] = header.split(' ', 2);
@@ -78,35 +60,16 @@ export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor
     const user = await signInWithPassword(db, name, secret, { ip: req.ip });
     return { user, via: API_VIA };
   }
-  const session = parseCookie(req.headers.cookie, SESSION_COOKIE);
-  if (session) {
-    const row = await db
-      .selectFrom('sessions')
-      .innerJoin('users', 'users.id', 'sessions.user_id')
-      .selectAll('users')
-      .select('sessions.expires_at')
-      .where('sessions.token_hash', '=', sha256(session))
-      .executeTakeFirst();
-    if (row && row.expires_at > new Date().toISOString()) {
-      const { expires_at: _e, ...user } = row;
-      if (usable(user)) return { user, via: via('web') };
+  const token = req.cookies[SESSION_COOKIE];
+  if (token) {
+    const found = await findSession(db, token, new Date(), policy);
+    if (found) {
+      // Kept on the request: state-changing calls must then also pass the CSRF check.
+      req.session = found.session;
+      return { user: found.user, via: via('web') };
     }
   }
   throw new UnauthorizedError();
-}
-
-export async function createSession(db: Conn, userId: number, now: Date): Promise<string> {
-  const token = randomBytes(32).toString('base64url');
-  await db
-    .insertInto('sessions')
-    .values({
-      token_hash: sha256(token),
-      user_id: userId,
-      created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + SESSION_DAYS * 86400_000).toISOString(),
-    })
-    .execute();
-  return token;
 }
 
 export function requireAgent(actor: Actor): void {

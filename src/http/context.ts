@@ -5,6 +5,7 @@ import type { Db } from '../db/index.ts';
 import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
 import type { RenderedTickets } from './rendered-tickets.ts';
+import type { WebSession } from './sessions.ts';
 
 /** What route plugins are given: the composition root builds it once. */
 export interface Services {
@@ -21,6 +22,12 @@ export interface Services {
 declare module 'fastify' {
   interface FastifyRequest {
     actor: Actor | null;
+    /** The browser session that authenticated the request (null: a token or no one). */
+    session: WebSession | null;
+  }
+  interface FastifyContextConfig {
+    /** An /api/v2 route anyone may call, such as signing in: no credentials are asked for. */
+    public?: boolean;
   }
 }
 

@@ -3,12 +3,17 @@ import { z } from 'zod';
 import { anyAdminExists, createFirstAdmin } from '../desk/create-first-admin.ts';
 import { ValidationError } from '../desk/errors.ts';
 import { hashPassword } from '../desk/passwords.ts';
+import { clearSetupCodes, setupCodeIsValid } from '../desk/setup-codes.ts';
 import { nowIso } from '../desk/time.ts';
-import { createSession, SESSION_COOKIE } from './auth.ts';
 import type { Services } from './context.ts';
-import { detailsFromZod } from './errors.ts';
+import { fromParleyOrigin } from './csrf.ts';
+import { detailsFromZod, HttpError } from './errors.ts';
+import { createSession, setSessionCookie } from './sessions.ts';
+
+const ENTER_CODE = 'Enter the setup code printed in the console where Parley started';
 
 const setupInput = z.object({
+  setup_code: z.string({ error: ENTER_CODE }).trim().min(1, ENTER_CODE).max(100),
   name: z.string().trim().min(1, 'Enter your name').max(255),
   email: z.string().trim().toLowerCase().email('Enter a valid email address').max(255),
   password: z.string().min(8, 'The password must be at least 8 characters').max(1024),
@@ -47,6 +52,9 @@ function setupForm(values: SetupValues = {}, errors: string[] = []): string {
 <p>Create the first administrator. This page works only until one exists.</p>
 ${list}
 <form method="post" action="/setup">
+<label>Setup code<input name="setup_code" autocomplete="off" spellcheck="false" required maxlength="100"></label>
+<p><small>Parley printed it in the console (or log) where it started. It is valid for a day;
+restarting Parley prints a new one.</small></p>
 <label>Name<input name="name" autocomplete="name" required maxlength="255" value="${escapeHtml(values.name)}"></label>
 <label>Email<input name="email" type="email" autocomplete="email" required maxlength="255" value="${escapeHtml(values.email)}"></label>
 <label>Password (at least 8 characters)<input name="password" type="password" autocomplete="new-password" required minlength="8"></label>
@@ -57,7 +65,8 @@ ${list}
 
 function homePage(needsSetup: boolean): string {
   const next = needsSetup
-    ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a>, or run
+    ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a> with the setup
+code Parley printed in its console when it started, or run
 <code>npx parley admin create --email you@example.com --password …</code>.</p>`
     : `<p>The Zendesk-compatible API is served under <code>/api/v2</code>; the README's
 “API” section lists its endpoints and shows how to create a token and call it.</p>`;
@@ -77,6 +86,19 @@ function sendHtml(reply: FastifyReply, status: number, html: string): FastifyRep
       .header('x-frame-options', 'DENY')
       .header('cache-control', 'no-store')
       .send(html)
+  );
+}
+
+const WRONG_CODE =
+  'The setup code is not right, or has expired. Use the one printed where Parley last started.';
+
+function foreignOriginPage(): string {
+  return page(
+    'Refused',
+    `<h1>Setup refused</h1>
+<p>This form was sent from a page that is not Parley's own address, so it was not accepted.
+Open <code>/setup</code> at the address Parley is reached at and try again. Behind a proxy,
+set <code>PARLEY_PUBLIC_URL</code> to the address you open in the browser.</p>`,
   );
 }
 
@@ -107,6 +129,12 @@ export function setupPages(svc: Services) {
     });
 
     scope.post('/setup', async (req, reply) => {
+      // Another site's page must not submit this form in an operator's browser. The setup code
+      // is the form's CSRF token: no other page can know it.
+      if (!fromParleyOrigin(req, svc.config.publicUrl)) {
+        if (isForm(req)) return sendHtml(reply, 403, foreignOriginPage());
+        throw new HttpError(403, 'Forbidden', 'Requests from other sites are refused');
+      }
       if (await anyAdminExists(svc.db)) return reply.callNotFound();
       const body = (req.body ?? {}) as SetupValues;
       const parsed = setupInput.safeParse(body);
@@ -115,7 +143,13 @@ export function setupPages(svc: Services) {
         const messages = parsed.error.issues.map((i) => i.message);
         return sendHtml(reply, 422, setupForm(body, messages));
       }
-      const { name, email, password } = parsed.data;
+      const { name, email, password, setup_code: code } = parsed.data;
+      // Reaching /setup first is not enough: the person must also see Parley's console.
+      if (!(await setupCodeIsValid(svc.db, code, new Date()))) {
+        req.log.info('setup refused: wrong or expired setup code');
+        if (!isForm(req)) throw ValidationError.field('setup_code', `setup_code: ${WRONG_CODE}`);
+        return sendHtml(reply, 422, setupForm(body, [WRONG_CODE]));
+      }
       let admin;
       try {
         admin = await createFirstAdmin(
@@ -135,15 +169,12 @@ export function setupPages(svc: Services) {
       }
       // Someone else finished setup while this request was hashing the password.
       if (!admin) return reply.callNotFound();
-      const token = await createSession(svc.db, admin.id, new Date());
-      // No Max-Age: the browser keeps it for the session; the server enforces its own expiry.
-      const secure = svc.config.publicUrl.startsWith('https:') ? '; Secure' : '';
-      return reply
-        .header(
-          'set-cookie',
-          `${SESSION_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Lax; Path=/${secure}`,
-        )
-        .redirect('/', 303);
+      await clearSetupCodes(svc.db);
+      const token = await createSession(svc.db, admin.id, new Date(), {
+        idleMs: svc.config.sessionIdleMinutes * 60_000,
+      });
+      setSessionCookie(req, reply, svc.config.publicUrl, token);
+      return reply.redirect('/', 303);
     });
   };
 }

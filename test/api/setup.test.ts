@@ -5,9 +5,10 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createFirstAdmin } from '../../src/desk/create-first-admin.ts';
+import { createSetupCode } from '../../src/desk/setup-codes.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { createLogger } from '../../src/log.ts';
-import { type Parley, startParley } from '../../src/server.ts';
+import { firstRunMessage, type Parley, startParley } from '../../src/server.ts';
 import { DB_KINDS } from '../helpers/harness.ts';
 import { createTestDatabase, startEmbeddedPostgres } from '../helpers/postgres.ts';
 
@@ -46,10 +47,10 @@ async function startEmptyParley(kind: 'sqlite' | 'postgres') {
   };
 }
 
-function form(fields: Record<string, string>): RequestInit {
+function form(fields: Record<string, string>, headers: Record<string, string> = {}): RequestInit {
   return {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
     body: new URLSearchParams(fields).toString(),
     redirect: 'manual',
   };
@@ -84,6 +85,7 @@ for (const kind of DB_KINDS) {
       const html = await res.text();
       assert.match(html, /Parley is running/);
       assert.match(html, /href="\/setup"/);
+      assert.match(html, /setup\s+code/);
     });
 
     it('serves the setup form, unframeable', async () => {
@@ -92,14 +94,92 @@ for (const kind of DB_KINDS) {
       assert.match(res.headers.get('content-security-policy')!, /frame-ancestors 'none'/);
       const html = await res.text();
       assert.match(html, /<form method="post" action="\/setup">/);
-      for (const name of ['name', 'email', 'password'])
+      for (const name of ['setup_code', 'name', 'email', 'password'])
         assert.match(html, new RegExp(`name="${name}"`));
+    });
+
+    it('prints a one-time setup code at start and keeps only its hash', async () => {
+      assert.match(parley.setupCode ?? '', /^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
+      assert.match(await firstRunMessage(parley), new RegExp(`Setup code: ${parley.setupCode}`));
+      const rows = await parley.db.selectFrom('setup_codes').selectAll().execute();
+      assert.equal(rows.length, 1);
+      assert.doesNotMatch(JSON.stringify(rows), new RegExp(parley.setupCode!.replace(/-/g, '')));
+    });
+
+    it('refuses a submission without the setup code, or with a wrong one', async () => {
+      const fields = { name: 'Mallory', email: 'mallory@example.com', password: 'let me in now' };
+      const missing = await fetch(`${parley.url}/setup`, form(fields));
+      assert.equal(missing.status, 422);
+      assert.match(await missing.text(), /Enter the setup code/);
+      const wrong = await fetch(
+        `${parley.url}/setup`,
+        form({ ...fields, setup_code: 'AAAA-BBBB-CCCC' }),
+      );
+      assert.equal(wrong.status, 422);
+      const html = await wrong.text();
+      assert.match(html, /setup code is not right/);
+      assert.doesNotMatch(html, /AAAA-BBBB-CCCC/);
+      assert.equal(wrong.headers.get('set-cookie'), null);
+
+      const json = await fetch(`${parley.url}/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...fields, setup_code: 'AAAA-BBBB-CCCC' }),
+      });
+      assert.equal(json.status, 422);
+      const body = (await json.json()) as any;
+      assert.equal(body.error, 'RecordInvalid');
+      assert.ok(body.details.setup_code);
+      assert.equal(await adminCount(parley), 0);
+    });
+
+    it('refuses an expired setup code', async () => {
+      const code = await createSetupCode(parley.db, new Date(Date.now() - 25 * 3600_000));
+      const res = await fetch(
+        `${parley.url}/setup`,
+        form({
+          name: 'Late',
+          email: 'late@example.com',
+          password: 'correct horse',
+          setup_code: code,
+        }),
+      );
+      assert.equal(res.status, 422);
+      assert.equal(await adminCount(parley), 0);
+    });
+
+    it('refuses the form posted from another site, even with the right code', async () => {
+      const fields = {
+        name: 'Ada',
+        email: 'ada@example.com',
+        password: 'correct horse',
+        setup_code: parley.setupCode!,
+      };
+      const res = await fetch(
+        `${parley.url}/setup`,
+        form(fields, { origin: 'https://evil.example' }),
+      );
+      assert.equal(res.status, 403);
+      assert.match(await res.text(), /Setup refused/);
+      const json = await fetch(`${parley.url}/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: 'null' },
+        body: JSON.stringify(fields),
+      });
+      assert.equal(json.status, 403);
+      assert.equal(((await json.json()) as any).error, 'Forbidden');
+      assert.equal(await adminCount(parley), 0);
     });
 
     it('re-renders the form with the problems for a bad form submission', async () => {
       const res = await fetch(
         `${parley.url}/setup`,
-        form({ name: 'Ada <b>', email: 'not-an-email', password: 'short' }),
+        form({
+          name: 'Ada <b>',
+          email: 'not-an-email',
+          password: 'short',
+          setup_code: parley.setupCode!,
+        }),
       );
       assert.equal(res.status, 422);
       const html = await res.text();
@@ -115,7 +195,12 @@ for (const kind of DB_KINDS) {
       const res = await fetch(`${parley.url}/setup`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'Ada', email: 'ada@example.com', password: 1234 }),
+        body: JSON.stringify({
+          name: 'Ada',
+          email: 'ada@example.com',
+          password: 1234,
+          setup_code: parley.setupCode,
+        }),
       });
       assert.equal(res.status, 422);
       const body = (await res.json()) as any;
@@ -125,14 +210,32 @@ for (const kind of DB_KINDS) {
     });
 
     it('creates exactly one admin when two submissions race, and signs that one in', async () => {
+      // Another node on the same database printed its own code: both open setup.
+      const otherNodesCode = await createSetupCode(parley.db, new Date());
       const [a, b] = await Promise.all([
         fetch(
           `${parley.url}/setup`,
-          form({ name: 'Ada', email: 'ada@example.com', password: 'correct horse' }),
+          form(
+            {
+              name: 'Ada',
+              email: 'ada@example.com',
+              password: 'correct horse',
+              setup_code: parley.setupCode!.toLowerCase(),
+            },
+            { origin: parley.config.publicUrl },
+          ),
         ),
         fetch(
           `${parley.url}/setup`,
-          form({ name: 'Bob', email: 'bob@example.com', password: 'battery staple' }),
+          form(
+            {
+              name: 'Bob',
+              email: 'bob@example.com',
+              password: 'battery staple',
+              setup_code: otherNodesCode,
+            },
+            { origin: parley.url },
+          ),
         ),
       ]);
       const statuses = [a.status, b.status].sort();
@@ -142,24 +245,50 @@ for (const kind of DB_KINDS) {
       const winner = a.status === 303 ? a : b;
       assert.equal(winner.headers.get('location'), '/');
       const cookie = winner.headers.get('set-cookie')!;
-      assert.match(cookie, /^parley_session=[^;]+; HttpOnly; SameSite=Lax; Path=\//);
+      assert.match(cookie, /^parley_session=[^;]+;/);
+      assert.match(cookie, /; HttpOnly/);
+      assert.match(cookie, /; SameSite=Lax/);
+      assert.match(cookie, /; Path=\//);
+      assert.doesNotMatch(cookie, /; Secure/);
       const me = await fetch(`${parley.url}/api/v2/tickets`, {
         headers: { cookie: cookie.split(';')[0] },
       });
       assert.equal(me.status, 200);
     });
 
-    it('is gone once an admin exists', async () => {
+    it('is gone once an admin exists, and so are the setup codes', async () => {
       assert.equal((await fetch(`${parley.url}/setup`)).status, 404);
       const again = await fetch(
         `${parley.url}/setup`,
-        form({ name: 'Eve', email: 'eve@example.com', password: 'let me in now' }),
+        form({
+          name: 'Eve',
+          email: 'eve@example.com',
+          password: 'let me in now',
+          setup_code: parley.setupCode!,
+        }),
       );
       assert.equal(again.status, 404);
+      assert.equal((await parley.db.selectFrom('setup_codes').selectAll().execute()).length, 0);
+      assert.doesNotMatch(await firstRunMessage(parley), /Setup code/);
       assert.equal(await adminCount(parley), 1);
       const home = await (await fetch(`${parley.url}/`)).text();
       assert.doesNotMatch(home, /href="\/setup"/);
       assert.match(home, /\/api\/v2/);
+    });
+
+    it('makes no code, and drops any left over, when a node starts with an admin', async () => {
+      await createSetupCode(parley.db, new Date());
+      const node = await startParley(
+        { ...parley.config, port: 0, slack: { ...parley.config.slack, sandbox: false } },
+        { logger: createLogger('silent', { pretty: false }), workers: false },
+      );
+      try {
+        assert.equal(node.setupCode, null);
+        assert.equal((await node.db.selectFrom('setup_codes').selectAll().execute()).length, 0);
+        assert.doesNotMatch(await firstRunMessage(node), /setup/i);
+      } finally {
+        await node.close();
+      }
     });
   });
 }
