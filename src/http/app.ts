@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { logSerializers } from '../log.ts';
 import { slackApiRoutes } from '../channels/slack/api-routes.ts';
 import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
@@ -40,7 +41,9 @@ export async function buildApp(
   plugins: ((app: FastifyInstance) => Promise<void>)[] = [],
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // Request URLs carry install links, OAuth codes and states: logged redacted, whoever made
+    // the logger.
+    loggerInstance: logger.child({}, { serializers: logSerializers }) as FastifyBaseLogger,
     bodyLimit: svc.config.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

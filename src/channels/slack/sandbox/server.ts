@@ -11,6 +11,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { redactUrl } from '../../../log.ts';
 import { avatarPng, initialsOf } from './avatar.ts';
 import { MultipartError, boundaryOf, parseMultipart } from './multipart.ts';
 import { authorizePage, errorPage, loginPage, pendingApprovalPage, sandboxPage } from './page.ts';
@@ -277,7 +278,7 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
       if (err.statusCode && err.statusCode < 500) {
         return reply.status(err.statusCode).send({ ok: false, error: 'invalid_request' });
       }
-      sb.logger.error({ err, url: req.url }, 'Slack sandbox request failed');
+      sb.logger.error({ err, url: redactUrl(req.url) }, 'Slack sandbox request failed');
       return reply.status(500).send({ ok: false, error: 'internal_error' });
     },
   );
