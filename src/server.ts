@@ -5,7 +5,12 @@ import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
 import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
 import { createConnection } from './channels/slack/connections.ts';
-import { beginInstall, completeInstall, installUrl } from './channels/slack/install.ts';
+import {
+  beginInstall,
+  completeInstall,
+  installUrl,
+  redirectUri,
+} from './channels/slack/install.ts';
 import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
 import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
 import type { Config } from './config.ts';
@@ -116,7 +121,9 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
         ...config.slack,
         apiUrl: `${internalUrl}/sandbox/api/`,
         authorizeUrl: `${config.publicUrl}/sandbox/oauth/v2/authorize`,
-        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}`],
+        // Only the sandbox's file path: the rest of Parley's port (its API, the sandbox's
+        // control endpoints, /healthz) is never fetched as a "file".
+        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}/sandbox/files/`],
       },
     };
   }
@@ -159,6 +166,10 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
           appName: 'Parley Help Desk',
           maxFileBytes: config.uploadLimit,
           socketMode: config.slack.socketMode,
+          open: config.slack.sandboxOpen,
+          ...(config.slack.sandboxSecret ? { controlSecret: config.slack.sandboxSecret } : {}),
+          hostNames: [new URL(config.publicUrl).hostname],
+          redirectUris: [redirectUri(slack.ctx)],
           ...(opts.sandboxRetrySchedule ? { retrySchedule: opts.sandboxRetrySchedule } : {}),
           logger: logger.child({ component: 'slack-sandbox' }),
         });

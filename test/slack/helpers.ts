@@ -31,6 +31,28 @@ export function sandboxOf(desk: TestDesk): SlackSandbox {
   return sb;
 }
 
+/**
+ * A call to the sandbox's control API (`/sandbox/control/{path}`) of a test desk, with the
+ * per-run secret and a JSON body, as every control call must be made.
+ */
+export async function sandboxControl(
+  desk: TestDesk,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const sb = sandboxOf(desk);
+  const headers: Record<string, string> = { 'x-sandbox-secret': sb.controlSecret };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${desk.url}/sandbox/control/${path.replace(/^\/+/, '')}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
 /** Waits until every acked event is applied and every delivery job has run. */
 export async function settle(desk: TestDesk): Promise<void> {
   await desk.parley.slack.ingest!.drained();
