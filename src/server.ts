@@ -5,12 +5,7 @@ import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
 import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
 import { createConnection } from './channels/slack/connections.ts';
-import {
-  beginInstall,
-  completeInstall,
-  installUrl,
-  redirectUri,
-} from './channels/slack/install.ts';
+import { beginInstall, completeInstall, redirectUri } from './channels/slack/install.ts';
 import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
 import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
 import type { Config } from './config.ts';
@@ -86,8 +81,9 @@ async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promi
     },
     nowIso(),
   );
-  const mac = new URL(installUrl(ctx, connection.id)).searchParams.get('k')!;
-  const authorize = new URL(await beginInstall(ctx, connection.id, mac));
+  // Bound to Parley itself: the state never leaves this process, and no browser can finish it.
+  const started = await beginInstall(ctx, connection.id, { kind: 'system' });
+  const authorize = new URL(started.url);
   const decision = sandbox.decideAuthorization({
     allow: true,
     redirectUri: authorize.searchParams.get('redirect_uri')!,
@@ -97,10 +93,14 @@ async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promi
   });
   if (!('redirect' in decision)) throw new Error('sandbox install is waiting for approval');
   const back = new URL(decision.redirect);
-  await completeInstall(ctx, {
-    code: back.searchParams.get('code') ?? undefined,
-    state: back.searchParams.get('state') ?? undefined,
-  });
+  await completeInstall(
+    ctx,
+    {
+      code: back.searchParams.get('code') ?? undefined,
+      state: back.searchParams.get('state') ?? undefined,
+    },
+    { kind: 'system' },
+  );
   parley.logger.info({ connectionId: connection.id }, 'sandbox Slack connection installed');
 }
 

@@ -1,3 +1,4 @@
+import { createSession, SESSION_COOKIE } from '../../src/http/auth.ts';
 import type { SlackSandbox } from '../../src/channels/slack/sandbox/sandbox.ts';
 import type { TestDesk } from '../helpers/harness.ts';
 
@@ -51,6 +52,12 @@ export async function sandboxControl(
   });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A `Cookie` header signing a browser in to Parley as `userId` (the desk's admin by default). */
+export async function sessionCookie(desk: TestDesk, userId = desk.adminId): Promise<string> {
+  const token = await createSession(desk.parley.db, userId, new Date());
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}`;
 }
 
 /** Waits until every acked event is applied and every delivery job has run. */
