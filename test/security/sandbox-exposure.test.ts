@@ -4,6 +4,7 @@
  * only to the app's redirect URL, and Parley fetches "files" only from the sandbox's file path.
  */
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { describe, it } from 'node:test';
 import { clientPermitted, isLoopbackAddress } from '../../src/channels/slack/sandbox/access.ts';
 import Fastify from 'fastify';
@@ -141,6 +142,37 @@ describe('standalone sandbox', () => {
         await app.close();
       }
     }
+  });
+
+  it('refuses a Socket Mode upgrade that names another host', async () => {
+    await withSandbox(async ({ url }) => {
+      const { port } = new URL(url);
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = http.request({
+          host: '127.0.0.1',
+          port,
+          path: '/sandbox/socket?ticket=x',
+          headers: {
+            host: 'evil.example',
+            connection: 'Upgrade',
+            upgrade: 'websocket',
+            'sec-websocket-version': '13',
+            'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+          },
+        });
+        req.on('response', (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on('upgrade', (_res, socket) => {
+          socket.destroy();
+          resolve(101);
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(status, 404);
+    });
   });
 
   it('redirects only to the app redirect URL', async () => {
