@@ -121,6 +121,38 @@ forEachDatabase('Slack install: sign-in, state and workspace binding', (ctx) => 
     assert.equal(missing.body.error, 'RecordNotFound');
   });
 
+  it('binds states to a hash of the credential, never the credential itself', async () => {
+    const byToken = await ctx.desk.api('POST', `/api/v2/slack/connections/${id}/install`);
+    assert.equal(byToken.status, 200, JSON.stringify(byToken.body));
+    const byPassword = await ctx.desk.api(
+      'POST',
+      `/api/v2/slack/connections/${id}/install`,
+      {},
+      {
+        auth: `${ctx.desk.adminEmail}:correct horse`,
+      },
+    );
+    assert.equal(byPassword.status, 200);
+    const rows = await ctx.desk.parley.db
+      .selectFrom('slack_oauth_states')
+      .selectAll()
+      .where('connection_id', '=', id)
+      .execute();
+    const of = (res: typeof byToken) =>
+      rows.find(
+        (r) => r.state_hash === sha256(new URL(res.body.authorize_url).searchParams.get('state')!),
+      )!;
+    assert.equal(of(byToken).bound_to, 'api');
+    assert.equal(of(byToken).credential_hash, sha256(ctx.desk.token));
+    assert.equal(of(byToken).user_id, ctx.desk.adminId);
+    // A password is never stored, not even hashed: the state alone proves that install.
+    assert.equal(of(byPassword).bound_to, 'api');
+    assert.equal(of(byPassword).credential_hash, null);
+    for (const row of rows) {
+      assert.ok(!JSON.stringify(row).includes(ctx.desk.token));
+    }
+  });
+
   it('binds a browser install to the session that started it', async () => {
     const ada = await sessionCookie(ctx.desk);
     const other = await ctx.desk.createAgent('Otto Admin', { role: 'admin' });

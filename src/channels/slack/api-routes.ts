@@ -194,11 +194,11 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
    * any time (after Slack's app approval, say).
    */
   app.post('/slack/connections/:id/install', async (req) => {
-    await admin(req);
+    const actor = await admin(req);
     const id = idParam(req.params);
     const input = parseWith(installStartSchema, req.body ?? {});
     try {
-      const started = await beginInstall(ctx, id, await installerOf(db, req), {
+      const started = await beginInstall(ctx, id, await installerOf(db, req, actor), {
         reauthorize: input.reauthorize,
       });
       return { authorize_url: started.url, expires_at: presentTime(started.expiresAt) };

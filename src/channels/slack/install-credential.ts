@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { hashToken } from '../../desk/api-tokens.ts';
-import type { Conn } from '../../desk/context.ts';
+import type { Actor, Conn } from '../../desk/context.ts';
 import { hasPermission } from '../../desk/custom-roles.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { authenticate, SESSION_COOKIE } from '../../http/auth.ts';
@@ -43,8 +43,14 @@ function basicApiToken(header: string): string | null {
  * (it is what authenticate() goes by when present) or else the session cookie. Throws
  * Unauthorized without sign-in, Forbidden for someone who may not manage channels.
  */
-export async function installerOf(db: Conn, req: FastifyRequest): Promise<Installer> {
-  const actor = await authenticate(db, req);
+export async function installerOf(
+  db: Conn,
+  req: FastifyRequest,
+  /** The caller, when the request was authenticated already (the API's routes). */
+  known?: Actor,
+): Promise<Installer> {
+  // A password is checked once per request: it is slow to verify on purpose.
+  const actor = known ?? (await authenticate(db, req));
   if (!(await hasPermission(db, actor.user, 'manage_extensions_and_channels'))) {
     throw new ForbiddenError();
   }
