@@ -33,7 +33,7 @@ import {
   freePort,
   startEmbeddedPostgres,
 } from '../test/helpers/postgres.ts';
-import { messageEvent, sandboxSigningSecret } from '../test/slack/processes.ts';
+import { messageEvent, SANDBOX_SECRET, sandboxSigningSecret } from '../test/slack/processes.ts';
 import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
 
 interface Options {
@@ -223,10 +223,20 @@ function post(
   });
 }
 
+/** The headers every call to the sandbox's control API carries. */
+const CONTROL = { 'content-type': 'application/json', 'x-sandbox-secret': SANDBOX_SECRET };
+
 function get(agent: http.Agent, port: number, reqPath: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = http.request(
-      { agent, host: '127.0.0.1', port, method: 'GET', path: reqPath },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'GET',
+        path: reqPath,
+        headers: { 'x-sandbox-secret': SANDBOX_SECRET },
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -660,7 +670,7 @@ async function measureReplies(t: Target, run: string, opts: Options): Promise<Re
         t.port,
         '/sandbox/control/messages',
         JSON.stringify({ user: 'U0ALICE', text: `reply bench ${run}` }),
-        { 'content-type': 'application/json' },
+        CONTROL,
       )
     ).text,
   ) as { channel: string };
@@ -679,9 +689,7 @@ async function measureReplies(t: Target, run: string, opts: Options): Promise<Re
     }
   }
   await waitDrained(t.db, opts.phaseSeconds * 1000);
-  await post(t.agent, t.port, '/sandbox/control/calls/clear', '{}', {
-    'content-type': 'application/json',
-  });
+  await post(t.agent, t.port, '/sandbox/control/calls/clear', '{}', CONTROL);
 
   const toSlack: number[] = [];
   const put: number[] = [];
@@ -716,9 +724,7 @@ async function measureReplies(t: Target, run: string, opts: Options): Promise<Re
       if (Date.now() > until) throw new Error(`reply ${r} never reached the sandbox`);
       await sleep(5);
     }
-    await post(t.agent, t.port, '/sandbox/control/calls/clear', '{}', {
-      'content-type': 'application/json',
-    });
+    await post(t.agent, t.port, '/sandbox/control/calls/clear', '{}', CONTROL);
   }
   return {
     replies: toSlack.length,
@@ -779,6 +785,7 @@ async function benchDatabase(
         PARLEY_SECRET_KEY: secretKey,
         PARLEY_LOG_LEVEL: 'silent',
         PARLEY_SLACK_SANDBOX: 'on',
+        PARLEY_SLACK_SANDBOX_SECRET: SANDBOX_SECRET,
       },
       opts.cpuProf,
     );
@@ -803,7 +810,7 @@ async function benchDatabase(
           name: `Bench Person ${u}`,
           email: `person${u}@bench.example`,
         }),
-        { 'content-type': 'application/json' },
+        CONTROL,
       );
       if (res.status !== 200) throw new Error(`adding a sandbox user → ${res.status} ${res.text}`);
     }

@@ -108,6 +108,11 @@ const envSchema = z.object({
     .min(5)
     .max(SESSION_MAX_MINUTES)
     .default(8 * 60),
+  PARLEY_SLACK_SANDBOX_OPEN: z.enum(['on', 'off']).default('off'),
+  PARLEY_SLACK_SANDBOX_SECRET: z
+    .string()
+    .regex(/^[\w.~-]{16,200}$/, 'must be 16 to 200 letters, digits, or . _ ~ -')
+    .optional(),
 });
 
 export type DatabaseConfig =
@@ -161,8 +166,23 @@ export interface SlackConfig {
    * the API) is what turns Socket Mode on for that app.
    */
   socketMode: boolean;
+  /**
+   * The sandbox answers clients other than this machine (PARLEY_SLACK_SANDBOX_OPEN=on). Off by
+   * default: it hands out tokens and shows every DM to whoever can reach it.
+   */
+  sandboxOpen: boolean;
+  /**
+   * The sandbox control API's secret, for scripts that run Parley as a separate process
+   * (PARLEY_SLACK_SANDBOX_SECRET); by default a new random one at each start.
+   */
+  sandboxSecret: string | null;
   apiUrl: string;
   authorizeUrl: string;
+  /**
+   * Where file downloads may go: `host[:port]` entries allow every path on that host (Slack's
+   * files.slack.com), `host[:port]/path/` entries only URLs under that path (the sandbox's
+   * files on Parley's own port).
+   */
   fileHosts: string[];
 }
 
@@ -252,6 +272,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       app: slackApp,
       sandbox,
       socketMode: e.PARLEY_SLACK_SOCKET_MODE === 'on',
+      sandboxOpen: e.PARLEY_SLACK_SANDBOX_OPEN === 'on',
+      sandboxSecret: e.PARLEY_SLACK_SANDBOX_SECRET ?? null,
       // In sandbox mode these are filled in at start, once the listening port is known.
       apiUrl: e.PARLEY_SLACK_API_URL ?? 'https://slack.com/api/',
       authorizeUrl: e.PARLEY_SLACK_AUTHORIZE_URL ?? 'https://slack.com/oauth/v2/authorize',

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
 import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
 import { createConnection } from './channels/slack/connections.ts';
-import { beginInstall, completeInstall, installUrl } from './channels/slack/install.ts';
+import { beginInstall, completeInstall, redirectUri } from './channels/slack/install.ts';
 import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
 import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
 import type { Config } from './config.ts';
@@ -88,8 +88,9 @@ async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promi
     },
     nowIso(),
   );
-  const mac = new URL(installUrl(ctx, connection.id)).searchParams.get('k')!;
-  const authorize = new URL(await beginInstall(ctx, connection.id, mac));
+  // Bound to Parley itself: the state never leaves this process, and no browser can finish it.
+  const started = await beginInstall(ctx, connection.id, { kind: 'system' });
+  const authorize = new URL(started.url);
   const decision = sandbox.decideAuthorization({
     allow: true,
     redirectUri: authorize.searchParams.get('redirect_uri')!,
@@ -99,10 +100,14 @@ async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promi
   });
   if (!('redirect' in decision)) throw new Error('sandbox install is waiting for approval');
   const back = new URL(decision.redirect);
-  await completeInstall(ctx, {
-    code: back.searchParams.get('code') ?? undefined,
-    state: back.searchParams.get('state') ?? undefined,
-  });
+  await completeInstall(
+    ctx,
+    {
+      code: back.searchParams.get('code') ?? undefined,
+      state: back.searchParams.get('state') ?? undefined,
+    },
+    { kind: 'system' },
+  );
   parley.logger.info({ connectionId: connection.id }, 'sandbox Slack connection installed');
 }
 
@@ -123,7 +128,9 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
         ...config.slack,
         apiUrl: `${internalUrl}/sandbox/api/`,
         authorizeUrl: `${config.publicUrl}/sandbox/oauth/v2/authorize`,
-        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}`],
+        // Only the sandbox's file path: the rest of Parley's port (its API, the sandbox's
+        // control endpoints, /healthz) is never fetched as a "file".
+        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}/sandbox/files/`],
       },
     };
   }
@@ -171,6 +178,10 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
           appName: 'Parley Help Desk',
           maxFileBytes: config.uploadLimit,
           socketMode: config.slack.socketMode,
+          open: config.slack.sandboxOpen,
+          ...(config.slack.sandboxSecret ? { controlSecret: config.slack.sandboxSecret } : {}),
+          hostNames: [new URL(config.publicUrl).hostname],
+          redirectUris: [redirectUri(slack.ctx)],
           ...(opts.sandboxRetrySchedule ? { retrySchedule: opts.sandboxRetrySchedule } : {}),
           logger: logger.child({ component: 'slack-sandbox' }),
         });

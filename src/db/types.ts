@@ -293,6 +293,13 @@ export interface SlackOauthStatesTable {
   created_at: string;
   expires_at: string;
   used_at: string | null;
+  /** The admin who started the install (null for Parley's own sandbox install at start). */
+  user_id: number | null;
+  /** How the install was started; null only on states from before 0012 (refused). */
+  bound_to: 'session' | 'api' | 'system' | null;
+  /** sha256 of the session token or API token the install was started with. */
+  credential_hash: string | null;
+  reauthorize: Generated<number>;
 }
 
 export interface SlackInboxTable {

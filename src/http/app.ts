@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { logSerializers } from '../log.ts';
 import { slackApiRoutes } from '../channels/slack/api-routes.ts';
 import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
@@ -17,6 +18,7 @@ import { ticketRoutes } from './routes/tickets.ts';
 import { uploadRoutes } from './routes/uploads.ts';
 import { userRoutes } from './routes/users.ts';
 import { setupPages } from './setup.ts';
+import { sessionPolicy } from './sessions.ts';
 
 const apiRoutes: RoutePlugin[] = [
   ticketRoutes,
@@ -44,7 +46,9 @@ export async function buildApp(
   plugins: ((app: FastifyInstance) => Promise<void>)[] = [],
 ): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: logger as FastifyBaseLogger,
+    // Request URLs carry install links, OAuth codes and states: logged redacted, whoever made
+    // the logger.
+    loggerInstance: logger.child({}, { serializers: logSerializers }) as FastifyBaseLogger,
     bodyLimit: svc.config.bodyLimit,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -79,10 +83,10 @@ export async function buildApp(
 
   await app.register(
     async (api) => {
-      const idleMs = svc.config.sessionIdleMinutes * 60_000;
+      const policy = sessionPolicy(svc.config);
       api.addHook('onRequest', async (req) => {
         if (req.routeOptions.config.public) return;
-        req.actor = await authenticate(svc.db, req, { idleMs });
+        req.actor = await authenticate(svc.db, req, policy);
         // Before the body is read: a forged upload is refused without storing a byte.
         if (req.session) {
           requireCsrfToken(req, req.session, svc.config.publicUrl, svc.config.secretKey);

@@ -44,6 +44,13 @@ function usable(user: User): boolean {
  * Starts a session for a signed-in user and returns its secret, for the cookie. Sessions that
  * have run out (anyone's) are dropped on the way, so the table does not grow for ever.
  */
+/** The session rules a configuration sets (the idle timeout). */
+export function sessionPolicy(config: {
+  sessionIdleMinutes: number;
+}): Pick<SessionPolicy, 'idleMs'> {
+  return { idleMs: config.sessionIdleMinutes * 60_000 };
+}
+
 export async function createSession(
   db: Conn,
   userId: number,

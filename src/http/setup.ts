@@ -8,7 +8,7 @@ import { nowIso } from '../desk/time.ts';
 import type { Services } from './context.ts';
 import { fromParleyOrigin } from './csrf.ts';
 import { detailsFromZod, HttpError } from './errors.ts';
-import { createSession, setSessionCookie } from './sessions.ts';
+import { createSession, sessionPolicy, setSessionCookie } from './sessions.ts';
 
 const ENTER_CODE = 'Enter the setup code printed in the console where Parley started';
 
@@ -170,9 +170,7 @@ export function setupPages(svc: Services) {
       // Someone else finished setup while this request was hashing the password.
       if (!admin) return reply.callNotFound();
       await clearSetupCodes(svc.db);
-      const token = await createSession(svc.db, admin.id, new Date(), {
-        idleMs: svc.config.sessionIdleMinutes * 60_000,
-      });
+      const token = await createSession(svc.db, admin.id, new Date(), sessionPolicy(svc.config));
       setSessionCookie(req, reply, svc.config.publicUrl, token);
       return reply.redirect('/', 303);
     });

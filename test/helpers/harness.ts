@@ -123,6 +123,10 @@ export async function startTestDesk(
   async function api(method: string, p: string, body?: unknown, opts: RequestOptions = {}) {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const credentials = opts.auth === undefined ? auth : opts.auth;
+    // The sandbox's control API wants its per-run secret; tests reach it as the page does.
+    if (parley.sandbox && p.startsWith('/sandbox/')) {
+      headers['x-sandbox-secret'] ??= parley.sandbox.controlSecret;
+    }
     if (credentials) headers.authorization = `Basic ${Buffer.from(credentials).toString('base64')}`;
     let payload: string | Buffer | undefined;
     if (opts.raw !== undefined) payload = opts.raw;

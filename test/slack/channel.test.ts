@@ -6,6 +6,7 @@ import {
   PARTNER,
   botMessages,
   commentsOf,
+  sandboxControl,
   sandboxOf,
   settle,
   ticketsOf,
@@ -251,8 +252,7 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     const comments = await commentsOf(ctx.desk, ticket.id);
     const c = comments.find((x: any) => x.body === 'log attached');
     assert.equal(c.attachments[0].file_name, 'log.txt');
-    const calls = (await ctx.desk.api('GET', '/sandbox/control/calls', undefined, { auth: null }))
-      .body;
+    const calls = (await sandboxControl(ctx.desk, 'GET', 'calls')).body;
     assert.ok(
       JSON.stringify(calls).includes('files.info'),
       'the stub was resolved with files.info',

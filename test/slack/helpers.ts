@@ -1,3 +1,4 @@
+import { createSession, SESSION_COOKIE, sessionPolicy } from '../../src/http/sessions.ts';
 import type { SlackSandbox } from '../../src/channels/slack/sandbox/sandbox.ts';
 import type { TestDesk } from '../helpers/harness.ts';
 
@@ -29,6 +30,39 @@ export function sandboxOf(desk: TestDesk): SlackSandbox {
   const sb = desk.parley.sandbox;
   if (!sb) throw new Error('the test desk runs without the Slack sandbox');
   return sb;
+}
+
+/**
+ * A call to the sandbox's control API (`/sandbox/control/{path}`) of a test desk, with the
+ * per-run secret and a JSON body, as every control call must be made.
+ */
+export async function sandboxControl(
+  desk: TestDesk,
+  method: 'GET' | 'POST',
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: any }> {
+  const sb = sandboxOf(desk);
+  const headers: Record<string, string> = { 'x-sandbox-secret': sb.controlSecret };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(`${desk.url}/sandbox/control/${path.replace(/^\/+/, '')}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+/** A `Cookie` header signing a browser in to Parley as `userId` (the desk's admin by default). */
+export async function sessionCookie(desk: TestDesk, userId = desk.adminId): Promise<string> {
+  const token = await createSession(
+    desk.parley.db,
+    userId,
+    new Date(),
+    sessionPolicy(desk.parley.config),
+  );
+  return `${SESSION_COOKIE}=${encodeURIComponent(token)}`;
 }
 
 /** Waits until every acked event is applied and every delivery job has run. */

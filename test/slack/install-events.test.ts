@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { it } from 'node:test';
 import { signSlackRequest } from '../../src/channels/slack/verify.ts';
 import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
@@ -7,16 +8,26 @@ import {
   ALICE,
   commentsOf,
   sandboxOf,
+  sessionCookie,
   settle,
   ticketsOf,
   userIdForSlack,
   waitFor,
 } from './helpers.ts';
 
-/** Follows an install the way an admin's browser does: install link → Slack → back to Parley. */
-async function browserInstall(desk: TestDesk, installUrl: string, action: 'allow' | 'cancel') {
+/**
+ * Follows an install the way a signed-in admin's browser does: install link → Slack → back to
+ * Parley (followBack, with the same cookie).
+ */
+async function browserInstall(
+  desk: TestDesk,
+  installUrl: string,
+  action: 'allow' | 'cancel',
+  cookie: string,
+) {
   const start = await fetch(installUrl.replace(/^https?:\/\/[^/]+/, desk.url), {
     redirect: 'manual',
+    headers: { cookie },
   });
   assert.equal(start.status, 302);
   const authorize = new URL(start.headers.get('location')!);
@@ -40,10 +51,14 @@ async function browserInstall(desk: TestDesk, installUrl: string, action: 'allow
   return { authorize, decided };
 }
 
-async function followBack(desk: TestDesk, location: string) {
-  const res = await fetch(location.replace(/^https?:\/\/[^/]+/, desk.url));
+async function followBack(desk: TestDesk, location: string, cookie: string) {
+  const res = await fetch(location.replace(/^https?:\/\/[^/]+/, desk.url), {
+    headers: { cookie },
+  });
   return { status: res.status, text: await res.text() };
 }
+
+const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
 async function signedPost(
   desk: TestDesk,
@@ -73,16 +88,17 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const c = created.body.connection;
     assert.equal(c.status, 'pending');
-    assert.match(c.install_url, /\/slack\/install\/\d+\?k=/);
+    assert.equal(c.install_url, `${ctx.desk.url}/slack/install/${c.id}`);
+    const cookie = await sessionCookie(ctx.desk);
     // The sandbox connection already serves the bot identity: a second one is refused.
-    const { authorize, decided } = await browserInstall(ctx.desk, c.install_url, 'allow');
+    const { authorize, decided } = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
     assert.equal(
       authorize.searchParams.get('redirect_uri'),
       `${ctx.desk.url}/slack/oauth_redirect`,
     );
     assert.ok(authorize.searchParams.get('scope')!.includes('im:history'));
     assert.equal(decided.status, 302);
-    const back = await followBack(ctx.desk, decided.headers.get('location')!);
+    const back = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
     assert.equal(back.status, 400);
     assert.match(back.text, /already serves the connection/);
     assert.equal(
@@ -96,8 +112,9 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
       connection: { name: 'HR Desk', mode: 'account' },
     });
     const c = created.body.connection;
-    const cancelled = await browserInstall(ctx.desk, c.install_url, 'cancel');
-    const denied = await followBack(ctx.desk, cancelled.decided.headers.get('location')!);
+    const cookie = await sessionCookie(ctx.desk);
+    const cancelled = await browserInstall(ctx.desk, c.install_url, 'cancel', cookie);
+    const denied = await followBack(ctx.desk, cancelled.decided.headers.get('location')!, cookie);
     assert.equal(denied.status, 400);
     assert.match(denied.text, /cancelled/);
     assert.equal(
@@ -105,33 +122,36 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
       'pending',
     );
 
-    const { authorize, decided } = await browserInstall(ctx.desk, c.install_url, 'allow');
+    const { authorize, decided } = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
     assert.equal(authorize.searchParams.get('scope'), null);
     assert.ok(authorize.searchParams.get('user_scope')!.includes('im:history'));
-    const back = await followBack(ctx.desk, decided.headers.get('location')!);
+    const back = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
     assert.equal(back.status, 200, back.text);
     const after = (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection;
     assert.equal(after.status, 'active');
     assert.equal(after.identity_user_id, 'U0HELP');
     // A state is single-use.
-    const replay = await followBack(ctx.desk, decided.headers.get('location')!);
+    const replay = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
     assert.equal(replay.status, 400);
   });
 
-  it('completes an install approved days later, from the original state', async () => {
+  it('completes an install approved within the attempt, and starts anew after a longer wait', async () => {
     const sb = sandboxOf(ctx.desk);
     const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
       connection: { name: 'Sales', mode: 'bot' },
     });
     const c = created.body.connection;
+    const cookie = await sessionCookie(ctx.desk);
     // Free the bot identity first so this install can take it.
     const sandboxConn = (
       await ctx.desk.api('GET', '/api/v2/slack/connections')
     ).body.connections.find((x: any) => x.name === 'Sandbox Help Desk');
     sb.setRequireApproval(true);
-    const { decided } = await browserInstall(ctx.desk, c.install_url, 'allow');
-    assert.equal(decided.status, 200, 'the request waits for an admin');
-    assert.match(await decided.text(), /waiting|request/i);
+    const first = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(first.decided.status, 200, 'the request waits for an admin');
+    assert.match(await first.decided.text(), /waiting|request/i);
+    const second = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(second.decided.status, 200);
     assert.equal(
       (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
       'pending',
@@ -139,8 +159,19 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
     const del = await ctx.desk.api('DELETE', `/api/v2/slack/connections/${sandboxConn.id}`);
     assert.equal(del.status, 200);
     assert.equal(del.body.connection.status, 'disconnected');
-    const { redirect } = sb.approve();
-    const back = await followBack(ctx.desk, redirect);
+    // Slack's approval came after the first attempt's ten minutes: that state is worthless.
+    await ctx.desk.parley.db
+      .updateTable('slack_oauth_states')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('state_hash', '=', sha256(first.authorize.searchParams.get('state')!))
+      .execute();
+    const late = await followBack(ctx.desk, sb.approve().redirect, cookie);
+    assert.equal(late.status, 400);
+    assert.match(late.text, /expired/);
+    // The admin starts again; the workspace has approved the app by now.
+    const again = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(again.decided.status, 302);
+    const back = await followBack(ctx.desk, again.decided.headers.get('location')!, cookie);
     assert.equal(back.status, 200, back.text);
     assert.equal(
       (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,

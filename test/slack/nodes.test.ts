@@ -19,6 +19,7 @@ import {
   startChild,
   waitHealthy,
   waitProcessed,
+  SANDBOX_SECRET,
 } from './processes.ts';
 
 const PER_PERSON = 40;
@@ -48,6 +49,7 @@ describe('several nodes on one PostgreSQL', () => {
         PARLEY_SECRET_KEY: secret,
         PARLEY_LOG_LEVEL: 'silent',
         PARLEY_SLACK_SANDBOX: 'on',
+        PARLEY_SLACK_SANDBOX_SECRET: SANDBOX_SECRET,
       });
       const secret = randomBytes(32).toString('hex');
       const ports = [await freePort(), await freePort()];
@@ -68,7 +70,7 @@ describe('several nodes on one PostgreSQL', () => {
         for (const p of PEOPLE) {
           const res = await fetch(`${url}/sandbox/control/users`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', 'x-sandbox-secret': SANDBOX_SECRET },
             body: JSON.stringify({ id: p.user, name: `Person ${p.user}` }),
           });
           assert.equal(res.status, 200, await res.text());

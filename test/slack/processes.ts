@@ -7,6 +7,12 @@ import { signSlackRequest } from '../../src/channels/slack/verify.ts';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import type { Db } from '../../src/db/index.ts';
 
+/**
+ * The sandbox control secret child processes are started with (PARLEY_SLACK_SANDBOX_SECRET):
+ * a separate process cannot read the random one Parley would make itself.
+ */
+export const SANDBOX_SECRET = 'child-process-sandbox-control-secret';
+
 export function startChild(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['bin/parley.js', 'start'], {
     env: { ...process.env, ...env },

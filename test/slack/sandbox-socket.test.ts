@@ -117,7 +117,7 @@ describe('Slack sandbox Socket Mode', () => {
   async function control(p: string, body: unknown) {
     const res = await fetch(`${server.url}/sandbox/control/${p}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-sandbox-secret': sandbox.controlSecret },
       body: JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as any };

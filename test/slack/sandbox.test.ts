@@ -137,7 +137,10 @@ const receiver = new Receiver();
 async function control(method: 'GET' | 'POST', p: string, body?: unknown) {
   const res = await fetch(`${base}/sandbox/control/${p}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: {
+      'x-sandbox-secret': sandbox.controlSecret,
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as any };
@@ -188,6 +191,7 @@ describe('Slack sandbox', () => {
       clientSecret: CLIENT_SECRET,
       retrySchedule: [50, 100, 150],
       stateFile: path.join(tmp, 'state.json'),
+      redirectUris: [REDIRECT],
     });
     base = server.url;
     sandbox = server.sandbox;
@@ -987,13 +991,18 @@ describe('Slack sandbox', () => {
     it('serves the page data the /sandbox page polls', async () => {
       await installBot();
       await control('POST', 'messages', { user: 'U0PARTNER', text: '<b>not html</b>' });
-      const res = await fetch(`${base}/sandbox/ui/conversation?user=U0PARTNER`);
+      const secret = { 'x-sandbox-secret': sandbox.controlSecret };
+      const res = await fetch(`${base}/sandbox/ui/conversation?user=U0PARTNER`, {
+        headers: secret,
+      });
       const body: any = await res.json();
       assert.equal(body.identity.id, 'U0BOT');
       assert.equal(body.messages[0].name, 'Pat');
       assert.equal(body.messages[0].own, true);
       assert.equal(body.messages[0].text, '&lt;b&gt;not html&lt;/b&gt;');
-      const state: any = await (await fetch(`${base}/sandbox/ui/state`)).json();
+      const state: any = await (
+        await fetch(`${base}/sandbox/ui/state`, { headers: secret })
+      ).json();
       assert.deepEqual(
         state.people.map((p: any) => [p.id, p.external]),
         [
@@ -1003,7 +1012,7 @@ describe('Slack sandbox', () => {
       );
       const bad = await fetch(`${base}/sandbox/ui/send`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...secret },
         body: JSON.stringify({ user: 'nope' }),
       });
       assert.equal(bad.status, 400);

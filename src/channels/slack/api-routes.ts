@@ -28,7 +28,9 @@ import {
 import { connectionClient, connectionToken } from './context.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
 import { SLACK_VIA } from './ingest.ts';
-import { installUrl } from './install.ts';
+import { sessionPolicy } from '../../http/sessions.ts';
+import { installerOf } from './install-credential.ts';
+import { beginInstall, InstallError, installUrl } from './install.ts';
 import { slackManifest } from './manifest.ts';
 import type { SlackRuntime } from './runtime.ts';
 
@@ -72,6 +74,13 @@ const appSchema = z.object({
     })
     .strict(),
 });
+
+const installStartSchema = z
+  .object({
+    /** Install an active connection again (new scopes, a rotated token). */
+    reauthorize: z.boolean().optional(),
+  })
+  .strict();
 
 const outboundSchema = z.object({
   conversation: z
@@ -177,6 +186,37 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
     }
     await markDisconnected(db, connection.id, 'disconnected_by_admin', nowIso());
     return { connection: await present(connection.id) };
+  });
+
+  /**
+   * Starts an install of the connection for the calling admin: Slack's authorize URL, whose
+   * state is single-use, expires in ten minutes, and is bound to this caller's session or API
+   * token. The admin opens it in a browser signed in to Slack; a new one can be asked for at
+   * any time (after Slack's app approval, say).
+   */
+  app.post('/slack/connections/:id/install', async (req) => {
+    const actor = await admin(req);
+    const id = idParam(req.params);
+    const input = parseWith(installStartSchema, req.body ?? {});
+    try {
+      const started = await beginInstall(
+        ctx,
+        id,
+        await installerOf(db, req, sessionPolicy(ctx.config), actor),
+        {
+          reauthorize: input.reauthorize,
+        },
+      );
+      return { authorize_url: started.url, expires_at: presentTime(started.expiresAt) };
+    } catch (err) {
+      if (err instanceof InstallError && err.reason === 'already_active') {
+        throw ValidationError.field(
+          'reauthorize',
+          'Reauthorize: the connection is already active; send reauthorize: true to install it again',
+        );
+      }
+      throw err;
+    }
   });
 
   app.get('/slack/apps', async (req) => {

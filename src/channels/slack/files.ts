@@ -101,6 +101,23 @@ export async function resolveFile(client: WebClient, file: SlackFile): Promise<S
   return res.file as SlackFile;
 }
 
+/**
+ * `allowed` holds `host[:port]` (any path on that host) and `host[:port]/path/` (only under
+ * that path) entries. The URL is already parsed, so dot segments (`..`, `%2e%2e`) are resolved
+ * before the path is compared; an encoded slash stays inside its segment for the router too.
+ */
+export function fileUrlAllowed(url: URL, allowed: string[]): boolean {
+  const host = url.host.toLowerCase();
+  if (url.username || url.password) return false;
+  return allowed.some((entry) => {
+    const slash = entry.indexOf('/');
+    if (slash < 0) return entry.toLowerCase() === host;
+    if (entry.slice(0, slash).toLowerCase() !== host) return false;
+    const prefix = entry.slice(slash).replace(/\/*$/, '/');
+    return url.pathname.startsWith(prefix);
+  });
+}
+
 /** Downloads a file with the bot/user token, following redirects only within the allowed hosts. */
 export async function downloadFile(
   url: string,
@@ -110,11 +127,10 @@ export async function downloadFile(
   let current = url;
   for (let hop = 0; hop < 4; hop++) {
     const u = new URL(current);
-    if (
-      !['https:', 'http:'].includes(u.protocol) ||
-      !opts.allowedHosts.includes(u.host.toLowerCase())
-    ) {
-      throw new FileFetchError(`file host ${u.host} is not an allowed Slack file host`);
+    if (!['https:', 'http:'].includes(u.protocol) || !fileUrlAllowed(u, opts.allowedHosts)) {
+      throw new FileFetchError(
+        `file URL ${u.host}${u.pathname} is not on an allowed Slack file host`,
+      );
     }
     const res = await fetch(u, {
       headers: { authorization: `Bearer ${token}` },

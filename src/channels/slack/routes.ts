@@ -1,9 +1,12 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { NotFoundError } from '../../desk/errors.ts';
+import { ForbiddenError, NotFoundError } from '../../desk/errors.ts';
 import { parseJson } from '../../desk/time.ts';
 import type { SlackRuntime } from './runtime.ts';
-import { beginInstall, completeInstall, InstallError } from './install.ts';
+import { UnauthorizedError } from '../../http/errors.ts';
+import { sessionPolicy } from '../../http/sessions.ts';
+import { finisherOf, installerOf } from './install-credential.ts';
+import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
 
 function escapeHtml(s: string): string {
@@ -11,13 +14,21 @@ function escapeHtml(s: string): string {
 }
 
 /** The small pages an admin's browser lands on during a Slack install. */
-export function resultPage(title: string, message: string, ok: boolean): string {
+export function resultPage(
+  title: string,
+  message: string,
+  ok: boolean,
+  action?: { href: string; label: string },
+): string {
+  const next = action
+    ? `<p><a href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a></p>`
+    : '';
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Parley</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1d1c1d;display:grid;place-items:center;min-height:100vh;margin:0}
 main{background:#fff;border-radius:12px;box-shadow:0 2px 12px #0001;padding:32px 40px;max-width:520px}
 h1{font-size:22px;margin:0 0 12px;color:${ok ? '#007a5a' : '#b42318'}}a{color:#1264a3}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p><p><a href="/">Back to Parley</a></p></main></body></html>`;
+<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${next}<p><a href="/">Back to Parley</a></p></main></body></html>`;
 }
 
 const envelopeHead = z.object({
@@ -86,38 +97,68 @@ export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): vo
   });
 
   const installParams = z.object({ id: z.string().regex(/^\d{1,15}$/) });
+  const page = (
+    reply: FastifyReply,
+    status: number,
+    title: string,
+    message: string,
+    action?: { href: string; label: string },
+  ) =>
+    reply
+      .status(status)
+      .header('cache-control', 'no-store')
+      .type('text/html; charset=utf-8')
+      .send(resultPage(title, message, status < 400, action));
+
+  /**
+   * An admin's browser starts an install here: signed in to Parley (or sending an admin's API
+   * credential), it is sent on to Slack with a state bound to that sign-in. Old links with a
+   * `k` parameter land here too; `k` no longer grants anything.
+   */
   app.get('/slack/install/:id', async (req, reply) => {
     const params = installParams.safeParse(req.params);
-    const k = (req.query as Record<string, unknown>).k;
-    if (!params.success || typeof k !== 'string') {
-      return reply
-        .status(404)
-        .type('text/html')
-        .send(
-          resultPage(
-            'Install link not found',
-            'Copy the install link again from the connection.',
-            false,
-          ),
+    if (!params.success) {
+      return page(reply, 404, 'Connection not found', 'This Slack connection does not exist.');
+    }
+    const q = req.query as Record<string, unknown>;
+    const reauthorize = q.reauthorize === '1' || q.reauthorize === 'true';
+    let installer: Installer;
+    try {
+      installer = await installerOf(ctx.db, req, sessionPolicy(ctx.config));
+    } catch (err) {
+      if (err instanceof UnauthorizedError) {
+        return page(
+          reply,
+          401,
+          'Sign in to Parley first',
+          'Installing Slack is an admin task. Sign in to Parley as an admin in this browser, then open this link again.',
         );
+      }
+      if (err instanceof ForbiddenError) {
+        return page(
+          reply,
+          403,
+          'Not allowed',
+          'Only admins (or agents whose role manages channels) can install Slack.',
+        );
+      }
+      throw err;
     }
     try {
-      const url = await beginInstall(ctx, Number(params.data.id), k);
-      return reply.redirect(url, 302);
+      const started = await beginInstall(ctx, Number(params.data.id), installer, { reauthorize });
+      return reply.header('cache-control', 'no-store').redirect(started.url, 302);
     } catch (err) {
+      if (err instanceof InstallError && err.reason === 'already_active') {
+        return page(reply, 409, 'Already connected', err.message, {
+          href: `/slack/install/${params.data.id}?reauthorize=1`,
+          label: 'Re-authorize it in Slack',
+        });
+      }
       if (err instanceof InstallError) {
-        return reply
-          .status(400)
-          .type('text/html')
-          .send(resultPage('Cannot start the install', err.message, false));
+        return page(reply, 400, 'Cannot start the install', err.message);
       }
       if (err instanceof NotFoundError) {
-        return reply
-          .status(404)
-          .type('text/html')
-          .send(
-            resultPage('Connection not found', 'This Slack connection no longer exists.', false),
-          );
+        return page(reply, 404, 'Connection not found', 'This Slack connection no longer exists.');
       }
       throw err;
     }
@@ -127,26 +168,24 @@ export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): vo
     const q = req.query as Record<string, unknown>;
     const str = (v: unknown) => (typeof v === 'string' && v.length <= 2000 ? v : undefined);
     try {
-      const done = await completeInstall(ctx, {
-        code: str(q.code),
-        state: str(q.state),
-        error: str(q.error),
-      });
-      return reply
-        .type('text/html')
-        .send(
-          resultPage(
-            'Slack is connected',
-            `The connection is active${done.teamName ? ` in ${done.teamName}` : ''}. Direct messages to it now become tickets.`,
-            true,
-          ),
-        );
+      const done = await completeInstall(
+        ctx,
+        { code: str(q.code), state: str(q.state), error: str(q.error) },
+        await finisherOf(ctx.db, req, sessionPolicy(ctx.config)),
+      );
+      return page(
+        reply,
+        200,
+        'Slack is connected',
+        `The connection is active${done.teamName ? ` in ${done.teamName}` : ''}. Direct messages to it now become tickets.`,
+      );
     } catch (err) {
       if (err instanceof InstallError) {
-        return reply
-          .status(400)
-          .type('text/html')
-          .send(resultPage('Slack was not connected', err.message, false));
+        const status = err.reason === 'not_bound' ? 403 : 400;
+        return page(reply, status, 'Slack was not connected', err.message);
+      }
+      if (err instanceof NotFoundError) {
+        return page(reply, 404, 'Connection not found', 'This Slack connection no longer exists.');
       }
       throw err;
     }

@@ -7,6 +7,7 @@ import * as m0005 from './0005_ticket_version.ts';
 import * as m0006 from './0006_live_ticket_count.ts';
 import * as m0007 from './0007_unique_external_ids.ts';
 import * as m0011 from './0011_sessions_setup_codes.ts';
+import * as m0012 from './0012_slack_install_binding.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const migrations: Record<string, Migration> = {
   '0006_live_ticket_count': m0006,
   '0007_unique_external_ids': m0007,
   '0011_sessions_setup_codes': m0011,
+  '0012_slack_install_binding': m0012,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -16,6 +16,7 @@ import {
   deleteSession,
   findSession,
   SESSION_COOKIE,
+  sessionPolicy,
   setSessionCookie,
   type WebSession,
 } from '../sessions.ts';
@@ -35,7 +36,7 @@ const signInInput = z.object({
  */
 export const sessionRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;
-  const policy = { idleMs: config.sessionIdleMinutes * 60_000 };
+  const policy = sessionPolicy(config);
 
   function present(session: WebSession, user: User) {
     const shown = presentUser(user, base);

@@ -250,7 +250,7 @@ function el(tag, cls, text) {
   return e;
 }
 function api(method, path, body) {
-  var opts = { method: method, headers: {} };
+  var opts = { method: method, headers: { 'x-sandbox-secret': CONFIG.secret } };
   if (body !== undefined) { opts.headers['content-type'] = 'application/json'; opts.body = JSON.stringify(body); }
   return fetch(P + path, opts).then(function (r) {
     return r.json().then(function (j) {
@@ -553,7 +553,9 @@ loadState().then(function () {
 
 export function sandboxPage(sb: SlackSandbox): string {
   const team = sb.workspace.homeTeam;
-  const config = { prefix: sb.prefix, app: sb.appName };
+  // The page is served only to clients the sandbox answers (see access.ts), so it may carry
+  // the control secret its own calls need.
+  const config = { prefix: sb.prefix, app: sb.appName, secret: sb.controlSecret };
   const body = `
 <div class="top"><b>Parley Slack sandbox</b><span class="explain">A simulated Slack workspace: what you type here reaches ${esc(sb.appName)} as signed Slack events, and the help desk's replies appear here. Thread replies stay in Slack — the help desk only reads the main conversation.</span></div>
 <div class="app">

@@ -6,6 +6,7 @@
 import { createHmac } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
+import { newControlSecret } from './access.ts';
 import { type DeliveryAttempt, type DeliveryResult, EventSender, type Logger } from './events.ts';
 import { StatePersistence } from './persistence.ts';
 import {
@@ -58,6 +59,20 @@ export interface SandboxOptions {
    * `eventsUrl`. Default false; `setSocketMode` switches at run time.
    */
   socketMode?: boolean;
+  /**
+   * Answer clients other than this machine (PARLEY_SLACK_SANDBOX_OPEN). Default false: the
+   * sandbox hands out tokens and shows every DM, so it is closed to the network.
+   */
+  open?: boolean;
+  /** Host names besides localhost and loopback addresses a closed sandbox is reached by. */
+  hostNames?: string[];
+  /** The control API's secret; a new random one at each start when not given. */
+  controlSecret?: string;
+  /**
+   * The app's registered OAuth redirect URLs: the authorize page sends codes nowhere else.
+   * Default: `/slack/oauth_redirect` on the events URL's origin (Parley's callback).
+   */
+  redirectUris?: string[];
 }
 
 /**
@@ -151,6 +166,8 @@ export class SlackSandbox {
   faults: Fault[] = [];
   publicUrl: string;
   eventsUrl: string;
+  /** Sent in the x-sandbox-secret header by every control call; never stored. */
+  readonly controlSecret: string;
   private readonly sender: EventSender;
   private readonly socket: SocketHub;
   private readonly persistence: StatePersistence | null;
@@ -163,6 +180,7 @@ export class SlackSandbox {
     this.appName = options.appName ?? 'Parley';
     this.maxFileBytes = options.maxFileBytes ?? 50 * 1024 * 1024;
     this.logger = options.logger ?? silentLogger;
+    this.controlSecret = options.controlSecret ?? newControlSecret();
     this.workspace = new Workspace({
       clientId: options.clientId,
       clientSecret: options.clientSecret,
@@ -665,6 +683,35 @@ export class SlackSandbox {
     return { redirect: redirectWith(req.redirect_uri, { code, state: req.state }) };
   }
 
+  /** The app's registered redirect URLs (see SandboxOptions.redirectUris). */
+  get redirectUris(): string[] {
+    return (
+      this.options.redirectUris ?? [new URL('/slack/oauth_redirect', this.eventsUrl).toString()]
+    );
+  }
+
+  /**
+   * Like Slack: a redirect_uri must be one of the app's redirect URLs or a path below one, so
+   * the authorize page never hands a code (or an error with the state) to another site.
+   */
+  redirectAllowed(uri: string): boolean {
+    let u: URL;
+    try {
+      u = new URL(uri);
+    } catch {
+      return false;
+    }
+    if (u.username || u.password) return false;
+    return this.redirectUris.some((r) => {
+      const reg = new URL(r);
+      if (u.origin !== reg.origin) return false;
+      const base = reg.pathname.replace(/\/+$/, '');
+      return (
+        u.pathname === reg.pathname || u.pathname === base || u.pathname.startsWith(`${base}/`)
+      );
+    });
+  }
+
   /** What "Allow"/"Cancel" on the authorize page leads to. */
   decideAuthorization(input: {
     allow: boolean;
@@ -673,6 +720,13 @@ export class SlackSandbox {
     scopes: string[];
     userScopes: string[];
   }): { redirect: string } | { pending: true } {
+    if (!this.redirectAllowed(input.redirectUri)) {
+      throw new ControlError(
+        400,
+        'bad_redirect_uri',
+        "redirect_uri does not match any of the app's redirect URLs",
+      );
+    }
     const ws = this.workspace;
     if (!input.allow) {
       return {

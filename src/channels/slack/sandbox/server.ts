@@ -11,6 +11,8 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { redactUrl } from '../../../log.ts';
+import { checkControlRequest, clientPermitted } from './access.ts';
 import { avatarPng, initialsOf } from './avatar.ts';
 import { MultipartError, boundaryOf, parseMultipart } from './multipart.ts';
 import { authorizePage, errorPage, loginPage, pendingApprovalPage, sandboxPage } from './page.ts';
@@ -250,6 +252,12 @@ function validRedirect(uri: string | undefined): uri is string {
   }
 }
 
+const badRedirectPage = () =>
+  errorPage(
+    'redirect_uri did not match',
+    "The redirect_uri is not one of the app's redirect URLs, so this install cannot go on.",
+  );
+
 const avatarCache = new Map<string, Buffer>();
 
 async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
@@ -277,13 +285,36 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
       if (err.statusCode && err.statusCode < 500) {
         return reply.status(err.statusCode).send({ ok: false, error: 'invalid_request' });
       }
-      sb.logger.error({ err, url: req.url }, 'Slack sandbox request failed');
+      sb.logger.error({ err, url: redactUrl(req.url) }, 'Slack sandbox request failed');
       return reply.status(500).send({ ok: false, error: 'internal_error' });
     },
   );
   app.setNotFoundHandler((_req, reply) =>
     reply.status(404).send({ ok: false, error: 'not_found' }),
   );
+
+  const hostNames = (sb.options.hostNames ?? []).map((h) => h.toLowerCase());
+  // A closed sandbox does not exist for other machines: the same 404 as an unknown path.
+  app.addHook('onRequest', async (req, reply) => {
+    const permitted = clientPermitted(
+      { remoteAddress: req.socket.remoteAddress, headers: req.headers },
+      { open: sb.options.open === true, hostNames },
+    );
+    if (!permitted) return reply.status(404).send({ ok: false, error: 'not_found' });
+  });
+  // The control API and the page's own JSON calls read every DM and act as anyone in the
+  // workspace. The page's file links are navigations and cannot carry a header.
+  const guarded = /^\/(control|ui)\//;
+  app.addHook('onRequest', async (req, reply) => {
+    const path = (req.routeOptions.url ?? '').slice(sb.prefix.length);
+    if (!guarded.test(path) || path.startsWith('/ui/files/')) return;
+    const refused = checkControlRequest(req, sb.controlSecret);
+    if (refused) {
+      return reply
+        .status(refused.status)
+        .send({ ok: false, error: refused.error, message: refused.message });
+    }
+  });
 
   // ---- Web API ----------------------------------------------------------------------------
 
@@ -461,6 +492,9 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
         400,
       );
     }
+    if (!sb.redirectAllowed(q.redirect_uri)) {
+      return html(reply, badRedirectPage(), 400);
+    }
     const scopes = splitScopes(q.scope);
     const userScopes = splitScopes(q.user_scope);
     if (!scopes.length && !userScopes.length) {
@@ -506,6 +540,9 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
         errorPage('Missing redirect_uri', 'The form has no valid redirect_uri.'),
         400,
       );
+    }
+    if (!sb.redirectAllowed(form.redirect_uri)) {
+      return html(reply, badRedirectPage(), 400);
     }
     const decision = sb.decideAuthorization({
       allow: form.action === 'allow',
@@ -595,7 +632,10 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
 
   // ---- the /sandbox page ------------------------------------------------------------------
 
-  app.get('/', async (_req, reply) => html(reply, sandboxPage(sb)));
+  // The page holds the control secret: never kept by a cache.
+  app.get('/', async (_req, reply) =>
+    html(reply.header('cache-control', 'no-store'), sandboxPage(sb)),
+  );
 
   app.get('/ui/state', async () => {
     const people = ws.state.users.filter(
@@ -693,13 +733,21 @@ export async function registerSandbox(
  */
 function attachSocketMode(server: Server, sb: SlackSandbox): () => void {
   const path = `${sb.prefix}/socket`;
+  const hostNames = (sb.options.hostNames ?? []).map((h) => h.toLowerCase());
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const notFound = 'HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n';
     if (url.pathname !== path) {
       // An upgrade nobody else listens for would otherwise hang until the client gives up.
-      if (server.listenerCount('upgrade') === 1) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-      }
+      if (server.listenerCount('upgrade') === 1) socket.end(notFound);
+      return;
+    }
+    const permitted = clientPermitted(
+      { remoteAddress: req.socket.remoteAddress, headers: req.headers },
+      { open: sb.options.open === true, hostNames },
+    );
+    if (!permitted) {
+      socket.end(notFound);
       return;
     }
     sb.acceptSocket(req, socket, head, url.searchParams.get('ticket'));

@@ -1,0 +1,94 @@
+/**
+ * Who is starting, or finishing, a Slack install over HTTP: the credential a request was
+ * authenticated with, reduced to the hash the install's state is bound to. Never the secret.
+ */
+import { createHash } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { hashToken } from '../../desk/api-tokens.ts';
+import type { Actor, Conn } from '../../desk/context.ts';
+import { hasPermission } from '../../desk/custom-roles.ts';
+import { ForbiddenError } from '../../desk/errors.ts';
+import { authenticate } from '../../http/auth.ts';
+import { UnauthorizedError } from '../../http/errors.ts';
+import { SESSION_COOKIE, type SessionPolicy } from '../../http/sessions.ts';
+import type { Finisher, Installer } from './install.ts';
+
+const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
+
+function cookieValue(header: string | undefined, name: string): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return null;
+      }
+    }
+  }
+  return null;
+}
+
+/** The API token in a Basic `email/token:TOKEN` header, or null (`email:password`, none). */
+function basicApiToken(header: string): string | null {
+  const [scheme, value] = header.split(' ', 2);
+  if (scheme?.toLowerCase() !== 'basic' || !value) return null;
+  const decoded = Buffer.from(value, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0 || !decoded.slice(0, colon).endsWith('/token')) return null;
+  return decoded.slice(colon + 1);
+}
+
+/**
+ * The admin starting an install, bound the way they are signed in: an Authorization header
+ * (it is what authenticate() goes by when present) or else the session cookie. Throws
+ * Unauthorized without sign-in, Forbidden for someone who may not manage channels.
+ */
+export async function installerOf(
+  db: Conn,
+  req: FastifyRequest,
+  policy: Pick<SessionPolicy, 'idleMs'>,
+  /** The caller, when the request was authenticated already (the API's routes). */
+  known?: Actor,
+): Promise<Installer> {
+  // A password is checked once per request: it is slow to verify on purpose.
+  const actor = known ?? (await authenticate(db, req, policy));
+  if (!(await hasPermission(db, actor.user, 'manage_extensions_and_channels'))) {
+    throw new ForbiddenError();
+  }
+  const header = req.headers.authorization;
+  if (header) {
+    const token = basicApiToken(header);
+    return { kind: 'api', userId: actor.user.id, credentialHash: token ? hashToken(token) : null };
+  }
+  const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (!session) throw new ForbiddenError();
+  return { kind: 'session', userId: actor.user.id, credentialHash: sha256(session) };
+}
+
+/**
+ * The browser arriving from Slack: its session (hash), and whose it is if still valid. Only
+ * the cookie counts here; the check of it is authenticate()'s own.
+ */
+export async function finisherOf(
+  db: Conn,
+  req: FastifyRequest,
+  policy: Pick<SessionPolicy, 'idleMs'>,
+): Promise<Finisher> {
+  const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  if (!session) return { kind: 'browser', userId: null, sessionHash: null };
+  let userId: number | null = null;
+  try {
+    const sessionOnly = {
+      headers: { cookie: req.headers.cookie },
+      cookies: req.cookies,
+      ip: req.ip,
+    };
+    userId = (await authenticate(db, sessionOnly as FastifyRequest, policy)).user.id;
+  } catch (err) {
+    // An expired or unknown session is no one; a database failure is not an answer.
+    if (!(err instanceof UnauthorizedError)) throw err;
+    userId = null;
+  }
+  return { kind: 'browser', userId, sessionHash: sha256(session) };
+}
