@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { NotFoundError } from '../../desk/errors.ts';
 import { parseJson } from '../../desk/time.ts';
+import { jsonTextTooDeep } from '../../json-depth.ts';
 import type { SlackRuntime } from './runtime.ts';
 import { beginInstall, completeInstall, InstallError } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
@@ -60,6 +61,12 @@ export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): vo
         if (!(err instanceof SlackSignatureError)) throw err;
         req.log.warn({ reason: err.message }, 'slack request refused');
         return reply.status(401).send({ error: 'InvalidSignature', description: err.message });
+      }
+      if (jsonTextTooDeep(raw)) {
+        // Signed, so from Slack, yet nothing Parley could process; acked so that Slack does
+        // not retry it (and count failures against the app) for an event that cannot change.
+        req.log.warn('slack event ignored: its JSON nests deeper than Parley accepts');
+        return reply.status(200).send();
       }
       const parsed = envelopeHead.safeParse(parseJson(raw, null));
       if (!parsed.success) {
