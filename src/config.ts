@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { mkdirPrivateSync, PRIVATE_FILE_MODE } from './private-files.ts';
 
 /**
  * Every setting Parley reads, parsed once at start. Defaults run on a laptop with no account
@@ -118,10 +119,11 @@ function secretKeyFromDataDir(dataDir: string): Buffer {
     if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ConfigError([`${file} does not hold a 64-hex key`]);
     return Buffer.from(hex, 'hex');
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirPrivateSync(dataDir);
   const key = randomBytes(32);
   // 0600: the key decrypts Slack tokens, so only the owner may read it.
-  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(file, key.toString('hex') + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  chmodSync(file, PRIVATE_FILE_MODE);
   return key;
 }
 

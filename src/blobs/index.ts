@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile, rename } from 'node:fs/promises';
 import path from 'node:path';
 import type { Db } from '../db/index.ts';
+import { mkdirPrivate, writePrivateFile } from '../private-files.ts';
 
 /**
  * Attachment bytes, addressed by their sha256: the same file stored twice is kept once.
@@ -22,10 +23,10 @@ export function fsBlobStore(root: string): BlobStore {
     async put(data) {
       const sha256 = sha256Hex(data);
       const target = file(sha256);
-      await mkdir(path.dirname(target), { recursive: true });
+      await mkdirPrivate(path.dirname(target));
       // Write then rename, so a crash never leaves a half-written blob under its final name.
       const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
-      await writeFile(tmp, data);
+      await writePrivateFile(tmp, data);
       await rename(tmp, target);
       return { key: sha256, sha256 };
     },
