@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
 import { nowIso } from '../../desk/time.ts';
+import { attachmentSecurityHeaders, servedAs } from '../attachment-serving.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { presentAttachment } from '../presenters.ts';
@@ -137,22 +138,23 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
     return attachment;
   }
 
-  app.get('/attachments/:id', async (req) => ({
+  app.get('/attachments/:id', { onRequest: attachmentSecurityHeaders }, async (req) => ({
     attachment: presentAttachment(await visibleAttachment(req), base),
   }));
 
-  app.get('/attachments/:id/content', async (req, reply) => {
-    const attachment = await visibleAttachment(req);
-    const data = await blobs.get(attachment.blob_key);
-    if (!data) throw new NotFoundError('Attachment');
-    // Served as a download, never rendered inline, so an uploaded HTML file cannot run here.
-    return reply
-      .header('content-type', attachment.content_type)
-      .header('x-content-type-options', 'nosniff')
-      .header(
-        'content-disposition',
-        `attachment; filename*=UTF-8''${encodeURIComponent(attachment.file_name)}`,
-      )
-      .send(data);
-  });
+  app.get(
+    '/attachments/:id/content',
+    { onRequest: attachmentSecurityHeaders },
+    async (req, reply) => {
+      const attachment = await visibleAttachment(req);
+      const data = await blobs.get(attachment.blob_key);
+      if (!data) throw new NotFoundError('Attachment');
+      // Uploaded bytes never render as HTML or SVG here: see attachment-serving.ts.
+      const served = servedAs(attachment.content_type, attachment.file_name);
+      return reply
+        .header('content-type', served.contentType)
+        .header('content-disposition', served.disposition)
+        .send(data);
+    },
+  );
 };
