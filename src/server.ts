@@ -14,6 +14,7 @@ import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
+import { startUploadSweeper, type UploadSweeper } from './jobs/sweep-uploads.ts';
 import { RenderedTickets } from './http/rendered-tickets.ts';
 import { createLogger } from './log.ts';
 
@@ -173,6 +174,9 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     plugins,
   );
   await app.listen({ port, host: config.host });
+  // Housekeeping runs where the workers run (not on `--role web` nodes).
+  const uploadSweeper: UploadSweeper | null =
+    opts.workers !== false ? startUploadSweeper(db, blobs, logger) : null;
   const parley: Parley = {
     app,
     db,
@@ -184,6 +188,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     renderedTickets,
     url: internalUrl,
     async close() {
+      await uploadSweeper?.stop();
       await slack.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();
