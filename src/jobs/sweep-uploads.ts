@@ -110,7 +110,12 @@ export interface UploadSweeper {
  * Runs the sweep every SWEEP_EVERY_MS until stopped; a run still going when the next is due
  * is not doubled. (To move onto the periodic scheduler once there is one.)
  */
-export function startUploadSweeper(db: Db, blobs: BlobStore, logger: Logger): UploadSweeper {
+export function startUploadSweeper(
+  db: Db,
+  blobs: BlobStore,
+  logger: Logger,
+  everyMs = SWEEP_EVERY_MS,
+): UploadSweeper {
   let running: Promise<void> | null = null;
   const run = () => {
     if (running) return;
@@ -125,7 +130,7 @@ export function startUploadSweeper(db: Db, blobs: BlobStore, logger: Logger): Up
         running = null;
       });
   };
-  const timer = setInterval(run, SWEEP_EVERY_MS);
+  const timer = setInterval(run, everyMs);
   timer.unref();
   return {
     async stop() {

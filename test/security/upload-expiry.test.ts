@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
 import { after, before, describe, it } from 'node:test';
-import { sweepExpiredUploads } from '../../src/jobs/sweep-uploads.ts';
+import { startUploadSweeper, sweepExpiredUploads } from '../../src/jobs/sweep-uploads.ts';
 import { forEachDatabase, startTestDesk, type TestDesk } from '../helpers/harness.ts';
 import { waitFor } from '../slack/helpers.ts';
 
@@ -214,6 +214,18 @@ forEachDatabase('upload expiry and the expired-upload sweep', (ctx) => {
     assert.deepEqual(first, { attachments: 4, blobs: 4, more: true });
     const second = await sweep(ctx.desk, later(120), { batchSize: 2, maxBatches: 2 });
     assert.deepEqual(second, { attachments: 1, blobs: 1, more: false });
+  });
+
+  it('runs the sweep periodically until stopped', async () => {
+    const up = await newToken(ctx.desk);
+    await age(ctx.desk, up.token, 2 * 60);
+    const { db, blobs, logger } = ctx.desk.parley;
+    const sweeper = startUploadSweeper(db, blobs, logger, 20);
+    try {
+      await waitFor('the periodic sweep', async () => !(await row(ctx.desk, up.attachment.id)));
+    } finally {
+      await sweeper.stop();
+    }
   });
 
   it('never deletes a file that a ticket write attaches while the sweep runs', async () => {
