@@ -14,8 +14,8 @@ import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
-import { startUploadSweeper, type UploadSweeper } from './jobs/sweep-uploads.ts';
 import { RenderedTickets } from './http/rendered-tickets.ts';
+import { startUploadSweeper, type UploadSweeper } from './jobs/sweep-uploads.ts';
 import { createLogger } from './log.ts';
 
 export interface Parley {
