@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { mkdirPrivateSync, PRIVATE_FILE_MODE } from './private-files.ts';
 
 /** A web session ends 14 days after sign-in however busy it is (the idle limit ends it sooner). */
 export const SESSION_MAX_MINUTES = 14 * 24 * 60;
@@ -200,10 +201,11 @@ function secretKeyFromDataDir(dataDir: string): Buffer {
     if (!/^[0-9a-f]{64}$/i.test(hex)) throw new ConfigError([`${file} does not hold a 64-hex key`]);
     return Buffer.from(hex, 'hex');
   }
-  mkdirSync(dataDir, { recursive: true });
+  mkdirPrivateSync(dataDir);
   const key = randomBytes(32);
   // 0600: the key decrypts Slack tokens, so only the owner may read it.
-  writeFileSync(file, key.toString('hex') + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(file, key.toString('hex') + '\n', { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  chmodSync(file, PRIVATE_FILE_MODE);
   return key;
 }
 

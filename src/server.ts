@@ -17,6 +17,7 @@ import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
 import { RenderedTickets } from './http/rendered-tickets.ts';
+import { startUploadSweeper, type UploadSweeper } from './jobs/sweep-uploads.ts';
 import { createLogger } from './log.ts';
 
 export interface Parley {
@@ -196,6 +197,9 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     plugins,
   );
   await app.listen({ port, host: config.host });
+  // Housekeeping runs where the workers run (not on `--role web` nodes).
+  const uploadSweeper: UploadSweeper | null =
+    opts.workers !== false ? startUploadSweeper(db, blobs, logger) : null;
   const parley: Parley = {
     app,
     db,
@@ -208,6 +212,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     setupCode,
     url: internalUrl,
     async close() {
+      await uploadSweeper?.stop();
       await slack.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();

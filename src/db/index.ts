@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -11,6 +10,7 @@ import {
 } from 'kysely';
 import pg from 'pg';
 import type { DatabaseConfig } from '../config.ts';
+import { createPrivateFileSync, mkdirPrivateSync } from '../private-files.ts';
 import { migrationProvider } from './migrations/index.ts';
 import { useNamedStatements } from './pg-statements.ts';
 import { type Checkpointer, startCheckpointer } from './sqlite-checkpointer.ts';
@@ -39,7 +39,11 @@ export function openDatabase(config: DatabaseConfig, opts: OpenOptions = {}): Db
     if (config.preparedStatements !== false) useNamedStatements(pool);
     return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   }
-  if (config.file !== ':memory:') mkdirSync(path.dirname(config.file), { recursive: true });
+  if (config.file !== ':memory:') {
+    // Created owner-only before SQLite opens it; its -wal and -shm files follow its mode.
+    mkdirPrivateSync(path.dirname(config.file));
+    createPrivateFileSync(config.file);
+  }
   const sqlite = new SQLite(config.file);
   sqlite.pragma('journal_mode = WAL');
   // NORMAL in WAL mode is durable across process crashes; only an OS crash can lose the last

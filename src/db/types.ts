@@ -209,11 +209,14 @@ export interface AttachmentsTable {
   blob_key: string;
   inline: Generated<Flag>;
   created_at: string;
+  /** While an upload waits for a comment: when its token expires (0014). Null once attached. */
+  upload_expires_at: string | null;
 }
 
 export interface BlobsTable {
   key: string;
   data: Buffer;
+  /** When the bytes were last stored (a put of the same bytes renews it): see sweep-uploads. */
   created_at: string;
 }
 

@@ -3,12 +3,13 @@ import fastifyCookie from '@fastify/cookie';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { logSerializers } from '../log.ts';
+import { jsonTextTooDeep } from '../json-depth.ts';
 import { slackApiRoutes } from '../channels/slack/api-routes.ts';
 import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
 import { requireCsrfToken } from './csrf.ts';
 import type { RoutePlugin, Services } from './context.ts';
-import { errorHandler, HttpError } from './errors.ts';
+import { errorHandler, HttpError, tooDeepError } from './errors.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { customRoleRoutes } from './routes/custom-roles.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -72,6 +73,7 @@ export async function buildApp(
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     if (body === '') return done(null, undefined);
+    if (jsonTextTooDeep(body as string)) return done(tooDeepError(), undefined);
     return parseJson(req, body as string, done);
   });
   app.setNotFoundHandler((req, reply) => {

@@ -8,6 +8,7 @@ import {
   NotFoundError,
   ValidationError,
 } from '../desk/errors.ts';
+import { MAX_JSON_DEPTH } from '../json-depth.ts';
 
 /** Thrown by handlers for request-level problems that are not domain errors. */
 export class HttpError extends Error {
@@ -81,6 +82,14 @@ function nulPath(root: unknown): (string | number)[] | null {
     }
   }
   return null;
+}
+
+/** A body nested deeper than MAX_JSON_DEPTH: well-formed JSON, but no record Parley accepts. */
+export function tooDeepError(): ValidationError {
+  return ValidationError.field(
+    'base',
+    `base: JSON must not nest deeper than ${MAX_JSON_DEPTH} levels`,
+  );
 }
 
 /** Parses a body or query with zod; a mismatch is Zendesk's 422 RecordInvalid. */

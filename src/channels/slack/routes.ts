@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../desk/errors.ts';
 import { parseJson } from '../../desk/time.ts';
+import { jsonTextTooDeep } from '../../json-depth.ts';
 import type { SlackRuntime } from './runtime.ts';
 import { UnauthorizedError } from '../../http/errors.ts';
 import { sessionPolicy } from '../../http/sessions.ts';
@@ -71,6 +72,12 @@ export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): vo
         if (!(err instanceof SlackSignatureError)) throw err;
         req.log.warn({ reason: err.message }, 'slack request refused');
         return reply.status(401).send({ error: 'InvalidSignature', description: err.message });
+      }
+      if (jsonTextTooDeep(raw)) {
+        // Signed, so from Slack, yet nothing Parley could process; acked so that Slack does
+        // not retry it (and count failures against the app) for an event that cannot change.
+        req.log.warn('slack event ignored: its JSON nests deeper than Parley accepts');
+        return reply.status(200).send();
       }
       const parsed = envelopeHead.safeParse(parseJson(raw, null));
       if (!parsed.success) {

@@ -14,6 +14,7 @@ import {
 import type { AppsConnectionsOpenResponse } from '@slack/web-api';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import { valueTooDeep } from '../../json-depth.ts';
 import { type AppCredentials, listApps } from './apps.ts';
 import type { SlackContext } from './context.ts';
 import type { InboxWriter } from './inbox.ts';
@@ -208,8 +209,15 @@ export class SocketModeTransport {
     try {
       // Interactivity and slash commands: Parley subscribes to neither; acking stops redelivery.
       if (e.type === 'events_api') {
-        const head = envelopeHead.safeParse(e.body);
-        if (!head.success) {
+        const head = valueTooDeep(e.body) ? null : envelopeHead.safeParse(e.body);
+        if (!head) {
+          // Acked and dropped, as over HTTP: storing it would overflow JSON.stringify, and
+          // an envelope left unacked would come back again and again.
+          log.warn(
+            { envelopeId: e.envelope_id },
+            'Slack Socket Mode: event ignored, its JSON nests deeper than Parley accepts',
+          );
+        } else if (!head.success) {
           log.warn({ envelopeId: e.envelope_id }, 'Slack Socket Mode: not an Events API payload');
         } else if (head.data.type === 'event_callback' && head.data.event_id) {
           await this.inbox.add({

@@ -8,6 +8,7 @@ import * as m0006 from './0006_live_ticket_count.ts';
 import * as m0007 from './0007_unique_external_ids.ts';
 import * as m0011 from './0011_sessions_setup_codes.ts';
 import * as m0012 from './0012_slack_install_binding.ts';
+import * as m0014 from './0014_upload_expiry.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const migrations: Record<string, Migration> = {
   '0007_unique_external_ids': m0007,
   '0011_sessions_setup_codes': m0011,
   '0012_slack_install_binding': m0012,
+  '0014_upload_expiry': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

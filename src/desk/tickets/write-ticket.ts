@@ -267,13 +267,19 @@ async function insertComment(
   const tokens = comment.uploads ?? [];
   if (tokens.length > 0) {
     const unique = [...new Set(tokens)];
-    const pending = await trx
-      .selectFrom('attachments')
-      .select(['id', 'upload_token'])
+    // Claimed in one conditional UPDATE, not looked up first: a file is either taken here or
+    // deleted by the upload sweep, never both (each re-checks `comment_id is null` on the row
+    // it changes). A token that claimed nothing was unknown, used or expired, and the whole
+    // write rolls back.
+    const claimed = await trx
+      .updateTable('attachments')
+      .set({ comment_id: row.id, ticket_id: args.ticketId, upload_expires_at: null })
       .where('upload_token', 'in', unique)
       .where('comment_id', 'is', null)
+      .where('upload_expires_at', '>', args.now)
+      .returning('upload_token')
       .execute();
-    const found = new Set(pending.map((p) => p.upload_token));
+    const found = new Set(claimed.map((p) => p.upload_token));
     const missing = unique.filter((t) => !found.has(t));
     if (missing.length > 0) {
       throw ValidationError.field(
@@ -281,12 +287,6 @@ async function insertComment(
         `Uploads: ${missing.join(', ')} is not a valid upload token`,
       );
     }
-    await trx
-      .updateTable('attachments')
-      .set({ comment_id: row.id, ticket_id: args.ticketId })
-      .where('upload_token', 'in', unique)
-      .where('comment_id', 'is', null)
-      .execute();
   }
   const files = fileRows(args, row.id);
   const attachments =

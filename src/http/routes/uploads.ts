@@ -3,7 +3,9 @@ import path from 'node:path';
 import { z } from 'zod';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
-import { nowIso } from '../../desk/time.ts';
+import { nowIso, presentTime } from '../../desk/time.ts';
+import { uploadExpired, uploadExpiresAt } from '../../desk/uploads.ts';
+import { attachmentSecurityHeaders, servedAs } from '../attachment-serving.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { presentAttachment } from '../presenters.ts';
@@ -58,14 +60,19 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
       const { filename, token: given } = parseWith(uploadQuery, req.query);
       const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       if (data.length === 0) throw new HttpError(400, 'BadRequest', 'The upload body is empty');
+      const now = nowIso();
+      let expiresAt = uploadExpiresAt(now);
       if (given) {
-        const owned = await db
+        // A file added to a token shares its expiry: adding does not make a token live longer.
+        const live = await db
           .selectFrom('attachments')
-          .select('id')
+          .select('upload_expires_at')
           .where('upload_token', '=', given)
           .where('comment_id', 'is', null)
+          .where('upload_expires_at', '>', now)
           .executeTakeFirst();
-        if (!owned) throw new NotFoundError('Upload');
+        if (!live?.upload_expires_at) throw new NotFoundError('Upload');
+        expiresAt = live.upload_expires_at;
       }
       const token = given ?? randomBytes(18).toString('base64url');
       const stored = await blobs.put(data);
@@ -79,7 +86,8 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
           size: data.length,
           sha256: stored.sha256,
           blob_key: stored.key,
-          created_at: nowIso(),
+          created_at: now,
+          upload_expires_at: expiresAt,
         })
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -93,7 +101,7 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
       return {
         upload: {
           token,
-          expires_at: new Date(Date.now() + 3 * 86400_000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          expires_at: presentTime(expiresAt),
           attachment: presentAttachment(attachment, base),
           attachments: all.map((a) => presentAttachment(a, base)),
         },
@@ -104,13 +112,19 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
   app.delete('/uploads/:token', async (req, reply) => {
     const token = (req.params as { token: string }).token;
     const actor = actorOf(req);
+    const now = nowIso();
+    // Deleting expires the token now: from here on it is gone for every request, and the
+    // upload sweep removes its rows and bytes with the other expired ones, under the same
+    // guards against a blob that another upload is storing at this moment.
     let q = db
-      .deleteFrom('attachments')
+      .updateTable('attachments')
+      .set({ upload_expires_at: now })
       .where('upload_token', '=', token)
-      .where('comment_id', 'is', null);
+      .where('comment_id', 'is', null)
+      .where('upload_expires_at', '>', now);
     if (!isAgent(actor.user)) q = q.where('uploader_id', '=', actor.user.id);
     const res = await q.executeTakeFirst();
-    if (Number(res.numDeletedRows) === 0) throw new NotFoundError('Upload');
+    if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('Upload');
     return reply.status(204).send();
   });
 
@@ -126,6 +140,10 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
       .where('attachments.id', '=', idParam(req.params))
       .executeTakeFirst();
     if (!row) throw new NotFoundError('Attachment');
+    // An upload whose token expired unattached is gone, as in Zendesk, even before the sweep.
+    if (row.comment_id === null && uploadExpired(row.upload_expires_at, nowIso())) {
+      throw new NotFoundError('Attachment');
+    }
     if (!isAgent(actor.user)) {
       const own =
         row.comment_id === null
@@ -137,22 +155,23 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
     return attachment;
   }
 
-  app.get('/attachments/:id', async (req) => ({
+  app.get('/attachments/:id', { onRequest: attachmentSecurityHeaders }, async (req) => ({
     attachment: presentAttachment(await visibleAttachment(req), base),
   }));
 
-  app.get('/attachments/:id/content', async (req, reply) => {
-    const attachment = await visibleAttachment(req);
-    const data = await blobs.get(attachment.blob_key);
-    if (!data) throw new NotFoundError('Attachment');
-    // Served as a download, never rendered inline, so an uploaded HTML file cannot run here.
-    return reply
-      .header('content-type', attachment.content_type)
-      .header('x-content-type-options', 'nosniff')
-      .header(
-        'content-disposition',
-        `attachment; filename*=UTF-8''${encodeURIComponent(attachment.file_name)}`,
-      )
-      .send(data);
-  });
+  app.get(
+    '/attachments/:id/content',
+    { onRequest: attachmentSecurityHeaders },
+    async (req, reply) => {
+      const attachment = await visibleAttachment(req);
+      const data = await blobs.get(attachment.blob_key);
+      if (!data) throw new NotFoundError('Attachment');
+      // Uploaded bytes never render as HTML or SVG here: see attachment-serving.ts.
+      const served = servedAs(attachment.content_type, attachment.file_name);
+      return reply
+        .header('content-type', served.contentType)
+        .header('content-disposition', served.disposition)
+        .send(data);
+    },
+  );
 };

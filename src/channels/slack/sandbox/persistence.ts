@@ -3,8 +3,9 @@
  * with file bytes in a sibling folder so large uploads are written once, not on every change.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
+import { mkdirPrivate, writePrivateFile } from '../../../private-files.ts';
 import type { Logger } from './events.ts';
 import type { SandboxState, Workspace } from './workspace.ts';
 
@@ -12,7 +13,7 @@ const DEBOUNCE_MS = 100;
 
 async function writeAtomic(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  await writeFile(tmp, data);
+  await writePrivateFile(tmp, data);
   await rename(tmp, file);
 }
 
@@ -56,10 +57,10 @@ export class StatePersistence {
 
   private async write(): Promise<void> {
     try {
-      await mkdir(path.dirname(this.file), { recursive: true });
+      await mkdirPrivate(path.dirname(this.file));
       for (const [id, bytes] of this.ws.blobs) {
         if (this.savedBlobs.has(id)) continue;
-        await mkdir(this.blobDir, { recursive: true });
+        await mkdirPrivate(this.blobDir);
         await writeAtomic(path.join(this.blobDir, id), bytes);
         this.savedBlobs.add(id);
       }

@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { redactUrl } from '../../../log.ts';
 import { checkControlRequest, clientPermitted } from './access.ts';
+import { jsonTextTooDeep } from '../../../json-depth.ts';
 import { avatarPng, initialsOf } from './avatar.ts';
 import { MultipartError, boundaryOf, parseMultipart } from './multipart.ts';
 import { authorizePage, errorPage, loginPage, pendingApprovalPage, sandboxPage } from './page.ts';
@@ -62,9 +63,12 @@ function webApiArgs(req: FastifyRequest): Record<string, ArgValue> {
   if (!body) return out;
   const ct = String(req.headers['content-type'] ?? '').toLowerCase();
   if (ct.startsWith('application/json')) {
+    const text = body.toString('utf8');
+    // Too deep to store or forward safely (see json-depth.ts): refused like bad JSON.
+    if (jsonTextTooDeep(text)) throw new SlackApiError('invalid_json');
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body.toString('utf8'));
+      parsed = JSON.parse(text);
     } catch {
       throw new SlackApiError('invalid_json');
     }
@@ -117,8 +121,12 @@ function jsonBody(req: FastifyRequest): unknown {
   if (ct.startsWith('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(body.toString('utf8')));
   }
+  const text = body.toString('utf8');
+  if (jsonTextTooDeep(text)) {
+    throw new ControlError(400, 'invalid_json', 'The body nests deeper than is accepted');
+  }
   try {
-    return JSON.parse(body.toString('utf8'));
+    return JSON.parse(text);
   } catch {
     throw new ControlError(400, 'invalid_json', 'The body is not valid JSON');
   }

@@ -12,6 +12,7 @@ import {
   type StoredMessage,
   type TokenInfo,
 } from './workspace.ts';
+import { jsonTextTooDeep } from '../../../json-depth.ts';
 import type { SlackSandbox } from './sandbox.ts';
 import {
   messageEvent,
@@ -54,6 +55,7 @@ export class Args {
     const v = this.raw[name];
     if (v === undefined || v === null || v === '') return undefined;
     if (typeof v !== 'string') return v;
+    if (jsonTextTooDeep(v)) throw new SlackApiError(error);
     try {
       return JSON.parse(v);
     } catch {
