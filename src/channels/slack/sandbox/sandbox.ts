@@ -17,6 +17,7 @@ import {
   type Urls,
 } from './shapes.ts';
 import { SocketHub, type SocketDeliveryAttempt } from './socket.ts';
+import { type ChannelRateLimit, ChannelRateLimiter, SLACK_POST_LIMIT } from './ratelimit.ts';
 import {
   ACCOUNT_USER_ID,
   APP_ID,
@@ -58,6 +59,11 @@ export interface SandboxOptions {
    * `eventsUrl`. Default false; `setSocketMode` switches at run time.
    */
   socketMode?: boolean;
+  /**
+   * Slack's per-channel limit on chat.postMessage (HTTP 429 beyond it). Default about one a
+   * second with a short burst, like Slack; null turns it off.
+   */
+  postRateLimit?: ChannelRateLimit | null;
 }
 
 /**
@@ -88,6 +94,8 @@ export interface ApiCall {
   args: Record<string, unknown>;
   at: string;
   fault?: FaultKind;
+  /** Refused with HTTP 429 by the per-channel limit (not an injected fault). */
+  ratelimited?: boolean;
 }
 
 export interface SendMessageInput {
@@ -149,6 +157,8 @@ export class SlackSandbox {
   readonly logger: Logger;
   readonly calls: ApiCall[] = [];
   faults: Fault[] = [];
+  /** chat.postMessage's per-channel limit. */
+  readonly postLimiter: ChannelRateLimiter;
   publicUrl: string;
   eventsUrl: string;
   private readonly sender: EventSender;
@@ -163,6 +173,7 @@ export class SlackSandbox {
     this.appName = options.appName ?? 'Parley';
     this.maxFileBytes = options.maxFileBytes ?? 50 * 1024 * 1024;
     this.logger = options.logger ?? silentLogger;
+    this.postLimiter = new ChannelRateLimiter(this.configuredPostLimit);
     this.workspace = new Workspace({
       clientId: options.clientId,
       clientSecret: options.clientSecret,
@@ -772,6 +783,11 @@ export class SlackSandbox {
     if (bot) bot.real_name = this.appName;
     this.calls.length = 0;
     this.faults = [];
+    this.postLimiter.reset(this.configuredPostLimit);
+  }
+
+  private get configuredPostLimit(): ChannelRateLimit | null {
+    return this.options.postRateLimit === undefined ? SLACK_POST_LIMIT : this.options.postRateLimit;
   }
 
   async close(): Promise<void> {
