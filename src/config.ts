@@ -50,6 +50,8 @@ const envSchema = z.object({
   PARLEY_SLACK_FILE_HOSTS: z.string().min(1).default('files.slack.com'),
   PARLEY_SLACK_SANDBOX: z.enum(['auto', 'on', 'off']).default('auto'),
   PARLEY_SLACK_SOCKET_MODE: z.enum(['on', 'off']).default('off'),
+  PARLEY_SLACK_PACE_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+  PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
 });
 
 export type DatabaseConfig =
@@ -102,6 +104,11 @@ export interface SlackConfig {
   apiUrl: string;
   authorizeUrl: string;
   fileHosts: string[];
+  /**
+   * How fast Parley posts into one DM: Slack allows about one chat.postMessage a second per
+   * channel (short bursts allowed) and answers 429 beyond. An interval of 0 turns pacing off.
+   */
+  pace: { intervalMs: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -194,6 +201,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       fileHosts: e.PARLEY_SLACK_FILE_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
+      pace: { intervalMs: e.PARLEY_SLACK_PACE_INTERVAL_MS, burst: e.PARLEY_SLACK_PACE_BURST },
     },
   };
 }
