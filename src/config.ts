@@ -54,6 +54,8 @@ const envSchema = z.object({
   PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
 });
 
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
+
 export type DatabaseConfig =
   | {
       kind: 'sqlite';
@@ -196,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandbox,
       socketMode: e.PARLEY_SLACK_SOCKET_MODE === 'on',
       // In sandbox mode these are filled in at start, once the listening port is known.
-      apiUrl: e.PARLEY_SLACK_API_URL ?? 'https://slack.com/api/',
+      apiUrl: e.PARLEY_SLACK_API_URL ?? DEFAULT_SLACK_API_URL,
       authorizeUrl: e.PARLEY_SLACK_AUTHORIZE_URL ?? 'https://slack.com/oauth/v2/authorize',
       fileHosts: e.PARLEY_SLACK_FILE_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase())

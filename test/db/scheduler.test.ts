@@ -9,6 +9,7 @@ import pino from 'pino';
 import { type Db, openDatabase } from '../../src/db/index.ts';
 import { createScheduler, type PeriodicTask } from '../../src/jobs/scheduler.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
+import { waitFor } from '../slack/helpers.ts';
 
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
@@ -151,5 +152,18 @@ forEachDatabase('Scheduler', (ctx) => {
     } finally {
       await close();
     }
+  });
+
+  it('registers the built-in sweeps on a node with the scheduler role', async () => {
+    // The test desk runs with the default role (all), whose scheduler starts at once.
+    const finished = await waitFor('the pace sweep to run once', async () => {
+      const row = await ctx.desk.parley.db
+        .selectFrom('scheduled_tasks')
+        .select('last_finished_at')
+        .where('name', '=', 'jobs.forget-idle-paces')
+        .executeTakeFirst();
+      return row?.last_finished_at;
+    });
+    assert.ok(finished);
   });
 });

@@ -7,8 +7,9 @@ import { signSlackRequest } from '../../src/channels/slack/verify.ts';
 import { createSecretBox } from '../../src/crypto/secret-box.ts';
 import type { Db } from '../../src/db/index.ts';
 
-export function startChild(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['bin/parley.js', 'start'], {
+export function startChild(env: Record<string, string>, role?: string): ChildProcess {
+  const args = ['bin/parley.js', 'start', ...(role ? ['--role', role] : [])];
+  return spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
