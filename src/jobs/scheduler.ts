@@ -45,16 +45,23 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
   const nodeId = randomUUID();
   const tasks = new Map<string, PeriodicTask>();
   const running = new Map<string, Promise<void>>();
+  // When each task may next be due, as far as this node knows: ticks ask the database only
+  // then, so an idle scheduler writes nothing (on SQLite every write takes the file's lock).
+  const notBefore = new Map<string, number>();
+  const known = new Set<string>();
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
   async function lease(task: PeriodicTask, now: number): Promise<boolean> {
-    // A new task is due at once; an existing row keeps its schedule.
-    await db
-      .insertInto('scheduled_tasks')
-      .values({ name: task.name, next_run_at: iso(now) })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
+    if (!known.has(task.name)) {
+      // A new task is due at once; an existing row keeps its schedule.
+      await db
+        .insertInto('scheduled_tasks')
+        .values({ name: task.name, next_run_at: iso(now) })
+        .onConflict((oc) => oc.column('name').doNothing())
+        .execute();
+      known.add(task.name);
+    }
     const leaseMs = task.leaseMs ?? Math.max(task.everyMs, 60_000);
     const res = await db
       .updateTable('scheduled_tasks')
@@ -63,7 +70,18 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       .where('next_run_at', '<=', iso(now))
       .where((eb) => eb.or([eb('locked_until', 'is', null), eb('locked_until', '<', iso(now))]))
       .executeTakeFirst();
-    return Number(res.numUpdatedRows) === 1;
+    if (Number(res.numUpdatedRows) === 1) return true;
+    // Not due, or another node holds it: look again when it is due or that lease runs out.
+    const row = await db
+      .selectFrom('scheduled_tasks')
+      .select(['next_run_at', 'locked_until'])
+      .where('name', '=', task.name)
+      .executeTakeFirst();
+    if (row) {
+      const lockedUntil = row.locked_until ? Date.parse(row.locked_until) + 1 : 0;
+      notBefore.set(task.name, Math.max(Date.parse(row.next_run_at), lockedUntil));
+    }
+    return false;
   }
 
   async function runLeased(task: PeriodicTask, startedAt: number): Promise<void> {
@@ -97,7 +115,9 @@ export function createScheduler(opts: SchedulerOptions): Scheduler {
       if (stopped) break;
       if (running.has(task.name)) continue;
       const now = clock().getTime();
+      if (now < (notBefore.get(task.name) ?? 0)) continue;
       if (!(await lease(task, now))) continue;
+      notBefore.set(task.name, now + task.everyMs);
       ran.push(task.name);
       const p = runLeased(task, now)
         .catch((err) => logger.error({ err, task: task.name }, 'could not record a task run'))
