@@ -31,7 +31,7 @@ forEachDatabase(
       // channel; Parley sends 2 at once, then one per 250 ms, inside that limit.
       sb.postLimiter.reset({ intervalMs: 200, burst: 4 });
       sb.addUser({ id: BOB, name: 'Bob Pace' });
-      await sb.sendMessage({ user: ALICE, text: 'pace: help me' });
+      const first = await sb.sendMessage({ user: ALICE, text: 'pace: help me' });
       await sb.sendMessage({ user: BOB, text: 'pace: me too' });
       await settle(ctx.desk);
       const alice = await ticketOf(ALICE);
@@ -48,6 +48,8 @@ forEachDatabase(
         ticket: { comment: { body: 'for Bob' } },
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
+      // A notice joins the storm: Alice answers in a thread, and is told where to write.
+      await sb.sendMessage({ user: ALICE, text: 'pace: in a thread', thread_ts: first.ts });
       await settle(ctx.desk);
 
       const posts = sb.calls.filter((c) => c.method === 'chat.postMessage');
@@ -56,13 +58,19 @@ forEachDatabase(
         [],
         'Slack refused no post',
       );
-      assert.equal(posts.length, STORM + 1, 'each reply posted once');
+      assert.equal(posts.length, STORM + 2, 'each reply and the notice posted once');
+      const toAlice = posts.filter((c) => c.args.channel === first.channel).map((c) => c.args.text);
+      assert.deepEqual(
+        toAlice.slice(0, STORM),
+        Array.from({ length: STORM }, (_, i) => `storm ${i}`),
+        'in the order written',
+      );
+      assert.match(String(toAlice[STORM]), /^Replies in threads do not reach the help desk/);
       assert.deepEqual(
         botMessages(sb, ALICE)
           .map((m) => m.text)
           .filter((t) => t.startsWith('storm ')),
         Array.from({ length: STORM }, (_, i) => `storm ${i}`),
-        'in the order written',
       );
       // Bob's reply, written after the whole storm, went out before the storm was through.
       const texts = posts.map((c) => String(c.args.text));
@@ -76,7 +84,7 @@ forEachDatabase(
         .select(['attempts', 'status'])
         .where('queue', '=', 'slack.deliver')
         .execute();
-      assert.ok(jobs.length >= STORM + 1);
+      assert.ok(jobs.length >= STORM + 2);
       assert.deepEqual(
         jobs.filter((j) => j.attempts !== 1 || j.status !== 'done'),
         [],
