@@ -128,7 +128,12 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     ]);
   }
   const hostsSandbox = serves && initial.slack.sandbox;
-  if (initial.slack.sandbox && !serves && initial.slack.apiUrl === DEFAULT_SLACK_API_URL) {
+  // A scheduler node only writes to the outbox; a worker calls Slack, here the web node's sandbox.
+  if (
+    initial.slack.sandbox &&
+    role === 'worker' &&
+    initial.slack.apiUrl === DEFAULT_SLACK_API_URL
+  ) {
     throw new ConfigError([
       `PARLEY_SLACK_API_URL: in sandbox mode a --role ${role} node reaches the sandbox of a web node; set it to that node's /sandbox/api/ URL, e.g. http://web-1:3000/sandbox/api/`,
     ]);
@@ -140,7 +145,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       : initial.port;
   const internalUrl = `http://127.0.0.1:${port}`;
   let config: Config = { ...initial, port };
-  if (config.slack.sandbox && !hostsSandbox) {
+  if (config.slack.sandbox && !hostsSandbox && config.slack.apiUrl !== DEFAULT_SLACK_API_URL) {
     // The web node's sandbox serves files too: downloads go to the host of its API.
     const host = new URL(config.slack.apiUrl).host;
     config = {

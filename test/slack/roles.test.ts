@@ -11,10 +11,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/index.ts';
 import { createApiToken } from '../../src/desk/api-tokens.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { createUser } from '../../src/desk/users.ts';
+import { createLogger } from '../../src/log.ts';
+import { startParley } from '../../src/server.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase, freePort } from '../helpers/postgres.ts';
 import { waitFor } from './helpers.ts';
@@ -199,6 +202,53 @@ describe('roles: web and worker processes on one PostgreSQL', () => {
       }
     },
   );
+
+  it('runs each part where its role says: scheduler and worker nodes serve only /healthz', async () => {
+    const { url: databaseUrl, drop } = await createTestDatabase(await postgresServerUrl());
+    const started: Awaited<ReturnType<typeof startParley>>[] = [];
+    try {
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATABASE_URL: databaseUrl,
+        PARLEY_DATA_DIR: tmp(),
+        PARLEY_SECRET_KEY: randomBytes(32).toString('hex'),
+        PARLEY_SLACK_SANDBOX: 'on',
+        PARLEY_SLACK_API_URL: 'http://127.0.0.1:9/sandbox/api/',
+      });
+      const logger = createLogger('silent', { pretty: false });
+      const scheduler = await startParley(config, { role: 'scheduler', logger });
+      started.push(scheduler);
+      const worker = await startParley(config, { role: 'worker', logger });
+      started.push(worker);
+
+      assert.ok(scheduler.scheduler, 'the scheduler node runs the scheduler');
+      assert.equal(scheduler.slack.ingest, null, 'and no Slack workers');
+      assert.equal(scheduler.slack.delivery, null);
+      assert.equal(worker.scheduler, null, 'the worker node runs no scheduler');
+      assert.ok(worker.slack.ingest && worker.slack.delivery, 'but the Slack workers');
+      for (const node of [scheduler, worker]) {
+        assert.equal(node.sandbox, null, 'only web nodes host the sandbox');
+        const health = await fetch(`${node.url}/healthz`);
+        assert.deepEqual(await health.json(), { ok: true, role: node.role });
+        const api = await fetch(`${node.url}/api/v2/tickets`);
+        assert.equal(api.status, 404);
+        assert.equal(((await api.json()) as any).error, 'RecordNotFound');
+      }
+      // The scheduler node has run the built-in tasks.
+      await waitFor('the pace sweep', async () => {
+        const row = await scheduler.db
+          .selectFrom('scheduled_tasks')
+          .select('last_finished_at')
+          .where('name', '=', 'jobs.forget-idle-paces')
+          .executeTakeFirst();
+        return row?.last_finished_at;
+      });
+    } finally {
+      for (const p of started) await p.close();
+      await drop();
+    }
+  });
 
   it(
     'refuses an unknown role, and a split role on SQLite, with a clear error',
