@@ -786,10 +786,16 @@ async function benchDatabase(
         PARLEY_LOG_LEVEL: 'silent',
         PARLEY_SLACK_SANDBOX: 'on',
         PARLEY_SLACK_SANDBOX_SECRET: SANDBOX_SECRET,
+        // The replies phase times Parley's own path to Slack with 200 replies into one DM:
+        // unpaced, and with the sandbox's per-channel limit off, or it would time the pace.
+        PARLEY_SLACK_PACE_INTERVAL_MS: '0',
       },
       opts.cpuProf,
     );
     await waitHealthy(port, child);
+    await post(agent, port, '/sandbox/control/rate-limit', JSON.stringify({ off: true }), {
+      'content-type': 'application/json',
+    });
     db = openDatabase(
       kind === 'postgres'
         ? { kind, url: databaseUrl, poolSize: 2 }

@@ -114,7 +114,11 @@ const envSchema = z.object({
     .string()
     .regex(/^[\w.~-]{16,200}$/, 'must be 16 to 200 letters, digits, or . _ ~ -')
     .optional(),
+  PARLEY_SLACK_PACE_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
+  PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
 });
+
+export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
 
 export type DatabaseConfig =
   | {
@@ -185,6 +189,11 @@ export interface SlackConfig {
    * files on Parley's own port).
    */
   fileHosts: string[];
+  /**
+   * How fast Parley posts into one DM: Slack allows about one chat.postMessage a second per
+   * channel (short bursts allowed) and answers 429 beyond. An interval of 0 turns pacing off.
+   */
+  pace: { intervalMs: number; burst: number };
 }
 
 export class ConfigError extends Error {
@@ -277,11 +286,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       sandboxOpen: e.PARLEY_SLACK_SANDBOX_OPEN === 'on',
       sandboxSecret: e.PARLEY_SLACK_SANDBOX_SECRET ?? null,
       // In sandbox mode these are filled in at start, once the listening port is known.
-      apiUrl: e.PARLEY_SLACK_API_URL ?? 'https://slack.com/api/',
+      apiUrl: e.PARLEY_SLACK_API_URL ?? DEFAULT_SLACK_API_URL,
       authorizeUrl: e.PARLEY_SLACK_AUTHORIZE_URL ?? 'https://slack.com/oauth/v2/authorize',
       fileHosts: e.PARLEY_SLACK_FILE_HOSTS.split(',')
         .map((h) => h.trim().toLowerCase())
         .filter(Boolean),
+      pace: { intervalMs: e.PARLEY_SLACK_PACE_INTERVAL_MS, burst: e.PARLEY_SLACK_PACE_BURST },
     },
   };
 }

@@ -8,7 +8,7 @@ import { createConnection } from './channels/slack/connections.ts';
 import { beginInstall, completeInstall, redirectUri } from './channels/slack/install.ts';
 import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
 import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
-import type { Config } from './config.ts';
+import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
@@ -16,8 +16,10 @@ import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
+import { buildHealthApp } from './http/health-app.ts';
 import { RenderedTickets } from './http/rendered-tickets.ts';
-import { startUploadSweeper, type UploadSweeper } from './jobs/sweep-uploads.ts';
+import { periodicTasks } from './jobs/periodic-tasks.ts';
+import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
 
 export interface Parley {
@@ -27,6 +29,9 @@ export interface Parley {
   config: Config;
   logger: Logger;
   slack: SlackRuntime;
+  role: Role;
+  /** Periodic tasks, on nodes with the scheduler role. */
+  scheduler: Scheduler | null;
   /** The built-in Slack sandbox, when Parley runs without Slack credentials. */
   sandbox: Sandbox | null;
   /** Tickets rendered for the API, kept for the next page that shows them. */
@@ -40,10 +45,19 @@ export interface Parley {
   close(): Promise<void>;
 }
 
+/**
+ * What a process does. `all`: everything, in one process (the default, and the only choice on
+ * SQLite). With PostgreSQL a large install splits the work: `web` serves HTTP (the API, Slack's
+ * events into the inbox, the sandbox), `worker` drains the inbox and the delivery outbox and
+ * holds Socket Mode connections, `scheduler` runs the periodic tasks.
+ */
+export type Role = 'all' | 'web' | 'worker' | 'scheduler';
+export const ROLES: readonly Role[] = ['all', 'web', 'worker', 'scheduler'];
+
 export interface StartOptions {
   logger?: Logger;
-  /** Run the ingest and delivery workers in this process (default); `--role web` turns them off. */
-  workers?: boolean;
+  /** Default `all`. */
+  role?: Role;
   /** Sandbox event retry schedule (tests shorten Slack's minutes to milliseconds). */
   sandboxRetrySchedule?: number[];
 }
@@ -114,6 +128,28 @@ async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promi
 
 /** The composition root: database, services, channel runtime, HTTP. Nothing else lives here. */
 export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
+  const role = opts.role ?? 'all';
+  const serves = role === 'all' || role === 'web';
+  const works = role === 'all' || role === 'worker';
+  const schedules = role === 'all' || role === 'scheduler';
+  if (role !== 'all' && initial.database.kind === 'sqlite') {
+    // A SQLite file is served by one process: its inbox commits, checkpoints and wake-ups are
+    // that process's own, so there is no second process for the other roles to run in.
+    throw new ConfigError([
+      `--role ${role} needs PostgreSQL (DATABASE_URL=postgres://…); with SQLite, run --role all`,
+    ]);
+  }
+  const hostsSandbox = serves && initial.slack.sandbox;
+  // A scheduler node only writes to the outbox; a worker calls Slack, here the web node's sandbox.
+  if (
+    initial.slack.sandbox &&
+    role === 'worker' &&
+    initial.slack.apiUrl === DEFAULT_SLACK_API_URL
+  ) {
+    throw new ConfigError([
+      `PARLEY_SLACK_API_URL: in sandbox mode a --role ${role} node reaches the sandbox of a web node; set it to that node's /sandbox/api/ URL, e.g. http://web-1:3000/sandbox/api/`,
+    ]);
+  }
   const logger = opts.logger ?? createLogger(initial.logLevel);
   const port =
     initial.port === 0
@@ -121,7 +157,15 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       : initial.port;
   const internalUrl = `http://127.0.0.1:${port}`;
   let config: Config = { ...initial, port };
-  if (config.slack.sandbox) {
+  if (config.slack.sandbox && !hostsSandbox && config.slack.apiUrl !== DEFAULT_SLACK_API_URL) {
+    // The web node's sandbox serves files too: downloads go to the host of its API.
+    const host = new URL(config.slack.apiUrl).host;
+    config = {
+      ...config,
+      slack: { ...config.slack, fileHosts: [...config.slack.fileHosts, host] },
+    };
+  }
+  if (hostsSandbox) {
     // Parley reaches the sandbox over HTTP like any Slack; the person's browser uses the public URL.
     config = {
       ...config,
@@ -156,14 +200,18 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     config,
     blobs,
     logger,
-    workers: opts.workers !== false,
-    deferSocketMode: config.slack.sandbox,
+    workers: works,
+    deferSocketMode: hostsSandbox,
   });
+  const scheduler = schedules
+    ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
+    : null;
+  if (scheduler) for (const task of periodicTasks(db, blobs, logger)) scheduler.register(task);
 
   let sandbox: Sandbox | null = null;
   let sandboxApp: AppCredentials | undefined;
   const plugins: ((app: FastifyInstance) => Promise<void>)[] = [];
-  if (config.slack.sandbox) {
+  if (hostsSandbox) {
     const creds = (await slack.ctx.apps()).find((a) => a.source === 'sandbox');
     sandboxApp = creds;
     if (creds) {
@@ -191,15 +239,10 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   }
   const readiness = { ready: false };
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
-  const app = await buildApp(
-    { db, config, blobs, slack, readiness, renderedTickets },
-    logger,
-    plugins,
-  );
+  const app = serves
+    ? await buildApp({ db, config, blobs, slack, readiness, renderedTickets }, logger, plugins)
+    : await buildHealthApp(role, readiness);
   await app.listen({ port, host: config.host });
-  // Housekeeping runs where the workers run (not on `--role web` nodes).
-  const uploadSweeper: UploadSweeper | null =
-    opts.workers !== false ? startUploadSweeper(db, blobs, logger) : null;
   const parley: Parley = {
     app,
     db,
@@ -207,12 +250,14 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     config,
     logger,
     slack,
+    role,
+    scheduler,
     sandbox,
     renderedTickets,
     setupCode,
     url: internalUrl,
     async close() {
-      await uploadSweeper?.stop();
+      await scheduler?.stop();
       await slack.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();
@@ -228,7 +273,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       await setAppToken(db, slack.ctx.box, sandboxApp.id, token);
       slack.ctx.forgetApps();
     }
-  } else if (config.slack.socketMode) {
+  } else if (config.slack.socketMode && !config.slack.sandbox) {
     logger.warn(
       'PARLEY_SLACK_SOCKET_MODE applies to the Slack sandbox only; with Slack, an app-level token (SLACK_APP_TOKEN) turns Socket Mode on',
     );
@@ -241,12 +286,16 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       logger.error({ err }, 'could not install the sandbox Slack connection');
     }
   }
+  scheduler?.start();
   readiness.ready = true;
   return parley;
 }
 
 /** What a person sees in the terminal on start: where Parley is, and how to get in. */
 export async function firstRunMessage(parley: Parley): Promise<string> {
+  if (parley.role === 'worker' || parley.role === 'scheduler') {
+    return `Parley ${parley.role} node is running (health check: ${parley.url}/healthz)`;
+  }
   const lines = [`Parley is running at ${parley.config.publicUrl}`];
   if (parley.sandbox) {
     lines.push(

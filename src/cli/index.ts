@@ -9,7 +9,7 @@ import { hashPassword } from '../desk/passwords.ts';
 import { nowIso } from '../desk/time.ts';
 import { createUser, findUserByEmail } from '../desk/users.ts';
 import { slackManifest } from '../channels/slack/manifest.ts';
-import { firstRunMessage, startParley } from '../server.ts';
+import { firstRunMessage, ROLES, type Role, startParley } from '../server.ts';
 
 class CliError extends Error {}
 
@@ -40,18 +40,22 @@ export function buildCli(): Command {
 
   program
     .command('start')
-    .description('run Parley: HTTP API, web app and workers, in one process')
+    .description('run Parley: HTTP API, web app, workers and scheduler, in one process')
     .option('--port <port>', 'port to listen on (overrides PORT)')
     .option(
       '--role <role>',
-      'all (default): HTTP and workers; web: HTTP only, for installs that run workers elsewhere',
+      'all (default): everything. With PostgreSQL, split across processes: web (HTTP API and ' +
+        'Slack events), worker (Slack inbox, deliveries, Socket Mode; serves /healthz only), ' +
+        'scheduler (periodic tasks; serves /healthz only)',
       'all',
     )
     .action(async (opts: { port?: string; role: string }) => {
       if (opts.port !== undefined) process.env.PORT = opts.port;
-      if (!['all', 'web'].includes(opts.role)) throw new CliError('--role must be "all" or "web"');
+      if (!(ROLES as readonly string[]).includes(opts.role)) {
+        throw new CliError(`--role must be one of ${ROLES.join(', ')} (got "${opts.role}")`);
+      }
       const config = loadConfig();
-      const parley = await startParley(config, { workers: opts.role === 'all' });
+      const parley = await startParley(config, { role: opts.role as Role });
       console.log(await firstRunMessage(parley));
       const stop = async (signal: string) => {
         parley.logger.info({ signal }, 'shutting down');

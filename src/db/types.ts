@@ -362,6 +362,22 @@ export interface JobsTable {
   updated_at: string;
 }
 
+export interface JobPacesTable {
+  key: string;
+  /** ISO time: the key's theoretical arrival time (see jobs/pace.ts). */
+  tat: string;
+}
+
+export interface ScheduledTasksTable {
+  name: string;
+  next_run_at: string;
+  locked_by: string | null;
+  locked_until: string | null;
+  last_started_at: string | null;
+  last_finished_at: string | null;
+  last_error: string | null;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -390,6 +406,8 @@ export interface DB {
   slack_conversation_tickets: SlackConversationTicketsTable;
   slack_messages: SlackMessagesTable;
   jobs: JobsTable;
+  job_paces: JobPacesTable;
+  scheduled_tasks: ScheduledTasksTable;
 }
 
 export type Brand = Selectable<BrandsTable>;

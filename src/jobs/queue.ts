@@ -45,7 +45,13 @@ export async function enqueueJob(trx: Conn, args: EnqueueArgs): Promise<void> {
 export type JobOutcome =
   | { kind: 'done' }
   | { kind: 'retry'; delayMs: number; error: string }
-  | { kind: 'failed'; error: string };
+  | { kind: 'failed'; error: string }
+  /**
+   * Not a failure: the job may not go on yet (its key is paced). It goes back to pending, due
+   * in `delayMs`, without counting an attempt, and frees its worker slot meanwhile; later jobs
+   * of its key stay behind it.
+   */
+  | { kind: 'wait'; delayMs: number };
 
 export type JobHandler = (job: Job, payload: any) => Promise<JobOutcome>;
 
@@ -120,6 +126,21 @@ async function claim(
 
 async function settle(db: Db, job: Job, outcome: JobOutcome): Promise<void> {
   const now = new Date().toISOString();
+  if (outcome.kind === 'wait') {
+    await db
+      .updateTable('jobs')
+      .set({
+        status: 'pending',
+        locked_by: null,
+        locked_until: null,
+        updated_at: now,
+        run_at: new Date(Date.now() + outcome.delayMs).toISOString(),
+      })
+      .where('id', '=', job.id)
+      .where('locked_by', '=', job.locked_by)
+      .execute();
+    return;
+  }
   const base = { locked_by: null, locked_until: null, updated_at: now, attempts: job.attempts + 1 };
   const set =
     outcome.kind === 'done'
@@ -159,6 +180,23 @@ export function startWorker(opts: WorkerOptions): Worker {
     timer = setTimeout(() => void loop(), ms);
   };
 
+  // A job put back for a while (paced, or retried) is looked for when it is due, not at the
+  // next idle poll after: a paced DM then goes out at its pace, not at the poll's. One timer,
+  // for the earliest; jobs due later are found by the poll or by the loop that timer runs.
+  let wakeTimer: NodeJS.Timeout | null = null;
+  let wakeAt = Infinity;
+  const wakeIn = (ms: number) => {
+    const at = Date.now() + ms;
+    if (stopped || at >= wakeAt) return;
+    if (wakeTimer) clearTimeout(wakeTimer);
+    wakeAt = at;
+    wakeTimer = setTimeout(() => {
+      wakeTimer = null;
+      wakeAt = Infinity;
+      void loop();
+    }, ms);
+  };
+
   async function runOne(job: Job) {
     let outcome: JobOutcome;
     try {
@@ -173,6 +211,7 @@ export function startWorker(opts: WorkerOptions): Worker {
     }
     try {
       await settle(db, job, outcome);
+      if (outcome.kind === 'wait' || outcome.kind === 'retry') wakeIn(outcome.delayMs + 1);
     } catch (err) {
       logger.error({ err, jobId: job.id }, 'could not settle job; its lease will run out');
     }
@@ -230,6 +269,7 @@ export function startWorker(opts: WorkerOptions): Worker {
       signals.off(queue, onSignal);
       for (const t of followUps) clearTimeout(t);
       if (timer) clearTimeout(timer);
+      if (wakeTimer) clearTimeout(wakeTimer);
       await Promise.allSettled([...inFlight]);
     },
     async drained(timeoutMs = 30_000) {

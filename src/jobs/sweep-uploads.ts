@@ -1,4 +1,3 @@
-import type { Logger } from 'pino';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Db } from '../db/index.ts';
 import { UPLOAD_TTL_MS } from '../desk/uploads.ts';
@@ -99,43 +98,5 @@ export async function sweepExpiredUploads(
   return result;
 }
 
-/** How often the sweep runs where the workers run. */
+/** How often the scheduler runs the sweep. */
 export const SWEEP_EVERY_MS = 5 * 60_000;
-
-export interface UploadSweeper {
-  stop(): Promise<void>;
-}
-
-/**
- * Runs the sweep every SWEEP_EVERY_MS until stopped; a run still going when the next is due
- * is not doubled. (To move onto the periodic scheduler once there is one.)
- */
-export function startUploadSweeper(
-  db: Db,
-  blobs: BlobStore,
-  logger: Logger,
-  everyMs = SWEEP_EVERY_MS,
-): UploadSweeper {
-  let running: Promise<void> | null = null;
-  const run = () => {
-    if (running) return;
-    running = sweepExpiredUploads(db, blobs)
-      .then((r) => {
-        if (r.attachments > 0 || r.blobs > 0) {
-          logger.info(r, 'expired uploads removed');
-        }
-      })
-      .catch((err: unknown) => logger.error({ err }, 'the expired-upload sweep failed'))
-      .finally(() => {
-        running = null;
-      });
-  };
-  const timer = setInterval(run, everyMs);
-  timer.unref();
-  return {
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}

@@ -280,7 +280,7 @@ for (const kind of DB_KINDS) {
       await createSetupCode(parley.db, new Date());
       const node = await startParley(
         { ...parley.config, port: 0, slack: { ...parley.config.slack, sandbox: false } },
-        { logger: createLogger('silent', { pretty: false }), workers: false },
+        { logger: createLogger('silent', { pretty: false }) },
       );
       try {
         assert.equal(node.setupCode, null);

@@ -13,8 +13,9 @@ import type { Db } from '../../src/db/index.ts';
  */
 export const SANDBOX_SECRET = 'child-process-sandbox-control-secret';
 
-export function startChild(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['bin/parley.js', 'start'], {
+export function startChild(env: Record<string, string>, role?: string): ChildProcess {
+  const args = ['bin/parley.js', 'start', ...(role ? ['--role', role] : [])];
+  return spawn(process.execPath, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

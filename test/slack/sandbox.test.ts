@@ -627,6 +627,53 @@ describe('Slack sandbox', () => {
       const bad = await control('POST', 'faults', { method: 'x', kind: 'explode' });
       assert.equal(bad.status, 400);
     });
+
+    it('limits chat.postMessage per channel like Slack: a burst, then 429 with Retry-After', async () => {
+      const { access_token } = await installBot();
+      const strict = quietClient(access_token, { rejectRateLimitedCalls: true });
+      // Slack's own limit by default: a few at once into one DM, then about one a second.
+      assert.deepEqual((await control('GET', 'rate-limit')).body, { interval_ms: 1000, burst: 4 });
+      // A long interval, so that no slot frees up while the test runs.
+      assert.equal(
+        (await control('POST', 'rate-limit', { interval_ms: 600_000, burst: 3 })).status,
+        200,
+      );
+      for (let i = 0; i < 3; i++) {
+        assert.equal(
+          ((await strict.chat.postMessage({ channel: 'U0ALICE', text: `m${i}` })) as any).ok,
+          true,
+        );
+      }
+      await assert.rejects(
+        strict.chat.postMessage({ channel: 'U0ALICE', text: 'one too many' }),
+        (e: any) => e instanceof WebAPIRateLimitedError && e.retryAfter === 600,
+      );
+      // Per channel: another person's DM is not held back by Alice's.
+      await control('POST', 'users', { id: 'U0BOB', name: 'Bob' });
+      assert.equal(
+        ((await strict.chat.postMessage({ channel: 'U0BOB', text: 'hi Bob' })) as any).ok,
+        true,
+      );
+      const calls = (await control('GET', 'calls?method=chat.postMessage')).body as any[];
+      assert.deepEqual(
+        calls.map((c) => c.ratelimited === true),
+        [false, false, false, true, false],
+      );
+      // The refused post is not in the conversation.
+      const dm = calls[0].args.channel;
+      const conv = await control('GET', `conversation?user=U0ALICE`);
+      assert.deepEqual(
+        conv.body.messages.map((m: any) => m.text),
+        ['m0', 'm1', 'm2'],
+        `conversation ${dm}`,
+      );
+      assert.equal((await control('POST', 'rate-limit', { off: true })).status, 200);
+      assert.equal(
+        ((await strict.chat.postMessage({ channel: 'U0ALICE', text: 'm3' })) as any).ok,
+        true,
+      );
+      assert.equal((await control('POST', 'rate-limit', { interval_ms: 0, burst: 1 })).status, 400);
+    });
   });
 
   describe('events from simulated people', () => {

@@ -8,6 +8,7 @@ import {
 import type { Job, SlackConnection } from '../../db/types.ts';
 import { registerCommentHook } from '../../desk/comment-hooks.ts';
 import type { Conn } from '../../desk/context.ts';
+import { takePaceSlot } from '../../jobs/pace.ts';
 import { backoffMs, enqueueJob, type JobHandler, type JobOutcome } from '../../jobs/queue.ts';
 import { markDisconnected } from './connections.ts';
 import { type SlackContext, connectionClient } from './context.ts';
@@ -89,6 +90,13 @@ export async function enqueueCommentDelivery(
 
 class Permanent extends Error {}
 
+/** The DM's pace allows no post yet: the job goes back to the queue for `ms`. */
+class PaceWait extends Error {
+  constructor(readonly ms: number) {
+    super('paced');
+  }
+}
+
 function classifyError(err: unknown, attempts: number): { retryMs: number | null; code: string } {
   if (err instanceof Permanent) return { retryMs: null, code: err.message };
   if (err instanceof WebAPIRateLimitedError)
@@ -133,6 +141,20 @@ async function target(ctx: SlackContext, conversationId: number): Promise<Target
     connection,
     client: connectionClient(ctx, connection),
   };
+}
+
+/**
+ * Slack takes about one message a second per channel and answers 429 beyond a short burst;
+ * sending at that pace keeps a storm of replies and notices to one person in order and clear
+ * of 429s (which Slack warns can get an app disabled). The pace lives in the database, so it
+ * holds across nodes; a job that must wait goes back to the queue instead of holding a worker
+ * slot that other conversations need.
+ */
+async function awaitTurn(ctx: SlackContext, t: Target): Promise<void> {
+  const pace = ctx.config.slack.pace;
+  if (pace.intervalMs <= 0) return;
+  const waitMs = await takePaceSlot(ctx.db, `slack.conversation:${t.conversationId}`, pace);
+  if (waitMs > 0) throw new PaceWait(Math.ceil(waitMs));
 }
 
 /**
@@ -214,6 +236,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
         continue;
       }
     }
+    await awaitTurn(ctx, t);
     await db
       .updateTable('comments')
       .set({ delivery_status: 'sending' })
@@ -237,6 +260,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
     if (sentFiles.has(`att:${a.id}`)) continue;
     const data = await ctx.blobs.get(a.blob_key);
     if (!data) throw new Permanent('attachment_missing');
+    await awaitTurn(ctx, t);
     await db
       .updateTable('comments')
       .set({ delivery_status: 'sending' })
@@ -262,6 +286,7 @@ async function deliverNotice(
   payload: { conversation_id: number; text: string; thread_ts?: string },
 ) {
   const t = await target(ctx, payload.conversation_id);
+  await awaitTurn(ctx, t);
   await t.client.chat.postMessage({
     channel: t.channel,
     text: markdownToMrkdwn(payload.text),
@@ -277,6 +302,19 @@ export function deliveryHandler(ctx: SlackContext): JobHandler {
       else return { kind: 'failed', error: `unknown delivery kind ${payload.kind}` };
       return { kind: 'done' };
     } catch (err) {
+      if (err instanceof PaceWait) {
+        // Every part sent so far is recorded and the next is not on its way: nothing is in
+        // flight, so the next run needs no history check.
+        if (payload.kind === 'comment') {
+          await ctx.db
+            .updateTable('comments')
+            .set({ delivery_status: 'pending' })
+            .where('id', '=', Number(payload.comment_id))
+            .where('delivery_status', '=', 'sending')
+            .execute();
+        }
+        return { kind: 'wait', delayMs: err.ms };
+      }
       const { retryMs, code } = classifyError(err, job.attempts);
       const final = retryMs === null || job.attempts + 1 >= MAX_ATTEMPTS;
       ctx.logger.warn(

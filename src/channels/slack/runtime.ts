@@ -62,8 +62,8 @@ export async function startSlackRuntime(args: {
       logger: ctx.logger,
       concurrency: 8,
     });
-    // Socket Mode runs where the workers run: `--role web` nodes only serve HTTP, while every
-    // node with workers holds its own connections (Slack spreads an app's envelopes over them).
+    // Socket Mode runs where the workers run (`--role all` and `worker`): web and scheduler
+    // nodes hold none, while every node with workers holds its own connections (Slack spreads an app's envelopes over them).
     // The envelopes go into the same inbox as HTTP events, so either kind of node may take them.
     socketMode = new SocketModeTransport(ctx, inbox);
     // Apps added or changed through the API in this process reconnect at once (other nodes

@@ -18,6 +18,7 @@ import {
   type Urls,
 } from './shapes.ts';
 import { SocketHub, type SocketDeliveryAttempt } from './socket.ts';
+import { type ChannelRateLimit, ChannelRateLimiter, SLACK_POST_LIMIT } from './ratelimit.ts';
 import {
   ACCOUNT_USER_ID,
   APP_ID,
@@ -73,6 +74,11 @@ export interface SandboxOptions {
    * Default: `/slack/oauth_redirect` on the events URL's origin (Parley's callback).
    */
   redirectUris?: string[];
+  /**
+   * Slack's per-channel limit on chat.postMessage (HTTP 429 beyond it). Default about one a
+   * second with a short burst, like Slack; null turns it off.
+   */
+  postRateLimit?: ChannelRateLimit | null;
 }
 
 /**
@@ -103,6 +109,8 @@ export interface ApiCall {
   args: Record<string, unknown>;
   at: string;
   fault?: FaultKind;
+  /** Refused with HTTP 429 by the per-channel limit (not an injected fault). */
+  ratelimited?: boolean;
 }
 
 export interface SendMessageInput {
@@ -164,6 +172,8 @@ export class SlackSandbox {
   readonly logger: Logger;
   readonly calls: ApiCall[] = [];
   faults: Fault[] = [];
+  /** chat.postMessage's per-channel limit. */
+  readonly postLimiter: ChannelRateLimiter;
   publicUrl: string;
   eventsUrl: string;
   /** Sent in the x-sandbox-secret header by every control call; never stored. */
@@ -181,6 +191,7 @@ export class SlackSandbox {
     this.maxFileBytes = options.maxFileBytes ?? 50 * 1024 * 1024;
     this.logger = options.logger ?? silentLogger;
     this.controlSecret = options.controlSecret ?? newControlSecret();
+    this.postLimiter = new ChannelRateLimiter(this.configuredPostLimit);
     this.workspace = new Workspace({
       clientId: options.clientId,
       clientSecret: options.clientSecret,
@@ -826,6 +837,11 @@ export class SlackSandbox {
     if (bot) bot.real_name = this.appName;
     this.calls.length = 0;
     this.faults = [];
+    this.postLimiter.reset(this.configuredPostLimit);
+  }
+
+  private get configuredPostLimit(): ChannelRateLimit | null {
+    return this.options.postRateLimit === undefined ? SLACK_POST_LIMIT : this.options.postRateLimit;
   }
 
   async close(): Promise<void> {

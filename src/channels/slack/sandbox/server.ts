@@ -24,6 +24,7 @@ import {
   SlackSandbox,
   normalizePrefix,
 } from './sandbox.ts';
+import { SlackRateLimited } from './ratelimit.ts';
 import { AVATAR_SIZES, avatarUrl } from './shapes.ts';
 import { Args, type ArgValue, callMethod } from './webapi.ts';
 import {
@@ -187,6 +188,13 @@ const faultSchema = z.object({
   delay_ms: z.number().int().min(0).max(120_000).optional(),
   error: z.string().min(1).max(100).optional(),
 });
+const rateLimitSchema = z.union([
+  z.object({
+    interval_ms: z.number().int().min(1).max(3_600_000),
+    burst: z.number().int().min(1).max(1000),
+  }),
+  z.object({ off: z.literal(true) }),
+]);
 const revokeSchema = z
   .object({ token: z.string().min(1).optional(), user: id.optional() })
   .refine((v) => !!v.token || !!v.user, { message: 'token or user is required' });
@@ -349,6 +357,13 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
         return await callMethod(sb, method, new Args(args), credentials(req));
       } catch (err) {
         if (err instanceof SlackApiError) return { ok: false, error: err.error, ...err.extra };
+        if (err instanceof SlackRateLimited) {
+          call.ratelimited = true;
+          return reply
+            .status(429)
+            .header('retry-after', String(err.retryAfterSeconds))
+            .send({ ok: false, error: 'ratelimited' });
+        }
         throw err;
       }
     },
@@ -603,6 +618,18 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
   app.post('/control/faults', async (req) => {
     sb.addFault(parse(faultSchema, jsonBody(req)));
     return { ok: true, faults: sb.faults };
+  });
+  // chat.postMessage's per-channel limit: `{interval_ms, burst}`, or `{off: true}`.
+  app.get('/control/rate-limit', async () => {
+    const l = sb.postLimiter.limit;
+    return l ? { interval_ms: l.intervalMs, burst: l.burst } : { off: true };
+  });
+  app.post('/control/rate-limit', async (req) => {
+    const input = parse(rateLimitSchema, jsonBody(req));
+    sb.postLimiter.reset(
+      'off' in input ? null : { intervalMs: input.interval_ms, burst: input.burst },
+    );
+    return { ok: true };
   });
   app.post('/control/faults/clear', async () => {
     sb.clearFaults();

@@ -13,6 +13,7 @@ import {
   type TokenInfo,
 } from './workspace.ts';
 import { jsonTextTooDeep } from '../../../json-depth.ts';
+import { SlackRateLimited } from './ratelimit.ts';
 import type { SlackSandbox } from './sandbox.ts';
 import {
   messageEvent,
@@ -369,6 +370,8 @@ const methods: Record<string, Method> = {
     const { sb, args, auth } = ctx;
     const ws = sb.workspace;
     const conv = targetConversation(ctx, args.str('channel'));
+    const wait = sb.postLimiter.take(conv.id);
+    if (wait !== null) throw new SlackRateLimited(wait);
     const content = messageContent(args);
     const metadata = parseMetadata(args);
     const threadTs = args.str('thread_ts') || undefined;
