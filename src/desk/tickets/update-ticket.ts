@@ -2,13 +2,27 @@ import { isPostgres } from '../../db/dialect.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
-import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { presentTime } from '../time.ts';
 import {
   type CommentInput,
   type TicketPatch,
   type WriteResult,
   writeTicket,
 } from './write-ticket.ts';
+
+export interface UpdateOptions {
+  /**
+   * Zendesk's `safe_update`: the `updated_at` the client last read. When the ticket has changed
+   * since, the update is refused and nothing is written, so that two agents editing one ticket
+   * do not silently overwrite each other.
+   */
+  updatedStamp?: string;
+}
+
+export const UPDATE_CONFLICT =
+  'Safe Update prevented the update due to outdated ticket data. ' +
+  'Please fetch the latest ticket data and try again.';
 
 export async function updateTicket(
   db: Conn,
@@ -17,6 +31,7 @@ export async function updateTicket(
   patch: TicketPatch,
   comment: CommentInput | null,
   now: string,
+  options: UpdateOptions = {},
 ): Promise<WriteResult> {
   return writeTransaction(db, async (trx) => {
     let q = trx
@@ -32,6 +47,14 @@ export async function updateTicket(
       if (before.requester_id !== actor.user.id) throw new NotFoundError('Ticket');
       // End users can only comment on (and so reopen) their own tickets.
       if (Object.keys(patch).length > 0) throw new ForbiddenError();
+    }
+    // Compared as the API shows updated_at (to the second), since that is what clients send
+    // back; read under the row lock, so no write can slip in between the check and this one.
+    if (
+      options.updatedStamp !== undefined &&
+      presentTime(options.updatedStamp) !== presentTime(before.updated_at)
+    ) {
+      throw new ConflictError(UPDATE_CONFLICT, 'UpdateConflict');
     }
     return writeTicket(trx, { before, patch, comment, actor: actor.user, via: actor.via, now });
   });

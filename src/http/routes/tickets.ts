@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
-import { NotFoundError } from '../../desk/errors.ts';
+import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
@@ -23,7 +23,7 @@ import {
   presentUser,
 } from '../presenters.ts';
 import { followupIds, presentTicket, type TicketPageRow, ticketReader } from '../ticket-json.ts';
-import { id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
+import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
 
 const commentSchema = z
   .object({
@@ -70,8 +70,35 @@ const createSchema = z.object({
     .strip(),
 });
 
-const updateSchema = z.object({ ticket: z.object(ticketFields).strip() });
-const tagsSchema = z.object({ tags: tagList });
+/**
+ * Zendesk's collision guard: with `safe_update: true`, `updated_stamp` (the `updated_at` the
+ * client read) must still be the ticket's, or the update is a 409 UpdateConflict.
+ */
+const safeUpdateFields = {
+  safe_update: boolish().optional(),
+  updated_stamp: isoTime.optional(),
+};
+
+const updateSchema = z.object({
+  ticket: z.object({ ...ticketFields, ...safeUpdateFields }).strip(),
+});
+const tagsSchema = z.object({ tags: tagList, ...safeUpdateFields });
+
+/** The stamp an update must match, or undefined when the client asked for no guard. */
+function safeUpdateStamp(body: {
+  safe_update?: boolean;
+  updated_stamp?: string;
+}): string | undefined {
+  if (body.safe_update !== true) return undefined;
+  if (body.updated_stamp === undefined) {
+    throw ValidationError.field(
+      'updated_stamp',
+      'Updated stamp: is required with safe_update',
+      'BlankValue',
+    );
+  }
+  return body.updated_stamp;
+}
 
 async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
   const ticket = await loadTicket(db, ticketId);
@@ -290,8 +317,17 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.put('/tickets/:id', async (req) => {
     const ticketId = idParam(req.params);
-    const { comment, ...patch } = parseWith(updateSchema, req.body).ticket;
-    const result = await updateTicket(db, actorOf(req), ticketId, patch, comment ?? null, nowIso());
+    const body = parseWith(updateSchema, req.body).ticket;
+    const { comment, safe_update: _s, updated_stamp: _u, ...patch } = body;
+    const result = await updateTicket(
+      db,
+      actorOf(req),
+      ticketId,
+      patch,
+      comment ?? null,
+      nowIso(),
+      { updatedStamp: safeUpdateStamp(body) },
+    );
     const ticket = await presentWritten(result.ticket);
     return {
       ticket,
@@ -356,14 +392,15 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     (mode: 'tags' | 'additional_tags' | 'remove_tags') => async (req: FastifyRequest) => {
       const actor = actorOf(req);
       requireAgent(actor);
-      const { tags } = parseWith(tagsSchema, req.body);
+      const body = parseWith(tagsSchema, req.body);
       const result = await updateTicket(
         db,
         actor,
         idParam(req.params),
-        { [mode]: normalizeTags(tags) },
+        { [mode]: normalizeTags(body.tags) },
         null,
         nowIso(),
+        { updatedStamp: safeUpdateStamp(body) },
       );
       return { tags: JSON.parse(result.ticket.tags) as string[] };
     };
