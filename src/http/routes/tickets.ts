@@ -19,8 +19,8 @@ import {
   presentAuditEvent,
   presentComment,
   presentGroup,
-  presentOrganization,
-  presentUser,
+  presentOrganizationFor,
+  presentUserFor,
 } from '../presenters.ts';
 import { followupIds, presentTicket, type TicketPageRow, ticketReader } from '../ticket-json.ts';
 import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
@@ -109,6 +109,7 @@ async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ti
 
 /** `include=users,groups,organizations` side-loads the records tickets point at. */
 async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], base: string) {
+  const viewer = actorOf(req).user;
   const include = String((req.query as Record<string, unknown>).include ?? '')
     .split(',')
     .map((s) => s.trim());
@@ -138,7 +139,7 @@ async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], b
           .where('id', 'in', [...ids])
           .execute()
       : [];
-    out.users = users.map((u) => presentUser(u, base));
+    out.users = users.map((u) => presentUserFor(viewer, u, base));
   }
   if (include.includes('groups')) {
     const ids = [...new Set(tickets.map((t) => t.group_id).filter((g): g is number => g !== null))];
@@ -154,7 +155,7 @@ async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], b
     ];
     out.organizations = ids.length
       ? (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(
-          (o) => presentOrganization(o, base),
+          (o) => presentOrganizationFor(viewer, o, base),
         )
       : [];
   }
@@ -366,7 +367,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       const ids = [...new Set(page.rows.map((c) => c.author_id))];
       out.users = ids.length
         ? (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map((u) =>
-            presentUser(u, base),
+            presentUserFor(actorOf(req).user, u, base),
           )
         : [];
     }
