@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
+import { presentTicket } from '../../src/http/ticket-json.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
 
 /** What an end user may see of tickets and of the people on them. */
@@ -86,5 +87,127 @@ forEachDatabase('ticket visibility', (ctx) => {
       const self = (seen.body.users as any[]).find((u) => u.id === person.id);
       assert.equal(self.details, secret.details, path);
     }
+  });
+});
+
+forEachDatabase('private first comments', (ctx) => {
+  const internal = 'Internal: the requester is on the watch list';
+
+  /** A ticket for `requesterId` that begins with an internal note. */
+  async function privateTicket(requesterId: number) {
+    const res = await ctx.desk.api('POST', '/api/v2/tickets', {
+      ticket: {
+        subject: 'Account review',
+        requester_id: requesterId,
+        comment: { body: internal, public: false },
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    return res.body.ticket;
+  }
+
+  it('hides a ticket of internal notes from its requester, and its description after', async () => {
+    const { api } = ctx.desk;
+    const person = await ctx.desk.createEndUser('Quinn Quiet');
+    const as = { auth: person.auth };
+    const ticket = await privateTicket(person.id);
+    assert.equal(ticket.is_public, false);
+    assert.equal(ticket.description, internal);
+
+    // Not public: to the requester it does not exist.
+    const ids = (r: any) => (r.body.tickets as any[]).map((t) => t.id);
+    assert.equal((await api('GET', `/api/v2/tickets/${ticket.id}`, undefined, as)).status, 404);
+    assert.deepEqual(ids(await api('GET', '/api/v2/tickets', undefined, as)), []);
+    const many = await api('GET', `/api/v2/tickets/show_many?ids=${ticket.id}`, undefined, as);
+    assert.deepEqual(ids(many), []);
+    const requested = `/api/v2/users/${person.id}/tickets/requested`;
+    assert.deepEqual(ids(await api('GET', requested, undefined, as)), []);
+    const comments = `/api/v2/tickets/${ticket.id}/comments`;
+    assert.equal((await api('GET', comments, undefined, as)).status, 404);
+    const write = await api(
+      'PUT',
+      `/api/v2/tickets/${ticket.id}`,
+      { ticket: { comment: { body: 'hello?' } } },
+      as,
+    );
+    assert.equal(write.status, 404, JSON.stringify(write.body));
+
+    // An agent's public reply makes it public; the note stays internal.
+    const reply = await api('PUT', `/api/v2/tickets/${ticket.id}`, {
+      ticket: { comment: { body: 'Please confirm your address' } },
+    });
+    assert.equal(reply.status, 200, JSON.stringify(reply.body));
+    assert.equal(reply.body.ticket.is_public, true);
+    const shown = await api('GET', `/api/v2/tickets/${ticket.id}`, undefined, as);
+    assert.equal(shown.status, 200, JSON.stringify(shown.body));
+    assert.equal(shown.body.ticket.is_public, true);
+    assert.equal(shown.body.ticket.description, '');
+    assert.deepEqual(ids(await api('GET', requested, undefined, as)), [ticket.id]);
+    const theirs = await api('GET', comments, undefined, as);
+    assert.deepEqual(
+      theirs.body.comments.map((c: any) => c.body),
+      ['Please confirm your address'],
+    );
+    const answer = await api(
+      'PUT',
+      `/api/v2/tickets/${ticket.id}`,
+      { ticket: { comment: { body: 'Confirmed' } } },
+      as,
+    );
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.doesNotMatch(JSON.stringify(answer.body), /watch list/);
+    // Agents still read the description.
+    const agentView = await api('GET', `/api/v2/tickets/${ticket.id}`);
+    assert.equal(agentView.body.ticket.description, internal);
+  });
+
+  it('never serves a rendering kept for agents to an end user, nor the reverse', async () => {
+    const { api, parley } = ctx.desk;
+    const person = await ctx.desk.createEndUser('Casey Cached');
+    const as = { auth: person.auth };
+    const make = async () => {
+      const t = await privateTicket(person.id);
+      const r = await api('PUT', `/api/v2/tickets/${t.id}`, {
+        ticket: { comment: { body: 'public now' } },
+      });
+      assert.equal(r.status, 200, JSON.stringify(r.body));
+      return t.id as number;
+    };
+    // Lists first: they serve kept renderings, where a show renders afresh (and keeps that).
+    const descriptions = async (id: number, opts?: { auth: string }) => {
+      const many = await api('GET', `/api/v2/tickets/show_many?ids=${id}`, undefined, opts);
+      const list = await api('GET', '/api/v2/tickets?page[size]=100', undefined, opts);
+      const listed = (list.body.tickets as any[]).find((t) => t.id === id);
+      const one = await api('GET', `/api/v2/tickets/${id}`, undefined, opts);
+      return [many.body.tickets[0].description, listed.description, one.body.ticket.description];
+    };
+    const cache = parley.renderedTickets;
+
+    // Kept for agents first (a ticket is kept from its second rendering on)...
+    const first = await make();
+    assert.deepEqual(await descriptions(first), [internal, internal, internal]);
+    const hits = cache.hits;
+    assert.deepEqual(await descriptions(first), [internal, internal, internal]);
+    assert.ok(cache.hits > hits, 'the agent rendering is served from the cache');
+    // ...then read by the requester.
+    assert.deepEqual(await descriptions(first, as), ['', '', '']);
+
+    // Kept for the requester first, then read by an agent.
+    const second = await make();
+    assert.deepEqual(await descriptions(second, as), ['', '', '']);
+    const before = cache.hits;
+    assert.deepEqual(await descriptions(second, as), ['', '', '']);
+    assert.ok(cache.hits > before, 'the end-user rendering is served from the cache');
+    assert.deepEqual(await descriptions(second), [internal, internal, internal]);
+
+    // The end user's rendering is the same JSON on every path and database.
+    const row = await parley.db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('id', '=', second)
+      .executeTakeFirstOrThrow();
+    const want = presentTicket(row, parley.config.publicUrl, { audience: 'end-user' });
+    const got = await api('GET', `/api/v2/tickets/${second}`, undefined, as);
+    assert.equal(JSON.stringify(got.body.ticket), JSON.stringify(want));
   });
 });

@@ -71,7 +71,9 @@ export async function createTicket(
           .selectAll()
           .where('id', '=', input.via_followup_source_id)
           .executeTakeFirst()) ?? null;
-      if (!followupSource || followupSource.status !== 'closed') {
+      // To an end user, a ticket of internal notes only is one that does not exist.
+      const hidden = followupSource && !isAgent(actor.user) && !followupSource.is_public;
+      if (!followupSource || hidden || followupSource.status !== 'closed') {
         throw ValidationError.field(
           'via_followup_source_id',
           'Via followup source: must be a closed ticket',

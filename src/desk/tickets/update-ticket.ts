@@ -44,7 +44,10 @@ export async function updateTicket(
     const before = await q.executeTakeFirst();
     if (!before) throw new NotFoundError('Ticket');
     if (!isAgent(actor.user)) {
-      if (before.requester_id !== actor.user.id) throw new NotFoundError('Ticket');
+      // A ticket with internal notes only is not shown to its requester (Zendesk's rule).
+      if (before.requester_id !== actor.user.id || !before.is_public) {
+        throw new NotFoundError('Ticket');
+      }
       // End users can only comment on (and so reopen) their own tickets.
       if (Object.keys(patch).length > 0) throw new ForbiddenError();
     }

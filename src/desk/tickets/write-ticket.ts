@@ -505,6 +505,10 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
         from_messaging_channel: args.create?.fromMessagingChannel ? 1 : 0,
         followup_source_id: args.create?.followupSourceId ?? null,
         is_public: commentPublic ? 1 : 0,
+        // Kept apart from is_public, which a later public reply turns on: the description
+        // repeats this first comment, and an internal note's text must stay internal. Set only
+        // for a private one; the column's default (public) covers the rest.
+        ...(commentPublic ? {} : { description_public: 0 }),
         created_at: now,
         updated_at: now,
         status_updated_at: now,

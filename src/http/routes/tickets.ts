@@ -22,7 +22,13 @@ import {
   presentOrganizationFor,
   presentUserFor,
 } from '../presenters.ts';
-import { followupIds, presentTicket, type TicketPageRow, ticketReader } from '../ticket-json.ts';
+import {
+  audienceOf,
+  followupIds,
+  presentTicket,
+  type TicketPageRow,
+  ticketReader,
+} from '../ticket-json.ts';
 import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
 
 const commentSchema = z
@@ -100,10 +106,12 @@ function safeUpdateStamp(body: {
   return body.updated_stamp;
 }
 
+/** A ticket `actor` may read: an end user only the public ones they requested. */
 async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
   const ticket = await loadTicket(db, ticketId);
-  if (!isAgent(actor.user) && ticket.requester_id !== actor.user.id)
+  if (!isAgent(actor.user) && (ticket.requester_id !== actor.user.id || !ticket.is_public)) {
     throw new NotFoundError('Ticket');
+  }
   return ticket;
 }
 
@@ -254,14 +262,22 @@ async function presentCommentsById(db: Conn, ids: number[], base: string) {
 export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
   const tickets = ticketReader(db, base, renderedTickets);
-  const presentWritten = async (t: Ticket) =>
-    presentTicket(t, base, { followup_ids: (await followupIds(db, [t])).get(t.id) ?? [] });
-  /** A list's answer: the rows' tickets as rendered, then side-loads and paging. */
+  /** The answer to a write, as its writer may read the ticket. */
+  const presentWritten = async (actor: Actor, t: Ticket) =>
+    presentTicket(t, base, {
+      followup_ids: (await followupIds(db, [t])).get(t.id) ?? [],
+      audience: audienceOf(actor.user),
+    });
+  /** A list's answer: the rows' tickets as rendered for `req`'s reader, then side-loads and paging. */
   const sendTickets = async (
+    req: FastifyRequest,
     reply: FastifyReply,
     rows: TicketPageRow[],
     rest: Record<string, unknown>,
-  ) => sendJsonText(reply, jsonWith('tickets', jsonArray(await tickets.render(rows)), rest));
+  ) => {
+    const texts = await tickets.render(actorOf(req), rows);
+    return sendJsonText(reply, jsonWith('tickets', jsonArray(texts), rest));
+  };
 
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
@@ -275,7 +291,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await sideloads(db, req, page.rows, base);
-    return sendTickets(reply, page.rows, { ...extra, ...page.meta });
+    return sendTickets(req, reply, page.rows, { ...extra, ...page.meta });
   });
 
   app.get('/tickets/count', async (req) => {
@@ -292,7 +308,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const ids = idList((req.query as Record<string, unknown>).ids);
     const rows = await tickets.visible(actorOf(req)).where('id', 'in', ids).orderBy('id').execute();
     const extra = await sideloads(db, req, rows, base);
-    return sendTickets(reply, rows, extra);
+    return sendTickets(req, reply, rows, extra);
   });
 
   app.get('/tickets/:id', async (req, reply) => {
@@ -311,7 +327,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       { ...fields, comment: comment ?? {} },
       nowIso(),
     );
-    const ticket = await presentWritten(result.ticket);
+    const ticket = await presentWritten(actorOf(req), result.ticket);
     reply.status(201).header('location', ticket.url);
     return { ticket, audit: await loadAuditPayload(db, result.auditId, base, result.written) };
   });
@@ -329,7 +345,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       nowIso(),
       { updatedStamp: safeUpdateStamp(body) },
     );
-    const ticket = await presentWritten(result.ticket);
+    const ticket = await presentWritten(actorOf(req), result.ticket);
     return {
       ticket,
       audit: result.auditId
@@ -418,7 +434,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       const page = await paginate(req, base, tickets.visible(actor).where(column, '=', userId), {
         sortable: { created_at: 'created_at', updated_at: 'updated_at' },
       });
-      return sendTickets(reply, page.rows, page.meta);
+      return sendTickets(req, reply, page.rows, page.meta);
     };
   app.get('/users/:id/tickets/requested', byUser('requester_id'));
   app.get('/users/:id/tickets/assigned', byUser('assignee_id'));
@@ -430,6 +446,6 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
-    return sendTickets(reply, page.rows, page.meta);
+    return sendTickets(req, reply, page.rows, page.meta);
   });
 };
