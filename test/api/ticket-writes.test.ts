@@ -83,4 +83,141 @@ forEachDatabase('ticket writes', (ctx) => {
     });
     assert.equal(tags.status, 200, JSON.stringify(tags.body));
   });
+
+  it('assigns by assignee_email, and refuses an address that names no agent', async () => {
+    const { api } = ctx.desk;
+    const agent = await ctx.desk.createAgent('Emma Email');
+    const other = await ctx.desk.createAgent('Otto Other');
+    const person = await ctx.desk.createEndUser('Ned Enduser');
+    const created = await api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: 'assign me' }, assignee_email: agent.email.toUpperCase() },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.ticket.assignee_id, agent.id);
+    assert.equal(created.body.ticket.status, 'open');
+    const id = created.body.ticket.id;
+    const moved = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { assignee_email: other.email },
+    });
+    assert.equal(moved.status, 200, JSON.stringify(moved.body));
+    assert.equal(moved.body.ticket.assignee_id, other.id);
+    for (const [email, why] of [
+      ['nobody@example.com', /no user/],
+      [person.email, /must be an agent/],
+    ] as const) {
+      const res = await api('PUT', `/api/v2/tickets/${id}`, { ticket: { assignee_email: email } });
+      assert.equal(res.status, 422, JSON.stringify(res.body));
+      assert.match(res.body.details.assignee_email[0].description, why);
+    }
+    const both = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { assignee_email: agent.email, assignee_id: other.id },
+    });
+    assert.equal(both.status, 422, JSON.stringify(both.body));
+    assert.ok(both.body.details.assignee_email);
+    const malformed = await api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: 'x' }, assignee_email: 'not an email' },
+    });
+    assert.equal(malformed.status, 422, JSON.stringify(malformed.body));
+    assert.equal((await api('GET', `/api/v2/tickets/${id}`)).body.ticket.assignee_id, other.id);
+  });
+
+  it('keeps the recipient and shows it on every read', async () => {
+    const { api } = ctx.desk;
+    const created = await create({ recipient: 'help@example.com' });
+    assert.equal(created.recipient, 'help@example.com');
+    const id = created.id;
+    const show = await api('GET', `/api/v2/tickets/${id}`);
+    assert.equal(show.body.ticket.recipient, 'help@example.com');
+    const list = await api('GET', `/api/v2/tickets/show_many?ids=${id}`);
+    assert.equal(list.body.tickets[0].recipient, 'help@example.com');
+    const changed = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { recipient: 'it@example.com' },
+    });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    assert.equal(changed.body.ticket.recipient, 'it@example.com');
+    const event = changed.body.audit.events.find((e: any) => e.field_name === 'recipient');
+    assert.deepEqual([event.previous_value, event.value], ['help@example.com', 'it@example.com']);
+    assert.equal(
+      (await api('GET', `/api/v2/tickets/${id}`)).body.ticket.recipient,
+      'it@example.com',
+    );
+    const bad = await api('PUT', `/api/v2/tickets/${id}`, { ticket: { recipient: 'nope' } });
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.ok(bad.body.details.recipient);
+  });
+
+  it("keeps a write's metadata in its audit as metadata.custom", async () => {
+    const { api } = ctx.desk;
+    const created = await api('POST', '/api/v2/tickets', {
+      ticket: { comment: { body: 'timed' }, metadata: { time_spent: '4m12s', source: 'crm' } },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(created.body.audit.metadata.custom, { time_spent: '4m12s', source: 'crm' });
+    const id = created.body.ticket.id;
+    const updated = await api('PUT', `/api/v2/tickets/${id}`, {
+      ticket: { priority: 'low', metadata: { account: 'integrations' } },
+    });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    assert.deepEqual(updated.body.audit.metadata.custom, { account: 'integrations' });
+    const all = await audits(id);
+    assert.deepEqual(
+      all.map((a) => a.metadata.custom),
+      [{ time_spent: '4m12s', source: 'crm' }, { account: 'integrations' }],
+    );
+    const bad = await api('PUT', `/api/v2/tickets/${id}`, { ticket: { metadata: 'text' } });
+    assert.equal(bad.status, 422, JSON.stringify(bad.body));
+    assert.ok(bad.body.details.metadata);
+  });
+
+  it('refuses a value for a field Parley does not keep yet, naming it, and writes nothing', async () => {
+    const { api } = ctx.desk;
+    const ticket = await create();
+    const values: Record<string, unknown> = {
+      custom_fields: [{ id: 360001, value: 'gold' }],
+      fields: [{ id: 360001, value: 'gold' }],
+      collaborator_ids: [ctx.desk.adminId],
+      email_ccs: [{ user_email: 'cc@example.com', action: 'put' }],
+      problem_id: ticket.id,
+      ticket_form_id: 42,
+      macro_ids: [7],
+    };
+    const count = async () => (await api('GET', '/api/v2/tickets/count')).body.count.value;
+    const before = await count();
+    for (const [field, value] of Object.entries(values)) {
+      const created = await api('POST', '/api/v2/tickets', {
+        ticket: { comment: { body: 'with extras' }, [field]: value },
+      });
+      assert.equal(created.status, 422, `${field}: ${JSON.stringify(created.body)}`);
+      assert.equal(created.body.error, 'RecordInvalid');
+      assert.match(created.body.details[field][0].description, /not supported/, field);
+      const updated = await api('PUT', `/api/v2/tickets/${ticket.id}`, {
+        ticket: { subject: 'changed', [field]: value },
+      });
+      assert.equal(updated.status, 422, `${field}: ${JSON.stringify(updated.body)}`);
+      assert.ok(updated.body.details[field], field);
+    }
+    assert.equal(await count(), before);
+    assert.equal((await audits(ticket.id)).length, 1);
+    assert.equal((await api('GET', `/api/v2/tickets/${ticket.id}`)).body.ticket.subject, 'Guarded');
+
+    // Empty values, as clients send them by default, are accepted; so is a ticket read back.
+    const empty = await api('POST', '/api/v2/tickets', {
+      ticket: {
+        comment: { body: 'defaults' },
+        custom_fields: [],
+        fields: [],
+        collaborator_ids: [],
+        email_ccs: [],
+        problem_id: null,
+        ticket_form_id: null,
+        macro_ids: [],
+      },
+    });
+    assert.equal(empty.status, 201, JSON.stringify(empty.body));
+    const roundTrip = await api('PUT', `/api/v2/tickets/${empty.body.ticket.id}`, {
+      ticket: { ...empty.body.ticket, subject: 'read and written back' },
+    });
+    assert.equal(roundTrip.status, 200, JSON.stringify(roundTrip.body));
+    assert.equal(roundTrip.body.ticket.subject, 'read and written back');
+  });
 });

@@ -6,6 +6,7 @@ import { isAgent } from '../context.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { createUser, findUserByEmail, getUser } from '../users.ts';
 import { via as makeVia } from '../via.ts';
+import { resolveAssigneeEmail } from './assignee-email.ts';
 import {
   type CommentInput,
   type TicketPatch,
@@ -24,6 +25,8 @@ export interface CreateTicketInput extends TicketPatch {
   requester?: RequesterInput;
   via_followup_source_id?: number;
   from_messaging_channel?: boolean;
+  /** Kept in the create's audit as `metadata.custom`. */
+  metadata?: Record<string, unknown>;
 }
 
 /** Finds the requester by email or creates them as an end user, as Zendesk's `requester` does. */
@@ -48,15 +51,25 @@ export async function createTicket(
   now: string,
 ): Promise<WriteResult> {
   return writeTransaction(db, async (trx) => {
-    const patch: TicketPatch = { ...input };
+    let patch: TicketPatch = { ...input };
     if (!isAgent(actor.user)) {
       // End users ask for themselves and cannot route or triage.
-      for (const k of ['assignee_id', 'group_id', 'submitter_id', 'organization_id'] as const) {
+      for (const k of [
+        'assignee_id',
+        'assignee_email',
+        'group_id',
+        'submitter_id',
+        'organization_id',
+        'recipient',
+      ] as const) {
         delete patch[k];
       }
       patch.requester_id = actor.user.id;
-    } else if (input.requester && input.requester_id === undefined) {
-      patch.requester_id = (await resolveRequester(trx, input.requester, now)).id;
+    } else {
+      patch = await resolveAssigneeEmail(trx, patch);
+      if (input.requester && input.requester_id === undefined) {
+        patch.requester_id = (await resolveRequester(trx, input.requester, now)).id;
+      }
     }
     patch.requester_id ??= actor.user.id;
     patch.submitter_id ??= actor.user.id;
@@ -104,6 +117,7 @@ export async function createTicket(
       now,
       knownUsers: [requester],
       knownBrandId,
+      metadata: input.metadata,
       create: {
         fromMessagingChannel: input.from_messaging_channel,
         followupSourceId: followupSource?.id ?? null,

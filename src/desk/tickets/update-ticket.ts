@@ -4,6 +4,7 @@ import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { presentTime } from '../time.ts';
+import { resolveAssigneeEmail } from './assignee-email.ts';
 import {
   type CommentInput,
   type TicketPatch,
@@ -18,6 +19,8 @@ export interface UpdateOptions {
    * do not silently overwrite each other.
    */
   updatedStamp?: string;
+  /** Kept in the update's audit as `metadata.custom`. */
+  metadata?: Record<string, unknown>;
 }
 
 export const UPDATE_CONFLICT =
@@ -59,7 +62,15 @@ export async function updateTicket(
     ) {
       throw new ConflictError(UPDATE_CONFLICT, 'UpdateConflict');
     }
-    return writeTicket(trx, { before, patch, comment, actor: actor.user, via: actor.via, now });
+    return writeTicket(trx, {
+      before,
+      patch: isAgent(actor.user) ? await resolveAssigneeEmail(trx, patch) : patch,
+      comment,
+      actor: actor.user,
+      via: actor.via,
+      now,
+      metadata: options.metadata,
+    });
   });
 }
 

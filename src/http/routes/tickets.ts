@@ -30,6 +30,7 @@ import {
   ticketReader,
 } from '../ticket-json.ts';
 import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
+import { unsupportedTicketFields, withoutUnsupported } from '../schemas/unsupported-fields.ts';
 
 const commentSchema = z
   .object({
@@ -57,7 +58,15 @@ const ticketFields = {
   remove_tags: tagList.optional(),
   external_id: z.string().max(255).nullable().optional(),
   due_at: isoTime.nullable().optional(),
+  recipient: z.string().email().max(255).nullable().optional(),
+  assignee_email: z.string().email().max(255).nullable().optional(),
   comment: commentSchema.optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => JSON.stringify(m).length <= 65_536, { message: 'is larger than 64 kB' })
+    .nullable()
+    .optional(),
+  ...unsupportedTicketFields,
 };
 
 const createSchema = z.object({
@@ -320,11 +329,11 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.post('/tickets', async (req, reply) => {
     const body = parseWith(createSchema, req.body).ticket;
-    const { comment, ...fields } = body;
+    const { comment, metadata, ...fields } = withoutUnsupported(body);
     const result = await createTicket(
       db,
       actorOf(req),
-      { ...fields, comment: comment ?? {} },
+      { ...fields, comment: comment ?? {}, ...(metadata ? { metadata } : {}) },
       nowIso(),
     );
     const ticket = await presentWritten(actorOf(req), result.ticket);
@@ -335,7 +344,13 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
   app.put('/tickets/:id', async (req) => {
     const ticketId = idParam(req.params);
     const body = parseWith(updateSchema, req.body).ticket;
-    const { comment, safe_update: _s, updated_stamp: _u, ...patch } = body;
+    const {
+      comment,
+      metadata,
+      safe_update: _s,
+      updated_stamp: _u,
+      ...patch
+    } = withoutUnsupported(body);
     const result = await updateTicket(
       db,
       actorOf(req),
@@ -343,7 +358,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       patch,
       comment ?? null,
       nowIso(),
-      { updatedStamp: safeUpdateStamp(body) },
+      { updatedStamp: safeUpdateStamp(body), ...(metadata ? { metadata } : {}) },
     );
     const ticket = await presentWritten(actorOf(req), result.ticket);
     return {
