@@ -220,4 +220,68 @@ forEachDatabase('ticket writes', (ctx) => {
     assert.equal(roundTrip.status, 200, JSON.stringify(roundTrip.body));
     assert.equal(roundTrip.body.ticket.subject, 'read and written back');
   });
+
+  it('refuses an end user the fields agents triage with, naming each, and creates nothing', async () => {
+    const { api } = ctx.desk;
+    const person = await ctx.desk.createEndUser('Rhea Requester');
+    const agent = await ctx.desk.createAgent('Triage Agent');
+    const as = { auth: person.auth };
+    const triage: Record<string, unknown> = {
+      status: 'solved',
+      priority: 'urgent',
+      type: 'incident',
+      tags: ['vip'],
+      due_at: '2030-01-01T00:00:00Z',
+      external_id: 'crm-1',
+      assignee_id: agent.id,
+      requester_id: agent.id,
+    };
+    const requested = `/api/v2/users/${person.id}/tickets/requested`;
+    const mine = async () => (await api('GET', requested)).body.tickets.length;
+    for (const [field, value] of Object.entries(triage)) {
+      const res = await api(
+        'POST',
+        '/api/v2/tickets',
+        { ticket: { subject: 'Help', comment: { body: 'please' }, [field]: value } },
+        as,
+      );
+      assert.equal(res.status, 422, `${field}: ${JSON.stringify(res.body)}`);
+      assert.equal(res.body.error, 'RecordInvalid');
+      assert.match(res.body.details[field][0].description, /end users cannot set/, field);
+    }
+    const all = await api(
+      'POST',
+      '/api/v2/tickets',
+      { ticket: { comment: { body: 'everything' }, ...triage } },
+      as,
+    );
+    assert.equal(all.status, 422, JSON.stringify(all.body));
+    assert.deepEqual(Object.keys(all.body.details).sort(), Object.keys(triage).sort());
+    assert.equal(await mine(), 0);
+
+    // Empty values, and naming themselves, are no triage.
+    const plain = await api(
+      'POST',
+      '/api/v2/tickets',
+      {
+        ticket: {
+          subject: 'Help',
+          comment: { body: 'please' },
+          priority: null,
+          type: null,
+          tags: [],
+          external_id: null,
+          requester_id: person.id,
+        },
+      },
+      as,
+    );
+    assert.equal(plain.status, 201, JSON.stringify(plain.body));
+    const t = plain.body.ticket;
+    assert.deepEqual(
+      [t.status, t.priority, t.type, t.tags, t.due_at, t.external_id, t.requester_id],
+      ['new', null, null, [], null, null, person.id],
+    );
+    assert.equal(await mine(), 1);
+  });
 });

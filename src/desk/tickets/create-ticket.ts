@@ -3,7 +3,7 @@ import type { Ticket, User } from '../../db/types.ts';
 import { defaultBrand } from '../brands.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
-import { ForbiddenError, ValidationError } from '../errors.ts';
+import { type ErrorDetails, ForbiddenError, ValidationError } from '../errors.ts';
 import { createUser, findUserByEmail, getUser } from '../users.ts';
 import { via as makeVia } from '../via.ts';
 import { resolveAssigneeEmail } from './assignee-email.ts';
@@ -27,6 +27,55 @@ export interface CreateTicketInput extends TicketPatch {
   from_messaging_channel?: boolean;
   /** Kept in the create's audit as `metadata.custom`. */
   metadata?: Record<string, unknown>;
+}
+
+/**
+ * What an end user may not set on the ticket they ask for: they describe their problem, agents
+ * triage and route it (Zendesk's requests). Sent anyway, it is a 422 naming every such field,
+ * not a ticket quietly created without them. Empty values pass, as clients send them by default.
+ */
+const TRIAGE_FIELDS = [
+  'status',
+  'priority',
+  'type',
+  'tags',
+  'additional_tags',
+  'remove_tags',
+  'due_at',
+  'external_id',
+  'assignee_id',
+  'assignee_email',
+  'group_id',
+  'organization_id',
+  'recipient',
+  'requester',
+] as const;
+
+function refuseTriage(input: CreateTicketInput, userId: number): void {
+  const details: ErrorDetails = {};
+  const refuse = (field: string) => {
+    const name = field.replace(/_id$/, '').replace(/_/g, ' ');
+    details[field] = [
+      {
+        description: `${name.charAt(0).toUpperCase()}${name.slice(1)}: end users cannot set this field`,
+        error: 'InvalidValue',
+      },
+    ];
+  };
+  for (const field of TRIAGE_FIELDS) {
+    const value: unknown = input[field];
+    const empty =
+      value === undefined ||
+      value === null ||
+      value === '' ||
+      (Array.isArray(value) && value.length === 0);
+    if (!empty) refuse(field);
+  }
+  // They ask for themselves: naming themselves is no change.
+  for (const field of ['requester_id', 'submitter_id'] as const) {
+    if (input[field] !== undefined && input[field] !== userId) refuse(field);
+  }
+  if (Object.keys(details).length > 0) throw new ValidationError(details);
 }
 
 /** Finds the requester by email or creates them as an end user, as Zendesk's `requester` does. */
@@ -53,17 +102,7 @@ export async function createTicket(
   return writeTransaction(db, async (trx) => {
     let patch: TicketPatch = { ...input };
     if (!isAgent(actor.user)) {
-      // End users ask for themselves and cannot route or triage.
-      for (const k of [
-        'assignee_id',
-        'assignee_email',
-        'group_id',
-        'submitter_id',
-        'organization_id',
-        'recipient',
-      ] as const) {
-        delete patch[k];
-      }
+      refuseTriage(input, actor.user.id);
       patch.requester_id = actor.user.id;
     } else {
       patch = await resolveAssigneeEmail(trx, patch);
