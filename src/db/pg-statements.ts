@@ -14,11 +14,15 @@ import type pg from 'pg';
  * from growing each backend's memory without limit.
  *
  * A prepared statement whose result columns change under it (another node migrating `select *`
- * tables) fails once with "cached plan must not change result type"; that connection then
- * drops its prepared statements before its next one.
+ * tables) fails with "cached plan must not change result type". A migration changes them for
+ * every connection alike, so the first such failure makes each connection of the pool drop
+ * its prepared statements before its next one; the write that failed runs again (see
+ * retryingConflicts), and no other connection has to fail first to learn of it.
  */
 export function useNamedStatements(pool: pg.Pool, maxNames = 300): void {
   const names = new Map<string, string>();
+  /** Raised by each stale-plan failure; a connection behind it re-prepares its statements. */
+  let generation = 0;
   const nameFor = (text: string): string | null => {
     let name = names.get(text);
     if (name === undefined && names.size < maxNames) {
@@ -32,17 +36,17 @@ export function useNamedStatements(pool: pg.Pool, maxNames = 300): void {
     const query = client.query.bind(client) as (...args: unknown[]) => unknown;
     const connection = (client as unknown as { connection: { parsedStatements: object } })
       .connection;
-    let stale = false;
+    let prepared = generation;
     const named = async (name: string, text: string, values: unknown[]) => {
-      if (stale) {
-        stale = false;
+      if (prepared !== generation) {
+        prepared = generation;
         await query('DEALLOCATE ALL');
         connection.parsedStatements = {};
       }
       try {
         return await (query({ name, text, values }) as Promise<pg.QueryResult>);
       } catch (err) {
-        if ((err as { code?: string }).code === '0A000') stale = true;
+        if ((err as { code?: string }).code === '0A000') generation++;
         throw err;
       }
     };

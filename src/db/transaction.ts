@@ -55,9 +55,20 @@ export function isWriteConflict(err: unknown): boolean {
 }
 
 /**
+ * A prepared statement planned before a migration changed its table's columns (see
+ * pg-statements.ts): run again, it is prepared anew.
+ */
+function isStalePlan(err: unknown): boolean {
+  return (
+    errorCode(err) === '0A000' &&
+    /cached plan must not change result type/.test((err as Error).message ?? '')
+  );
+}
+
+/**
  * Runs `run` again, up to three times in all, after a short random pause whenever PostgreSQL
- * aborted it for one of the conflicts above. `run` must start a fresh transaction and write only
- * through it, so that a failed attempt leaves nothing behind.
+ * aborted it for one of the conflicts above or for a stale prepared plan. `run` must start a
+ * fresh transaction and write only through it, so that a failed attempt leaves nothing behind.
  */
 export async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -65,7 +76,8 @@ export async function retryingConflicts<T>(run: () => Promise<T>): Promise<T> {
       return await run();
     } catch (err) {
       const code = errorCode(err);
-      if (attempt >= ATTEMPTS || code === undefined || !PG_CONFLICTS.has(code)) throw err;
+      const retry = code !== undefined && (PG_CONFLICTS.has(code) || isStalePlan(err));
+      if (attempt >= ATTEMPTS || !retry) throw err;
       await new Promise((r) => setTimeout(r, 5 + Math.random() * 20 * attempt));
     }
   }

@@ -132,6 +132,10 @@ export interface TicketsTable {
   from_messaging_channel: Generated<Flag>;
   followup_source_id: number | null;
   is_public: Generated<Flag>;
+  /** Whether the first comment, which `description` repeats, is public (migration 0009). */
+  description_public: Generated<Flag>;
+  /** The address the ticket was sent to (Zendesk's `recipient`). */
+  recipient: string | null;
   due_at: string | null;
   tags: Generated<string>;
   created_at: string;

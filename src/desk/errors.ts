@@ -28,4 +28,12 @@ export class ForbiddenError extends DeskError {
   }
 }
 
-export class ConflictError extends DeskError {}
+/** A write refused because of the record's state; `code` is the error name clients match on. */
+export class ConflictError extends DeskError {
+  constructor(
+    message: string,
+    public readonly code = 'Conflict',
+  ) {
+    super(message);
+  }
+}

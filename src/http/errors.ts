@@ -131,7 +131,7 @@ function envelope(err: unknown): Envelope {
     return { status: 403, body: { error: 'Forbidden', description: err.message } };
   }
   if (err instanceof ConflictError) {
-    return { status: 409, body: { error: 'Conflict', description: err.message } };
+    return { status: 409, body: { error: err.code, description: err.message } };
   }
   if (isWriteConflict(err)) {
     // What is left of a concurrent write after transaction() ran it again: the client may

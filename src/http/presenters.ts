@@ -10,6 +10,7 @@ import type {
   User,
   UserIdentity,
 } from '../db/types.ts';
+import { isAgent } from '../desk/context.ts';
 import { parseJson, presentTime as t } from '../desk/time.ts';
 
 /** Zendesk's JSON shapes. Presenters are pure: rows in, API objects out. */
@@ -137,6 +138,34 @@ export function presentUser(row: User, base: string) {
     suspended: bool(row.suspended),
     user_fields: parseJson<Record<string, unknown>>(row.user_fields, {}),
   };
+}
+
+/**
+ * A user as `viewer` may see them; every answer that shows a user to whoever asked goes
+ * through here. Agents see every field. End users see their own profile without what agents
+ * note about them (notes, details, tags), and of anyone else (the agent on their ticket, say)
+ * only what a conversation shows: name, photo and role; never an agent's phone, email or notes.
+ */
+export function presentUserFor(viewer: Pick<User, 'id' | 'role'>, row: User, base: string) {
+  const user = presentUser(row, base);
+  if (isAgent(viewer)) return user;
+  if (viewer.id === row.id) {
+    const { notes: _notes, details: _details, tags: _tags, ...own } = user;
+    return own;
+  }
+  return { id: user.id, url: user.url, name: user.name, photo: user.photo, role: user.role };
+}
+
+/** An organization as `viewer` may see it: end users never see what agents note about it. */
+export function presentOrganizationFor(
+  viewer: Pick<User, 'role'>,
+  row: Organization,
+  base: string,
+) {
+  const org = presentOrganization(row, base);
+  if (isAgent(viewer)) return org;
+  const { notes: _notes, details: _details, tags: _tags, ...visible } = org;
+  return visible;
 }
 
 /** Slack identities are shown as Zendesk's `messaging` type. */

@@ -12,6 +12,10 @@
  *
  * Bounded by the length of the texts (a byte per character for the Latin-1 most tickets are;
  * V8 stores other text at two); when full, a tenth leaves, the least recently read first.
+ *
+ * A ticket reads differently to its requester than to agents (an internal first comment is not
+ * its description to them), so each rendering is kept for the audience it was made for, and a
+ * lookup names its audience: a rendering made for agents can never answer an end user.
  */
 export class RenderedTickets {
   private readonly entries = new Map<number, { version: number; json: string; used: boolean }>();
@@ -28,8 +32,8 @@ export class RenderedTickets {
     this.seenLimit = Math.max(1000, Math.floor(maxChars / 1500));
   }
 
-  get(id: number, version: number): string | undefined {
-    const e = this.entries.get(id);
+  get(id: number, version: number, audience: Audience): string | undefined {
+    const e = this.entries.get(slot(id, audience));
     if (!e || e.version !== version) {
       this.misses++;
       return undefined;
@@ -41,17 +45,18 @@ export class RenderedTickets {
     return e.json;
   }
 
-  set(id: number, version: number, json: string): void {
+  set(id: number, version: number, audience: Audience, json: string): void {
     if (this.maxChars === 0) return;
-    const old = this.entries.get(id);
+    const key = slot(id, audience);
+    const old = this.entries.get(key);
     if (old) {
       // A slower reader must not put back a version older than the one already kept.
       if (old.version > version) return;
       this.size += json.length - old.json.length;
       Object.assign(old, { version, json, used: true });
     } else {
-      if (!this.admit(id)) return;
-      this.entries.set(id, { version, json, used: false });
+      if (!this.admit(key)) return;
+      this.entries.set(key, { version, json, used: false });
       this.size += json.length + ENTRY_OVERHEAD;
     }
     if (this.size > this.maxChars) this.evict(this.maxChars * 0.9);
@@ -99,6 +104,14 @@ export class RenderedTickets {
   get count(): number {
     return this.entries.size;
   }
+}
+
+/** Who a rendering is for: agents see every field, a requester what Zendesk shows end users. */
+export type Audience = 'agent' | 'end-user';
+
+/** One map key per ticket and audience: ids are positive, so an end user's is the negative. */
+function slot(id: number, audience: Audience): number {
+  return audience === 'agent' ? id : -id;
 }
 
 /** The map entry, the record and the string header, roughly, in characters. */

@@ -5,7 +5,7 @@ import type { Actor, Conn } from '../desk/context.ts';
 import { isAgent } from '../desk/context.ts';
 import { parseJson, presentTime } from '../desk/time.ts';
 import { VIA_IDS, viaId } from '../desk/via.ts';
-import type { RenderedTickets } from './rendered-tickets.ts';
+import type { Audience, RenderedTickets } from './rendered-tickets.ts';
 
 /**
  * A ticket as Zendesk's API shows it, described once (`TICKET_SHAPE`) and rendered two ways:
@@ -19,9 +19,11 @@ import type { RenderedTickets } from './rendered-tickets.ts';
  * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
  *
  * Either way a rendered ticket is kept, with the version it was rendered from, for the next
- * read that selects the same version (`RenderedTickets`, `ticketReader`). That is sound because
- * every reader sees the same JSON of a ticket: a field shown to some readers only (an agent-only
- * field, say) would have to become part of what a kept rendering is kept by.
+ * read that selects the same version (`RenderedTickets`, `ticketReader`). A ticket reads the
+ * same to every reader of one audience: agents see it all; its requester (an end user) does
+ * not see the text of a first comment that was an internal note, so `description` is empty to
+ * them. Renderings are kept per audience; anything else that comes to depend on the reader
+ * must become part of that key too.
  */
 
 /**
@@ -47,6 +49,8 @@ export const PRESENTED_TICKET_COLUMNS = [
   'group_id',
   'brand_id',
   'is_public',
+  'description_public',
+  'recipient',
   'due_at',
   'tags',
   'followup_source_id',
@@ -66,7 +70,8 @@ type Kind =
   | 'via'
   | 'via_id'
   | 'epoch'
-  | 'followups';
+  | 'followups'
+  | 'description';
 
 /** One key of the shape; `T` is the JSON value's type (for `TicketJson`) and never stored. */
 interface Field<T> {
@@ -114,10 +119,10 @@ const TICKET_SHAPE = {
   type: column('type'),
   subject: column('subject'),
   raw_subject: column('subject'),
-  description: column('description'),
+  description: { kind: 'description' } as Field<string>,
   priority: column('priority'),
   status: column('status'),
-  recipient: constant(null),
+  recipient: column('recipient'),
   requester_id: column('requester_id'),
   submitter_id: column('submitter_id'),
   assignee_id: column('assignee_id'),
@@ -177,6 +182,8 @@ function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
       return `Math.floor(Date.parse(${c}) / 1000)`;
     case 'followups':
       return 'h.followups';
+    case 'description':
+      return "h.endUser && r.description_public !== 1 ? '' : r.description";
   }
 }
 
@@ -194,17 +201,25 @@ const presentRow = (() => {
     r: PresentedTicket,
     h: object,
   ) => TicketJson;
-  return (row: PresentedTicket, base: string, followups: number[]) =>
-    build(row, { base, followups, fallbacks, presentTime, parseOr, viaId });
+  return (row: PresentedTicket, base: string, followups: number[], endUser: boolean) =>
+    build(row, { base, followups, endUser, fallbacks, presentTime, parseOr, viaId });
 })();
 
-/** A ticket row as the API shows it; `followup_ids` are the tickets that follow a closed one. */
+/**
+ * A ticket row as the API shows it to `audience` (agents unless said otherwise);
+ * `followup_ids` are the tickets that follow a closed one.
+ */
 export function presentTicket(
   row: PresentedTicket,
   base: string,
-  extra: { followup_ids?: number[] } = {},
+  extra: { followup_ids?: number[]; audience?: Audience } = {},
 ): TicketJson {
-  return presentRow(row, base, extra.followup_ids ?? []);
+  return presentRow(row, base, extra.followup_ids ?? [], extra.audience === 'end-user');
+}
+
+/** Whom a ticket is rendered for when `user` reads it. */
+export function audienceOf(user: Actor['user']): Audience {
+  return isAgent(user) ? 'agent' : 'end-user';
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -214,7 +229,7 @@ const jsonLiteral = (v: unknown) => `json(${quote(JSON.stringify(v))})`;
 const jsonColumn = (c: string, fallback: unknown) =>
   `iif(json_valid(${ident(c)}), json(${ident(c)}), ${jsonLiteral(fallback)})`;
 
-function fieldSql(f: Field<unknown>, base: string): string {
+function fieldSql(f: Field<unknown>, base: string, audience: Audience): string {
   const c = f.column ? ident(f.column) : '';
   switch (f.kind) {
     case 'column':
@@ -245,6 +260,10 @@ function fieldSql(f: Field<unknown>, base: string): string {
         `iif(${ident('status')} = 'closed', (select json_group_array("f"."id" order by "f"."id") ` +
         `from "tickets" as "f" where "f"."followup_source_id" = ${ident('id')}), json('[]'))`
       );
+    case 'description':
+      return audience === 'agent'
+        ? ident('description')
+        : `iif(${ident('description_public')} = 1, ${ident('description')}, '')`;
   }
 }
 
@@ -253,8 +272,8 @@ function fieldSql(f: Field<unknown>, base: string): string {
  * text, the base URL quoted into it (it is configuration, not input): Kysely copies it into a
  * query as it is instead of compiling some two hundred nodes for every request.
  */
-export function ticketJsonSql(base: string): RawBuilder<string> {
-  const pairs = SHAPE_ENTRIES.map(([key, f]) => `${quote(key)}, ${fieldSql(f, base)}`);
+export function ticketJsonSql(base: string, audience: Audience): RawBuilder<string> {
+  const pairs = SHAPE_ENTRIES.map(([key, f]) => `${quote(key)}, ${fieldSql(f, base, audience)}`);
   return sql.raw<string>(`json_object(${pairs.join(', ')})`);
 }
 
@@ -269,10 +288,16 @@ export type TicketPageRow = Pick<Ticket, (typeof PAGE_COLUMNS)[number]>;
 
 /** Reads tickets for the API and renders them as JSON text, each the way its database does best. */
 export interface TicketReader {
-  /** The live tickets `actor` may read: agents every one, end users those they requested. */
+  /**
+   * The live tickets `actor` may read: agents every one, end users those they requested that
+   * are public (a ticket with internal notes only is not theirs to see, as in Zendesk).
+   */
   visible(actor: Actor): SelectQueryBuilder<DB, 'tickets', TicketPageRow>;
-  /** Each selected row's ticket as JSON text, in order: kept ones as kept, the others now. */
-  render(rows: TicketPageRow[]): Promise<string[]>;
+  /**
+   * Each selected row's ticket as JSON text as `actor` may read it, in order: kept ones as
+   * kept, the others now.
+   */
+  render(actor: Actor, rows: TicketPageRow[]): Promise<string[]>;
   /** One visible ticket and its JSON, read and rendered by one query. */
   one(actor: Actor, id: number): Promise<{ row: TicketPageRow; json: string } | null>;
 }
@@ -282,29 +307,38 @@ export interface TicketReader {
  * are read and rendered by id in one second query.
  */
 export function ticketReader(db: Conn, base: string, cache: RenderedTickets): TicketReader {
-  const renderer = isPostgres(db) ? inApp(db, base) : inSqlite(base);
-  /** Selects with `renderer`'s columns and keeps what it renders. */
+  const renderers = {
+    agent: isPostgres(db) ? inApp(db, base, 'agent') : inSqlite(base, 'agent'),
+    'end-user': isPostgres(db) ? inApp(db, base, 'end-user') : inSqlite(base, 'end-user'),
+  };
+  /** Selects with the audience's renderer's columns and keeps what it renders. */
   const rendered = async <R extends { id: number; version: number }>(
+    audience: Audience,
     query: SelectQueryBuilder<DB, 'tickets', R>,
   ) => {
+    const renderer = renderers[audience];
     const rows = await renderer.select(query).execute();
     const texts = await renderer.finish(rows);
     // Possibly newer than a page's row (a write in between): kept with its own version.
-    rows.forEach((r, i) => cache.set(r.id, r.version, texts[i]));
+    rows.forEach((r, i) => cache.set(r.id, r.version, audience, texts[i]));
     return { rows, texts };
   };
   const visible = (actor: Actor) => {
     let q = db.selectFrom('tickets').select(PAGE_COLUMNS).where('deleted_at', 'is', null);
-    if (!isAgent(actor.user)) q = q.where('requester_id', '=', actor.user.id);
+    if (!isAgent(actor.user)) {
+      q = q.where('requester_id', '=', actor.user.id).where('is_public', '=', 1);
+    }
     return q;
   };
   return {
     visible,
-    render: async (rows) => {
-      const out = rows.map((r) => cache.get(r.id, r.version));
+    render: async (actor, rows) => {
+      const audience = audienceOf(actor.user);
+      const out = rows.map((r) => cache.get(r.id, r.version, audience));
       const missing = rows.filter((_, i) => out[i] === undefined).map((r) => r.id);
       if (missing.length === 0) return out as string[];
       const fresh = await rendered(
+        audience,
         db.selectFrom('tickets').select(['id', 'version']).where('id', 'in', missing),
       );
       const byId = new Map(fresh.rows.map((r, i) => [r.id, fresh.texts[i]]));
@@ -312,7 +346,10 @@ export function ticketReader(db: Conn, base: string, cache: RenderedTickets): Ti
       return rows.flatMap((r, i) => out[i] ?? byId.get(r.id) ?? []);
     },
     one: async (actor, id) => {
-      const { rows, texts } = await rendered(visible(actor).where('id', '=', id));
+      const { rows, texts } = await rendered(
+        audienceOf(actor.user),
+        visible(actor).where('id', '=', id),
+      );
       return rows.length ? { row: rows[0], json: texts[0] } : null;
     },
   };
@@ -324,22 +361,24 @@ interface Renderer {
   finish(rows: object[]): Promise<string[]>;
 }
 
-function inSqlite(base: string): Renderer {
-  const json = ticketJsonSql(base).as('json');
+function inSqlite(base: string, audience: Audience): Renderer {
+  const json = ticketJsonSql(base, audience).as('json');
   return {
     select: (q) => q.select(json) as typeof q,
     finish: async (rows) => rows.map((r) => (r as { json: string }).json),
   };
 }
 
-function inApp(db: Conn, base: string): Renderer {
+function inApp(db: Conn, base: string, audience: Audience): Renderer {
   return {
     select: (q) => q.select(PRESENTED_TICKET_COLUMNS) as typeof q,
     finish: async (rows) => {
       const tickets = rows as PresentedTicket[];
       const followups = await followupIds(db, tickets);
       return tickets.map((t) =>
-        JSON.stringify(presentTicket(t, base, { followup_ids: followups.get(t.id) ?? [] })),
+        JSON.stringify(
+          presentTicket(t, base, { followup_ids: followups.get(t.id) ?? [], audience }),
+        ),
       );
     },
   };

@@ -129,6 +129,57 @@ forEachDatabase('ticket JSON', (ctx) => {
     assert.deepEqual(await listed(ids), await expected(ids));
   });
 
+  it("shows an end user's tickets the same on every path, internal descriptions left out", async () => {
+    const { db, config } = ctx.desk.parley;
+    const person = await ctx.desk.createEndUser('JSON Reader');
+    const ids = await create(12);
+    const rnd = random(ctx.desk.kind === 'sqlite' ? 13 : 17);
+    for (const id of ids) {
+      await db
+        .updateTable('tickets')
+        .set({
+          requester_id: person.id,
+          description: text(rnd, 200),
+          description_public: rnd() < 0.5 ? 0 : 1,
+          recipient: rnd() < 0.5 ? null : 'help@example.com',
+        })
+        .where('id', '=', id)
+        .execute();
+    }
+    const rows = (await db
+      .selectFrom('tickets')
+      .selectAll()
+      .where('id', 'in', ids)
+      .orderBy('id')
+      .execute()) as Ticket[];
+    const want = rows.map((r) =>
+      JSON.stringify(presentTicket(r, config.publicUrl, { audience: 'end-user' })),
+    );
+    assert.ok(rows.some((r) => r.description_public === 0 && r.description !== ''));
+    for (const [i, r] of rows.entries()) {
+      if (r.description_public === 0) assert.equal(JSON.parse(want[i]).description, '');
+    }
+    const as = { auth: person.auth };
+    // Twice: rendered, then kept.
+    for (let round = 0; round < 2; round++) {
+      const many = await ctx.desk.api(
+        'GET',
+        `/api/v2/tickets/show_many?ids=${ids.join(',')}`,
+        undefined,
+        as,
+      );
+      assert.deepEqual(
+        (many.body.tickets as unknown[]).map((t) => JSON.stringify(t)),
+        want,
+      );
+      const list = await ctx.desk.api('GET', '/api/v2/tickets?page[size]=100', undefined, as);
+      assert.deepEqual(
+        (list.body.tickets as unknown[]).map((t) => JSON.stringify(t)),
+        want,
+      );
+    }
+  });
+
   it('shows a kept ticket anew after any change to it, by whatever writer', async () => {
     const { api, parley } = ctx.desk;
     const { db } = parley;

@@ -3,9 +3,10 @@ import type { Ticket, User } from '../../db/types.ts';
 import { defaultBrand } from '../brands.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
-import { ForbiddenError, ValidationError } from '../errors.ts';
+import { type ErrorDetails, ForbiddenError, ValidationError } from '../errors.ts';
 import { createUser, findUserByEmail, getUser } from '../users.ts';
 import { via as makeVia } from '../via.ts';
+import { resolveAssigneeEmail } from './assignee-email.ts';
 import {
   type CommentInput,
   type TicketPatch,
@@ -24,6 +25,57 @@ export interface CreateTicketInput extends TicketPatch {
   requester?: RequesterInput;
   via_followup_source_id?: number;
   from_messaging_channel?: boolean;
+  /** Kept in the create's audit as `metadata.custom`. */
+  metadata?: Record<string, unknown>;
+}
+
+/**
+ * What an end user may not set on the ticket they ask for: they describe their problem, agents
+ * triage and route it (Zendesk's requests). Sent anyway, it is a 422 naming every such field,
+ * not a ticket quietly created without them. Empty values pass, as clients send them by default.
+ */
+const TRIAGE_FIELDS = [
+  'status',
+  'priority',
+  'type',
+  'tags',
+  'additional_tags',
+  'remove_tags',
+  'due_at',
+  'external_id',
+  'assignee_id',
+  'assignee_email',
+  'group_id',
+  'organization_id',
+  'recipient',
+  'requester',
+] as const;
+
+function refuseTriage(input: CreateTicketInput, userId: number): void {
+  const details: ErrorDetails = {};
+  const refuse = (field: string) => {
+    const name = field.replace(/_id$/, '').replace(/_/g, ' ');
+    details[field] = [
+      {
+        description: `${name.charAt(0).toUpperCase()}${name.slice(1)}: end users cannot set this field`,
+        error: 'InvalidValue',
+      },
+    ];
+  };
+  for (const field of TRIAGE_FIELDS) {
+    const value: unknown = input[field];
+    const empty =
+      value === undefined ||
+      value === null ||
+      value === '' ||
+      (Array.isArray(value) && value.length === 0);
+    if (!empty) refuse(field);
+  }
+  // They ask for themselves: naming themselves is no change.
+  for (const field of ['requester_id', 'submitter_id'] as const) {
+    if (input[field] !== undefined && input[field] !== userId) refuse(field);
+  }
+  if (Object.keys(details).length > 0) throw new ValidationError(details);
 }
 
 /** Finds the requester by email or creates them as an end user, as Zendesk's `requester` does. */
@@ -48,15 +100,15 @@ export async function createTicket(
   now: string,
 ): Promise<WriteResult> {
   return writeTransaction(db, async (trx) => {
-    const patch: TicketPatch = { ...input };
+    let patch: TicketPatch = { ...input };
     if (!isAgent(actor.user)) {
-      // End users ask for themselves and cannot route or triage.
-      for (const k of ['assignee_id', 'group_id', 'submitter_id', 'organization_id'] as const) {
-        delete patch[k];
-      }
+      refuseTriage(input, actor.user.id);
       patch.requester_id = actor.user.id;
-    } else if (input.requester && input.requester_id === undefined) {
-      patch.requester_id = (await resolveRequester(trx, input.requester, now)).id;
+    } else {
+      patch = await resolveAssigneeEmail(trx, patch);
+      if (input.requester && input.requester_id === undefined) {
+        patch.requester_id = (await resolveRequester(trx, input.requester, now)).id;
+      }
     }
     patch.requester_id ??= actor.user.id;
     patch.submitter_id ??= actor.user.id;
@@ -71,7 +123,9 @@ export async function createTicket(
           .selectAll()
           .where('id', '=', input.via_followup_source_id)
           .executeTakeFirst()) ?? null;
-      if (!followupSource || followupSource.status !== 'closed') {
+      // To an end user, a ticket of internal notes only is one that does not exist.
+      const hidden = followupSource && !isAgent(actor.user) && !followupSource.is_public;
+      if (!followupSource || hidden || followupSource.status !== 'closed') {
         throw ValidationError.field(
           'via_followup_source_id',
           'Via followup source: must be a closed ticket',
@@ -102,6 +156,7 @@ export async function createTicket(
       now,
       knownUsers: [requester],
       knownBrandId,
+      metadata: input.metadata,
       create: {
         fromMessagingChannel: input.from_messaging_channel,
         followupSourceId: followupSource?.id ?? null,

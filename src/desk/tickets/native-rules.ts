@@ -16,6 +16,7 @@ export interface TicketFields {
   tags: string[];
   external_id: string | null;
   due_at: string | null;
+  recipient: string | null;
 }
 
 export const STATUS_ORDER: TicketStatus[] = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
@@ -35,6 +36,7 @@ export const AUDITED_FIELDS: (keyof TicketFields)[] = [
   'tags',
   'external_id',
   'due_at',
+  'recipient',
 ];
 
 export interface NativeRuleInput {

@@ -2,13 +2,30 @@ import { isPostgres } from '../../db/dialect.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
-import { ForbiddenError, NotFoundError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { presentTime } from '../time.ts';
+import { resolveAssigneeEmail } from './assignee-email.ts';
 import {
   type CommentInput,
   type TicketPatch,
   type WriteResult,
   writeTicket,
 } from './write-ticket.ts';
+
+export interface UpdateOptions {
+  /**
+   * Zendesk's `safe_update`: the `updated_at` the client last read. When the ticket has changed
+   * since, the update is refused and nothing is written, so that two agents editing one ticket
+   * do not silently overwrite each other.
+   */
+  updatedStamp?: string;
+  /** Kept in the update's audit as `metadata.custom`. */
+  metadata?: Record<string, unknown>;
+}
+
+export const UPDATE_CONFLICT =
+  'Safe Update prevented the update due to outdated ticket data. ' +
+  'Please fetch the latest ticket data and try again.';
 
 export async function updateTicket(
   db: Conn,
@@ -17,6 +34,7 @@ export async function updateTicket(
   patch: TicketPatch,
   comment: CommentInput | null,
   now: string,
+  options: UpdateOptions = {},
 ): Promise<WriteResult> {
   return writeTransaction(db, async (trx) => {
     let q = trx
@@ -29,11 +47,30 @@ export async function updateTicket(
     const before = await q.executeTakeFirst();
     if (!before) throw new NotFoundError('Ticket');
     if (!isAgent(actor.user)) {
-      if (before.requester_id !== actor.user.id) throw new NotFoundError('Ticket');
+      // A ticket with internal notes only is not shown to its requester (Zendesk's rule).
+      if (before.requester_id !== actor.user.id || !before.is_public) {
+        throw new NotFoundError('Ticket');
+      }
       // End users can only comment on (and so reopen) their own tickets.
       if (Object.keys(patch).length > 0) throw new ForbiddenError();
     }
-    return writeTicket(trx, { before, patch, comment, actor: actor.user, via: actor.via, now });
+    // Compared as the API shows updated_at (to the second), since that is what clients send
+    // back; read under the row lock, so no write can slip in between the check and this one.
+    if (
+      options.updatedStamp !== undefined &&
+      presentTime(options.updatedStamp) !== presentTime(before.updated_at)
+    ) {
+      throw new ConflictError(UPDATE_CONFLICT, 'UpdateConflict');
+    }
+    return writeTicket(trx, {
+      before,
+      patch: isAgent(actor.user) ? await resolveAssigneeEmail(trx, patch) : patch,
+      comment,
+      actor: actor.user,
+      via: actor.via,
+      now,
+      metadata: options.metadata,
+    });
   });
 }
 

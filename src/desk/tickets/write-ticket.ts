@@ -41,6 +41,10 @@ export interface TicketPatch {
   remove_tags?: string[];
   external_id?: string | null;
   due_at?: string | null;
+  /** The address the ticket was sent to. */
+  recipient?: string | null;
+  /** Write-only: the assignee by email (resolveAssigneeEmail turns it into assignee_id). */
+  assignee_email?: string | null;
 }
 
 export interface CommentInput {
@@ -96,6 +100,7 @@ export function fieldsOf(t: Ticket): TicketFields {
     tags: parseJson<string[]>(t.tags, []),
     external_id: t.external_id,
     due_at: t.due_at,
+    recipient: t.recipient,
   };
 }
 
@@ -368,6 +373,8 @@ export interface WriteTicketArgs {
    * after the batch is flushed.
    */
   batch?: WriteBatch;
+  /** The client's `metadata`, kept in the audit as `metadata.custom` (as Zendesk does). */
+  metadata?: Record<string, unknown>;
   /** Only for creates. */
   create?: {
     fromMessagingChannel?: boolean;
@@ -406,6 +413,7 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     tags: [],
     external_id: null,
     due_at: null,
+    recipient: null,
   };
   const proposed = applyPatch(base, args.patch);
 
@@ -486,6 +494,9 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     tags: JSON.stringify(next.tags),
     external_id: next.external_id,
     due_at: next.due_at,
+    // Written when set or when updating; a create without one leaves the column's default
+    // (null), as it does description_public, so creates write only what they set.
+    ...(before || next.recipient !== null ? { recipient: next.recipient } : {}),
     ...stamps,
   };
 
@@ -505,6 +516,10 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
         from_messaging_channel: args.create?.fromMessagingChannel ? 1 : 0,
         followup_source_id: args.create?.followupSourceId ?? null,
         is_public: commentPublic ? 1 : 0,
+        // Kept apart from is_public, which a later public reply turns on: the description
+        // repeats this first comment, and an internal note's text must stay internal. Set only
+        // for a private one; the column's default (public) covers the rest.
+        ...(commentPublic ? {} : { description_public: 0 }),
         created_at: now,
         updated_at: now,
         status_updated_at: now,
@@ -538,7 +553,13 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
   const ticketId = ticket.id;
   await syncTags(trx, ticketId, beforeFields?.tags ?? [], next.tags);
 
-  const audit = { ticketId, authorId: actor.id, via: args.via, now };
+  const audit = {
+    ticketId,
+    authorId: actor.id,
+    via: args.via,
+    now,
+    ...(args.metadata ? { metadata: { system: {}, custom: args.metadata } } : {}),
+  };
   const ids = batch ? await batch.nextIds() : null;
   let auditId: number;
   let written: WrittenAudit | undefined;

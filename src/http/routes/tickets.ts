@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
-import { NotFoundError } from '../../desk/errors.ts';
+import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
@@ -19,11 +19,18 @@ import {
   presentAuditEvent,
   presentComment,
   presentGroup,
-  presentOrganization,
-  presentUser,
+  presentOrganizationFor,
+  presentUserFor,
 } from '../presenters.ts';
-import { followupIds, presentTicket, type TicketPageRow, ticketReader } from '../ticket-json.ts';
-import { id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
+import {
+  audienceOf,
+  followupIds,
+  presentTicket,
+  type TicketPageRow,
+  ticketReader,
+} from '../ticket-json.ts';
+import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
+import { unsupportedTicketFields, withoutUnsupported } from '../schemas/unsupported-fields.ts';
 
 const commentSchema = z
   .object({
@@ -51,7 +58,15 @@ const ticketFields = {
   remove_tags: tagList.optional(),
   external_id: z.string().max(255).nullable().optional(),
   due_at: isoTime.nullable().optional(),
+  recipient: z.string().email().max(255).nullable().optional(),
+  assignee_email: z.string().email().max(255).nullable().optional(),
   comment: commentSchema.optional(),
+  metadata: z
+    .record(z.string(), z.unknown())
+    .refine((m) => JSON.stringify(m).length <= 65_536, { message: 'is larger than 64 kB' })
+    .nullable()
+    .optional(),
+  ...unsupportedTicketFields,
 };
 
 const createSchema = z.object({
@@ -70,18 +85,48 @@ const createSchema = z.object({
     .strip(),
 });
 
-const updateSchema = z.object({ ticket: z.object(ticketFields).strip() });
-const tagsSchema = z.object({ tags: tagList });
+/**
+ * Zendesk's collision guard: with `safe_update: true`, `updated_stamp` (the `updated_at` the
+ * client read) must still be the ticket's, or the update is a 409 UpdateConflict.
+ */
+const safeUpdateFields = {
+  safe_update: boolish().optional(),
+  updated_stamp: isoTime.optional(),
+};
 
+const updateSchema = z.object({
+  ticket: z.object({ ...ticketFields, ...safeUpdateFields }).strip(),
+});
+const tagsSchema = z.object({ tags: tagList, ...safeUpdateFields });
+
+/** The stamp an update must match, or undefined when the client asked for no guard. */
+function safeUpdateStamp(body: {
+  safe_update?: boolean;
+  updated_stamp?: string;
+}): string | undefined {
+  if (body.safe_update !== true) return undefined;
+  if (body.updated_stamp === undefined) {
+    throw ValidationError.field(
+      'updated_stamp',
+      'Updated stamp: is required with safe_update',
+      'BlankValue',
+    );
+  }
+  return body.updated_stamp;
+}
+
+/** A ticket `actor` may read: an end user only the public ones they requested. */
 async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
   const ticket = await loadTicket(db, ticketId);
-  if (!isAgent(actor.user) && ticket.requester_id !== actor.user.id)
+  if (!isAgent(actor.user) && (ticket.requester_id !== actor.user.id || !ticket.is_public)) {
     throw new NotFoundError('Ticket');
+  }
   return ticket;
 }
 
 /** `include=users,groups,organizations` side-loads the records tickets point at. */
 async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], base: string) {
+  const viewer = actorOf(req).user;
   const include = String((req.query as Record<string, unknown>).include ?? '')
     .split(',')
     .map((s) => s.trim());
@@ -111,7 +156,7 @@ async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], b
           .where('id', 'in', [...ids])
           .execute()
       : [];
-    out.users = users.map((u) => presentUser(u, base));
+    out.users = users.map((u) => presentUserFor(viewer, u, base));
   }
   if (include.includes('groups')) {
     const ids = [...new Set(tickets.map((t) => t.group_id).filter((g): g is number => g !== null))];
@@ -127,7 +172,7 @@ async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], b
     ];
     out.organizations = ids.length
       ? (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(
-          (o) => presentOrganization(o, base),
+          (o) => presentOrganizationFor(viewer, o, base),
         )
       : [];
   }
@@ -226,14 +271,22 @@ async function presentCommentsById(db: Conn, ids: number[], base: string) {
 export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
   const tickets = ticketReader(db, base, renderedTickets);
-  const presentWritten = async (t: Ticket) =>
-    presentTicket(t, base, { followup_ids: (await followupIds(db, [t])).get(t.id) ?? [] });
-  /** A list's answer: the rows' tickets as rendered, then side-loads and paging. */
+  /** The answer to a write, as its writer may read the ticket. */
+  const presentWritten = async (actor: Actor, t: Ticket) =>
+    presentTicket(t, base, {
+      followup_ids: (await followupIds(db, [t])).get(t.id) ?? [],
+      audience: audienceOf(actor.user),
+    });
+  /** A list's answer: the rows' tickets as rendered for `req`'s reader, then side-loads and paging. */
   const sendTickets = async (
+    req: FastifyRequest,
     reply: FastifyReply,
     rows: TicketPageRow[],
     rest: Record<string, unknown>,
-  ) => sendJsonText(reply, jsonWith('tickets', jsonArray(await tickets.render(rows)), rest));
+  ) => {
+    const texts = await tickets.render(actorOf(req), rows);
+    return sendJsonText(reply, jsonWith('tickets', jsonArray(texts), rest));
+  };
 
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
@@ -247,7 +300,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await sideloads(db, req, page.rows, base);
-    return sendTickets(reply, page.rows, { ...extra, ...page.meta });
+    return sendTickets(req, reply, page.rows, { ...extra, ...page.meta });
   });
 
   app.get('/tickets/count', async (req) => {
@@ -264,7 +317,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const ids = idList((req.query as Record<string, unknown>).ids);
     const rows = await tickets.visible(actorOf(req)).where('id', 'in', ids).orderBy('id').execute();
     const extra = await sideloads(db, req, rows, base);
-    return sendTickets(reply, rows, extra);
+    return sendTickets(req, reply, rows, extra);
   });
 
   app.get('/tickets/:id', async (req, reply) => {
@@ -276,23 +329,38 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.post('/tickets', async (req, reply) => {
     const body = parseWith(createSchema, req.body).ticket;
-    const { comment, ...fields } = body;
+    const { comment, metadata, ...fields } = withoutUnsupported(body);
     const result = await createTicket(
       db,
       actorOf(req),
-      { ...fields, comment: comment ?? {} },
+      { ...fields, comment: comment ?? {}, ...(metadata ? { metadata } : {}) },
       nowIso(),
     );
-    const ticket = await presentWritten(result.ticket);
+    const ticket = await presentWritten(actorOf(req), result.ticket);
     reply.status(201).header('location', ticket.url);
     return { ticket, audit: await loadAuditPayload(db, result.auditId, base, result.written) };
   });
 
   app.put('/tickets/:id', async (req) => {
     const ticketId = idParam(req.params);
-    const { comment, ...patch } = parseWith(updateSchema, req.body).ticket;
-    const result = await updateTicket(db, actorOf(req), ticketId, patch, comment ?? null, nowIso());
-    const ticket = await presentWritten(result.ticket);
+    const body = parseWith(updateSchema, req.body).ticket;
+    const {
+      comment,
+      metadata,
+      safe_update: _s,
+      updated_stamp: _u,
+      ...patch
+    } = withoutUnsupported(body);
+    const result = await updateTicket(
+      db,
+      actorOf(req),
+      ticketId,
+      patch,
+      comment ?? null,
+      nowIso(),
+      { updatedStamp: safeUpdateStamp(body), ...(metadata ? { metadata } : {}) },
+    );
+    const ticket = await presentWritten(actorOf(req), result.ticket);
     return {
       ticket,
       audit: result.auditId
@@ -330,7 +398,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       const ids = [...new Set(page.rows.map((c) => c.author_id))];
       out.users = ids.length
         ? (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map((u) =>
-            presentUser(u, base),
+            presentUserFor(actorOf(req).user, u, base),
           )
         : [];
     }
@@ -356,14 +424,15 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     (mode: 'tags' | 'additional_tags' | 'remove_tags') => async (req: FastifyRequest) => {
       const actor = actorOf(req);
       requireAgent(actor);
-      const { tags } = parseWith(tagsSchema, req.body);
+      const body = parseWith(tagsSchema, req.body);
       const result = await updateTicket(
         db,
         actor,
         idParam(req.params),
-        { [mode]: normalizeTags(tags) },
+        { [mode]: normalizeTags(body.tags) },
         null,
         nowIso(),
+        { updatedStamp: safeUpdateStamp(body) },
       );
       return { tags: JSON.parse(result.ticket.tags) as string[] };
     };
@@ -380,7 +449,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       const page = await paginate(req, base, tickets.visible(actor).where(column, '=', userId), {
         sortable: { created_at: 'created_at', updated_at: 'updated_at' },
       });
-      return sendTickets(reply, page.rows, page.meta);
+      return sendTickets(req, reply, page.rows, page.meta);
     };
   app.get('/users/:id/tickets/requested', byUser('requester_id'));
   app.get('/users/:id/tickets/assigned', byUser('assignee_id'));
@@ -392,6 +461,6 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
-    return sendTickets(reply, page.rows, page.meta);
+    return sendTickets(req, reply, page.rows, page.meta);
   });
 };

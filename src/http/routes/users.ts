@@ -30,7 +30,13 @@ import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
-import { presentGroup, presentIdentity, presentOrganization, presentUser } from '../presenters.ts';
+import {
+  presentGroup,
+  presentIdentity,
+  presentOrganization,
+  presentUser,
+  presentUserFor,
+} from '../presenters.ts';
 import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../schemas/common.ts';
 
 const text = (max: number) => z.string().max(max);
@@ -116,14 +122,6 @@ function stringParam(q: Query, key: string): string | undefined {
     throw new HttpError(400, 'InvalidParameter', `${key} must be one string`);
   }
   return v;
-}
-
-/** End users see their own profile without what agents note about them. */
-function presentUserFor(viewer: User, row: User, base: string) {
-  const user = presentUser(row, base);
-  if (isAgent(viewer)) return user;
-  const { notes: _notes, details: _details, tags: _tags, ...visible } = user;
-  return visible;
 }
 
 /** `include=identities,organizations,groups` side-loads what users point at. */
