@@ -38,6 +38,11 @@ export interface StartOptions {
   workers?: boolean;
   /** Sandbox event retry schedule (tests shorten Slack's minutes to milliseconds). */
   sandboxRetrySchedule?: number[];
+  /**
+   * How long a Slack event that fails for now is retried before its message is applied without
+   * the files Slack would not hand over (default 2 minutes; tests shorten it).
+   */
+  slackRetryBoundMs?: number;
 }
 
 async function freePort(host: string): Promise<number> {
@@ -138,6 +143,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     logger,
     workers: opts.workers !== false,
     deferSocketMode: config.slack.sandbox,
+    ...(opts.slackRetryBoundMs === undefined ? {} : { retryBoundMs: opts.slackRetryBoundMs }),
   });
 
   let sandbox: Sandbox | null = null;
