@@ -1,7 +1,8 @@
 /**
  * Files Slack will not hand over must not cost the person their message, nor hold back the
  * conversation: a deleted file is left out at once (a note names it, the person is told), an
- * outage is retried within the bound and then left out the same way.
+ * outage is retried within the bound and then left out the same way, and anything given up
+ * is listed for an admin, who can replay it.
  */
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
@@ -154,6 +155,80 @@ forEachDatabase(
       } finally {
         sb.clearFaults();
       }
+    });
+
+    it('lists events it gave up to admins, without secrets, and replays them', async () => {
+      const sb = sandboxOf(ctx.desk);
+      const GHOST = 'U0GHOST';
+      sb.addUser({ id: GHOST, name: 'Gus Ghost', email: 'gus@sandbox.example' });
+      // Slack cannot tell who wrote: not a file problem, so the event is given up after the
+      // bound (and the conversation goes on).
+      sb.addFault({ method: 'users.info', kind: 'server_error', status: 500, times: 10_000 });
+      let eventId: string;
+      try {
+        eventId = (await sb.sendMessage({ user: GHOST, text: 'Lost in transit?' })).event_id;
+        await settle(ctx.desk);
+      } finally {
+        sb.clearFaults();
+      }
+      assert.equal(await userIdForSlack(ctx.desk, GHOST), null);
+
+      const list = await ctx.desk.api('GET', '/api/v2/slack/events?status=failed');
+      assert.equal(list.status, 200, JSON.stringify(list.body));
+      const failed = list.body.events.find((e: any) => e.event_id === eventId);
+      assert.ok(failed, 'the given-up event is listed');
+      assert.equal(failed.status, 'failed');
+      assert.equal(failed.type, 'message');
+      assert.equal(failed.payload.event.text, 'Lost in transit?');
+      assert.match(failed.outcome, /^failed: /);
+      assert.ok(failed.failed_at);
+      assert.ok(list.body.events.every((e: any) => e.status === 'failed'));
+      assert.equal(typeof list.body.count, 'number');
+      const text = JSON.stringify(list.body);
+      assert.equal(failed.payload.token, undefined, 'no verification token');
+      assert.ok(!text.includes(sb.verificationToken), 'no verification token anywhere');
+      assert.ok(!/xox[abpr]-/.test(text), 'no Slack token');
+
+      // Paginated like the rest of the API.
+      const all = await ctx.desk.api('GET', '/api/v2/slack/events?per_page=1');
+      assert.equal(all.body.events.length, 1);
+      assert.ok(all.body.next_page);
+      const cursor = await ctx.desk.api('GET', '/api/v2/slack/events?page[size]=2');
+      assert.equal(cursor.body.events.length, 2);
+      assert.equal(cursor.body.meta.has_more, true);
+
+      // Only channel admins see the inbox.
+      const agent = await ctx.desk.createAgent('Ann Agent');
+      const denied = await ctx.desk.api('GET', '/api/v2/slack/events', undefined, {
+        auth: agent.auth,
+      });
+      assert.equal(denied.status, 403);
+      const bad = await ctx.desk.api('GET', '/api/v2/slack/events?status=lost');
+      assert.equal(bad.status, 422);
+      assert.equal(bad.body.error, 'RecordInvalid');
+      assert.ok(bad.body.details.status);
+      assert.equal((await ctx.desk.api('GET', '/api/v2/slack/events/999999')).status, 404);
+      assert.equal(
+        (await ctx.desk.api('POST', '/api/v2/slack/events/999999/replay', {})).status,
+        404,
+      );
+
+      // Slack answers again: the admin replays the event, and the message reaches a ticket.
+      const replay = await ctx.desk.api('POST', `/api/v2/slack/events/${failed.id}/replay`, {});
+      assert.equal(replay.status, 200, JSON.stringify(replay.body));
+      assert.equal(replay.body.event.status, 'pending');
+      await settle(ctx.desk);
+      const ghostTicket = await ticketOf(ctx.desk, GHOST);
+      const comments = await commentsOf(ctx.desk, ghostTicket.id);
+      assert.equal(comments[0].body, 'Lost in transit?');
+      const shown = await ctx.desk.api('GET', `/api/v2/slack/events/${failed.id}`);
+      assert.equal(shown.body.event.status, 'processed');
+      assert.match(shown.body.event.outcome, /^created ticket/);
+
+      // A processed event is not replayed.
+      const again = await ctx.desk.api('POST', `/api/v2/slack/events/${failed.id}/replay`, {});
+      assert.equal(again.status, 422);
+      assert.ok(again.body.details.status);
     });
   },
   { slackRetryBoundMs: BOUND_MS },
