@@ -1,12 +1,18 @@
 /**
  * downloadFile against a real HTTP server standing in for Slack's file host: each way Slack
- * can refuse a file is told apart from a failure that waiting may fix.
+ * can refuse a file is told apart from a failure that waiting may fix. Then what the note and
+ * the DM say about each.
  */
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { downloadFile, FileFetchError, type FileProblem } from '../../src/channels/slack/files.ts';
+import {
+  fetchFailure,
+  refusalNote,
+  refusalNotice,
+} from '../../src/channels/slack/refused-files.ts';
 
 describe('Slack file downloads tell permanent failures from transient ones', () => {
   let server: Server;
@@ -120,6 +126,50 @@ describe('Slack file downloads tell permanent failures from transient ones', () 
         downloadFile(`http://${dead}/x`, 'xoxb-test', { allowedHosts: [dead], maxBytes: 1024 }),
       ),
       'unavailable',
+    );
+  });
+});
+
+describe('what agents and the person are told about files that did not make it', () => {
+  const limit = 20 * 1024 * 1024;
+  const deleted = fetchFailure('error.png', new FileFetchError('deleted', 'HTTP 404'), {
+    uploadLimit: limit,
+  });
+  const large = fetchFailure('dump.zip', new FileFetchError('too_large', 'too big'), {
+    uploadLimit: limit,
+  });
+  const refused = fetchFailure('x.pdf', new FileFetchError('refused', 'sign-in page'), {
+    uploadLimit: limit,
+  });
+  const late = fetchFailure('y.pdf', new FileFetchError('unavailable', 'HTTP 503'), {
+    uploadLimit: limit,
+    gaveUpAfterMs: 120_000,
+  });
+
+  it('names every file and its reason in the note', () => {
+    const note = refusalNote('Alice', [
+      { name: 'tool.exe', reason: '.exe files are not accepted', problem: 'policy' },
+      deleted,
+      large,
+      refused,
+      late,
+    ]);
+    assert.match(note, /were not accepted:\n\n- tool\.exe: \.exe files are not accepted/);
+    assert.match(note, /could not be fetched from Slack/);
+    assert.match(note, /- error\.png: deleted in Slack before the help desk could fetch it/);
+    assert.match(note, /- dump\.zip: larger than the upload limit of 20 MB/);
+    assert.match(note, /- x\.pdf: sign-in page/);
+    assert.match(note, /- y\.pdf: Slack did not hand it over within 120 s \(HTTP 503\)/);
+  });
+
+  it('tells the person only what they can fix', () => {
+    const opts = { acceptedTypes: ['pdf', 'png'], uploadLimit: limit };
+    assert.match(refusalNotice([deleted], opts)!, /error\.png did not: .*send it again/);
+    assert.match(refusalNotice([large], opts)!, /dump\.zip did not: files can be at most 20 MB/);
+    assert.equal(refusalNotice([refused, late], opts), null);
+    assert.match(
+      refusalNotice([{ name: 'a.exe', reason: 'no', problem: 'policy' }], opts)!,
+      /Accepted file types: pdf, png\./,
     );
   });
 });
