@@ -112,6 +112,43 @@ forEachDatabase(
       });
     }
 
+    it('applies the text at once when the file is on a host outside PARLEY_SLACK_FILE_HOSTS', async () => {
+      const sb = sandboxOf(ctx.desk);
+      const dmsBefore = botMessages(sb, ALICE).length;
+      // As if the allowlist did not name the sandbox's file host.
+      const hosts = ctx.desk.parley.slack.ctx.config.slack.fileHosts;
+      const saved = hosts.splice(0, hosts.length, 'files.slack.com');
+      try {
+        const sent = await sb.sendMessage({
+          user: ALICE,
+          text: 'Log attached',
+          files: [
+            {
+              name: 'log.txt',
+              mimetype: 'text/plain',
+              content_base64: Buffer.from('line 1\n').toString('base64'),
+            },
+          ],
+        });
+        await settle(ctx.desk);
+        const ticket = await ticketOf(ctx.desk, ALICE);
+        const comments = await commentsOf(ctx.desk, ticket.id);
+        const first = comments.find((c: any) => c.body === 'Log attached');
+        assert.ok(first, 'the text reached the ticket');
+        assert.equal(first.attachments.length, 0);
+        const note = comments.filter((c: any) => !c.public).at(-1);
+        assert.match(
+          note.body,
+          /- log\.txt: file host 127\.0\.0\.1:\d+ is not an allowed Slack file host/,
+        );
+        assert.equal((await inboxRow(ctx.desk, sent.event_id)).attempts, 0);
+        // Nothing the person could do about it: only agents are told.
+        assert.equal(botMessages(sb, ALICE).length, dmsBefore);
+      } finally {
+        hosts.splice(0, hosts.length, ...saved);
+      }
+    });
+
     it('retries a file Slack fails to hand over for a bounded time, then applies the text without it', async () => {
       const sb = sandboxOf(ctx.desk);
       const ticket = await ticketOf(ctx.desk, PARTNER);
