@@ -60,6 +60,11 @@ export interface StartOptions {
   role?: Role;
   /** Sandbox event retry schedule (tests shorten Slack's minutes to milliseconds). */
   sandboxRetrySchedule?: number[];
+  /**
+   * How long a Slack event that fails for now is retried before its message is applied without
+   * the files Slack would not hand over (default 2 minutes; tests shorten it).
+   */
+  slackRetryBoundMs?: number;
 }
 
 async function freePort(host: string): Promise<number> {
@@ -202,6 +207,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     logger,
     workers: works,
     deferSocketMode: hostsSandbox,
+    ...(opts.slackRetryBoundMs === undefined ? {} : { retryBoundMs: opts.slackRetryBoundMs }),
   });
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })

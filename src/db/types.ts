@@ -320,6 +320,10 @@ export interface SlackInboxTable {
   processed_at: string | null;
   attempts: Generated<number>;
   next_attempt_at: string | null;
+  /** Set at the first failure: the event is retried until then, then given up or applied. */
+  retry_until: string | null;
+  /** The event was given up; it can be replayed (see the Slack events admin API). */
+  failed_at: string | null;
   last_error: string | null;
   outcome: string | null;
 }

@@ -70,6 +70,8 @@ let counter = 0;
 export interface TestDeskOptions {
   env?: Record<string, string>;
   sandboxRetrySchedule?: number[];
+  /** How long a failing Slack event is retried (Parley's default is 2 minutes). */
+  slackRetryBoundMs?: number;
 }
 
 export async function startTestDesk(
@@ -99,6 +101,7 @@ export async function startTestDesk(
   const parley = await startParley(config, {
     logger: createLogger(config.logLevel, { pretty: false }),
     sandboxRetrySchedule: opts.sandboxRetrySchedule ?? [50, 200, 500],
+    ...(opts.slackRetryBoundMs === undefined ? {} : { slackRetryBoundMs: opts.slackRetryBoundMs }),
   });
   const now = nowIso();
   const adminEmail = `admin${++counter}@example.com`;

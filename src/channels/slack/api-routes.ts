@@ -27,6 +27,7 @@ import {
 } from './connections.ts';
 import { connectionClient, connectionToken } from './context.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
+import { slackEventRoutes } from './events-api.ts';
 import { SLACK_VIA } from './ingest.ts';
 import { sessionPolicy } from '../../http/sessions.ts';
 import { installerOf } from './install-credential.ts';
@@ -110,6 +111,8 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
     await requireChannelAdmin(rt, actor);
     return actor;
   };
+
+  slackEventRoutes(app, rt, admin);
 
   app.get('/slack/connections', async (req) => {
     await admin(req);

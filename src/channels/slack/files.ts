@@ -1,5 +1,11 @@
 import path from 'node:path';
-import type { WebClient } from '@slack/web-api';
+import {
+  type WebClient,
+  WebAPIHTTPError,
+  WebAPIPlatformError,
+  WebAPIRateLimitedError,
+  WebAPIRequestError,
+} from '@slack/web-api';
 import type { SlackFile } from './classify.ts';
 
 /**
@@ -92,12 +98,61 @@ export function checkFile(name: string, data: Buffer, allowed: string[]): FileCh
   return { ok: true, type, contentType: CONTENT_TYPES[type] ?? 'application/octet-stream' };
 }
 
-export class FileFetchError extends Error {}
+/**
+ * Why a file Slack announced could not be fetched. Only `unavailable` (Slack or the network
+ * failing for now) can change by waiting; the others are final, and the message is applied
+ * without the file at once rather than held back behind retries.
+ */
+export type FileProblem =
+  /** Gone in Slack (404/410, file_not_found, file_deleted): the person can send it again. */
+  | 'deleted'
+  /** Over the upload limit: the person can send a smaller file. */
+  | 'too_large'
+  /** A host outside PARLEY_SLACK_FILE_HOSTS: Parley does not fetch from it. */
+  | 'forbidden_host'
+  /** Slack will not hand it to this token (sign-in page, 401/403, not_visible, a scope). */
+  | 'refused'
+  /** Timeouts, network errors, rate limits, 5xx: worth retrying for a while. */
+  | 'unavailable';
+
+export class FileFetchError extends Error {
+  constructor(
+    readonly problem: FileProblem,
+    message: string,
+  ) {
+    super(message);
+  }
+
+  get transient(): boolean {
+    return this.problem === 'unavailable';
+  }
+}
+
+/** Slack's own errors that say "try again later" rather than "no". */
+const TRANSIENT_PLATFORM_ERRORS = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'ratelimited',
+]);
+
+function describe(err: unknown): string {
+  const e = err as { name?: string; message?: string; cause?: { code?: string } } | null;
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timed out';
+  return e?.cause?.code ?? e?.message ?? String(err);
+}
 
 /** Resolves Slack Connect stubs (`file_access: check_file_info`) with files.info. */
 export async function resolveFile(client: WebClient, file: SlackFile): Promise<SlackFile> {
   if (file.url_private_download || file.url_private) return file;
-  const res = await client.files.info({ file: file.id });
+  let res;
+  try {
+    res = await client.files.info({ file: file.id });
+  } catch (err) {
+    throw fileInfoError(err);
+  }
+  if (!res.file) throw new FileFetchError('refused', 'files.info returned no file');
   return res.file as SlackFile;
 }
 
@@ -118,43 +173,123 @@ export function fileUrlAllowed(url: URL, allowed: string[]): boolean {
   });
 }
 
-/** Downloads a file with the bot/user token, following redirects only within the allowed hosts. */
+function fileInfoError(err: unknown): unknown {
+  if (err instanceof WebAPIPlatformError) {
+    const code = err.data.error;
+    if (code === 'file_not_found' || code === 'file_deleted')
+      return new FileFetchError('deleted', `files.info: ${code}`);
+    return new FileFetchError(
+      TRANSIENT_PLATFORM_ERRORS.has(code) ? 'unavailable' : 'refused',
+      `files.info: ${code}`,
+    );
+  }
+  if (err instanceof WebAPIRateLimitedError)
+    return new FileFetchError('unavailable', 'files.info: rate limited');
+  if (err instanceof WebAPIHTTPError)
+    return new FileFetchError('unavailable', `files.info: HTTP ${err.statusCode}`);
+  if (err instanceof WebAPIRequestError)
+    return new FileFetchError('unavailable', `files.info: ${describe(err.original)}`);
+  return err;
+}
+
+/** HTTP statuses of a download that say "later" rather than "no". */
+function transientStatus(status: number): boolean {
+  return status === 408 || status === 425 || status === 429 || status >= 500;
+}
+
+/**
+ * Downloads a file with the bot/user token, following redirects only within the allowed hosts.
+ * Every failure is a FileFetchError that says whether waiting could help.
+ */
 export async function downloadFile(
   url: string,
   token: string,
-  opts: { allowedHosts: string[]; maxBytes: number },
+  opts: { allowedHosts: string[]; maxBytes: number; timeoutMs?: number },
 ): Promise<Buffer> {
+  const signal = AbortSignal.timeout(opts.timeoutMs ?? 30_000);
+  const tooLarge = () =>
+    new FileFetchError('too_large', `the file is larger than ${opts.maxBytes} bytes`);
   let current = url;
   for (let hop = 0; hop < 4; hop++) {
-    const u = new URL(current);
+    let u: URL;
+    try {
+      u = new URL(current);
+    } catch {
+      throw new FileFetchError('refused', 'Slack gave no valid download address');
+    }
     if (!['https:', 'http:'].includes(u.protocol) || !fileUrlAllowed(u, opts.allowedHosts)) {
       throw new FileFetchError(
+        'forbidden_host',
         `file URL ${u.host}${u.pathname} is not on an allowed Slack file host`,
       );
     }
-    const res = await fetch(u, {
-      headers: { authorization: `Bearer ${token}` },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(30_000),
-    });
+    let res: Response;
+    try {
+      res = await fetch(u, {
+        headers: { authorization: `Bearer ${token}` },
+        redirect: 'manual',
+        signal,
+      });
+    } catch (err) {
+      throw new FileFetchError('unavailable', `could not reach ${u.host}: ${describe(err)}`);
+    }
     if (res.status >= 300 && res.status < 400 && res.headers.get('location')) {
+      await res.body?.cancel();
       current = new URL(res.headers.get('location')!, u).toString();
       continue;
     }
-    if (!res.ok) throw new FileFetchError(`file download failed with HTTP ${res.status}`);
+    if (!res.ok) {
+      await res.body?.cancel();
+      const status = res.status;
+      if (status === 404 || status === 410)
+        throw new FileFetchError('deleted', `the file is gone from Slack (HTTP ${status})`);
+      throw new FileFetchError(
+        transientStatus(status) ? 'unavailable' : 'refused',
+        `file download failed with HTTP ${status}`,
+      );
+    }
     // Without a valid token Slack answers with its HTML sign-in page, not an error.
     if ((res.headers.get('content-type') ?? '').includes('text/html')) {
+      await res.body?.cancel();
       throw new FileFetchError(
+        'refused',
         'Slack answered with a sign-in page: the token cannot read this file',
       );
     }
     const length = Number(res.headers.get('content-length') ?? 0);
-    if (length > opts.maxBytes)
-      throw new FileFetchError(`file is larger than ${opts.maxBytes} bytes`);
-    const data = Buffer.from(await res.arrayBuffer());
-    if (data.length > opts.maxBytes)
-      throw new FileFetchError(`file is larger than ${opts.maxBytes} bytes`);
-    return data;
+    if (length > opts.maxBytes) {
+      await res.body?.cancel();
+      throw tooLarge();
+    }
+    return readCapped(res, opts.maxBytes, tooLarge);
   }
-  throw new FileFetchError('too many redirects');
+  throw new FileFetchError('refused', 'too many redirects');
+}
+
+/** Reads a body, stopping as soon as it passes `maxBytes` (a missing length can lie). */
+async function readCapped(
+  res: Response,
+  maxBytes: number,
+  tooLarge: () => FileFetchError,
+): Promise<Buffer> {
+  if (!res.body) return Buffer.alloc(0);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.length;
+      if (size > maxBytes) {
+        await reader.cancel();
+        throw tooLarge();
+      }
+      chunks.push(Buffer.from(value));
+    }
+  } catch (err) {
+    if (err instanceof FileFetchError) throw err;
+    throw new FileFetchError('unavailable', `the download broke off: ${describe(err)}`);
+  }
+  return Buffer.concat(chunks);
 }

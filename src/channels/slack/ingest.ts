@@ -16,8 +16,7 @@ import { parseJson } from '../../desk/time.ts';
 import { WriteBatch } from '../../desk/tickets/write-batch.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
 import { type Via, via } from '../../desk/via.ts';
-import { enqueueJob } from '../../jobs/queue.ts';
-import { backoffMs } from '../../jobs/queue.ts';
+import { backoffMs, enqueueJob } from '../../jobs/queue.ts';
 import {
   type Classified,
   classify,
@@ -29,7 +28,7 @@ import {
 import { allowedFileTypes, markDisconnected } from './connections.ts';
 import { type SlackContext, connectionClient, connectionToken } from './context.ts';
 import { DELIVERY_QUEUE } from './delivery.ts';
-import { checkFile, downloadFile, fileType, resolveFile } from './files.ts';
+import { checkFile, downloadFile, FileFetchError, fileType, resolveFile } from './files.ts';
 import { mentionedUserIds, slackToMarkdown } from './format.ts';
 import {
   ensureRequester,
@@ -38,9 +37,25 @@ import {
   findSlackUser,
   type SlackProfile,
 } from './requesters.ts';
+import {
+  fetchFailure,
+  fileLabel,
+  filesOnlyBody,
+  type RefusedFile,
+  refusalNote,
+  refusalNotice,
+} from './refused-files.ts';
 
 export const SLACK_VIA = 'business_messaging_slack_connect';
-const MAX_ATTEMPTS = 8;
+/**
+ * How long an event that fails for now (Slack or the network down) is retried, counted from
+ * its first try. Every later message of its conversation waits behind it, so this bounds that
+ * wait: then a message whose files would not come is applied without them, and any other
+ * event is given up (kept for an admin to replay).
+ */
+export const DEFAULT_RETRY_BOUND_MS = 120_000;
+/** The longest a file download may take. */
+const DOWNLOAD_TIMEOUT_MS = 30_000;
 /** Key of the PostgreSQL advisory locks that keep each conversation's events in order. */
 const INGEST_LOCK = 7061626;
 /**
@@ -86,12 +101,6 @@ const BURST_REST_MAX_MS = 200;
 /** Events written to the inbox within this long mean that requests are arriving. */
 const BUSY_WINDOW_MS = 100;
 
-/** Why a file was not kept, told to the person and noted on the ticket. */
-interface RefusedFile {
-  name: string;
-  reason: string;
-}
-
 interface StoredFile {
   file_name: string;
   content_type: string;
@@ -100,9 +109,28 @@ interface StoredFile {
   blob_key: string;
 }
 
+/** One try at an event, and how much of its retry bound is left. */
+interface Attempt {
+  startedAt: number;
+  /** No retry follows this try: what Slack will not hand over now is done without. */
+  final: boolean;
+  /** When the event's bound ends; network calls of this try end by then. */
+  deadline: number;
+}
+
+/** Files Slack did not hand over for now; the event is retried while its bound allows. */
+class FilesUnavailable extends Error {
+  constructor(failures: { name: string; err: FileFetchError }[]) {
+    super(
+      `files not fetched yet: ${failures.map((f) => `${f.name} (${f.err.message})`).join(', ')}`,
+    );
+  }
+}
+
 /** An inbox event with its network work done: the transaction that applies it does no I/O. */
 interface Prepared {
   row: SlackInboxRow;
+  attempt: Attempt;
   connections: SlackConnection[];
   classified: Classified;
   profile?: SlackProfile;
@@ -219,8 +247,35 @@ export class IngestWorker {
 
   constructor(
     private readonly ctx: SlackContext,
-    private readonly opts: { batchSize?: number; idlePollMs?: number } = {},
+    private readonly opts: {
+      batchSize?: number;
+      idlePollMs?: number;
+      /** See DEFAULT_RETRY_BOUND_MS (tests shorten it). */
+      retryBoundMs?: number;
+    } = {},
   ) {}
+
+  private get boundMs(): number {
+    return this.opts.retryBoundMs ?? DEFAULT_RETRY_BOUND_MS;
+  }
+
+  /** The last retry starts this long before the bound ends, so that it ends within it. */
+  private get finalTryMs(): number {
+    return Math.min(15_000, this.boundMs / 4);
+  }
+
+  /**
+   * A try at `row` starting now. An event's first failure sets `retry_until`, the start of its
+   * last try: the bound, counted from the first try, less the last try's own time.
+   */
+  private attemptAt(row: SlackInboxRow, now: number): Attempt {
+    const until = row.retry_until ? Date.parse(row.retry_until) : null;
+    return {
+      startedAt: now,
+      final: until !== null && now >= until,
+      deadline: until === null ? now + this.boundMs : until + this.finalTryMs,
+    };
+  }
 
   start(): void {
     this.schedule(0);
@@ -318,10 +373,11 @@ export class IngestWorker {
         await yieldToEventLoop();
         slice = performance.now();
       }
+      const attempt = this.attemptAt(row, Date.now());
       try {
-        prepared.push(await this.prepare(row, envs.get(row.id) ?? null, lookups));
+        prepared.push(await this.prepare(row, attempt, envs.get(row.id) ?? null, lookups));
       } catch (err) {
-        await this.deferOrFail(row, err);
+        await this.deferOrFail(row, attempt, err);
         // Later events of this conversation must wait for this one.
         const key = row.conversation_key;
         if (key) {
@@ -446,7 +502,7 @@ export class IngestWorker {
           try {
             await this.applyAll([p], lanes);
           } catch (one) {
-            await this.deferOrFail(p.row, one);
+            await this.deferOrFail(p.row, p.attempt, one);
             if (p.row.conversation_key) blocked.add(p.row.conversation_key);
           }
         }
@@ -461,28 +517,38 @@ export class IngestWorker {
     }
   }
 
-  private async deferOrFail(row: SlackInboxRow, err: unknown): Promise<void> {
+  /**
+   * A try failed: retry with backoff until the event's `retry_until`, and give up after the
+   * try made then. A given-up event is processed (its conversation goes on) and marked
+   * failed, for an admin to replay.
+   */
+  private async deferOrFail(row: SlackInboxRow, attempt: Attempt, err: unknown): Promise<void> {
     const message =
       err instanceof WebAPIPlatformError ? err.data.error : String((err as Error)?.message ?? err);
     const attempts = row.attempts + 1;
-    const final = attempts >= MAX_ATTEMPTS;
-    this.ctx.logger.error(
-      { err, eventId: row.event_id, attempts, final },
-      'slack event could not be applied',
-    );
+    const final = attempt.final;
+    const now = Date.now();
+    const until =
+      row.retry_until ?? new Date(attempt.startedAt + this.boundMs - this.finalTryMs).toISOString();
+    const log = { err, eventId: row.event_id, attempts, final };
+    if (final) this.ctx.logger.error(log, 'slack event could not be applied; giving up');
+    else this.ctx.logger.warn(log, 'slack event could not be applied; will retry');
+    const nowIso = new Date(now).toISOString();
     await this.ctx.db
       .updateTable('slack_inbox')
       .set({
         attempts,
         last_error: message.slice(0, 1000),
+        retry_until: until,
         next_attempt_at: final
           ? null
-          : new Date(Date.now() + backoffMs(row.attempts)).toISOString(),
+          : new Date(Math.min(now + backoffMs(row.attempts), Date.parse(until))).toISOString(),
         ...(final
-          ? { processed_at: new Date().toISOString(), outcome: `failed: ${message.slice(0, 200)}` }
+          ? { processed_at: nowIso, failed_at: nowIso, outcome: `failed: ${message.slice(0, 200)}` }
           : {}),
       })
       .where('id', '=', row.id)
+      .where('processed_at', 'is', null)
       .execute();
   }
 
@@ -610,11 +676,13 @@ export class IngestWorker {
 
   private async prepare(
     row: SlackInboxRow,
+    attempt: Attempt,
     env: SlackEnvelope | null,
     lookups: PassLookups,
   ): Promise<Prepared> {
     const base: Prepared = {
       row,
+      attempt,
       connections: [],
       classified: { kind: 'ignore', reason: 'not an event_callback' },
       names: new Map(),
@@ -684,6 +752,11 @@ export class IngestWorker {
     return names;
   }
 
+  /**
+   * Fetches and checks the message's files. A file Slack will not hand over is noted and left
+   * out at once when waiting cannot help (deleted, too large, refused); when it might (an
+   * outage) the event is retried within its bound, and left out on its last try.
+   */
   private async prepareFiles(
     p: Prepared,
     connection: SlackConnection,
@@ -693,49 +766,81 @@ export class IngestWorker {
     if (connection.attachments_enabled !== 1) {
       for (const f of files)
         p.refused.push({
-          name: f.name ?? f.id,
+          name: fileLabel(f),
           reason: 'attachments are turned off for this channel',
+          problem: 'policy',
         });
       return;
     }
     const allowed = allowedFileTypes(connection);
     const token = connectionToken(this.ctx, connection)!;
+    const uploadLimit = this.ctx.config.uploadLimit;
+    const later: { name: string; err: FileFetchError }[] = [];
     for (const stub of files) {
-      const file = await resolveFile(client, stub);
-      const name = file.name ?? file.title ?? file.id;
-      const type = fileType(name);
-      if (!type || !allowed.includes(type)) {
-        p.refused.push({
-          name,
-          reason: type
-            ? `.${type} files are not accepted`
-            : 'files without an extension are not accepted',
+      let name = fileLabel(stub);
+      try {
+        const file = await resolveFile(client, stub);
+        name = fileLabel(file);
+        const type = fileType(name);
+        if (!type || !allowed.includes(type)) {
+          p.refused.push({
+            name,
+            reason: type
+              ? `.${type} files are not accepted`
+              : 'files without an extension are not accepted',
+            problem: 'policy',
+          });
+          continue;
+        }
+        const url = file.url_private_download ?? file.url_private;
+        if (!url) throw new FileFetchError('refused', 'Slack did not share the file');
+        // Slack says how big the file is: no need to fetch what could not be kept.
+        if (typeof file.size === 'number' && file.size > uploadLimit)
+          throw new FileFetchError('too_large', `the file is larger than ${uploadLimit} bytes`);
+        const data = await downloadFile(url, token, {
+          allowedHosts: this.ctx.config.slack.fileHosts,
+          maxBytes: uploadLimit,
+          timeoutMs: Math.max(1000, Math.min(DOWNLOAD_TIMEOUT_MS, p.attempt.deadline - Date.now())),
         });
-        continue;
+        const check = checkFile(name, data, allowed);
+        if (!check.ok) {
+          p.refused.push({ name, reason: check.reason, problem: 'policy' });
+          continue;
+        }
+        let stored;
+        try {
+          stored = await this.ctx.blobs.put(data);
+        } catch (err) {
+          throw new FileFetchError(
+            'unavailable',
+            `could not be stored: ${String((err as Error)?.message ?? err)}`,
+          );
+        }
+        p.files.push({
+          file_name: name,
+          content_type: check.contentType,
+          size: data.length,
+          sha256: stored.sha256,
+          blob_key: stored.key,
+        });
+      } catch (err) {
+        if (!(err instanceof FileFetchError)) throw err;
+        if (err.transient && !p.attempt.final) {
+          later.push({ name, err });
+          continue;
+        }
+        p.refused.push(
+          fetchFailure(name, err, {
+            uploadLimit,
+            // The bound is counted from the first try.
+            ...(err.transient
+              ? { gaveUpAfterMs: Date.now() - (p.attempt.deadline - this.boundMs) }
+              : {}),
+          }),
+        );
       }
-      const url = file.url_private_download ?? file.url_private;
-      if (!url) {
-        p.refused.push({ name, reason: 'Slack did not share the file with the help desk' });
-        continue;
-      }
-      const data = await downloadFile(url, token, {
-        allowedHosts: this.ctx.config.slack.fileHosts,
-        maxBytes: this.ctx.config.uploadLimit,
-      });
-      const check = checkFile(name, data, allowed);
-      if (!check.ok) {
-        p.refused.push({ name, reason: check.reason });
-        continue;
-      }
-      const stored = await this.ctx.blobs.put(data);
-      p.files.push({
-        file_name: name,
-        content_type: check.contentType,
-        size: data.length,
-        sha256: stored.sha256,
-        blob_key: stored.key,
-      });
     }
+    if (later.length > 0) throw new FilesUnavailable(later);
   }
 
   // ---- application: inside the batch transaction, no network ----
@@ -884,11 +989,8 @@ export class IngestWorker {
     if (state.seen.has(`${conv.id} ${m.ts}`)) return 'ignored: message already applied';
 
     let body = slackToMarkdown(m, { userName: (id) => p.names.get(id) });
-    if (p.refused.length > 0) {
-      const list = p.refused.map((f) => `${f.name} (${f.reason})`).join(', ');
-      if (!body.trim() && p.files.length === 0)
-        body = `_Sent ${p.refused.length === 1 ? 'a file' : 'files'} that could not be accepted: ${list}_`;
-    }
+    if (p.refused.length > 0 && !body.trim() && p.files.length === 0)
+      body = filesOnlyBody(p.refused);
     const requesterVia = slackVia(connection, m, requester.name);
     const comment = {
       body,
@@ -958,7 +1060,11 @@ export class IngestWorker {
       // The note changed the ticket: a later event of this transaction reads it afresh.
       state.tickets.delete(result.ticket.id);
     }
-    return `${ticket && ticket.status !== 'closed' ? 'comment on' : 'created'} ticket ${result.ticket.id}`;
+    const notFetched = p.refused.filter((f) => f.problem !== 'policy').length;
+    return (
+      `${ticket && ticket.status !== 'closed' ? 'comment on' : 'created'} ticket ${result.ticket.id}` +
+      (notFetched > 0 ? `; ${notFetched} file(s) not fetched from Slack` : '')
+    );
   }
 
   private async requester(
@@ -1049,31 +1155,23 @@ export class IngestWorker {
       .where('id', '=', ticketId)
       .executeTakeFirstOrThrow();
     const system = await systemUser(trx, now);
-    const list = refused.map((f) => `- ${f.name}: ${f.reason}`).join('\n');
     await writeTicket(trx, {
       before: ticket,
       patch: {},
-      comment: {
-        body: `Files from ${requester.name} were not accepted:\n\n${list}`,
-        public: false,
-      },
+      comment: { body: refusalNote(requester.name, refused), public: false },
       actor: system,
       via: via('rule', { rel: 'slack_file_policy', from: { slack_connection_id: connection.id } }),
       now,
     });
-    const types = allowedFileTypes(connection);
-    const accepted =
-      connection.attachments_enabled === 1 && types.length > 0
-        ? `Accepted file types: ${types.join(', ')}.`
-        : 'This help desk does not accept files here.';
+    const text = refusalNotice(refused, {
+      acceptedTypes: connection.attachments_enabled === 1 ? allowedFileTypes(connection) : null,
+      uploadLimit: this.ctx.config.uploadLimit,
+    });
+    if (!text) return;
     await enqueueJob(trx, {
       queue: DELIVERY_QUEUE,
       orderKey: `conv:${conversationId}`,
-      payload: {
-        kind: 'notice',
-        conversation_id: conversationId,
-        text: `Sorry, we could not accept ${refused.map((f) => f.name).join(', ')}. ${accepted}`,
-      },
+      payload: { kind: 'notice', conversation_id: conversationId, text },
     });
   }
 }

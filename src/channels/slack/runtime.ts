@@ -33,6 +33,8 @@ export async function startSlackRuntime(args: {
    * sandbox is this process's own Slack and is not listening yet.
    */
   deferSocketMode?: boolean;
+  /** How long a failing event is retried (DEFAULT_RETRY_BOUND_MS); tests shorten it. */
+  retryBoundMs?: number;
 }): Promise<SlackRuntime> {
   const box = createSecretBox(args.config.secretKey);
   const ctx = createSlackContext({
@@ -52,7 +54,10 @@ export async function startSlackRuntime(args: {
   let unhook: (() => void) | null = null;
   unhook = registerSlackDelivery();
   if (args.workers) {
-    ingest = new IngestWorker(ctx);
+    ingest = new IngestWorker(
+      ctx,
+      args.retryBoundMs === undefined ? {} : { retryBoundMs: args.retryBoundMs },
+    );
     inbox.onWritten = (events) => ingest?.kick(events);
     ingest.start();
     delivery = startWorker({

@@ -11,6 +11,7 @@ import * as m0012 from './0012_slack_install_binding.ts';
 import * as m0014 from './0014_upload_expiry.ts';
 import * as m0013 from './0013_paces_and_scheduled_tasks.ts';
 import * as m0009 from './0009_ticket_description_recipient.ts';
+import * as m0008 from './0008_slack_event_failures.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const migrations: Record<string, Migration> = {
   '0014_upload_expiry': m0014,
   '0013_paces_and_scheduled_tasks': m0013,
   '0009_ticket_description_recipient': m0009,
+  '0008_slack_event_failures': m0008,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -182,6 +182,8 @@ export class SlackSandbox {
   private readonly socket: SocketHub;
   private readonly persistence: StatePersistence | null;
   private closed = false;
+  /** Web API methods held back until released (see `hold`), by method name. */
+  private readonly holds = new Map<string, { held: Promise<void>; release: () => void }>();
 
   constructor(readonly options: SandboxOptions) {
     this.prefix = normalizePrefix(options.prefix ?? '/sandbox');
@@ -275,6 +277,35 @@ export class SlackSandbox {
 
   clearFaults(): void {
     this.faults = [];
+  }
+
+  /**
+   * Holds every call of a Web API method until the returned function is called, so that a
+   * test can put something in between deterministically (a person deleting a file after the
+   * event and before the app's download, which follows its users.info). In process only: a
+   * hold is not data the HTTP control API could carry.
+   */
+  hold(method: string): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const entry = { held, release };
+    this.holds.set(method, entry);
+    return () => {
+      if (this.holds.get(method) === entry) this.holds.delete(method);
+      release();
+    };
+  }
+
+  /** Resolves when calls of `method` may go on (at once unless it is held). */
+  async held(method: string): Promise<void> {
+    await this.holds.get(method)?.held;
+  }
+
+  /** The person deletes a file they sent (see Workspace.deleteFile). */
+  deleteFile(fileId: string): void {
+    if (!this.workspace.deleteFile(fileId)) {
+      throw new ControlError(404, 'file_not_found', `No file ${fileId}`);
+    }
   }
 
   get pendingRetries(): number {
@@ -847,6 +878,9 @@ export class SlackSandbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    // Calls still held must not keep the server from closing.
+    for (const { release } of this.holds.values()) release();
+    this.holds.clear();
     await this.socket.close();
     await this.sender.close();
     await this.persistence?.flush();

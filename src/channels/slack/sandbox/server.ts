@@ -347,6 +347,7 @@ async function routes(app: FastifyInstance, sb: SlackSandbox): Promise<void> {
         throw err;
       }
       const call = sb.recordCall(method, args);
+      await sb.held(method);
       const fault = sb.takeFault(method);
       if (fault) {
         call.fault = fault.kind;

@@ -803,6 +803,19 @@ export class Workspace {
     this.changed();
   }
 
+  /**
+   * The person deletes a file in Slack: it is gone from files.info, its download links answer
+   * 404, and messages no longer list it. Events already sent keep naming it.
+   */
+  deleteFile(id: string): boolean {
+    const i = this.state.files.findIndex((f) => f.id === id);
+    if (i < 0) return false;
+    this.state.files.splice(i, 1);
+    this.blobs.delete(id);
+    this.changed();
+    return true;
+  }
+
   /** Who can see a file: its owner and members of a conversation it was shared into. */
   canSeeFile(file: StoredFile, userId: string): boolean {
     if (file.user === userId) return true;
