@@ -11,6 +11,7 @@ import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack
 import type { Config } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
+import type { SignInLimits } from './desk/sign-in-throttle.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
@@ -38,6 +39,8 @@ export interface StartOptions {
   workers?: boolean;
   /** Sandbox event retry schedule (tests shorten Slack's minutes to milliseconds). */
   sandboxRetrySchedule?: number[];
+  /** Password sign-in throttling (tests set small limits and their own clock). */
+  signInLimits?: SignInLimits;
 }
 
 async function freePort(host: string): Promise<number> {
@@ -168,7 +171,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const readiness = { ready: false };
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
   const app = await buildApp(
-    { db, config, blobs, slack, readiness, renderedTickets },
+    { db, config, blobs, slack, readiness, renderedTickets, signInLimits: opts.signInLimits },
     logger,
     plugins,
   );

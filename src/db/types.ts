@@ -235,6 +235,13 @@ export interface SessionsTable {
   expires_at: string;
 }
 
+/** Failed password sign-ins in the current window of one account or client address. */
+export interface SignInThrottlesTable {
+  key: string;
+  failures: number;
+  window_ends_at: string;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -362,6 +369,7 @@ export interface DB {
   blobs: BlobsTable;
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
+  sign_in_throttles: SignInThrottlesTable;
   settings: SettingsTable;
   slack_apps: SlackAppsTable;
   slack_connections: SlackConnectionsTable;

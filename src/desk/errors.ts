@@ -29,3 +29,13 @@ export class ForbiddenError extends DeskError {
 }
 
 export class ConflictError extends DeskError {}
+
+/** Too many attempts (or too much work queued): the caller may try again after a while. */
+export class TooManyRequestsError extends DeskError {
+  constructor(
+    message: string,
+    public readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

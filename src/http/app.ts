@@ -71,7 +71,7 @@ export async function buildApp(
   await app.register(
     async (api) => {
       api.addHook('onRequest', async (req) => {
-        req.actor = await authenticate(svc.db, req);
+        req.actor = await authenticate(svc.db, req, svc.signInLimits);
       });
       // Suspending, demoting, merging or re-addressing a user must not wait for the second
       // an accepted API token is remembered; forgotten before the answer leaves, so the

@@ -4,6 +4,7 @@ import type { User } from '../db/types.ts';
 import { findUserByApiToken } from '../desk/api-tokens.ts';
 import { type Actor, type Conn, isAgent } from '../desk/context.ts';
 import { ForbiddenError } from '../desk/errors.ts';
+import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './errors.ts';
 import { signInWithPassword } from './password-sign-in.ts';
@@ -55,7 +56,11 @@ function sha256(v: string): string {
  * Who is calling: Zendesk's Basic `email/token:TOKEN` (API tokens are account-level, the email
  * picks the agent), Basic `email:password`, or the web UI's session cookie.
  */
-export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor> {
+export async function authenticate(
+  db: Conn,
+  req: FastifyRequest,
+  signInLimits?: SignInLimits,
+): Promise<Actor> {
   const header = req.headers.authorization;
   if (header) {
     const [scheme, value] = header.split(' ', 2);
@@ -75,7 +80,7 @@ export async function authenticate(db: Conn, req: FastifyRequest): Promise<Actor
       tokenUsers.set(header, { user, until: Date.now() + TOKEN_USER_MS });
       return { user, via: API_VIA };
     }
-    const user = await signInWithPassword(db, name, secret, { ip: req.ip });
+    const user = await signInWithPassword(db, name, secret, { ip: req.ip }, signInLimits);
     return { user, via: API_VIA };
   }
   const session = parseCookie(req.headers.cookie, SESSION_COOKIE);

@@ -5,6 +5,7 @@ import { after, before, describe } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createApiToken } from '../../src/desk/api-tokens.ts';
 import { hashPassword } from '../../src/desk/passwords.ts';
+import type { SignInLimits } from '../../src/desk/sign-in-throttle.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { createUser } from '../../src/desk/users.ts';
 import { createLogger } from '../../src/log.ts';
@@ -70,6 +71,7 @@ let counter = 0;
 export interface TestDeskOptions {
   env?: Record<string, string>;
   sandboxRetrySchedule?: number[];
+  signInLimits?: SignInLimits;
 }
 
 export async function startTestDesk(
@@ -99,6 +101,7 @@ export async function startTestDesk(
   const parley = await startParley(config, {
     logger: createLogger(config.logLevel, { pretty: false }),
     sandboxRetrySchedule: opts.sandboxRetrySchedule ?? [50, 200, 500],
+    signInLimits: opts.signInLimits,
   });
   const now = nowIso();
   const adminEmail = `admin${++counter}@example.com`;

@@ -6,6 +6,7 @@ import * as m0004 from './0004_deleted_tickets.ts';
 import * as m0005 from './0005_ticket_version.ts';
 import * as m0006 from './0006_live_ticket_count.ts';
 import * as m0007 from './0007_unique_external_ids.ts';
+import * as m0010 from './0010_sign_in_throttles.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const migrations: Record<string, Migration> = {
   '0005_ticket_version': m0005,
   '0006_live_ticket_count': m0006,
   '0007_unique_external_ids': m0007,
+  '0010_sign_in_throttles': m0010,
 };
 
 export const migrationProvider: MigrationProvider = {
