@@ -40,7 +40,15 @@ const DUMMY_HASH =
   `$argon2id$v=19$m=${ARGON2.memoryCost},t=${ARGON2.timeCost},p=${ARGON2.parallelism}` +
   `$${phcBase64(randomBytes(16))}$${phcBase64(randomBytes(32))}`;
 
+let checksRun = 0;
+
+/** Passwords checked (hashes computed to compare) since the process started; tests count them. */
+export function passwordChecksRun(): number {
+  return checksRun;
+}
+
 async function checkArgon2(stored: string, password: string): Promise<boolean> {
+  checksRun++;
   try {
     return await verify(stored, password);
   } catch {
@@ -50,6 +58,7 @@ async function checkArgon2(stored: string, password: string): Promise<boolean> {
 }
 
 async function checkScrypt(stored: string, password: string): Promise<boolean> {
+  checksRun++;
   const [, salt, key] = stored.split('$');
   if (!salt || !key) return false;
   const expected = Buffer.from(key, 'base64');
