@@ -6,6 +6,7 @@ import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
 import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler, HttpError } from './errors.ts';
+import { apiTokenRoutes } from './routes/api-tokens.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { customRoleRoutes } from './routes/custom-roles.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -23,6 +24,7 @@ const apiRoutes: RoutePlugin[] = [
   groupRoutes,
   brandRoutes,
   customRoleRoutes,
+  apiTokenRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */
