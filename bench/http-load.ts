@@ -14,6 +14,8 @@ export interface LoadRequest {
   path: string;
   /** JSON text, already serialized so the client spends no time on it. */
   body?: string;
+  /** This request's Authorization header, instead of the job's. */
+  auth?: string;
 }
 
 export type LoadJob =
@@ -47,6 +49,8 @@ export interface LoadResult {
   cursors: string[];
   /** CPU time of the client process per completed request, to show what it took from the machine. */
   clientCpuMsPerRequest: number;
+  /** How many responses came back with each status. */
+  statuses: Record<number, number>;
 }
 
 /** Runs a job in a fresh client process and resolves with its measurements. */
@@ -170,7 +174,7 @@ function requestBytes(base: URL, auth: string, req: LoadRequest): Buffer {
   const lines = [
     `${req.method} ${req.path} HTTP/1.1`,
     `host: ${base.host}`,
-    `authorization: ${auth}`,
+    `authorization: ${req.auth ?? auth}`,
     'accept: application/json',
   ];
   if (req.body !== undefined) {
@@ -191,6 +195,7 @@ async function runFixed(job: Extract<LoadJob, { kind: 'fixed' }>): Promise<LoadR
     firstError: null,
     cursors: [],
     clientCpuMsPerRequest: 0,
+    statuses: {},
   };
   const connections: Connection[] = [];
   const started = performance.now();
@@ -207,6 +212,7 @@ async function runFixed(job: Extract<LoadJob, { kind: 'fixed' }>): Promise<LoadR
         const res = await conn.request(requests[i]);
         out.latencies.push(performance.now() - t0);
         out.completed++;
+        out.statuses[res.status] = (out.statuses[res.status] ?? 0) + 1;
         if (res.status !== job.expectStatus) {
           out.errors++;
           out.firstError ??= `${req.method} ${req.path} → ${res.status} ${res.body.toString('utf8', 0, 300)}`;
@@ -234,6 +240,7 @@ async function runWalk(job: Extract<LoadJob, { kind: 'walk' }>): Promise<LoadRes
     firstError: null,
     cursors: [],
     clientCpuMsPerRequest: 0,
+    statuses: {},
   };
   const started = performance.now();
   let path: string | null = job.path;

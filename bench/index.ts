@@ -9,6 +9,10 @@ const benchmarks: Record<string, Benchmark> = {
     describe: 'ticket create/show/list over HTTP on SQLite and PostgreSQL',
     run: () => import('./api.ts'),
   },
+  auth: {
+    describe: 'a normal request alone and with 100 concurrent bad password sign-ins running',
+    run: () => import('./auth.ts'),
+  },
   slack: {
     describe: 'Slack events: durable acks, end-to-end ingest, reply delivery (separate process)',
     run: () => import('./slack.ts'),

@@ -13,6 +13,7 @@ import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
 import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
+import type { SignInLimits } from './desk/sign-in-throttle.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
@@ -65,6 +66,8 @@ export interface StartOptions {
    * the files Slack would not hand over (default 2 minutes; tests shorten it).
    */
   slackRetryBoundMs?: number;
+  /** Password sign-in throttling (tests set small limits and their own clock). */
+  signInLimits?: SignInLimits;
 }
 
 async function freePort(host: string): Promise<number> {
@@ -246,7 +249,11 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const readiness = { ready: false };
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
   const app = serves
-    ? await buildApp({ db, config, blobs, slack, readiness, renderedTickets }, logger, plugins)
+    ? await buildApp(
+        { db, config, blobs, slack, readiness, renderedTickets, signInLimits: opts.signInLimits },
+        logger,
+        plugins,
+      )
     : await buildHealthApp(role, readiness);
   await app.listen({ port, host: config.host });
   const parley: Parley = {

@@ -201,6 +201,68 @@ describe('parley CLI', () => {
     assert.match(missingDescription.stderr, /--description must not be empty/);
   });
 
+  it('lists tokens without the token itself, and revokes one so a running server refuses it', async () => {
+    const dataDir = freshDataDir();
+    const env = envFor(dataDir);
+    const admin = await parley(
+      ['admin', 'create', '--email', 'ops@example.com', '--password', 'correct horse'],
+      env,
+    );
+    assert.equal(admin.code, 0, admin.stderr);
+    const kept = lastLine(
+      (await parley(['token', 'create', '--description', 'deploy bot'], env)).stdout,
+    );
+    const old = lastLine(
+      (await parley(['token', 'create', '--description', 'old script'], env)).stdout,
+    );
+
+    const server = await startServer(dataDir);
+    const call = (token: string) =>
+      fetch(`${server.base}/api/v2/users/me`, { headers: basic(`ops@example.com/token:${token}`) });
+    assert.equal((await call(old)).status, 200);
+
+    const listed = await parley(['token', 'list'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, /^ID\s+DESCRIPTION\s+HINT\s+CREATED\s+LAST USED$/m);
+    const keptRow = listed.stdout.split('\n').find((l) => l.includes('deploy bot')) ?? '';
+    const oldRow = listed.stdout.split('\n').find((l) => l.includes('old script')) ?? '';
+    assert.ok(
+      keptRow.includes(`${kept.slice(0, 4)}…`) && keptRow.trimEnd().endsWith('never'),
+      keptRow,
+    );
+    assert.match(oldRow, /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\s+\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    for (const token of [kept, old]) assert.ok(!listed.stdout.includes(token));
+
+    const oldId = /^(\d+)\s/.exec(oldRow)?.[1];
+    const revoked = await parley(['token', 'revoke', String(oldId)], env);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    assert.match(revoked.stdout, new RegExp(`Revoked API token ${oldId} \\("old script"\\)`));
+    // The server remembers an accepted credential for at most a second.
+    let status = 200;
+    for (let tries = 0; tries < 50 && status === 200; tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+      status = (await call(old)).status;
+    }
+    assert.equal(status, 401);
+    assert.equal((await call(kept)).status, 200);
+
+    const after = await parley(['token', 'list'], env);
+    assert.doesNotMatch(after.stdout, /old script/);
+    assert.match(after.stdout, /deploy bot/);
+    const again = await parley(['token', 'revoke', String(oldId)], env);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, new RegExp(`No API token has the id ${oldId}`));
+    const bad = await parley(['token', 'revoke', 'abc'], env);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /<id> must be a token id/);
+  });
+
+  it('says so when there are no API tokens', async () => {
+    const res = await parley(['token', 'list'], envFor(freshDataDir()));
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal(res.stdout.trim(), 'No API tokens.');
+  });
+
   it('starts on an empty data directory, shows how to get in, and /setup works once', async () => {
     const server = await startServer(freshDataDir());
     const out = server.output();

@@ -2,11 +2,11 @@ import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { migrateToLatest, openDatabase } from '../db/index.ts';
-import { createApiToken } from '../desk/api-tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../desk/api-tokens.ts';
 import { ensureDefaultBrand } from '../desk/brands.ts';
-import { ValidationError } from '../desk/errors.ts';
+import { NotFoundError, ValidationError } from '../desk/errors.ts';
 import { hashPassword } from '../desk/passwords.ts';
-import { nowIso } from '../desk/time.ts';
+import { nowIso, presentTime } from '../desk/time.ts';
 import { createUser, findUserByEmail } from '../desk/users.ts';
 import { slackManifest } from '../channels/slack/manifest.ts';
 import { firstRunMessage, ROLES, type Role, startParley } from '../server.ts';
@@ -24,6 +24,19 @@ async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>
   } finally {
     await db.destroy();
   }
+}
+
+/** Rows under a header, each column as wide as its widest cell. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  return [header, ...rows]
+    .map((cells) =>
+      cells
+        .map((c, i) => c.padEnd(widths[i]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const adminInput = z.object({
@@ -148,6 +161,48 @@ export function buildCli(): Command {
           `Created API token ${created.id} ("${opts.description.trim()}"). It is shown once:`,
         );
         console.log(created.token);
+      });
+    });
+  token
+    .command('list')
+    .description('list API tokens: id, description, first characters, created, last used')
+    .action(async () => {
+      await withDb(async (db) => {
+        const tokens = await listApiTokens(db);
+        if (tokens.length === 0) {
+          console.log('No API tokens.');
+          return;
+        }
+        console.log(
+          table(
+            ['ID', 'DESCRIPTION', 'HINT', 'CREATED', 'LAST USED'],
+            tokens.map((t) => [
+              String(t.id),
+              t.description,
+              `${t.token_hint}…`,
+              presentTime(t.created_at) ?? '',
+              presentTime(t.last_used_at) ?? 'never',
+            ]),
+          ),
+        );
+      });
+    });
+  token
+    .command('revoke')
+    .description('revoke an API token for good; requests using it are refused within a second')
+    .argument('<id>', 'the token id, as `token list` shows it')
+    .action(async (rawId: string) => {
+      if (!/^\d{1,9}$/.test(rawId) || Number(rawId) < 1) {
+        throw new CliError('<id> must be a token id, a positive whole number');
+      }
+      await withDb(async (db) => {
+        try {
+          const revoked = await revokeApiToken(db, Number(rawId));
+          console.log(`Revoked API token ${revoked.id} ("${revoked.description}").`);
+        } catch (err) {
+          if (err instanceof NotFoundError) throw new CliError(`No API token has the id ${rawId}.`);
+          throw err;
+        }
       });
     });
 

@@ -250,6 +250,13 @@ export interface SetupCodesTable {
   expires_at: string;
 }
 
+/** Failed password sign-ins in the current window of one account or client address. */
+export interface SignInThrottlesTable {
+  key: string;
+  failures: number;
+  window_ends_at: string;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -405,6 +412,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   sessions: SessionsTable;
   setup_codes: SetupCodesTable;
+  sign_in_throttles: SignInThrottlesTable;
   settings: SettingsTable;
   slack_apps: SlackAppsTable;
   slack_connections: SlackConnectionsTable;

@@ -37,3 +37,13 @@ export class ConflictError extends DeskError {
     super(message);
   }
 }
+
+/** Too many attempts (or too much work queued): the caller may try again after a while. */
+export class TooManyRequestsError extends DeskError {
+  constructor(
+    message: string,
+    public readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

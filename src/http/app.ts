@@ -10,6 +10,7 @@ import { authenticate, forgetTokenUsers } from './auth.ts';
 import { requireCsrfToken } from './csrf.ts';
 import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler, HttpError, tooDeepError } from './errors.ts';
+import { apiTokenRoutes } from './routes/api-tokens.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { customRoleRoutes } from './routes/custom-roles.ts';
 import { groupRoutes } from './routes/groups.ts';
@@ -30,6 +31,7 @@ const apiRoutes: RoutePlugin[] = [
   brandRoutes,
   customRoleRoutes,
   sessionRoutes,
+  apiTokenRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */
@@ -88,7 +90,7 @@ export async function buildApp(
       const policy = sessionPolicy(svc.config);
       api.addHook('onRequest', async (req) => {
         if (req.routeOptions.config.public) return;
-        req.actor = await authenticate(svc.db, req, policy);
+        req.actor = await authenticate(svc.db, req, policy, svc.signInLimits);
         // Before the body is read: a forged upload is refused without storing a byte.
         if (req.session) {
           requireCsrfToken(req, req.session, svc.config.publicUrl, svc.config.secretKey);

@@ -1,8 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import type { User } from '../db/types.ts';
-import { findUserByApiToken } from '../desk/api-tokens.ts';
+import { findUserByApiToken, noteApiTokenUse } from '../desk/api-tokens.ts';
 import { type Actor, type Conn, isAgent } from '../desk/context.ts';
 import { ForbiddenError } from '../desk/errors.ts';
+import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './errors.ts';
 import { signInWithPassword } from './password-sign-in.ts';
@@ -24,8 +25,12 @@ const tokenUsers = new Map<string, { user: User; until: number }>();
 const TOKEN_USER_MS = 1_000;
 const MAX_TOKEN_USERS = 1_000;
 
+/** Bumped by forgetTokenUsers: a lookup that began before it is not remembered after it. */
+let tokenUsersEpoch = 0;
+
 export function forgetTokenUsers(): void {
   tokenUsers.clear();
+  tokenUsersEpoch++;
 }
 
 /**
@@ -37,6 +42,7 @@ export async function authenticate(
   db: Conn,
   req: FastifyRequest,
   policy: Pick<SessionPolicy, 'idleMs'>,
+  signInLimits?: SignInLimits,
 ): Promise<Actor> {
   const header = req.headers.authorization;
   if (header) {
@@ -51,13 +57,21 @@ export async function authenticate(
     if (name.endsWith('/token')) {
       const known = tokenUsers.get(header);
       if (known && known.until > Date.now()) return { user: known.user, via: API_VIA };
-      const user = await findUserByApiToken(db, name.slice(0, -'/token'.length), secret);
-      if (!usable(user) || !isAgent(user)) throw new UnauthorizedError();
-      if (tokenUsers.size >= MAX_TOKEN_USERS) tokenUsers.clear();
-      tokenUsers.set(header, { user, until: Date.now() + TOKEN_USER_MS });
+      const epoch = tokenUsersEpoch;
+      const found = await findUserByApiToken(db, name.slice(0, -'/token'.length), secret);
+      const user = found?.user;
+      if (!found || !usable(user) || !isAgent(user)) throw new UnauthorizedError();
+      // Bookkeeping: a failed write must not refuse a caller who is who they say.
+      await noteApiTokenUse(db, found.token, Date.now()).catch((err: unknown) =>
+        req.log.warn({ err }, 'could not record the API token use'),
+      );
+      if (epoch === tokenUsersEpoch) {
+        if (tokenUsers.size >= MAX_TOKEN_USERS) tokenUsers.clear();
+        tokenUsers.set(header, { user, until: Date.now() + TOKEN_USER_MS });
+      }
       return { user, via: API_VIA };
     }
-    const user = await signInWithPassword(db, name, secret, { ip: req.ip });
+    const user = await signInWithPassword(db, name, secret, { ip: req.ip }, signInLimits);
     return { user, via: API_VIA };
   }
   const token = req.cookies[SESSION_COOKIE];

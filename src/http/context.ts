@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
+import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import type { RenderedTickets } from './rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
 
@@ -17,6 +18,8 @@ export interface Services {
   readiness: { ready: boolean };
   /** Tickets rendered for the API, shared by every route that shows tickets. */
   renderedTickets: RenderedTickets;
+  /** Password sign-in throttling; the defaults (DEFAULT_SIGN_IN_LIMITS) unless a test sets its own. */
+  signInLimits?: SignInLimits;
 }
 
 declare module 'fastify' {

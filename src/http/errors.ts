@@ -6,6 +6,7 @@ import {
   type ErrorDetails,
   ForbiddenError,
   NotFoundError,
+  TooManyRequestsError,
   ValidationError,
 } from '../desk/errors.ts';
 import { MAX_JSON_DEPTH } from '../json-depth.ts';
@@ -107,6 +108,8 @@ export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.inf
 interface Envelope {
   status: number;
   body: Record<string, unknown>;
+  /** Seconds the client should wait before trying again (the Retry-After header). */
+  retryAfter?: number;
 }
 
 function envelope(err: unknown): Envelope {
@@ -129,6 +132,14 @@ function envelope(err: unknown): Envelope {
   }
   if (err instanceof ForbiddenError) {
     return { status: 403, body: { error: 'Forbidden', description: err.message } };
+  }
+  if (err instanceof TooManyRequestsError) {
+    // Zendesk's rate limit answer: 429 with Retry-After, which its clients wait out.
+    return {
+      status: 429,
+      body: { error: 'TooManyRequests', description: err.message },
+      retryAfter: err.retryAfterSeconds,
+    };
   }
   if (err instanceof ConflictError) {
     return { status: 409, body: { error: err.code, description: err.message } };
@@ -183,9 +194,10 @@ function envelope(err: unknown): Envelope {
 }
 
 export function errorHandler(err: unknown, req: FastifyRequest, reply: FastifyReply): void {
-  const { status, body } = envelope(err);
+  const { status, body, retryAfter } = envelope(err);
   // The database's trouble is logged in full, as any failure of ours; the client retries.
   if (status === 503) void reply.header('retry-after', '5');
+  if (retryAfter !== undefined) void reply.header('retry-after', String(retryAfter));
   if (status >= 500) req.log.error({ err }, 'request failed');
   // Kept visible: on SQLite such a conflict means a check Parley lacks.
   else if (isWriteConflict(err)) req.log.warn({ err }, 'request lost to a concurrent write');

@@ -11,6 +11,7 @@ import type {
   UserIdentity,
 } from '../db/types.ts';
 import { isAgent } from '../desk/context.ts';
+import type { ApiTokenInfo } from '../desk/api-tokens.ts';
 import { parseJson, presentTime as t } from '../desk/time.ts';
 
 /** Zendesk's JSON shapes. Presenters are pure: rows in, API objects out. */
@@ -261,5 +262,19 @@ export function presentCustomRole(row: CustomRole, memberCount: number) {
     configuration: parseJson<Record<string, unknown>>(row.configuration, {}),
     created_at: t(row.created_at),
     updated_at: t(row.updated_at),
+  };
+}
+
+/** An API token as admins see it: what it is for and its first characters, never the token. */
+export function presentApiToken(row: ApiTokenInfo, base: string) {
+  return {
+    id: row.id,
+    url: apiUrl(base, `api_tokens/${row.id}`),
+    description: row.description,
+    hint: row.token_hint,
+    active: bool(row.active),
+    created_by_id: row.created_by_id,
+    created_at: t(row.created_at),
+    last_used_at: t(row.last_used_at),
   };
 }

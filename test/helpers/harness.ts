@@ -5,6 +5,7 @@ import { after, before, describe } from 'node:test';
 import { loadConfig } from '../../src/config.ts';
 import { createApiToken } from '../../src/desk/api-tokens.ts';
 import { hashPassword } from '../../src/desk/passwords.ts';
+import type { SignInLimits } from '../../src/desk/sign-in-throttle.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { createUser } from '../../src/desk/users.ts';
 import { createLogger } from '../../src/log.ts';
@@ -72,6 +73,7 @@ export interface TestDeskOptions {
   sandboxRetrySchedule?: number[];
   /** How long a failing Slack event is retried (Parley's default is 2 minutes). */
   slackRetryBoundMs?: number;
+  signInLimits?: SignInLimits;
 }
 
 export async function startTestDesk(
@@ -102,6 +104,7 @@ export async function startTestDesk(
     logger: createLogger(config.logLevel, { pretty: false }),
     sandboxRetrySchedule: opts.sandboxRetrySchedule ?? [50, 200, 500],
     ...(opts.slackRetryBoundMs === undefined ? {} : { slackRetryBoundMs: opts.slackRetryBoundMs }),
+    signInLimits: opts.signInLimits,
   });
   const now = nowIso();
   const adminEmail = `admin${++counter}@example.com`;

@@ -6,12 +6,13 @@ import * as m0004 from './0004_deleted_tickets.ts';
 import * as m0005 from './0005_ticket_version.ts';
 import * as m0006 from './0006_live_ticket_count.ts';
 import * as m0007 from './0007_unique_external_ids.ts';
+import * as m0008 from './0008_slack_event_failures.ts';
+import * as m0009 from './0009_ticket_description_recipient.ts';
+import * as m0010 from './0010_sign_in_throttles.ts';
 import * as m0011 from './0011_sessions_setup_codes.ts';
 import * as m0012 from './0012_slack_install_binding.ts';
-import * as m0014 from './0014_upload_expiry.ts';
 import * as m0013 from './0013_paces_and_scheduled_tasks.ts';
-import * as m0009 from './0009_ticket_description_recipient.ts';
-import * as m0008 from './0008_slack_event_failures.ts';
+import * as m0014 from './0014_upload_expiry.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -22,12 +23,13 @@ const migrations: Record<string, Migration> = {
   '0005_ticket_version': m0005,
   '0006_live_ticket_count': m0006,
   '0007_unique_external_ids': m0007,
+  '0008_slack_event_failures': m0008,
+  '0009_ticket_description_recipient': m0009,
+  '0010_sign_in_throttles': m0010,
   '0011_sessions_setup_codes': m0011,
   '0012_slack_install_binding': m0012,
-  '0014_upload_expiry': m0014,
   '0013_paces_and_scheduled_tasks': m0013,
-  '0009_ticket_description_recipient': m0009,
-  '0008_slack_event_failures': m0008,
+  '0014_upload_expiry': m0014,
 };
 
 export const migrationProvider: MigrationProvider = {

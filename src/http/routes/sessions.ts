@@ -34,7 +34,7 @@ const signInInput = z.object({
  * `GET /users/me/session/renew` (the CSRF token as `authenticity_token`) and
  * `DELETE /users/me/logout` answer too.
  */
-export const sessionRoutes: RoutePlugin = (app, { db, config }) => {
+export const sessionRoutes: RoutePlugin = (app, { db, config, signInLimits }) => {
   const base = config.publicUrl;
   const policy = sessionPolicy(config);
 
@@ -65,7 +65,7 @@ export const sessionRoutes: RoutePlugin = (app, { db, config }) => {
     // A foreign page must not sign a browser in either (to the attacker's account).
     requireParleyOrigin(req, config.publicUrl);
     const { email, password } = parseWith(signInInput, req.body ?? {});
-    const user = await signInWithPassword(db, email, password, { ip: req.ip });
+    const user = await signInWithPassword(db, email, password, { ip: req.ip }, signInLimits);
     // Whatever session this browser had is replaced, never carried over to the new sign-in.
     const previous = req.cookies[SESSION_COOKIE];
     if (previous) await deleteSession(db, previous);

@@ -1,0 +1,39 @@
+import { getApiToken, listApiTokens, revokeApiToken } from '../../desk/api-tokens.ts';
+import { forgetTokenUsers, requireAdmin } from '../auth.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
+import { presentApiToken } from '../presenters.ts';
+import { idParam } from '../schemas/common.ts';
+
+/**
+ * The account's API tokens, for admins: listed with their description, first characters,
+ * creation and last use, and revoked. The token itself is shown once, when it is created
+ * (`parley token create`), and never again.
+ */
+export const apiTokenRoutes: RoutePlugin = (app, { db, config }) => {
+  const base = config.publicUrl;
+
+  app.get('/api_tokens', async (req) => {
+    requireAdmin(actorOf(req));
+    const tokens = await listApiTokens(db);
+    return {
+      api_tokens: tokens.map((row) => presentApiToken(row, base)),
+      next_page: null,
+      previous_page: null,
+      count: tokens.length,
+    };
+  });
+
+  app.get('/api_tokens/:id', async (req) => {
+    requireAdmin(actorOf(req));
+    return { api_token: presentApiToken(await getApiToken(db, idParam(req.params)), base) };
+  });
+
+  app.delete('/api_tokens/:id', async (req, reply) => {
+    requireAdmin(actorOf(req));
+    await revokeApiToken(db, idParam(req.params));
+    // This process remembers accepted credentials for a second; a revoked token must fail
+    // on the very next request, not a second later.
+    forgetTokenUsers();
+    return reply.status(204).send();
+  });
+};
