@@ -21,7 +21,7 @@ import { startParley } from '../../src/server.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase, freePort } from '../helpers/postgres.ts';
 import { waitFor } from './helpers.ts';
-import { startChild, waitHealthy, waitProcessed } from './processes.ts';
+import { SANDBOX_SECRET, startChild, waitHealthy, waitProcessed } from './processes.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -82,6 +82,7 @@ describe('roles: web and worker processes on one PostgreSQL', () => {
           PARLEY_SECRET_KEY: secret,
           PARLEY_LOG_LEVEL: 'silent',
           PARLEY_SLACK_SANDBOX: 'on',
+          PARLEY_SLACK_SANDBOX_SECRET: SANDBOX_SECRET,
         };
         const web = startChild(
           {
@@ -106,7 +107,7 @@ describe('roles: web and worker processes on one PostgreSQL', () => {
         // Alice writes to the help desk: the sandbox signs the event and posts it to the web node.
         const sent = await fetch(`${webUrl}/sandbox/control/messages`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', 'x-sandbox-secret': SANDBOX_SECRET },
           body: JSON.stringify({ user: 'U0ALICE', text: 'roles: my laptop will not boot' }),
         });
         const sentBody = (await sent.json()) as any;
@@ -158,7 +159,9 @@ describe('roles: web and worker processes on one PostgreSQL', () => {
         assert.ok(ticketId, 'the worker made a ticket of the DM');
 
         const botTexts = async () => {
-          const res = await fetch(`${webUrl}/sandbox/control/conversation?user=U0ALICE`);
+          const res = await fetch(`${webUrl}/sandbox/control/conversation?user=U0ALICE`, {
+            headers: { 'x-sandbox-secret': SANDBOX_SECRET },
+          });
           const view = (await res.json()) as { messages: { bot_id?: string; text: string }[] };
           return view.messages.filter((m) => m.bot_id).map((m) => m.text);
         };
