@@ -83,6 +83,24 @@ forEachDatabase(
       assert.equal(ok.body.user.id, user.id);
     });
 
+    it('throttles the web sign-in endpoint with the same counts as Basic sign-in', async () => {
+      const { desk } = ctx;
+      const user = await desk.createEndUser('Web Guesser');
+      const signIn = (password: string) =>
+        desk.api('POST', '/api/v2/session', { email: user.email, password }, { auth: null });
+      assert.equal((await signIn('wrong 1')).status, 401);
+      assert.equal((await me(desk, `${user.email}:wrong 2`)).status, 401);
+      assert.equal((await signIn('wrong 3')).status, 401);
+      const before = passwordChecksRun();
+      const throttled = await signIn('correct horse');
+      assert.equal(throttled.status, 429);
+      assert.equal(throttled.body.error, 'TooManyRequests');
+      assert.ok(throttled.headers.get('retry-after'));
+      assert.equal(passwordChecksRun(), before, 'a throttled attempt runs no hash');
+      clock += WINDOW_MS;
+      assert.equal((await signIn('correct horse')).status, 201);
+    });
+
     it('forgets an account failures after a successful sign-in', async () => {
       const { desk } = ctx;
       const user = await desk.createEndUser('Sometimes Wrong');
