@@ -9,7 +9,7 @@
  *     [--creates 3000] [--shows 3000] [--lists 1000] [--concurrency 8] [--copies 5]
  *     [--phase-seconds 60] [--rounds 3] [--ticket-cache-mb 64]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,7 +32,15 @@ import {
   startEmbeddedPostgres,
 } from '../test/helpers/postgres.ts';
 import { type LoadRequest, type LoadResult, runLoad } from './http-load.ts';
-import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
+import {
+  databases,
+  type DbKind,
+  percentile,
+  pgTransport,
+  positiveInt,
+  publishReport,
+  round,
+} from './common.ts';
 
 interface Options {
   tickets: number;
@@ -830,34 +838,13 @@ export async function main(argv: string[]): Promise<void> {
   const loadBefore = os.loadavg();
   const results: DbResult[] = [];
   for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  const report = {
+  publishReport({
     benchmark: 'api',
-    date: startedAt.toISOString(),
-    node: process.version,
-    machine: {
-      hostname: os.hostname(),
-      platform: `${os.platform()} ${os.release()}`,
-      cpu_model: os.cpus()[0]?.model ?? 'unknown',
-      cpus: os.availableParallelism(),
-      memory_gb: round(os.totalmem() / 1024 ** 3, 1),
-      loadavg_before: loadBefore.map((n) => round(n)),
-      loadavg_after: os.loadavg().map((n) => round(n)),
-    },
+    startedAt,
+    loadBefore,
     options: opts,
     results,
     targets: targets(results),
-  };
-  const json = JSON.stringify(report, null, 2);
-  const resultsDir = path.join(import.meta.dirname, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(resultsDir, `api-${stamp}.json`), json + '\n');
-  if (opts.json) writeFileSync(opts.json, json + '\n');
-  else process.stdout.write(json + '\n');
-  process.stderr.write(`\n${table(results)}\n\n`);
-  for (const [name, t] of Object.entries(report.targets)) {
-    process.stderr.write(
-      `${t.met ? 'MET   ' : 'MISSED'} ${name}: ${t.value} (target ${t.target})\n`,
-    );
-  }
+    table: table(results),
+  });
 }

@@ -20,7 +20,7 @@
  *   npm run bench -- auth [--db sqlite] [--seconds 5] [--rounds 3] [--attackers 100]
  *     [--concurrency 4] [--attachment-kb 1024] [--pg-transport unix|tcp] [--json out.json]
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,7 +38,15 @@ import {
   viaUnixSocket,
 } from '../test/helpers/postgres.ts';
 import { type LoadRequest, type LoadResult, runLoad } from './http-load.ts';
-import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
+import {
+  databases,
+  type DbKind,
+  percentile,
+  pgTransport,
+  positiveInt,
+  publishReport,
+  round,
+} from './common.ts';
 
 interface Options {
   dbs: DbKind[];
@@ -384,35 +392,14 @@ export async function main(argv: string[]): Promise<void> {
   const loadBefore = os.loadavg();
   const results: DbResult[] = [];
   for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  const report = {
+  publishReport({
     benchmark: 'auth',
-    date: startedAt.toISOString(),
-    node: process.version,
-    machine: {
-      hostname: os.hostname(),
-      platform: `${os.platform()} ${os.release()}`,
-      cpu_model: os.cpus()[0]?.model ?? 'unknown',
-      cpus: os.availableParallelism(),
-      uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4),
-      memory_gb: round(os.totalmem() / 1024 ** 3, 1),
-      loadavg_before: loadBefore.map((n) => round(n)),
-      loadavg_after: os.loadavg().map((n) => round(n)),
-    },
+    startedAt,
+    loadBefore,
+    machine: { uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
     options: opts,
     results,
     targets: targets(results),
-  };
-  const json = JSON.stringify(report, null, 2);
-  const resultsDir = path.join(import.meta.dirname, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(resultsDir, `auth-${stamp}.json`), json + '\n');
-  if (opts.json) writeFileSync(opts.json, json + '\n');
-  else process.stdout.write(json + '\n');
-  process.stderr.write(`\n${table(results)}\n\n`);
-  for (const [name, t] of Object.entries(report.targets)) {
-    process.stderr.write(
-      `${t.met ? 'MET   ' : 'MISSED'} ${name}: ${t.value} (target ${t.target})\n`,
-    );
-  }
+    table: table(results),
+  });
 }

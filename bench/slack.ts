@@ -18,7 +18,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,7 +34,15 @@ import {
   startEmbeddedPostgres,
 } from '../test/helpers/postgres.ts';
 import { messageEvent, SANDBOX_SECRET, sandboxSigningSecret } from '../test/slack/processes.ts';
-import { databases, type DbKind, percentile, pgTransport, positiveInt, round } from './common.ts';
+import {
+  databases,
+  type DbKind,
+  percentile,
+  pgTransport,
+  positiveInt,
+  publishReport,
+  round,
+} from './common.ts';
 
 interface Options {
   dbs: DbKind[];
@@ -969,34 +977,13 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     if (pgServer) await (pgServer as { stop(): Promise<void> }).stop();
   }
-  const report = {
+  publishReport({
     benchmark: 'slack',
-    date: startedAt.toISOString(),
-    node: process.version,
-    machine: {
-      hostname: os.hostname(),
-      platform: `${os.platform()} ${os.release()}`,
-      cpu_model: os.cpus()[0]?.model ?? 'unknown',
-      cpus: os.availableParallelism(),
-      memory_gb: round(os.totalmem() / 1024 ** 3, 1),
-      loadavg_before: loadBefore.map((n) => round(n)),
-      loadavg_after: os.loadavg().map((n) => round(n)),
-    },
+    startedAt,
+    loadBefore,
     options: opts,
     results,
     targets: targets(results, opts),
-  };
-  const json = JSON.stringify(report, null, 2);
-  const resultsDir = path.join(import.meta.dirname, 'results');
-  mkdirSync(resultsDir, { recursive: true });
-  const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
-  writeFileSync(path.join(resultsDir, `slack-${stamp}.json`), json + '\n');
-  if (opts.json) writeFileSync(opts.json, json + '\n');
-  else process.stdout.write(json + '\n');
-  process.stderr.write(`\n${table(results)}\n\n`);
-  for (const [name, t] of Object.entries(report.targets)) {
-    process.stderr.write(
-      `${t.met ? 'MET   ' : 'MISSED'} ${name}: ${t.value} (target ${t.target})\n`,
-    );
-  }
+    table: table(results),
+  });
 }
