@@ -1,0 +1,121 @@
+/** Incoming: the mrkdwn `text` of a Slack message as Markdown pieces. */
+import { emojiFromShortcode } from './emoji.ts';
+import { unescapeSlack } from './escaping.ts';
+import { codeFence, codeSpan, dateText, linkPieces } from './markdown-syntax.ts';
+import type { Names } from './names.ts';
+import { isBlank, lit, prefixLines, raw, type EmPair, type Piece } from './pieces.ts';
+
+type Slot = { pieces: Piece[] } | { code: string };
+
+const PLACEHOLDER = /\uFFFF(\d+)\uFFFF/g;
+
+function tokenPieces(body: string, names: Names): Piece[] {
+  const bar = body.indexOf('|');
+  const target = bar >= 0 ? body.slice(0, bar) : body;
+  const label = bar >= 0 ? unescapeSlack(body.slice(bar + 1)) : undefined;
+  if (target.startsWith('@')) return [lit(`@${names.user(target.slice(1))}`)];
+  if (target.startsWith('#')) {
+    const id = target.slice(1);
+    const known = names.channel(id);
+    return [lit(`#${known === id && label ? label.replace(/^#/, '') : known}`)];
+  }
+  if (target.startsWith('!')) {
+    const [command, ...args] = target.slice(1).split('^');
+    if (command === 'subteam') {
+      const id = args[0] ?? '';
+      const known = names.group(id);
+      return [lit(`@${known === id && label ? label.replace(/^@/, '') : known}`)];
+    }
+    if (command === 'date') return [lit(label ?? dateText(args[0]))];
+    if (['here', 'channel', 'everyone'].includes(command)) return [lit(`@${command}`)];
+    return [lit(label ?? `@${command}`)];
+  }
+  return linkPieces(unescapeSlack(target), label);
+}
+
+export function parseMrkdwn(source: string, names: Names): Piece[] {
+  const slots: Slot[] = [];
+  const hold = (slot: Slot) => `\uFFFF${slots.push(slot) - 1}\uFFFF`;
+  const marker = (text: string, em?: EmPair) => hold({ pieces: [{ text, raw: true, em }] });
+
+  let s = source.replace(/\uFFFF/g, '');
+  // Code first: nothing inside code is a token, an emoji or formatting.
+  s = s.replace(/```([\s\S]*?)```/g, (_m, body: string) => {
+    // Slack may still wrap URLs inside code as <url>; show the URL itself.
+    const code = unescapeSlack(body.replace(/<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>/g, '$1'));
+    return hold({ code: code.replace(/^\n|\n$/g, '') });
+  });
+  s = s.replace(/`([^`\n]+)`/g, (_m, body: string) =>
+    hold({ pieces: [raw(codeSpan(unescapeSlack(body)))] }),
+  );
+  s = s.replace(/<([^<>\uFFFF]+)>/g, (_m, body: string) =>
+    hold({ pieces: tokenPieces(body, names) }),
+  );
+  s = s.replace(/:([a-z0-9_+'-]+):(?::skin-tone-[2-6]:)?/gi, (m, name: string) => {
+    const char = emojiFromShortcode(name);
+    return char ? hold({ pieces: [lit(char)] }) : m;
+  });
+  // Slack only formats at word boundaries, and never across lines.
+  const bound = (c: string) => {
+    const e = c === '*' ? '\\*' : c;
+    return new RegExp(
+      `(^|[^\\p{L}\\p{N}_${c}])${e}([^\\s${c}](?:[^${c}\\n]*[^\\s${c}])?)${e}(?![\\p{L}\\p{N}_${c}])`,
+      'gmu',
+    );
+  };
+  s = s.replace(
+    bound('*'),
+    (_m, pre: string, body: string) => pre + marker('**') + body + marker('**'),
+  );
+  s = s.replace(bound('_'), (_m, pre: string, body: string) => {
+    const em: EmPair = {};
+    return pre + marker('_', em) + body + marker('_', em);
+  });
+  s = s.replace(
+    bound('~'),
+    (_m, pre: string, body: string) => pre + marker('~~') + body + marker('~~'),
+  );
+
+  const expand = (line: string): Piece[] => {
+    const out: Piece[] = [];
+    let last = 0;
+    for (const m of line.matchAll(PLACEHOLDER)) {
+      if (m.index > last) out.push(lit(unescapeSlack(line.slice(last, m.index))));
+      last = m.index + m[0].length;
+      const slot = slots[Number(m[1])];
+      if ('pieces' in slot) {
+        out.push(...slot.pieces);
+      } else {
+        // A code block is a block: it needs lines of its own.
+        const before = isBlank(out) ? '' : '\n';
+        const after = line.slice(last).trim() ? '\n' : '';
+        out.push(raw(`${before}${codeFence(slot.code)}${after}`));
+      }
+    }
+    if (last < line.length) out.push(lit(unescapeSlack(line.slice(last))));
+    return out;
+  };
+
+  const out: Piece[] = [];
+  let quoteRest = false;
+  let wasQuoted = false;
+  s.split('\n').forEach((line, i) => {
+    let quoted = quoteRest;
+    if (!quoted && line.startsWith('&gt;&gt;&gt;')) {
+      quoteRest = quoted = true;
+      line = line.slice(12).replace(/^ /, '');
+    } else if (!quoted && line.startsWith('&gt;')) {
+      quoted = true;
+      line = line.slice(4).replace(/^ /, '');
+    } else if (!quoted && line.startsWith('>')) {
+      // Slack escapes the marker in events, but text we sent ourselves may carry it raw.
+      quoted = true;
+      line = line.slice(1).replace(/^ /, '');
+    }
+    if (i > 0) out.push(raw(wasQuoted && !quoted ? '\n\n' : '\n'));
+    const pieces = expand(line);
+    out.push(...(quoted ? prefixLines(pieces, '> ', '> ') : pieces));
+    wasQuoted = quoted;
+  });
+  return out;
+}

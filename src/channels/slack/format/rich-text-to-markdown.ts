@@ -1,0 +1,210 @@
+/** Incoming: the `rich_text` blocks of a Slack message as Markdown pieces. */
+import { emojiFromShortcode, fromCodepoints } from './emoji.ts';
+import { codeFence, codeSpan, dateText, linkPieces } from './markdown-syntax.ts';
+import type { Names } from './names.ts';
+import { isBlank, lit, prefixLines, raw, trimNewlines, type EmPair, type Piece } from './pieces.ts';
+import type { SlackBlock, SlackRichElement, SlackTextStyle } from './slack-shapes.ts';
+
+interface Atom {
+  bold: boolean;
+  italic: boolean;
+  strike: boolean;
+  /** Plain or code text (may be merged with neighbours); absent for mentions, links, emoji. */
+  text?: string;
+  code?: boolean;
+  pieces?: Piece[];
+  newline?: boolean;
+}
+
+function styleOf(el: SlackRichElement): SlackTextStyle {
+  return typeof el.style === 'object' && el.style ? el.style : {};
+}
+
+function emojiText(el: SlackRichElement): string {
+  const fromUnicode = el.unicode ? fromCodepoints(el.unicode) : undefined;
+  return fromUnicode ?? emojiFromShortcode(el.name ?? '') ?? `:${el.name ?? ''}:`;
+}
+
+/** Plain text of a leaf element, for code blocks (no Markdown inside). */
+function leafText(el: SlackRichElement, names: Names): string {
+  switch (el.type) {
+    case 'text':
+      return el.text ?? '';
+    case 'link':
+      return el.text || el.url || '';
+    case 'user':
+      return `@${names.user(el.user_id ?? '')}`;
+    case 'channel':
+      return `#${names.channel(el.channel_id ?? '')}`;
+    case 'usergroup':
+      return `@${names.group(el.usergroup_id ?? '')}`;
+    case 'broadcast':
+      return `@${el.range ?? 'here'}`;
+    case 'emoji':
+      return emojiText(el);
+    case 'date':
+      return el.fallback || dateText(el.timestamp);
+    case 'color':
+      return el.value ?? '';
+    case 'team':
+      return `@${el.team_id ?? ''}`;
+    default:
+      return el.text ?? el.url ?? '';
+  }
+}
+
+function leafPieces(el: SlackRichElement, names: Names): Piece[] {
+  if (el.type === 'link' && el.url) return linkPieces(el.url, el.text);
+  const text = leafText(el, names);
+  return text ? [lit(text)] : [];
+}
+
+/** Inline elements (of a section, quote or list item) with their bold/italic/strike/code. */
+function richInline(elements: SlackRichElement[], names: Names): Piece[] {
+  const atoms: Atom[] = [];
+  for (const el of elements) {
+    const st = styleOf(el);
+    const base = { bold: !!st.bold, italic: !!st.italic, strike: !!st.strike };
+    if (el.type === 'text') {
+      (el.text ?? '').split('\n').forEach((part, i) => {
+        if (i > 0) atoms.push({ ...base, newline: true });
+        if (!part) return;
+        const prev = atoms[atoms.length - 1];
+        const code = !!st.code;
+        if (
+          prev?.text !== undefined &&
+          !!prev.code === code &&
+          prev.bold === base.bold &&
+          prev.italic === base.italic &&
+          prev.strike === base.strike
+        ) {
+          prev.text += part;
+        } else {
+          atoms.push({ ...base, text: part, code });
+        }
+      });
+    } else {
+      atoms.push({ ...base, pieces: leafPieces(el, names) });
+    }
+  }
+
+  const out: Piece[] = [];
+  const open: { kind: 'bold' | 'italic' | 'strike'; em?: EmPair }[] = [];
+  const markers = { bold: '**', italic: '_', strike: '~~' };
+
+  const closeTop = () => {
+    const top = open.pop()!;
+    // A closing delimiter after whitespace does not close: move the whitespace outside.
+    let ws = '';
+    while (out.length) {
+      const last = out[out.length - 1];
+      if (last.raw) break;
+      const m = /\s+$/.exec(last.text);
+      if (!m) break;
+      ws = m[0] + ws;
+      last.text = last.text.slice(0, m.index);
+      if (last.text) break;
+      out.pop();
+    }
+    out.push({ text: markers[top.kind], raw: true, em: top.em });
+    if (ws) out.push(lit(ws));
+  };
+  const transition = (atom: Atom) => {
+    while (open.some((o) => !atom[o.kind])) closeTop();
+    for (const kind of ['bold', 'italic', 'strike'] as const) {
+      if (atom[kind] && !open.some((o) => o.kind === kind)) {
+        const em = kind === 'italic' ? {} : undefined;
+        open.push({ kind, em });
+        out.push({ text: markers[kind], raw: true, em });
+      }
+    }
+  };
+
+  for (const atom of atoms) {
+    if (atom.newline) {
+      while (open.length) closeTop();
+      out.push(raw('\n'));
+      continue;
+    }
+    if (atom.text !== undefined && !atom.code) {
+      const [, lead, core, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(atom.text)!;
+      if (lead) out.push(lit(lead));
+      if (!core) continue;
+      transition(atom);
+      out.push(lit(core));
+      if (trail) out.push(lit(trail));
+    } else if (atom.text !== undefined) {
+      transition(atom);
+      out.push(raw(codeSpan(atom.text)));
+    } else if (atom.pieces?.length) {
+      transition(atom);
+      out.push(...atom.pieces);
+    }
+  }
+  while (open.length) closeTop();
+  return out;
+}
+
+interface RenderedBlock {
+  kind: 'para' | 'list';
+  pieces: Piece[];
+}
+
+export function richBlocks(blocks: SlackBlock[], names: Names): Piece[] {
+  const rendered: RenderedBlock[] = [];
+  // Content width of the latest list item at each indent level, to nest Markdown lists.
+  let widths: number[] = [];
+  for (const block of blocks) {
+    if (block.type !== 'rich_text') continue;
+    for (const el of block.elements ?? []) {
+      if (el.type === 'rich_text_list') {
+        const indent = Math.max(0, Math.min(8, Number(el.indent) || 0));
+        const ordered = el.style === 'ordered';
+        const base = Array.from({ length: indent }, (_, k) => widths[k] ?? 2).reduce(
+          (a, b) => a + b,
+          0,
+        );
+        widths = widths.slice(0, indent);
+        (el.elements ?? []).forEach((item, i) => {
+          const marker = ordered ? `${(Number(el.offset) || 0) + i + 1}. ` : '- ';
+          widths[indent] = marker.length;
+          const content = trimNewlines(richInline(item.elements ?? [], names));
+          const pad = ' '.repeat(base);
+          rendered.push({
+            kind: 'list',
+            pieces: prefixLines(content, pad + marker, pad + ' '.repeat(marker.length)),
+          });
+        });
+        continue;
+      }
+      widths = [];
+      if (el.type === 'rich_text_preformatted') {
+        const code = (el.elements ?? []).map((leaf) => leafText(leaf, names)).join('');
+        const trimmed = code.replace(/^\n+|\n+$/g, '');
+        if (trimmed) rendered.push({ kind: 'para', pieces: [raw(codeFence(trimmed))] });
+      } else if (el.type === 'rich_text_quote') {
+        const content = trimNewlines(richInline(el.elements ?? [], names));
+        if (!isBlank(content)) {
+          rendered.push({ kind: 'para', pieces: prefixLines(content, '> ', '> ') });
+        }
+      } else {
+        // rich_text_section, and any future container holding inline elements.
+        const content = trimNewlines(richInline(el.elements ?? [], names));
+        if (!isBlank(content)) rendered.push({ kind: 'para', pieces: content });
+      }
+    }
+  }
+  const out: Piece[] = [];
+  rendered.forEach((block, i) => {
+    if (i > 0) {
+      const tight = block.kind === 'list' && rendered[i - 1].kind === 'list';
+      out.push(raw(tight ? '\n' : '\n\n'));
+    }
+    out.push(...block.pieces);
+  });
+  return out;
+}
+
+export function hasRichText(blocks: SlackBlock[] | undefined): blocks is SlackBlock[] {
+  return !!blocks?.some((b) => b.type === 'rich_text' && b.elements?.length);
+}
