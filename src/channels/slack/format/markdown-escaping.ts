@@ -42,70 +42,117 @@ export function finish(pieces: Piece[]): string {
     .replace(/^\n+|\s+$/g, '');
 }
 
+/** The joined text, which of its characters are user text, and what to do with each. */
+interface Marks {
+  s: string;
+  literal: boolean[];
+  /** Inside a bare URL. */
+  inUrl: boolean[];
+  escape: boolean[];
+  drop: boolean[];
+}
+
+/** How many emphasis-like characters could pair with another one. */
+interface Delimiters {
+  stars: number;
+  underscores: number;
+  backticks: number;
+}
+
+const isWs = (c: string | undefined) => c === undefined || /\s/.test(c);
+
+// Emphasis-like characters only need escaping when there is something they could pair with.
+const starActive = (s: string, i: number) => !(isWs(s[i - 1]) && isWs(s[i + 1]));
+const underscoreActive = (s: string, i: number) =>
+  starActive(s, i) && !(ALNUM.test(s[i - 1] ?? '') && ALNUM.test(s[i + 1] ?? ''));
+
 function escapeLiterals(s: string, literal: boolean[]): string {
-  const isWs = (c: string | undefined) => c === undefined || /\s/.test(c);
-
-  // Bare URLs are linkified by the renderer before emphasis is parsed: leave them untouched.
-  const inUrl = new Array<boolean>(s.length).fill(false);
-  for (const m of s.matchAll(BARE_URL)) {
-    for (let i = m.index; i < m.index + m[0].length; i++) inUrl[i] = literal[i];
-  }
-
-  // Emphasis-like characters only need escaping when there is something they could pair with.
-  const starActive = (i: number) => !(isWs(s[i - 1]) && isWs(s[i + 1]));
-  const underscoreActive = (i: number) =>
-    starActive(i) && !(ALNUM.test(s[i - 1] ?? '') && ALNUM.test(s[i + 1] ?? ''));
-  let stars = 0;
-  let underscores = 0;
-  let backticks = 0;
-  for (let i = 0; i < s.length; i++) {
-    if (inUrl[i]) continue;
-    if (s[i] === '*' && starActive(i)) stars++;
-    else if (s[i] === '_' && underscoreActive(i)) underscores++;
-    else if (s[i] === '`') backticks++;
-  }
-
-  const escape = new Array<boolean>(s.length).fill(false);
-  const drop = new Array<boolean>(s.length).fill(false);
+  const marks: Marks = {
+    s,
+    literal,
+    inUrl: bareUrls(s, literal),
+    escape: new Array<boolean>(s.length).fill(false),
+    drop: new Array<boolean>(s.length).fill(false),
+  };
+  const delimiters = countDelimiters(s, marks.inUrl);
 
   // Line-level constructs: headings, quotes, thematic breaks, setext underlines, tables, and
   // leading indentation (four spaces would make an indented code block).
   let lineStart = 0;
   for (const line of s.split('\n')) {
-    const at = (k: number) => lineStart + k;
-    let firstLiteral = 0;
-    while (firstLiteral < line.length && !literal[at(firstLiteral)]) firstLiteral++;
-    if (BLOCK_PREFIX.test(line.slice(0, firstLiteral))) {
-      let k = firstLiteral;
-      while (k < line.length && literal[at(k)] && (line[k] === ' ' || line[k] === '\t')) {
-        drop[at(k)] = true;
-        k++;
-      }
-    }
-    // Only a short run of indentation, `>` and list markers can precede a block marker.
-    let prefix = '';
-    for (let k = 0; k < line.length && prefix.length <= MAX_BLOCK_PREFIX; k++) {
-      if (drop[at(k)]) continue;
-      const c = line[k];
-      if (literal[at(k)] && (c === '#' || c === '>') && BLOCK_PREFIX.test(prefix)) {
-        if (c === '>' || /^#{1,6}(?:[ \t]|$)/.test(line.slice(k, k + 8))) escape[at(k)] = true;
-      }
-      if (!/[ \t>*+\-\d.)]/.test(c)) break;
-      prefix += c;
-    }
-    const quoteless = line.replace(/^(?:[ \t]*>)*[ \t]*/, '');
-    const q = at(line.length - quoteless.length);
-    if (/^([-=_*])(?:[ \t]*\1)*[ \t]*$/.test(quoteless) && literal[q]) escape[q] = true;
-    if (
-      quoteless.includes('|') &&
-      /^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/.test(quoteless)
-    ) {
-      for (let k = 0; k < line.length; k++)
-        if (line[k] === '|' && literal[at(k)]) escape[at(k)] = true;
-    }
+    markLine(marks, line, lineStart);
     lineStart += line.length + 1;
   }
+  markInline(marks, delimiters);
 
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (marks.drop[i]) continue;
+    out += marks.escape[i] ? `\\${s[i]}` : s[i];
+  }
+  return out;
+}
+
+/** Bare URLs are linkified by the renderer before emphasis is parsed: leave them untouched. */
+function bareUrls(s: string, literal: boolean[]): boolean[] {
+  const inUrl = new Array<boolean>(s.length).fill(false);
+  for (const m of s.matchAll(BARE_URL)) {
+    for (let i = m.index; i < m.index + m[0].length; i++) inUrl[i] = literal[i];
+  }
+  return inUrl;
+}
+
+function countDelimiters(s: string, inUrl: boolean[]): Delimiters {
+  let stars = 0;
+  let underscores = 0;
+  let backticks = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (inUrl[i]) continue;
+    if (s[i] === '*' && starActive(s, i)) stars++;
+    else if (s[i] === '_' && underscoreActive(s, i)) underscores++;
+    else if (s[i] === '`') backticks++;
+  }
+  return { stars, underscores, backticks };
+}
+
+/** Marks one line's block-level constructs; `lineStart` is its offset in the whole text. */
+function markLine({ literal, escape, drop }: Marks, line: string, lineStart: number): void {
+  const at = (k: number) => lineStart + k;
+  let firstLiteral = 0;
+  while (firstLiteral < line.length && !literal[at(firstLiteral)]) firstLiteral++;
+  if (BLOCK_PREFIX.test(line.slice(0, firstLiteral))) {
+    let k = firstLiteral;
+    while (k < line.length && literal[at(k)] && (line[k] === ' ' || line[k] === '\t')) {
+      drop[at(k)] = true;
+      k++;
+    }
+  }
+  // Only a short run of indentation, `>` and list markers can precede a block marker.
+  let prefix = '';
+  for (let k = 0; k < line.length && prefix.length <= MAX_BLOCK_PREFIX; k++) {
+    if (drop[at(k)]) continue;
+    const c = line[k];
+    if (literal[at(k)] && (c === '#' || c === '>') && BLOCK_PREFIX.test(prefix)) {
+      if (c === '>' || /^#{1,6}(?:[ \t]|$)/.test(line.slice(k, k + 8))) escape[at(k)] = true;
+    }
+    if (!/[ \t>*+\-\d.)]/.test(c)) break;
+    prefix += c;
+  }
+  const quoteless = line.replace(/^(?:[ \t]*>)*[ \t]*/, '');
+  const q = at(line.length - quoteless.length);
+  if (/^([-=_*])(?:[ \t]*\1)*[ \t]*$/.test(quoteless) && literal[q]) escape[q] = true;
+  if (
+    quoteless.includes('|') &&
+    /^\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/.test(quoteless)
+  ) {
+    for (let k = 0; k < line.length; k++)
+      if (line[k] === '|' && literal[at(k)]) escape[at(k)] = true;
+  }
+}
+
+/** Marks inline constructs: emphasis, code, links, images, entities and backslashes. */
+function markInline({ s, literal, inUrl, escape, drop }: Marks, counts: Delimiters): void {
+  const { stars, underscores, backticks } = counts;
   // For each position, the index of the next `]` (-1 if none): is a `[` the start of a link?
   const nextClose = new Array<number>(s.length).fill(-1);
   for (let i = s.length - 2; i >= 0; i--)
@@ -116,8 +163,8 @@ function escapeLiterals(s: string, literal: boolean[]): string {
     const c = s[i];
     const next = s[i + 1];
     if (c === '\\') escape[i] ||= next !== undefined && ASCII_PUNCT.test(next);
-    else if (c === '*') escape[i] ||= stars > 1 && starActive(i);
-    else if (c === '_') escape[i] ||= underscores > 1 && underscoreActive(i);
+    else if (c === '*') escape[i] ||= stars > 1 && starActive(s, i);
+    else if (c === '_') escape[i] ||= underscores > 1 && underscoreActive(s, i);
     else if (c === '~') escape[i] ||= s[i - 1] === '~' || next === '~';
     else if (c === '`') escape[i] ||= backticks > 1;
     else if (c === '!') escape[i] ||= next === '[';
@@ -130,11 +177,4 @@ function escapeLiterals(s: string, literal: boolean[]): string {
       escape[i] ||= close > 0 && '([:'.includes(s[close + 1] ?? ' ');
     }
   }
-
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    if (drop[i]) continue;
-    out += escape[i] ? `\\${s[i]}` : s[i];
-  }
-  return out;
 }

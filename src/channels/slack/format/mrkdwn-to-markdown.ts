@@ -33,56 +33,29 @@ function tokenPieces(body: string, names: Names): Piece[] {
   return linkPieces(unescapeSlack(target), label);
 }
 
-export function parseMrkdwn(source: string, names: Names): Piece[] {
-  const slots: Slot[] = [];
-  const hold = (slot: Slot) => `\uFFFF${slots.push(slot) - 1}\uFFFF`;
-  const marker = (text: string, em?: EmPair) => hold({ pieces: [{ text, raw: true, em }] });
+/**
+ * Placeholders for what is already converted: each `\uFFFF<n>\uFFFF` in the text stands for
+ * slot n, so later passes cannot match inside code, tokens or markers.
+ */
+class Slots {
+  private readonly slots: Slot[] = [];
 
-  let s = source.replace(/\uFFFF/g, '');
-  // Code first: nothing inside code is a token, an emoji or formatting.
-  s = s.replace(/```([\s\S]*?)```/g, (_m, body: string) => {
-    // Slack may still wrap URLs inside code as <url>; show the URL itself.
-    const code = unescapeSlack(body.replace(/<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>/g, '$1'));
-    return hold({ code: code.replace(/^\n|\n$/g, '') });
-  });
-  s = s.replace(/`([^`\n]+)`/g, (_m, body: string) =>
-    hold({ pieces: [raw(codeSpan(unescapeSlack(body)))] }),
-  );
-  s = s.replace(/<([^<>\uFFFF]+)>/g, (_m, body: string) =>
-    hold({ pieces: tokenPieces(body, names) }),
-  );
-  s = s.replace(/:([a-z0-9_+'-]+):(?::skin-tone-[2-6]:)?/gi, (m, name: string) => {
-    const char = emojiFromShortcode(name);
-    return char ? hold({ pieces: [lit(char)] }) : m;
-  });
-  // Slack only formats at word boundaries, and never across lines.
-  const bound = (c: string) => {
-    const e = c === '*' ? '\\*' : c;
-    return new RegExp(
-      `(^|[^\\p{L}\\p{N}_${c}])${e}([^\\s${c}](?:[^${c}\\n]*[^\\s${c}])?)${e}(?![\\p{L}\\p{N}_${c}])`,
-      'gmu',
-    );
-  };
-  s = s.replace(
-    bound('*'),
-    (_m, pre: string, body: string) => pre + marker('**') + body + marker('**'),
-  );
-  s = s.replace(bound('_'), (_m, pre: string, body: string) => {
-    const em: EmPair = {};
-    return pre + marker('_', em) + body + marker('_', em);
-  });
-  s = s.replace(
-    bound('~'),
-    (_m, pre: string, body: string) => pre + marker('~~') + body + marker('~~'),
-  );
+  hold(slot: Slot): string {
+    return `\uFFFF${this.slots.push(slot) - 1}\uFFFF`;
+  }
 
-  const expand = (line: string): Piece[] => {
+  marker(text: string, em?: EmPair): string {
+    return this.hold({ pieces: [{ text, raw: true, em }] });
+  }
+
+  /** One line of text with its placeholders replaced by what they hold. */
+  expand(line: string): Piece[] {
     const out: Piece[] = [];
     let last = 0;
     for (const m of line.matchAll(PLACEHOLDER)) {
       if (m.index > last) out.push(lit(unescapeSlack(line.slice(last, m.index))));
       last = m.index + m[0].length;
-      const slot = slots[Number(m[1])];
+      const slot = this.slots[Number(m[1])];
       if ('pieces' in slot) {
         out.push(...slot.pieces);
       } else {
@@ -94,8 +67,66 @@ export function parseMrkdwn(source: string, names: Names): Piece[] {
     }
     if (last < line.length) out.push(lit(unescapeSlack(line.slice(last))));
     return out;
-  };
+  }
+}
 
+export function parseMrkdwn(source: string, names: Names): Piece[] {
+  const slots = new Slots();
+  let s = source.replace(/\uFFFF/g, '');
+  // Code first: nothing inside code is a token, an emoji or formatting.
+  s = holdCode(s, slots);
+  s = holdTokensAndEmoji(s, slots, names);
+  s = holdFormatting(s, slots);
+  return quotedLines(s, slots);
+}
+
+function holdCode(s: string, slots: Slots): string {
+  s = s.replace(/```([\s\S]*?)```/g, (_m, body: string) => {
+    // Slack may still wrap URLs inside code as <url>; show the URL itself.
+    const code = unescapeSlack(body.replace(/<((?:https?|mailto):[^|>]*)(?:\|[^>]*)?>/g, '$1'));
+    return slots.hold({ code: code.replace(/^\n|\n$/g, '') });
+  });
+  return s.replace(/`([^`\n]+)`/g, (_m, body: string) =>
+    slots.hold({ pieces: [raw(codeSpan(unescapeSlack(body)))] }),
+  );
+}
+
+function holdTokensAndEmoji(s: string, slots: Slots, names: Names): string {
+  s = s.replace(/<([^<>\uFFFF]+)>/g, (_m, body: string) =>
+    slots.hold({ pieces: tokenPieces(body, names) }),
+  );
+  return s.replace(/:([a-z0-9_+'-]+):(?::skin-tone-[2-6]:)?/gi, (m, name: string) => {
+    const char = emojiFromShortcode(name);
+    return char ? slots.hold({ pieces: [lit(char)] }) : m;
+  });
+}
+
+// Slack only formats at word boundaries, and never across lines.
+function bound(c: string): RegExp {
+  const e = c === '*' ? '\\*' : c;
+  return new RegExp(
+    `(^|[^\\p{L}\\p{N}_${c}])${e}([^\\s${c}](?:[^${c}\\n]*[^\\s${c}])?)${e}(?![\\p{L}\\p{N}_${c}])`,
+    'gmu',
+  );
+}
+
+function holdFormatting(s: string, slots: Slots): string {
+  s = s.replace(
+    bound('*'),
+    (_m, pre: string, body: string) => pre + slots.marker('**') + body + slots.marker('**'),
+  );
+  s = s.replace(bound('_'), (_m, pre: string, body: string) => {
+    const em: EmPair = {};
+    return pre + slots.marker('_', em) + body + slots.marker('_', em);
+  });
+  return s.replace(
+    bound('~'),
+    (_m, pre: string, body: string) => pre + slots.marker('~~') + body + slots.marker('~~'),
+  );
+}
+
+/** The lines as pieces, with Slack's `>` and `>>>` quotes as Markdown quotes. */
+function quotedLines(s: string, slots: Slots): Piece[] {
   const out: Piece[] = [];
   let quoteRest = false;
   let wasQuoted = false;
@@ -113,7 +144,7 @@ export function parseMrkdwn(source: string, names: Names): Piece[] {
       line = line.slice(1).replace(/^ /, '');
     }
     if (i > 0) out.push(raw(wasQuoted && !quoted ? '\n\n' : '\n'));
-    const pieces = expand(line);
+    const pieces = slots.expand(line);
     out.push(...(quoted ? prefixLines(pieces, '> ', '> ') : pieces));
     wasQuoted = quoted;
   });

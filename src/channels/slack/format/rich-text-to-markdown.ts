@@ -61,6 +61,11 @@ function leafPieces(el: SlackRichElement, names: Names): Piece[] {
 
 /** Inline elements (of a section, quote or list item) with their bold/italic/strike/code. */
 function richInline(elements: SlackRichElement[], names: Names): Piece[] {
+  return styledPieces(toAtoms(elements, names));
+}
+
+/** Splits text at newlines and merges neighbouring text runs of the same style. */
+function toAtoms(elements: SlackRichElement[], names: Names): Atom[] {
   const atoms: Atom[] = [];
   for (const el of elements) {
     const st = styleOf(el);
@@ -87,13 +92,21 @@ function richInline(elements: SlackRichElement[], names: Names): Piece[] {
       atoms.push({ ...base, pieces: leafPieces(el, names) });
     }
   }
+  return atoms;
+}
 
-  const out: Piece[] = [];
-  const open: { kind: 'bold' | 'italic' | 'strike'; em?: EmPair }[] = [];
-  const markers = { bold: '**', italic: '_', strike: '~~' };
+type StyleKind = 'bold' | 'italic' | 'strike';
 
-  const closeTop = () => {
-    const top = open.pop()!;
+const MARKERS = { bold: '**', italic: '_', strike: '~~' };
+
+/** Pieces with the emphasis markers that open and close as the atoms' styles change. */
+class StyledOutput {
+  readonly out: Piece[] = [];
+  private readonly open: { kind: StyleKind; em?: EmPair }[] = [];
+
+  closeTop() {
+    const { out } = this;
+    const top = this.open.pop()!;
     // A closing delimiter after whitespace does not close: move the whitespace outside.
     let ws = '';
     while (out.length) {
@@ -106,23 +119,32 @@ function richInline(elements: SlackRichElement[], names: Names): Piece[] {
       if (last.text) break;
       out.pop();
     }
-    out.push({ text: markers[top.kind], raw: true, em: top.em });
+    out.push({ text: MARKERS[top.kind], raw: true, em: top.em });
     if (ws) out.push(lit(ws));
-  };
-  const transition = (atom: Atom) => {
-    while (open.some((o) => !atom[o.kind])) closeTop();
+  }
+
+  closeAll() {
+    while (this.open.length) this.closeTop();
+  }
+
+  transition(atom: Atom) {
+    while (this.open.some((o) => !atom[o.kind])) this.closeTop();
     for (const kind of ['bold', 'italic', 'strike'] as const) {
-      if (atom[kind] && !open.some((o) => o.kind === kind)) {
+      if (atom[kind] && !this.open.some((o) => o.kind === kind)) {
         const em = kind === 'italic' ? {} : undefined;
-        open.push({ kind, em });
-        out.push({ text: markers[kind], raw: true, em });
+        this.open.push({ kind, em });
+        this.out.push({ text: MARKERS[kind], raw: true, em });
       }
     }
-  };
+  }
+}
 
+function styledPieces(atoms: Atom[]): Piece[] {
+  const styled = new StyledOutput();
+  const { out } = styled;
   for (const atom of atoms) {
     if (atom.newline) {
-      while (open.length) closeTop();
+      styled.closeAll();
       out.push(raw('\n'));
       continue;
     }
@@ -130,18 +152,18 @@ function richInline(elements: SlackRichElement[], names: Names): Piece[] {
       const [, lead, core, trail] = /^(\s*)([\s\S]*?)(\s*)$/.exec(atom.text)!;
       if (lead) out.push(lit(lead));
       if (!core) continue;
-      transition(atom);
+      styled.transition(atom);
       out.push(lit(core));
       if (trail) out.push(lit(trail));
     } else if (atom.text !== undefined) {
-      transition(atom);
+      styled.transition(atom);
       out.push(raw(codeSpan(atom.text)));
     } else if (atom.pieces?.length) {
-      transition(atom);
+      styled.transition(atom);
       out.push(...atom.pieces);
     }
   }
-  while (open.length) closeTop();
+  styled.closeAll();
   return out;
 }
 
