@@ -119,29 +119,42 @@ function isTight(tokens: Token[], listIndex: number): boolean {
   return true;
 }
 
+interface TableState {
+  rows: string[][];
+  row: string[];
+  header: boolean;
+}
+
+/** What the block tokens read so far have left open. */
+interface BlockState {
+  w: BlockWriter;
+  heading: boolean;
+  table?: TableState;
+}
+
 /**
  * An agent's Markdown as Slack mrkdwn `text`. Literal text is escaped (`& < >`) before any
  * mrkdwn syntax is added, so only the links generated here are `<…>` tokens.
  */
 export function markdownToMrkdwn(markdown: string): string {
   const tokens = outgoingParser.parse(markdown ?? '', {});
-  const w = new BlockWriter();
-  let heading = false;
-  let table: { rows: string[][]; row: string[]; header: boolean } | undefined;
+  const st: BlockState = { w: new BlockWriter(), heading: false };
+  const { w } = st;
 
   for (let i = 0; i < tokens.length; i++) {
     const t = tokens[i];
     switch (t.type) {
       case 'heading_open':
-        heading = true;
+        st.heading = true;
         break;
       case 'heading_close':
-        heading = false;
+        st.heading = false;
         break;
       case 'inline': {
-        const text = inlineMrkdwn(t.children ?? [], heading);
+        const text = inlineMrkdwn(t.children ?? [], st.heading);
+        const { table } = st;
         if (table) table.row.push(table.header && text.trim() ? `*${text.trim()}*` : text.trim());
-        else if (heading) {
+        else if (st.heading) {
           if (text.trim()) w.emit([`*${text.trim()}*`]);
         } else w.emit(text.split('\n'));
         break;
@@ -155,58 +168,76 @@ export function markdownToMrkdwn(markdown: string): string {
       case 'hr':
         w.emit(['———']);
         break;
-      case 'blockquote_open':
-        w.push({ kind: 'quote' });
-        break;
-      case 'bullet_list_open':
-      case 'ordered_list_open':
-        w.push({
-          kind: 'list',
-          ordered: t.type === 'ordered_list_open',
-          next: Number(t.attrGet('start') ?? 1),
-          tight: isTight(tokens, i),
-        });
-        break;
-      case 'list_item_open': {
-        const list = w.currentList();
-        let marker = '• ';
-        if (list?.ordered) {
-          // Numbered as Markdown renders them (`1. 1. 1.` shows 1, 2, 3), from the list's start.
-          marker = `${list.next}. `;
-          list.next++;
-        }
-        w.push({ kind: 'item', marker, used: false });
-        break;
-      }
-      case 'blockquote_close':
-      case 'bullet_list_close':
-      case 'ordered_list_close':
-      case 'list_item_close':
-        w.pop();
-        break;
-      case 'table_open':
-        table = { rows: [], row: [], header: false };
-        break;
-      case 'thead_open':
-        if (table) table.header = true;
-        break;
-      case 'thead_close':
-        if (table) table.header = false;
-        break;
-      case 'tr_open':
-        if (table) table.row = [];
-        break;
-      case 'tr_close':
-        if (table) table.rows.push(table.row);
-        break;
-      case 'table_close':
-        if (table) w.emit(table.rows.map((r) => r.join(' | ')));
-        table = undefined;
-        break;
       case 'html_block':
         w.emit(escapeSlack(t.content.replace(/\n$/, '')).split('\n'));
         break;
+      default:
+        if (!containerToken(tokens, i, w)) tableToken(t, st);
     }
   }
   return w.lines.join('\n').replace(/^\n+|\s+$/g, '');
+}
+
+/** Opens or closes a quote, list or list item; false for any other token. */
+function containerToken(tokens: Token[], i: number, w: BlockWriter): boolean {
+  const t = tokens[i];
+  switch (t.type) {
+    case 'blockquote_open':
+      w.push({ kind: 'quote' });
+      return true;
+    case 'bullet_list_open':
+    case 'ordered_list_open':
+      w.push({
+        kind: 'list',
+        ordered: t.type === 'ordered_list_open',
+        next: Number(t.attrGet('start') ?? 1),
+        tight: isTight(tokens, i),
+      });
+      return true;
+    case 'list_item_open': {
+      const list = w.currentList();
+      let marker = '• ';
+      if (list?.ordered) {
+        // Numbered as Markdown renders them (`1. 1. 1.` shows 1, 2, 3), from the list's start.
+        marker = `${list.next}. `;
+        list.next++;
+      }
+      w.push({ kind: 'item', marker, used: false });
+      return true;
+    }
+    case 'blockquote_close':
+    case 'bullet_list_close':
+    case 'ordered_list_close':
+    case 'list_item_close':
+      w.pop();
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** Table structure: the rows are written as lines of cells when the table closes. */
+function tableToken(t: Token, st: BlockState): void {
+  const { table } = st;
+  switch (t.type) {
+    case 'table_open':
+      st.table = { rows: [], row: [], header: false };
+      break;
+    case 'thead_open':
+      if (table) table.header = true;
+      break;
+    case 'thead_close':
+      if (table) table.header = false;
+      break;
+    case 'tr_open':
+      if (table) table.row = [];
+      break;
+    case 'tr_close':
+      if (table) table.rows.push(table.row);
+      break;
+    case 'table_close':
+      if (table) st.w.emit(table.rows.map((r) => r.join(' | ')));
+      st.table = undefined;
+      break;
+  }
 }
