@@ -9,7 +9,7 @@ const ALNUM = /[\p{L}\p{N}]/u;
 const BARE_URL = /\b(?:https?|ftp):\/\/[^\s<>]+|\bwww\.[^\s<>]+/gi;
 
 /** Joins the pieces into Markdown, escaping literal text only where Markdown would misread it. */
-export function finish(pieces: Piece[]): string {
+export function finishMarkdown(pieces: Piece[]): string {
   // Italic markers next to a letter or digit must be `*`: `_` does not work inside words.
   const offsets: number[] = [];
   let total = '';

@@ -70,6 +70,7 @@ class Slots {
   }
 }
 
+/** Slack mrkdwn `text` (as events carry it, `& < >` escaped) as Markdown pieces. */
 export function parseMrkdwn(source: string, names: Names): Piece[] {
   const slots = new Slots();
   let s = source.replace(/\uFFFF/g, '');

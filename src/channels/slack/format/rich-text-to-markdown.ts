@@ -172,6 +172,7 @@ interface RenderedBlock {
   pieces: Piece[];
 }
 
+/** The `rich_text` blocks as Markdown paragraphs, lists, quotes and code fences. */
 export function richBlocks(blocks: SlackBlock[], names: Names): Piece[] {
   const rendered: RenderedBlock[] = [];
   // Content width of the latest list item at each indent level, to nest Markdown lists.

@@ -2,7 +2,7 @@
  * Incoming: a Slack message event becomes the standard Markdown that Parley stores as a comment
  * body (rendered later by markdown-it with html disabled, linkify and breaks on).
  */
-import { finish } from './markdown-escaping.ts';
+import { finishMarkdown } from './markdown-escaping.ts';
 import { linkPieces } from './markdown-syntax.ts';
 import { parseMrkdwn } from './mrkdwn-to-markdown.ts';
 import { namesFor, type Names } from './names.ts';
@@ -42,5 +42,5 @@ export function slackToMarkdown(message: SlackMessageLike, resolve: SlackNameRes
     if (pieces.length) pieces.push(raw('\n\n'));
     pieces.push(...sharedPieces(att, names));
   }
-  return finish(pieces);
+  return finishMarkdown(pieces);
 }
