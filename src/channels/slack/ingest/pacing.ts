@@ -3,16 +3,16 @@
  * statements synchronously, so the transaction also holds the event loop, and every request
  * that arrives meanwhile waits for it. While events are arriving transactions are kept short,
  * so that acks (and agents' requests) wait little; when quiet, longer transactions spend less
- * on their fixed cost. Commits at NORMAL cost no fsync. Measured (bench/slack.ts, loaded
- * 2-core box): 2 ms slices gave ~1,650 acks/s in a burst but kept up with only ~700-830 of
- * 1,000 events/s; 5 ms slices ~1,200 acks/s and 990-1,000 events/s sustained.
+ * on their fixed cost. Commits at NORMAL cost no fsync. Shorter slices ack faster in a burst
+ * but fall behind a sustained stream; 5 ms keeps up with it (figures in docs/benchmarks.md).
  */
 const SQLITE_BUSY_SLICE_MS = 5;
 const SQLITE_QUIET_SLICE_MS = 10;
 /**
  * A burst: this many requests, on average, shared each recent inbox commit. They queue behind
  * every ingest transaction, so its slice shrinks to SQLITE_BURST_SLICE_MS and acks run ahead
- * while the backlog waits in the inbox. (At 1,000 events/s a commit holds one to four.)
+ * while the backlog waits in the inbox. (A steady stream puts only a few in each commit: see
+ * docs/benchmarks.md.)
  */
 const BURST_BATCH = 8;
 const SQLITE_BURST_SLICE_MS = 2;
@@ -21,10 +21,8 @@ const SQLITE_BURST_SLICE_MS = 2;
  * transaction took (and PostgreSQL applies one group of lanes at a time), so that acks get about five
  * sixths of the time: an acked event is safe in the inbox, and Slack retries (and people see
  * duplicates) when acks are slow, not when comments appear a second later. Ingest still moves
- * in a burst and runs at full speed as soon as it ends. Measured on the 2-core VM (burst of
- * 20,000, 32 in flight): with no rest, acks topped out near 2,500/s (p99 26-32 ms) on SQLite
- * and 1,500-2,600/s (p99 34-63 ms) on PostgreSQL; PostgreSQL rests of 15/30/50/100 ms gave
- * 3,100/3,600/4,000/5,500 acks/s, and the burst was applied sooner, not later.
+ * in a burst and runs at full speed as soon as it ends. Longer rests gave more acks a second
+ * and the burst was applied sooner, not later (figures in docs/benchmarks.md).
  */
 const BURST_REST_FACTOR = 5;
 const BURST_REST_MAX_MS = 200;
