@@ -28,7 +28,7 @@ import {
 import { connectionClient, connectionToken } from './context.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
 import { slackEventRoutes } from './events-api.ts';
-import { SLACK_VIA } from './ingest.ts';
+import { SLACK_VIA } from './ingest/via.ts';
 import { sessionPolicy } from '../../http/sessions.ts';
 import { installerOf } from './install-credential.ts';
 import { beginInstall, InstallError, installUrl } from './install.ts';

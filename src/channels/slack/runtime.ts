@@ -8,7 +8,7 @@ import { ensureConfiguredApps } from './apps.ts';
 import { createSlackContext, type SlackContext } from './context.ts';
 import { DELIVERY_QUEUE, deliveryHandler, registerSlackDelivery } from './delivery.ts';
 import { InboxWriter } from './inbox.ts';
-import { IngestWorker } from './ingest.ts';
+import { IngestWorker } from './ingest/worker.ts';
 import { SocketModeTransport } from './socket-mode.ts';
 
 /** The Slack channel as one running thing: its context, inbox, and (when this node works) workers. */
