@@ -1,0 +1,390 @@
+import type { Attachment, Audit, AuditEvent, Comment, Ticket } from '../../db/types.ts';
+import { type AuditEventInput, auditEventRows, auditRow } from '../audits.ts';
+import { runCommentHooks } from '../comment-hooks.ts';
+import type { Conn } from '../context.ts';
+import { ValidationError } from '../errors.ts';
+import { type RenderedBody, renderHtml, renderMarkdown } from '../markdown.ts';
+import type { Via } from '../via.ts';
+import { changesNothing, type TicketWritePlan } from './plan-ticket-write.ts';
+import type { CommentInput } from './ticket-input.ts';
+import type { WriteBatch } from './write-batch.ts';
+
+export interface WriteResult {
+  ticket: Ticket;
+  auditId: number;
+  commentId: number | null;
+  /**
+   * The rows of the audit as written, so that a response can show it without reading it back.
+   * Absent when the write was batched or nothing changed.
+   */
+  written?: WrittenAudit;
+}
+
+export interface WrittenAudit {
+  audit: Audit;
+  events: AuditEvent[];
+  comment: Comment | null;
+  /** The comment's attachments, or null when it claimed uploads (read them back). */
+  attachments: Attachment[] | null;
+}
+
+export interface PersistOptions {
+  via: Via;
+  /** The client's `metadata`, kept in the audit as `metadata.custom` (as Zendesk does). */
+  metadata?: Record<string, unknown>;
+  /** Only for creates. */
+  create?: {
+    fromMessagingChannel?: boolean;
+    followupSourceId?: number | null;
+    viaSource?: Via;
+  };
+  /**
+   * PostgreSQL: record an update's rows in this batch instead of writing them now (see
+   * write-batch.ts); the caller flushes it. Creates and comments with uploads are written now,
+   * after the batch is flushed (batchFor).
+   */
+  batch?: WriteBatch;
+}
+
+/**
+ * The batch a write may record its rows in: none for creates and comments that claim uploads,
+ * which are written at once, after what the batch holds (flushed here), so that ids keep the
+ * order of the writes.
+ */
+export async function batchFor(
+  before: Ticket | null,
+  comment: CommentInput | null,
+  batch: WriteBatch | undefined,
+): Promise<WriteBatch | undefined> {
+  const usable = before && !comment?.uploads?.length ? batch : undefined;
+  if (batch && !usable) await batch.flush();
+  return usable;
+}
+
+function renderComment(comment: CommentInput): RenderedBody {
+  return comment.html_body !== undefined && comment.body === undefined
+    ? renderHtml(comment.html_body)
+    : renderMarkdown(comment.body ?? '');
+}
+
+interface CommentArgs {
+  ticketId: number;
+  auditId: number;
+  authorId: number;
+  comment: CommentInput;
+  rendered: RenderedBody;
+  isPublic: boolean;
+  via: Via;
+  now: string;
+}
+
+function commentRow(args: CommentArgs) {
+  const { comment, rendered } = args;
+  const via = comment.via ?? args.via;
+  return {
+    ticket_id: args.ticketId,
+    audit_id: args.auditId,
+    author_id: args.authorId,
+    public: args.isPublic ? 1 : 0,
+    body: rendered.body,
+    html_body: rendered.html_body,
+    plain_body: rendered.plain_body,
+    via_channel: via.channel,
+    via_source: JSON.stringify(via.source),
+    metadata: JSON.stringify({ system: {}, custom: {}, ...(comment.metadata ?? {}) }),
+    created_at: args.now,
+  };
+}
+
+function fileRows(args: CommentArgs, commentId: number) {
+  return (args.comment.files ?? []).map((f) => ({
+    ...f,
+    comment_id: commentId,
+    ticket_id: args.ticketId,
+    uploader_id: args.authorId,
+    created_at: args.now,
+  }));
+}
+
+async function insertComment(
+  trx: Conn,
+  args: CommentArgs,
+): Promise<{ row: Comment; attachments: Attachment[] | null }> {
+  const { comment } = args;
+  const row = await trx
+    .insertInto('comments')
+    .values(commentRow(args))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const tokens = comment.uploads ?? [];
+  if (tokens.length > 0) {
+    const unique = [...new Set(tokens)];
+    // Claimed in one conditional UPDATE, not looked up first: a file is either taken here or
+    // deleted by the upload sweep, never both (each re-checks `comment_id is null` on the row
+    // it changes). A token that claimed nothing was unknown, used or expired, and the whole
+    // write rolls back.
+    const claimed = await trx
+      .updateTable('attachments')
+      .set({ comment_id: row.id, ticket_id: args.ticketId, upload_expires_at: null })
+      .where('upload_token', 'in', unique)
+      .where('comment_id', 'is', null)
+      .where('upload_expires_at', '>', args.now)
+      .returning('upload_token')
+      .execute();
+    const found = new Set(claimed.map((p) => p.upload_token));
+    const missing = unique.filter((t) => !found.has(t));
+    if (missing.length > 0) {
+      throw ValidationError.field(
+        'uploads',
+        `Uploads: ${missing.join(', ')} is not a valid upload token`,
+      );
+    }
+  }
+  const files = fileRows(args, row.id);
+  const attachments =
+    files.length > 0
+      ? await trx.insertInto('attachments').values(files).returningAll().execute()
+      : [];
+  return { row, attachments: tokens.length > 0 ? null : attachments };
+}
+
+async function syncTags(trx: Conn, ticketId: number, before: string[], after: string[]) {
+  const add = after.filter((t) => !before.includes(t));
+  const drop = before.filter((t) => !after.includes(t));
+  if (drop.length > 0) {
+    await trx
+      .deleteFrom('ticket_tags')
+      .where('ticket_id', '=', ticketId)
+      .where('tag', 'in', drop)
+      .execute();
+  }
+  if (add.length > 0) {
+    await trx
+      .insertInto('ticket_tags')
+      .values(add.map((tag) => ({ ticket_id: ticketId, tag })))
+      .execute();
+  }
+}
+
+/** The ticket columns the plan sets, its timestamps included. */
+function ticketRow(plan: TicketWritePlan) {
+  const { next } = plan;
+  return {
+    subject: next.subject,
+    status: next.status,
+    priority: next.priority,
+    type: next.type,
+    requester_id: next.requester_id,
+    submitter_id: next.submitter_id,
+    assignee_id: next.assignee_id,
+    group_id: next.group_id,
+    organization_id: next.organization_id,
+    brand_id: next.brand_id,
+    tags: JSON.stringify(next.tags),
+    external_id: next.external_id,
+    due_at: next.due_at,
+    // Written when set or when updating; a create without one leaves the column's default
+    // (null), as it does description_public, so creates write only what they set.
+    ...(plan.before || next.recipient !== null ? { recipient: next.recipient } : {}),
+    ...plan.timestamps,
+  };
+}
+
+async function insertTicket(
+  trx: Conn,
+  plan: TicketWritePlan,
+  rendered: RenderedBody | null,
+  opts: PersistOptions,
+): Promise<Ticket> {
+  const { now } = plan;
+  const isPublic = plan.comment?.public ?? false;
+  const v = opts.create?.viaSource ?? opts.via;
+  return trx
+    .insertInto('tickets')
+    .values({
+      ...ticketRow(plan),
+      description: rendered?.plain_body ?? '',
+      via_channel: v.channel,
+      via_source: JSON.stringify(v.source),
+      from_messaging_channel: opts.create?.fromMessagingChannel ? 1 : 0,
+      followup_source_id: opts.create?.followupSourceId ?? null,
+      is_public: isPublic ? 1 : 0,
+      // Kept apart from is_public, which a later public reply turns on: the description
+      // repeats this first comment, and an internal note's text must stay internal. Set only
+      // for a private one; the column's default (public) covers the rest.
+      ...(isPublic ? {} : { description_public: 0 }),
+      created_at: now,
+      updated_at: now,
+      status_updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+async function updateTicket(
+  trx: Conn,
+  plan: TicketWritePlan,
+  before: Ticket,
+  batch: WriteBatch | undefined,
+): Promise<Ticket> {
+  // Only the columns whose values change are written, so the indexes of the others are left
+  // alone (SQLite rewrites the entries of every index on an assigned column); the row comes
+  // back from the statement instead of being read again.
+  const changed: Partial<Ticket> = {};
+  const madePublic = plan.comment?.public && !before.is_public;
+  const values = { ...ticketRow(plan), ...(madePublic ? { is_public: 1 } : {}) };
+  for (const [key, value] of Object.entries(values)) {
+    if (before[key as keyof Ticket] !== value) Object.assign(changed, { [key]: value });
+  }
+  if (Object.keys(changed).length === 0) return before;
+  if (batch) {
+    batch.updateTicket(before.id, changed);
+    // The row as the update will leave it: every column it sets is in `changed`.
+    return { ...before, ...changed };
+  }
+  return (
+    trx
+      .updateTable('tickets')
+      // Raising the version here spares SQLite's trigger (migration 0005) a second write.
+      .set((eb) => ({ ...changed, version: eb('version', '+', 1) }))
+      .where('id', '=', before.id)
+      .returningAll()
+      .executeTakeFirstOrThrow()
+  );
+}
+
+/** Zendesk shows ids in audit events as strings, lists as arrays. */
+function eventValue(v: unknown): unknown {
+  if (typeof v === 'number') return String(v);
+  return v;
+}
+
+/** The plan's changes as audit events: Create events for a new ticket, Change events after. */
+function changeEvents(plan: TicketWritePlan): AuditEventInput[] {
+  return plan.changes.map((c) =>
+    plan.previous
+      ? {
+          type: 'Change',
+          field_name: c.field,
+          value: eventValue(c.value),
+          previous_value: eventValue(c.previous),
+        }
+      : { type: 'Create', field_name: c.field, value: eventValue(c.value) },
+  );
+}
+
+/** Inserts the audit row, or records it in the batch; returns its id and, written, its row. */
+async function writeAuditRow(
+  trx: Conn,
+  plan: TicketWritePlan,
+  ticketId: number,
+  opts: PersistOptions,
+  batchAuditId: number | null,
+): Promise<{ auditId: number; written?: WrittenAudit }> {
+  const audit = {
+    ticketId,
+    authorId: plan.actor.id,
+    via: opts.via,
+    now: plan.now,
+    ...(opts.metadata ? { metadata: { system: {}, custom: opts.metadata } } : {}),
+  };
+  if (opts.batch && batchAuditId !== null) {
+    opts.batch.addAudit({ id: batchAuditId, ...auditRow(audit) });
+    return { auditId: batchAuditId };
+  }
+  const row = await trx
+    .insertInto('audits')
+    .values(auditRow(audit))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { auditId: row.id, written: { audit: row, events: [], comment: null, attachments: [] } };
+}
+
+/** Writes the plan's comment (or records it in the batch) and runs the comment hooks. */
+async function writeComment(
+  trx: Conn,
+  plan: TicketWritePlan,
+  args: CommentArgs,
+  opts: PersistOptions,
+  ids: { commentId: number } | null,
+  written: WrittenAudit | undefined,
+): Promise<number> {
+  let commentId: number;
+  if (opts.batch && ids) {
+    commentId = ids.commentId;
+    opts.batch.addComment({ id: commentId, ...commentRow(args) });
+    opts.batch.addAttachments(fileRows(args, commentId));
+  } else {
+    const inserted = await insertComment(trx, args);
+    commentId = inserted.row.id;
+    if (written) {
+      Object.assign(written, { comment: inserted.row, attachments: inserted.attachments });
+    }
+  }
+  await runCommentHooks(trx, {
+    ticketId: args.ticketId,
+    commentId,
+    public: args.isPublic,
+    authorIsAgent: plan.comment!.authorIsAgent,
+    ticketCreated: !plan.before,
+  });
+  return commentId;
+}
+
+/**
+ * The second half of a ticket write: writes the plan's row, tags, comment and one audit with
+ * its events — all inside the caller's transaction, or, given a batch, recorded in it.
+ */
+export async function persistTicketWrite(
+  trx: Conn,
+  plan: TicketWritePlan,
+  options: PersistOptions,
+): Promise<WriteResult> {
+  const { before, now } = plan;
+  const opts = {
+    ...options,
+    batch: await batchFor(before, plan.comment?.input ?? null, options.batch),
+  };
+  // Nothing changed: no audit, no new updated_at (as Zendesk does).
+  if (before && changesNothing(plan)) return { ticket: before, auditId: 0, commentId: null };
+
+  // Rendered before the ticket row is written so that a new ticket is inserted with its
+  // description (its first comment's plain text) instead of updated again right after.
+  const rendered = plan.comment ? renderComment(plan.comment.input) : null;
+  const ticket = before
+    ? await updateTicket(trx, plan, before, opts.batch)
+    : await insertTicket(trx, plan, rendered, opts);
+  const ticketId = ticket.id;
+  await syncTags(trx, ticketId, plan.previous?.tags ?? [], plan.next.tags);
+
+  const ids = opts.batch ? await opts.batch.nextIds() : null;
+  const { auditId, written } = await writeAuditRow(trx, plan, ticketId, opts, ids?.auditId ?? null);
+  let commentId: number | null = null;
+  const events: AuditEventInput[] = [];
+  if (plan.comment && rendered) {
+    const args: CommentArgs = {
+      ticketId,
+      auditId,
+      authorId: plan.comment.authorId,
+      comment: plan.comment.input,
+      rendered,
+      isPublic: plan.comment.public,
+      via: opts.via,
+      now,
+    };
+    commentId = await writeComment(trx, plan, args, opts, ids, written);
+    events.push({ type: 'Comment', comment_id: commentId });
+  }
+  events.push(...changeEvents(plan));
+  if (opts.batch) opts.batch.addEvents(auditEventRows(auditId, ticketId, events));
+  else if (events.length > 0 && written) {
+    const rows = await trx
+      .insertInto('audit_events')
+      .values(auditEventRows(auditId, ticketId, events))
+      .returningAll()
+      .execute();
+    // RETURNING promises no order; ids follow the order of the VALUES.
+    written.events = rows.sort((a, b) => a.id - b.id);
+  }
+  return { ticket, auditId, commentId, ...(written ? { written } : {}) };
+}
