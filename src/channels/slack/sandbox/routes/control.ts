@@ -19,6 +19,12 @@ import {
 } from './schemas.ts';
 
 export function controlRoutes(app: FastifyInstance, sb: SlackSandbox): void {
+  trafficControls(app, sb);
+  settingsControls(app, sb);
+}
+
+/** Acting as people and Slack, and reading back what was called and delivered. */
+function trafficControls(app: FastifyInstance, sb: SlackSandbox): void {
   app.post('/control/messages', async (req) => sb.sendMessage(parse(sendSchema, jsonBody(req))));
   app.post('/control/edit', async (req) => sb.editMessage(parse(editSchema, jsonBody(req))));
   app.post('/control/delete', async (req) => sb.deleteMessage(parse(deleteSchema, jsonBody(req))));
@@ -54,6 +60,10 @@ export function controlRoutes(app: FastifyInstance, sb: SlackSandbox): void {
     ok: true,
     disconnected: sb.requestSocketReconnect(),
   }));
+}
+
+/** Faults, the rate limit, users, tokens, approval, install and reset. */
+function settingsControls(app: FastifyInstance, sb: SlackSandbox): void {
   app.post('/control/faults', async (req) => {
     sb.addFault(parse(faultSchema, jsonBody(req)));
     return { ok: true, faults: sb.faults };

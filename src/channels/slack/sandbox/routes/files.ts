@@ -10,6 +10,12 @@ import { bodyBuffer, credentials, html, sendFile } from './request.ts';
 const avatarCache = new Map<string, Buffer>();
 
 export function fileRoutes(app: FastifyInstance, sb: SlackSandbox): void {
+  uploadAndDownloadRoutes(app, sb);
+  avatarRoutes(app, sb);
+}
+
+/** The external upload URL and file downloads. */
+function uploadAndDownloadRoutes(app: FastifyInstance, sb: SlackSandbox): void {
   const ws = sb.workspace;
 
   app.post('/upload/:uploadId', async (req, reply) => {
@@ -71,6 +77,11 @@ export function fileRoutes(app: FastifyInstance, sb: SlackSandbox): void {
     if (!file || !bytes) return reply.status(404).send({ ok: false, error: 'file_not_found' });
     return sendFile(reply, file, bytes, false);
   });
+}
+
+/** Generated initials avatars, cached. */
+function avatarRoutes(app: FastifyInstance, sb: SlackSandbox): void {
+  const ws = sb.workspace;
 
   app.get('/avatars/:who/:size', async (req, reply) => {
     const { who, size } = req.params as { who: string; size: string };

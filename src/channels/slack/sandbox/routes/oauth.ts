@@ -28,6 +28,12 @@ const badRedirectPage = () =>
   );
 
 export function oauthRoutes(app: FastifyInstance, sb: SlackSandbox): void {
+  authorizePageRoute(app, sb);
+  authorizeFormRoute(app, sb);
+}
+
+/** The authorize page an install link opens. */
+function authorizePageRoute(app: FastifyInstance, sb: SlackSandbox): void {
   const ws = sb.workspace;
 
   app.get('/oauth/v2/authorize', async (req, reply) => {
@@ -77,7 +83,10 @@ export function oauthRoutes(app: FastifyInstance, sb: SlackSandbox): void {
       }),
     );
   });
+}
 
+/** The page's Allow/Cancel form. */
+function authorizeFormRoute(app: FastifyInstance, sb: SlackSandbox): void {
   app.post('/oauth/v2/authorize', async (req, reply) => {
     const body = bodyBuffer(req);
     const form = Object.fromEntries(new URLSearchParams(body ? body.toString('utf8') : ''));

@@ -8,6 +8,12 @@ import { html, jsonBody, parse, queryRecord } from './request.ts';
 import { conversationQuery, deleteSchema, editSchema, sendSchema } from './schemas.ts';
 
 export function uiRoutes(app: FastifyInstance, sb: SlackSandbox): void {
+  pageRoutes(app, sb);
+  conversationRoutes(app, sb);
+}
+
+/** The page itself, its state, and chat.getPermalink targets. */
+function pageRoutes(app: FastifyInstance, sb: SlackSandbox): void {
   const ws = sb.workspace;
 
   // chat.getPermalink targets: open the page on the person in that conversation.
@@ -45,6 +51,11 @@ export function uiRoutes(app: FastifyInstance, sb: SlackSandbox): void {
       })),
     };
   });
+}
+
+/** The page's conversation view and its send, edit and delete calls. */
+function conversationRoutes(app: FastifyInstance, sb: SlackSandbox): void {
+  const ws = sb.workspace;
 
   app.get('/ui/conversation', async (req) => {
     const q = parse(conversationQuery, queryRecord(req));
