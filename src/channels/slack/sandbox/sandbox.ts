@@ -9,77 +9,35 @@ import type { Duplex } from 'node:stream';
 import { newControlSecret } from './access.ts';
 import { type DeliveryAttempt, type DeliveryResult, EventSender, type Logger } from './events.ts';
 import { StatePersistence } from './persistence.ts';
-import {
-  channelType,
-  messageEvent,
-  presentMessage,
-  richTextBlocks,
-  typedTextToMrkdwn,
-  type Urls,
-} from './shapes.ts';
+import type { Urls } from './shapes.ts';
 import { SocketHub, type SocketDeliveryAttempt } from './socket.ts';
 import { type ChannelRateLimit, ChannelRateLimiter, SLACK_POST_LIMIT } from './ratelimit.ts';
 import {
-  ACCOUNT_USER_ID,
   APP_ID,
   BOT_USER_ID,
   type Conversation,
   type Identity,
-  OTHER_BOT_ID,
-  SUPPORT_CHANNEL_ID,
-  type StoredMessage,
   TEAM_ID,
   type TokenInfo,
   Workspace,
   randomId,
 } from './workspace.ts';
+import { approve, decideAuthorization, install, redirectAllowed } from './authorization.ts';
+import {
+  type ApiCall,
+  type ConversationView,
+  type Delivered,
+  type Fault,
+  type SandboxOptions,
+  type SendMessageInput,
+  type SentMessage,
+  ControlError,
+} from './sandbox-types.ts';
+import { conversationFor, deleteMessage, editMessage, sendMessage } from './simulated-people.ts';
 
-export interface SandboxOptions {
-  /** Where the sandbox is mounted on the host app. Default `/sandbox`. */
-  prefix?: string;
-  /** Base URL at which the host serves the sandbox, e.g. http://127.0.0.1:3000. */
-  publicUrl: string;
-  /** Parley's Events API Request URL. */
-  eventsUrl: string;
-  signingSecret: string;
-  clientId: string;
-  clientSecret: string;
-  /** Milliseconds before retry 1, 2 and 3. Default: almost immediately, ~1 min, ~5 min. */
-  retrySchedule?: number[];
-  /** How long a delivery may take to get its 2xx. Default 3000 (Slack's 3 seconds). */
-  ackTimeoutMs?: number;
-  /** JSON file the workspace is saved to (and loaded from at start). */
-  stateFile?: string;
-  logger?: Logger;
-  /** The app's name on the install page and as the bot's name. Default "Parley". */
-  appName?: string;
-  /** Largest file accepted, in bytes. Default 50 MiB. */
-  maxFileBytes?: number;
-  /**
-   * Deliver events over Socket Mode (to apps connected with `appToken`) instead of HTTP to
-   * `eventsUrl`. Default false; `setSocketMode` switches at run time.
-   */
-  socketMode?: boolean;
-  /**
-   * Answer clients other than this machine (PARLEY_SLACK_SANDBOX_OPEN). Default false: the
-   * sandbox hands out tokens and shows every DM, so it is closed to the network.
-   */
-  open?: boolean;
-  /** Host names besides localhost and loopback addresses a closed sandbox is reached by. */
-  hostNames?: string[];
-  /** The control API's secret; a new random one at each start when not given. */
-  controlSecret?: string;
-  /**
-   * The app's registered OAuth redirect URLs: the authorize page sends codes nowhere else.
-   * Default: `/slack/oauth_redirect` on the events URL's origin (Parley's callback).
-   */
-  redirectUris?: string[];
-  /**
-   * Slack's per-channel limit on chat.postMessage (HTTP 429 beyond it). Default about one a
-   * second with a short burst, like Slack; null turns it off.
-   */
-  postRateLimit?: ChannelRateLimit | null;
-}
+// Importers take the sandbox's types (and redirectWith) from here.
+export * from './sandbox-types.ts';
+export { redirectWith } from './authorization.ts';
 
 /**
  * The sandbox app's app-level token (Socket Mode). Derived from the client secret like the
@@ -88,78 +46,6 @@ export interface SandboxOptions {
 export function sandboxAppToken(clientSecret: string): string {
   const mac = createHmac('sha256', clientSecret).update(`app-token:${APP_ID}`).digest('hex');
   return `xapp-1-${APP_ID}-1000000000001-${mac}`;
-}
-
-export type FaultKind = 'rate_limited' | 'server_error' | 'slow' | 'error';
-
-export interface Fault {
-  /** A Web API method name, or "*" for every method. */
-  method: string;
-  kind: FaultKind;
-  /** How many calls it still affects. */
-  times: number;
-  retry_after?: number;
-  status?: number;
-  delay_ms?: number;
-  error?: string;
-}
-
-export interface ApiCall {
-  method: string;
-  args: Record<string, unknown>;
-  at: string;
-  fault?: FaultKind;
-  /** Refused with HTTP 429 by the per-channel limit (not an injected fault). */
-  ratelimited?: boolean;
-}
-
-export interface SendMessageInput {
-  user: string;
-  text?: string;
-  files?: { name: string; mimetype?: string; content_base64: string }[];
-  thread_ts?: string;
-  channel_type?: 'im' | 'mpim' | 'channel';
-  to?: Identity;
-}
-
-export interface Delivered {
-  event_id: string;
-  delivery: DeliveryResult;
-}
-
-export interface SentMessage extends Delivered {
-  channel: string;
-  ts: string;
-  /** Every event the action produced (a channel mention yields two). */
-  event_ids: string[];
-}
-
-/** A control request that cannot be carried out: HTTP `status` with `{ok:false, error}`. */
-export class ControlError extends Error {
-  constructor(
-    public readonly status: number,
-    public readonly error: string,
-    message?: string,
-  ) {
-    super(message ?? error);
-  }
-}
-
-export interface ConversationView {
-  channel: string;
-  messages: {
-    ts: string;
-    user?: string;
-    bot_id?: string;
-    username?: string;
-    text: string;
-    files?: { id: string; name: string; title: string; mimetype: string; size: number }[];
-    thread_ts?: string;
-    metadata?: StoredMessage['metadata'];
-    edited?: StoredMessage['edited'];
-    reactions?: StoredMessage['reactions'];
-    subtype?: string;
-  }[];
 }
 
 const MAX_CALLS = 2000;
@@ -469,187 +355,29 @@ export class SlackSandbox {
 
   // ---- control: simulated people ----------------------------------------------------------
 
+  // ---- control: simulated people (simulated-people.ts) -----------------------------------
+
   /** The conversation a simulated person uses to reach the help desk. */
   conversationFor(
     userId: string,
     channelKind: 'im' | 'mpim' | 'channel',
     identity: Identity,
   ): Conversation {
-    const ws = this.workspace;
-    if (channelKind === 'im') return ws.openIm(userId, ws.identityUserId(identity));
-    if (channelKind === 'mpim') {
-      return ws.openMpim([userId, ACCOUNT_USER_ID, BOT_USER_ID], userId);
-    }
-    const channel = ws.conversation(SUPPORT_CHANNEL_ID)!;
-    if (!channel.members.includes(userId)) {
-      channel.members.push(userId);
-      ws.changed();
-    }
-    return channel;
+    return conversationFor(this, userId, channelKind, identity);
   }
 
-  async sendMessage(input: SendMessageInput): Promise<SentMessage> {
-    const ws = this.workspace;
-    if (input.user === OTHER_BOT_ID || ws.bot(input.user)) return this.sendBotMessage(input);
-    const sender = ws.user(input.user);
-    if (!sender) throw new ControlError(404, 'user_not_found', `No user ${input.user}`);
-    if (sender.is_bot || sender.deleted) {
-      throw new ControlError(400, 'invalid_user', `${input.user} cannot type messages`);
-    }
-    const raw = input.text ?? '';
-    if (!raw && !input.files?.length) throw new ControlError(400, 'no_text', 'text or files');
-    const identity = input.to ?? ws.defaultIdentity();
-    const kind = input.channel_type ?? 'im';
-    const conv = this.conversationFor(sender.id, kind, identity);
-    if (input.thread_ts && !ws.message(conv.id, input.thread_ts)) {
-      throw new ControlError(404, 'thread_not_found', `No message ${input.thread_ts}`);
-    }
-    const identityUser = ws.identityUserId(identity);
-    // In a channel, reaching the app means mentioning it.
-    const typed =
-      kind === 'channel' && !raw.includes(`<@${identityUser}>`)
-        ? `<@${identityUser}> ${raw}`.trimEnd()
-        : raw;
-    const ts = ws.nextTs();
-    const fileIds: string[] = [];
-    for (const f of input.files ?? []) {
-      const bytes = Buffer.from(f.content_base64, 'base64');
-      if (bytes.length > this.maxFileBytes) {
-        throw new ControlError(413, 'file_too_large', `${f.name} is over the size limit`);
-      }
-      const file = ws.createFile({ name: f.name, mimetype: f.mimetype, user: sender.id, bytes });
-      file.shares.push({ channel: conv.id, ts });
-      fileIds.push(file.id);
-    }
-    const msg = ws.addMessage({
-      channel: conv.id,
-      ts,
-      ...(fileIds.length ? { subtype: 'file_share' as const, files: fileIds, upload: true } : {}),
-      user: sender.id,
-      team: sender.team_id,
-      text: typedTextToMrkdwn(typed),
-      ...(typed ? { blocks: richTextBlocks(typed) } : {}),
-      client_msg_id: ws.newClientMsgId(),
-      ...(input.thread_ts ? { thread_ts: input.thread_ts } : {}),
-    });
-    const stubFiles = ws.isExternal(sender.id);
-    const event = messageEvent(this.urls, ws, msg, conv, { stubFiles });
-    const first = this.deliverEvent(event, identity, conv);
-    const others: Promise<Delivered>[] = [];
-    if (kind === 'channel') {
-      const mention: Record<string, unknown> = {
-        client_msg_id: msg.client_msg_id,
-        type: 'app_mention',
-        text: msg.text,
-        user: msg.user,
-        ts: msg.ts,
-        team: msg.team,
-        blocks: msg.blocks,
-        ...(msg.thread_ts ? { thread_ts: msg.thread_ts } : {}),
-        channel: conv.id,
-        event_ts: msg.ts,
-      };
-      others.push(this.deliverEvent(mention, identity, conv));
-    }
-    const [main, ...rest] = await Promise.all([first, ...others]);
-    return {
-      channel: conv.id,
-      ts: msg.ts,
-      event_id: main.event_id,
-      event_ids: [main.event_id, ...rest.map((r) => r.event_id)],
-      delivery: main.delivery,
-    };
-  }
-
-  /** Another integration posting (legacy `bot_message` subtype): the help desk must ignore it. */
-  private async sendBotMessage(input: SendMessageInput): Promise<SentMessage> {
-    const ws = this.workspace;
-    const bot = ws.bot(input.user)!;
-    if (!input.text) throw new ControlError(400, 'no_text', 'text is required');
-    const identity = input.to ?? ws.defaultIdentity();
-    const kind = input.channel_type ?? 'im';
-    // An integration reaches the help desk's DM (account mode) or the shared channel.
-    const conv =
-      kind === 'im'
-        ? ws.openIm(bot.id, ws.identityUserId(identity))
-        : this.conversationFor(ws.identityUserId(identity), kind, identity);
-    const msg = ws.addMessage({
-      channel: conv.id,
-      subtype: 'bot_message',
-      bot_id: bot.id,
-      app_id: bot.app_id,
-      username: bot.name,
-      icons: { image_48: `${this.urls.base}/avatars/${bot.id}/48.png` },
-      team: TEAM_ID,
-      text: input.text,
-    });
-    const event = messageEvent(this.urls, ws, msg, conv);
-    const main = await this.deliverEvent(event, identity, conv);
-    return {
-      channel: conv.id,
-      ts: msg.ts,
-      event_id: main.event_id,
-      event_ids: [main.event_id],
-      delivery: main.delivery,
-    };
-  }
-
-  private humanMessage(channel: string, ts: string): { msg: StoredMessage; conv: Conversation } {
-    const conv = this.workspace.conversation(channel);
-    const msg = conv && this.workspace.message(channel, ts);
-    if (!conv || !msg) throw new ControlError(404, 'message_not_found', 'No such message');
-    if (!msg.user || this.workspace.user(msg.user)?.is_bot || msg.client_msg_id === undefined) {
-      throw new ControlError(400, 'cant_update_message', 'Only typed messages can be changed');
-    }
-    return { msg, conv };
+  sendMessage(input: SendMessageInput): Promise<SentMessage> {
+    return sendMessage(this, input);
   }
 
   /** The person edits a message: `message_changed` (slack.md §2.3). */
-  async editMessage(input: { channel: string; ts: string; text: string }): Promise<Delivered> {
-    const ws = this.workspace;
-    const { msg, conv } = this.humanMessage(input.channel, input.ts);
-    if (!input.text) throw new ControlError(400, 'no_text', 'text is required');
-    const stubFiles = ws.isExternal(msg.user!);
-    const previous = presentMessage(this.urls, ws, msg, { stubFiles });
-    const now = ws.nextTs();
-    msg.text = typedTextToMrkdwn(input.text);
-    msg.blocks = richTextBlocks(input.text);
-    msg.edited = { user: msg.user!, ts: now };
-    ws.changed();
-    const event = {
-      type: 'message',
-      subtype: 'message_changed',
-      message: presentMessage(this.urls, ws, msg, { stubFiles }),
-      previous_message: previous,
-      channel: conv.id,
-      hidden: true,
-      ts: now,
-      event_ts: now,
-      channel_type: channelType(conv),
-    };
-    return this.deliverEvent(event, ws.identityFor(conv), conv);
+  editMessage(input: { channel: string; ts: string; text: string }): Promise<Delivered> {
+    return editMessage(this, input);
   }
 
   /** The person deletes a message: `message_deleted`. */
-  async deleteMessage(input: { channel: string; ts: string }): Promise<Delivered> {
-    const ws = this.workspace;
-    const { msg, conv } = this.humanMessage(input.channel, input.ts);
-    const previous = presentMessage(this.urls, ws, msg, { stubFiles: ws.isExternal(msg.user!) });
-    msg.deleted = true;
-    ws.changed();
-    const now = ws.nextTs();
-    const event = {
-      type: 'message',
-      subtype: 'message_deleted',
-      hidden: true,
-      deleted_ts: msg.ts,
-      channel: conv.id,
-      previous_message: previous,
-      ts: now,
-      event_ts: now,
-      channel_type: channelType(conv),
-    };
-    return this.deliverEvent(event, ws.identityFor(conv), conv);
+  deleteMessage(input: { channel: string; ts: string }): Promise<Delivered> {
+    return deleteMessage(this, input);
   }
 
   // ---- control: installation lifecycle ----------------------------------------------------
@@ -676,23 +404,8 @@ export class SlackSandbox {
   }
 
   /** Installs without the OAuth dance (tests, demos). Returns oauth.v2.access's answer. */
-  install(
-    mode: Identity,
-    scopes: string[] = ['chat:write', 'im:history', 'im:write', 'users:read', 'files:read'],
-  ): Record<string, unknown> {
-    const ws = this.workspace;
-    const code = ws.issueCode({
-      client_id: this.options.clientId,
-      redirect_uri: null,
-      scopes: mode === 'bot' ? scopes : [],
-      user_scopes: mode === 'account' ? scopes : [],
-      installer: ACCOUNT_USER_ID,
-    });
-    return ws.exchangeCode({
-      clientId: this.options.clientId,
-      clientSecret: this.options.clientSecret,
-      code,
-    });
+  install(mode: Identity, scopes?: string[]): Record<string, unknown> {
+    return install(this, mode, scopes);
   }
 
   setRequireApproval(on: boolean): void {
@@ -703,26 +416,9 @@ export class SlackSandbox {
     this.workspace.changed();
   }
 
-  /**
-   * A workspace admin approves the app: the oldest waiting request (or `requestId`) gets its
-   * code, and the URL the requester's browser is then sent to is returned.
-   */
+  /** A workspace admin approves the app (see authorization.ts). */
   approve(requestId?: string): { redirect: string } {
-    const ws = this.workspace;
-    const a = ws.state.approval;
-    const i = requestId ? a.pending.findIndex((p) => p.id === requestId) : 0;
-    const req = a.pending[i];
-    if (!req) throw new ControlError(404, 'no_pending_request', 'Nothing is waiting for approval');
-    a.pending.splice(i, 1);
-    a.approved = true;
-    const code = ws.issueCode({
-      client_id: this.options.clientId,
-      redirect_uri: req.redirect_uri,
-      scopes: req.scopes,
-      user_scopes: req.user_scopes,
-      installer: req.installer,
-    });
-    return { redirect: redirectWith(req.redirect_uri, { code, state: req.state }) };
+    return approve(this, requestId);
   }
 
   /** The app's registered redirect URLs (see SandboxOptions.redirectUris). */
@@ -732,26 +428,9 @@ export class SlackSandbox {
     );
   }
 
-  /**
-   * Like Slack: a redirect_uri must be one of the app's redirect URLs or a path below one, so
-   * the authorize page never hands a code (or an error with the state) to another site.
-   */
+  /** Whether the authorize page may send a code to `uri` (see authorization.ts). */
   redirectAllowed(uri: string): boolean {
-    let u: URL;
-    try {
-      u = new URL(uri);
-    } catch {
-      return false;
-    }
-    if (u.username || u.password) return false;
-    return this.redirectUris.some((r) => {
-      const reg = new URL(r);
-      if (u.origin !== reg.origin) return false;
-      const base = reg.pathname.replace(/\/+$/, '');
-      return (
-        u.pathname === reg.pathname || u.pathname === base || u.pathname.startsWith(`${base}/`)
-      );
-    });
+    return redirectAllowed(this, uri);
   }
 
   /** What "Allow"/"Cancel" on the authorize page leads to. */
@@ -762,41 +441,7 @@ export class SlackSandbox {
     scopes: string[];
     userScopes: string[];
   }): { redirect: string } | { pending: true } {
-    if (!this.redirectAllowed(input.redirectUri)) {
-      throw new ControlError(
-        400,
-        'bad_redirect_uri',
-        "redirect_uri does not match any of the app's redirect URLs",
-      );
-    }
-    const ws = this.workspace;
-    if (!input.allow) {
-      return {
-        redirect: redirectWith(input.redirectUri, { error: 'access_denied', state: input.state }),
-      };
-    }
-    const a = ws.state.approval;
-    if (a.required && !a.approved) {
-      a.pending.push({
-        id: randomId('R'),
-        redirect_uri: input.redirectUri,
-        state: input.state,
-        scopes: input.scopes,
-        user_scopes: input.userScopes,
-        installer: ACCOUNT_USER_ID,
-        requested_at: Math.floor(Date.now() / 1000),
-      });
-      ws.changed();
-      return { pending: true };
-    }
-    const code = ws.issueCode({
-      client_id: this.options.clientId,
-      redirect_uri: input.redirectUri,
-      scopes: input.scopes,
-      user_scopes: input.userScopes,
-      installer: ACCOUNT_USER_ID,
-    });
-    return { redirect: redirectWith(input.redirectUri, { code, state: input.state }) };
+    return decideAuthorization(this, input);
   }
 
   // ---- views ------------------------------------------------------------------------------
@@ -889,12 +534,6 @@ export class SlackSandbox {
   get isClosed(): boolean {
     return this.closed;
   }
-}
-
-export function redirectWith(base: string, params: Record<string, string | null>): string {
-  const url = new URL(base);
-  for (const [k, v] of Object.entries(params)) if (v !== null) url.searchParams.set(k, v);
-  return url.toString();
 }
 
 export function normalizePrefix(prefix: string): string {
