@@ -801,9 +801,16 @@ async function benchDatabase(
       opts.cpuProf,
     );
     await waitHealthy(port, child);
-    await post(agent, port, '/sandbox/control/rate-limit', JSON.stringify({ off: true }), {
-      'content-type': 'application/json',
-    });
+    const unlimited = await post(
+      agent,
+      port,
+      '/sandbox/control/rate-limit',
+      JSON.stringify({ off: true }),
+      CONTROL,
+    );
+    if (unlimited.status !== 200) {
+      throw new Error(`could not turn the sandbox's rate limit off: ${unlimited.text}`);
+    }
     db = openDatabase(
       kind === 'postgres'
         ? { kind, url: databaseUrl, poolSize: 2 }
