@@ -15,20 +15,6 @@ import type { Finisher, Installer } from './install.ts';
 
 const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
-function cookieValue(header: string | undefined, name: string): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) {
-      try {
-        return decodeURIComponent(part.slice(eq + 1).trim());
-      } catch {
-        return null;
-      }
-    }
-  }
-  return null;
-}
-
 /** The API token in a Basic `email/token:TOKEN` header, or null (`email:password`, none). */
 function basicApiToken(header: string): string | null {
   const [scheme, value] = header.split(' ', 2);
@@ -61,7 +47,7 @@ export async function installerOf(
     const token = basicApiToken(header);
     return { kind: 'api', userId: actor.user.id, credentialHash: token ? hashToken(token) : null };
   }
-  const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  const session = req.cookies[SESSION_COOKIE];
   if (!session) throw new ForbiddenError();
   return { kind: 'session', userId: actor.user.id, credentialHash: sha256(session) };
 }
@@ -75,7 +61,7 @@ export async function finisherOf(
   req: FastifyRequest,
   policy: Pick<SessionPolicy, 'idleMs'>,
 ): Promise<Finisher> {
-  const session = cookieValue(req.headers.cookie, SESSION_COOKIE);
+  const session = req.cookies[SESSION_COOKIE];
   if (!session) return { kind: 'browser', userId: null, sessionHash: null };
   let userId: number | null = null;
   try {
