@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../crypto/digest.ts';
 import type { ApiToken, User } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError } from './errors.ts';
 import { normalizeEmail } from './users.ts';
 
 export function hashToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return sha256Hex(token);
 }
 
 /** Creates an account-level API token; the plaintext is returned once and only its hash is kept. */

@@ -10,6 +10,11 @@ export interface Actor {
 
 export type Conn = Kysely<DB>;
 
+/** An account that may sign in at all: active and not suspended. */
+export function canSignIn(user: User | undefined): user is User {
+  return !!user && user.active === 1 && user.suspended === 0;
+}
+
 export function isAgent(user: Pick<User, 'role'>): boolean {
   return user.role === 'agent' || user.role === 'admin';
 }

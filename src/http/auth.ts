@@ -1,17 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import type { User } from '../db/types.ts';
 import { findUserByApiToken, noteApiTokenUse } from '../desk/api-tokens.ts';
-import { type Actor, type Conn, isAgent } from '../desk/context.ts';
+import { type Actor, canSignIn, type Conn, isAgent } from '../desk/context.ts';
 import { ForbiddenError } from '../desk/errors.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './errors.ts';
 import { signInWithPassword } from './password-sign-in.ts';
 import { findSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
-
-function usable(user: User | undefined): user is User {
-  return !!user && user.active === 1 && user.suspended === 0;
-}
 
 /**
  * Agents whose `email/token:TOKEN` credential was accepted in the last second, by the exact
@@ -60,7 +56,7 @@ export async function authenticate(
       const epoch = tokenUsersEpoch;
       const found = await findUserByApiToken(db, name.slice(0, -'/token'.length), secret);
       const user = found?.user;
-      if (!found || !usable(user) || !isAgent(user)) throw new UnauthorizedError();
+      if (!found || !canSignIn(user) || !isAgent(user)) throw new UnauthorizedError();
       // Bookkeeping: a failed write must not refuse a caller who is who they say.
       await noteApiTokenUse(db, found.token, Date.now()).catch((err: unknown) =>
         req.log.warn({ err }, 'could not record the API token use'),

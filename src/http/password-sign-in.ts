@@ -1,5 +1,5 @@
 import type { User } from '../db/types.ts';
-import type { Conn } from '../desk/context.ts';
+import { canSignIn, type Conn } from '../desk/context.ts';
 import { TooManyRequestsError } from '../desk/errors.ts';
 import { hashPassword, needsRehash, verifyPassword } from '../desk/passwords.ts';
 import {
@@ -18,10 +18,6 @@ import { UnauthorizedError } from './errors.ts';
 export interface SignInClient {
   /** The client's address (behind a trusted proxy, the forwarded one). */
   ip: string;
-}
-
-function usable(user: User | undefined): user is User {
-  return !!user && user.active === 1 && user.suspended === 0;
 }
 
 /** Refuses the attempt, before any hashing, while the account or the address is throttled. */
@@ -64,11 +60,11 @@ export async function signInWithPassword(
   let accountFailures = 0;
   const accepted = await verifyPassword(password, stored, async (check) => {
     accountFailures = await refuseIfThrottled(db, keys, limits);
-    const ok = (await check()) && usable(user);
+    const ok = (await check()) && canSignIn(user);
     if (!ok) await recordSignInFailure(db, keys, limits);
     return ok;
   });
-  if (!accepted || !usable(user)) throw new UnauthorizedError();
+  if (!accepted || !canSignIn(user)) throw new UnauthorizedError();
   if (accountFailures > 0) await clearAccountFailures(db, keys);
   if (stored && needsRehash(stored)) {
     const upgraded = await hashPassword(password);

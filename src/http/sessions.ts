@@ -1,8 +1,9 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { sha256Hex } from '../crypto/digest.ts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_MAX_MINUTES } from '../config.ts';
 import type { User } from '../db/types.ts';
-import type { Conn } from '../desk/context.ts';
+import { canSignIn, type Conn } from '../desk/context.ts';
 
 export const SESSION_COOKIE = 'parley_session';
 
@@ -28,16 +29,8 @@ export interface WebSession {
   idleExpiresAt: string;
 }
 
-function sha256(v: string): string {
-  return createHash('sha256').update(v).digest('hex');
-}
-
 function later(iso: string, ms: number): string {
   return new Date(Date.parse(iso) + ms).toISOString();
-}
-
-function usable(user: User): boolean {
-  return user.active === 1 && user.suspended === 0;
 }
 
 /**
@@ -71,7 +64,7 @@ export async function createSession(
   await db
     .insertInto('sessions')
     .values({
-      token_hash: sha256(token),
+      token_hash: sha256Hex(token),
       user_id: userId,
       created_at: at,
       last_seen_at: at,
@@ -91,7 +84,7 @@ export async function findSession(
   now: Date,
   policy: Pick<SessionPolicy, 'idleMs'>,
 ): Promise<{ user: User; session: WebSession } | null> {
-  const tokenHash = sha256(token);
+  const tokenHash = sha256Hex(token);
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
@@ -116,7 +109,7 @@ export async function findSession(
     await db.deleteFrom('sessions').where('token_hash', '=', tokenHash).execute();
     return null;
   }
-  if (!usable(user)) return null;
+  if (!canSignIn(user)) return null;
   if (now.getTime() - Date.parse(lastSeenAt) >= TOUCH_EVERY_MS) {
     await db
       .updateTable('sessions')
@@ -141,7 +134,7 @@ export async function findSession(
 
 /** Signing out ends the session on the server too: a copied cookie is worthless afterwards. */
 export async function deleteSession(db: Conn, token: string): Promise<void> {
-  await db.deleteFrom('sessions').where('token_hash', '=', sha256(token)).execute();
+  await db.deleteFrom('sessions').where('token_hash', '=', sha256Hex(token)).execute();
 }
 
 /**

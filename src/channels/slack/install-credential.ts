@@ -2,7 +2,7 @@
  * Who is starting, or finishing, a Slack install over HTTP: the credential a request was
  * authenticated with, reduced to the hash the install's state is bound to. Never the secret.
  */
-import { createHash } from 'node:crypto';
+import { sha256Hex } from '../../crypto/digest.ts';
 import type { FastifyRequest } from 'fastify';
 import { hashToken } from '../../desk/api-tokens.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
@@ -12,8 +12,6 @@ import { authenticate } from '../../http/auth.ts';
 import { UnauthorizedError } from '../../http/errors.ts';
 import { SESSION_COOKIE, type SessionPolicy } from '../../http/sessions.ts';
 import type { Finisher, Installer } from './install.ts';
-
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
 
 /** The API token in a Basic `email/token:TOKEN` header, or null (`email:password`, none). */
 function basicApiToken(header: string): string | null {
@@ -49,7 +47,7 @@ export async function installerOf(
   }
   const session = req.cookies[SESSION_COOKIE];
   if (!session) throw new ForbiddenError();
-  return { kind: 'session', userId: actor.user.id, credentialHash: sha256(session) };
+  return { kind: 'session', userId: actor.user.id, credentialHash: sha256Hex(session) };
 }
 
 /**
@@ -76,5 +74,5 @@ export async function finisherOf(
     if (!(err instanceof UnauthorizedError)) throw err;
     userId = null;
   }
-  return { kind: 'browser', userId, sessionHash: sha256(session) };
+  return { kind: 'browser', userId, sessionHash: sha256Hex(session) };
 }

@@ -1,4 +1,5 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256Hex } from '../../crypto/digest.ts';
 import { WebAPIPlatformError } from '@slack/web-api';
 import { hasPermission } from '../../desk/custom-roles.ts';
 import { nowIso } from '../../desk/time.ts';
@@ -43,8 +44,6 @@ export type Installer =
 export type Finisher =
   { kind: 'browser'; userId: number | null; sessionHash: string | null } | { kind: 'system' };
 
-const sha256 = (v: string) => createHash('sha256').update(v).digest('hex');
-
 /** Where an admin's browser starts an install; it asks them to sign in first. */
 export function installUrl(ctx: SlackContext, connectionId: number): string {
   return `${ctx.config.publicUrl}/slack/install/${connectionId}`;
@@ -83,7 +82,7 @@ export async function beginInstall(
   await ctx.db
     .insertInto('slack_oauth_states')
     .values({
-      state_hash: sha256(state),
+      state_hash: sha256Hex(state),
       connection_id: connectionId,
       created_at: new Date(now).toISOString(),
       expires_at: expiresAt,
@@ -188,7 +187,7 @@ export async function completeInstall(
   const row = await ctx.db
     .selectFrom('slack_oauth_states')
     .selectAll()
-    .where('state_hash', '=', sha256(query.state))
+    .where('state_hash', '=', sha256Hex(query.state))
     .executeTakeFirst();
   if (!row || row.used_at || row.expires_at < now) {
     throw new InstallError(
