@@ -3,7 +3,6 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.ts';
 import type { Job } from '../db/types.ts';
-import type { Conn } from '../desk/context.ts';
 
 /**
  * The durable job queue (outbox). Jobs are written inside the transaction whose commit makes
@@ -25,7 +24,7 @@ export interface EnqueueArgs {
   runAt?: string;
 }
 
-export async function enqueueJob(trx: Conn, args: EnqueueArgs): Promise<void> {
+export async function enqueueJob(trx: Db, args: EnqueueArgs): Promise<void> {
   const now = new Date().toISOString();
   let q = trx.insertInto('jobs').values({
     queue: args.queue,
