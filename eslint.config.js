@@ -14,6 +14,40 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  // The direction of imports (ARCHITECTURE.md): the help desk's core knows nothing of HTTP,
+  // channels or the web app, and the database layer knows nothing of the desk.
+  {
+    files: ['src/desk/**/*.ts', 'src/rules/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/http/**', '**/channels/**', '**/web/**'],
+              message: 'desk and rules never import http, channels or web',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['src/db/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/desk/**', '**/rules/**', '**/http/**', '**/channels/**'],
+              message: 'db never imports the layers above it',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['bin/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
