@@ -2,15 +2,15 @@ import { transaction } from '../db/transaction.ts';
 import type { User, UserIdentity } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { assertMayEdit } from './user-commands.ts';
 import {
   assertIdentityFree,
-  assertMayEdit,
   type IdentityType,
   insertIdentity,
-  loadUser,
   mirrorPrimary,
   normalizeIdentityValue,
-} from './users.ts';
+} from './user-identity-values.ts';
+import { loadUser } from './users.ts';
 
 /** `/users/{id}/identities…`: the ways a user is known (emails, phones, Slack accounts). */
 

@@ -6,7 +6,8 @@ import type { Conn } from './context.ts';
 import { isAgent } from './context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
 import { verifyPassword } from './passwords.ts';
-import { findUserByEmail, loadUser, mirrorPrimary } from './users.ts';
+import { mirrorPrimary } from './user-identity-values.ts';
+import { findUserByEmail, loadUser } from './users.ts';
 import { via } from './via.ts';
 
 /** Zendesk blocks merging a user who requested more tickets than this. */

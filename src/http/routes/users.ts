@@ -16,16 +16,17 @@ import {
 import { mergeSelfInto, mergeUsers } from '../../desk/merge-users.ts';
 import { nowIso } from '../../desk/time.ts';
 import {
-  autocompleteUsersQuery,
   createOrUpdateUser,
   createUserAs,
   deleteUser,
-  listUsersQuery,
-  loadUser,
-  ROLES,
-  searchUsersQuery,
   updateUser,
-} from '../../desk/users.ts';
+} from '../../desk/user-commands.ts';
+import {
+  autocompleteUsersQuery,
+  listUsersQuery,
+  searchUsersQuery,
+} from '../../desk/user-queries.ts';
+import { loadUser, ROLES } from '../../desk/users.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
