@@ -382,3 +382,43 @@ export function messageEvent(
 export function channelType(conv: Conversation): string {
   return conv.kind === 'im' ? 'im' : conv.kind === 'mpim' ? 'mpim' : 'channel';
 }
+
+/** `message_changed` as Slack sends it for an edit, by a person or through chat.update. */
+export function messageChangedEvent(
+  conv: Conversation,
+  message: Record<string, unknown>,
+  previous: Record<string, unknown>,
+  ts: string,
+): Record<string, unknown> {
+  return {
+    type: 'message',
+    subtype: 'message_changed',
+    message,
+    previous_message: previous,
+    channel: conv.id,
+    hidden: true,
+    ts,
+    event_ts: ts,
+    channel_type: channelType(conv),
+  };
+}
+
+/** `message_deleted` as Slack sends it for a deletion, by a person or through chat.delete. */
+export function messageDeletedEvent(
+  conv: Conversation,
+  deletedTs: string,
+  previous: Record<string, unknown>,
+  ts: string,
+): Record<string, unknown> {
+  return {
+    type: 'message',
+    subtype: 'message_deleted',
+    hidden: true,
+    deleted_ts: deletedTs,
+    channel: conv.id,
+    previous_message: previous,
+    ts,
+    event_ts: ts,
+    channel_type: channelType(conv),
+  };
+}

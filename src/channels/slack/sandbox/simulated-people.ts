@@ -10,7 +10,8 @@ import {
   type SentMessage,
 } from './sandbox-types.ts';
 import {
-  channelType,
+  messageChangedEvent,
+  messageDeletedEvent,
   messageEvent,
   presentMessage,
   richTextBlocks,
@@ -182,17 +183,12 @@ export async function editMessage(
   msg.blocks = richTextBlocks(input.text);
   msg.edited = { user: msg.user!, ts: now };
   ws.changed();
-  const event = {
-    type: 'message',
-    subtype: 'message_changed',
-    message: presentMessage(sb.urls, ws, msg, { stubFiles }),
-    previous_message: previous,
-    channel: conv.id,
-    hidden: true,
-    ts: now,
-    event_ts: now,
-    channel_type: channelType(conv),
-  };
+  const event = messageChangedEvent(
+    conv,
+    presentMessage(sb.urls, ws, msg, { stubFiles }),
+    previous,
+    now,
+  );
   return sb.deliverEvent(event, ws.identityFor(conv), conv);
 }
 
@@ -207,16 +203,6 @@ export async function deleteMessage(
   msg.deleted = true;
   ws.changed();
   const now = ws.nextTs();
-  const event = {
-    type: 'message',
-    subtype: 'message_deleted',
-    hidden: true,
-    deleted_ts: msg.ts,
-    channel: conv.id,
-    previous_message: previous,
-    ts: now,
-    event_ts: now,
-    channel_type: channelType(conv),
-  };
+  const event = messageDeletedEvent(conv, msg.ts, previous, now);
   return sb.deliverEvent(event, ws.identityFor(conv), conv);
 }

@@ -7,7 +7,13 @@ import {
   type StoredMessage,
 } from './workspace.ts';
 import { SlackRateLimited } from './ratelimit.ts';
-import { messageEvent, presentFile, presentMessage, channelType } from './shapes.ts';
+import {
+  messageChangedEvent,
+  messageDeletedEvent,
+  messageEvent,
+  presentFile,
+  presentMessage,
+} from './shapes.ts';
 import {
   Args,
   type Method,
@@ -158,21 +164,7 @@ export const messageMethods: Record<string, Method> = {
     msg.edited = { user: auth.kind === 'bot' ? BOT_ID : auth.user.id, ts: now };
     ws.changed();
     const message = presentMessage(sb.urls, ws, msg, { includeMetadata: true });
-    sb.echo(
-      {
-        type: 'message',
-        subtype: 'message_changed',
-        message,
-        previous_message: previous,
-        channel: conv.id,
-        hidden: true,
-        ts: now,
-        event_ts: now,
-        channel_type: channelType(conv),
-      },
-      auth,
-      conv,
-    );
+    sb.echo(messageChangedEvent(conv, message, previous, now), auth, conv);
     return { ok: true, channel: conv.id, ts: msg.ts, text: msg.text, message };
   },
 
@@ -185,21 +177,7 @@ export const messageMethods: Record<string, Method> = {
     msg.deleted = true;
     ws.changed();
     const now = ws.nextTs();
-    sb.echo(
-      {
-        type: 'message',
-        subtype: 'message_deleted',
-        hidden: true,
-        deleted_ts: msg.ts,
-        channel: conv.id,
-        previous_message: previous,
-        ts: now,
-        event_ts: now,
-        channel_type: channelType(conv),
-      },
-      auth,
-      conv,
-    );
+    sb.echo(messageDeletedEvent(conv, msg.ts, previous, now), auth, conv);
     return { ok: true, channel: conv.id, ts: msg.ts };
   },
 
