@@ -3,10 +3,12 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
+import type { Channel, ChannelHost } from './channels/channel.ts';
 import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
+import { openSlackChannel } from './channels/slack/channel.ts';
 import { createConnection } from './channels/slack/connections.ts';
 import { beginInstall, completeInstall, redirectUri } from './channels/slack/install.ts';
-import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
+import type { SlackRuntime } from './channels/slack/runtime.ts';
 import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
 import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
@@ -17,6 +19,7 @@ import type { SignInLimits } from './desk/sign-in-throttle.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
+import { channelSignIn } from './http/channel-sign-in.ts';
 import { buildHealthApp } from './http/health-app.ts';
 import { RenderedTickets } from './http/rendered-tickets.ts';
 import { periodicTasks } from './jobs/periodic-tasks.ts';
@@ -29,6 +32,9 @@ export interface Parley {
   blobs: BlobStore;
   config: Config;
   logger: Logger;
+  /** The configured channels (today: Slack), built, registered and started in this order. */
+  channels: Channel[];
+  /** The Slack channel's runtime (its context, inbox and workers). */
   slack: SlackRuntime;
   role: Role;
   /** Periodic tasks, on nodes with the scheduler role. */
@@ -134,7 +140,7 @@ async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promi
   parley.logger.info({ connectionId: connection.id }, 'sandbox Slack connection installed');
 }
 
-/** The composition root: database, services, channel runtime, HTTP. Nothing else lives here. */
+/** The composition root: database, services, channels, HTTP. Nothing else lives here. */
 export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
   const role = opts.role ?? 'all';
   const serves = role === 'all' || role === 'web';
@@ -203,15 +209,20 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   }
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
-  const slack = await startSlackRuntime({
+  const host: ChannelHost = {
     db,
     config,
     blobs,
     logger,
     workers: works,
+    signIn: channelSignIn(db, config),
+  };
+  const slackChannel = await openSlackChannel(host, {
     deferSocketMode: hostsSandbox,
     ...(opts.slackRetryBoundMs === undefined ? {} : { retryBoundMs: opts.slackRetryBoundMs }),
   });
+  const slack = slackChannel.runtime;
+  const channels: Channel[] = [slackChannel];
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
     : null;
@@ -250,7 +261,15 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
   const app = serves
     ? await buildApp(
-        { db, config, blobs, slack, readiness, renderedTickets, signInLimits: opts.signInLimits },
+        {
+          db,
+          config,
+          blobs,
+          channels,
+          readiness,
+          renderedTickets,
+          signInLimits: opts.signInLimits,
+        },
         logger,
         plugins,
       )
@@ -262,6 +281,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     blobs,
     config,
     logger,
+    channels,
     slack,
     role,
     scheduler,
@@ -271,7 +291,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     url: internalUrl,
     async close() {
       await scheduler?.stop();
-      await slack.stop();
+      for (const channel of channels) await channel.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();
       await app.close();
@@ -291,7 +311,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       'PARLEY_SLACK_SOCKET_MODE applies to the Slack sandbox only; with Slack, an app-level token (SLACK_APP_TOKEN) turns Socket Mode on',
     );
   }
-  await slack.socketMode?.start();
+  for (const channel of channels) await channel.start();
   if (sandbox) {
     try {
       await installSandboxConnection(parley, sandbox);
