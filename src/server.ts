@@ -4,15 +4,19 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
 import type { Channel, ChannelHost } from './channels/channel.ts';
-import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
+import type { AppCredentials } from './channels/slack/apps.ts';
 import { openSlackChannel } from './channels/slack/channel.ts';
-import { createConnection } from './channels/slack/connections.ts';
-import { beginInstall, completeInstall, redirectUri } from './channels/slack/install.ts';
+import {
+  applySandboxAppToken,
+  findSandboxApp,
+  installSandboxConnection,
+  mountSandbox,
+} from './channels/slack/hosted-sandbox.ts';
 import type { SlackRuntime } from './channels/slack/runtime.ts';
-import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
+import type { Sandbox } from './channels/slack/sandbox/server.ts';
 import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
-import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
+import { ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
 import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
 import type { SignInLimits } from './desk/sign-in-throttle.ts';
@@ -86,58 +90,6 @@ async function freePort(host: string): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
-}
-
-/**
- * In sandbox mode a connection to the sandbox workspace exists and is installed from the first
- * start, through the same OAuth code path a real install takes.
- */
-async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promise<void> {
-  const { db } = parley;
-  const { ctx } = parley.slack;
-  const app = await db
-    .selectFrom('slack_apps')
-    .select('id')
-    .where('source', '=', 'sandbox')
-    .executeTakeFirst();
-  if (!app) return;
-  const existing = await db
-    .selectFrom('slack_connections')
-    .select('id')
-    .where('app_id', '=', app.id)
-    .executeTakeFirst();
-  if (existing) return;
-  const connection = await createConnection(
-    db,
-    {
-      name: 'Sandbox Help Desk',
-      brand_id: (await defaultBrand(db)).id,
-      mode: 'bot',
-      app_id: app.id,
-    },
-    nowIso(),
-  );
-  // Bound to Parley itself: the state never leaves this process, and no browser can finish it.
-  const started = await beginInstall(ctx, connection.id, { kind: 'system' });
-  const authorize = new URL(started.url);
-  const decision = sandbox.decideAuthorization({
-    allow: true,
-    redirectUri: authorize.searchParams.get('redirect_uri')!,
-    state: authorize.searchParams.get('state'),
-    scopes: (authorize.searchParams.get('scope') ?? '').split(',').filter(Boolean),
-    userScopes: [],
-  });
-  if (!('redirect' in decision)) throw new Error('sandbox install is waiting for approval');
-  const back = new URL(decision.redirect);
-  await completeInstall(
-    ctx,
-    {
-      code: back.searchParams.get('code') ?? undefined,
-      state: back.searchParams.get('state') ?? undefined,
-    },
-    { kind: 'system' },
-  );
-  parley.logger.info({ connectionId: connection.id }, 'sandbox Slack connection installed');
 }
 
 /** The composition root: database, services, channels, HTTP. Nothing else lives here. */
@@ -232,27 +184,14 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   let sandboxApp: AppCredentials | undefined;
   const plugins: ((app: FastifyInstance) => Promise<void>)[] = [];
   if (hostsSandbox) {
-    const creds = (await slack.ctx.apps()).find((a) => a.source === 'sandbox');
+    const creds = await findSandboxApp(slack.ctx);
     sandboxApp = creds;
     if (creds) {
       plugins.push(async (app) => {
-        sandbox = await registerSandbox(app, {
-          prefix: '/sandbox',
-          publicUrl: internalUrl,
-          eventsUrl: `${internalUrl}/slack/events`,
-          signingSecret: creds.signingSecret,
-          clientId: creds.clientId,
-          clientSecret: creds.clientSecret,
-          stateFile: path.join(config.dataDir, 'sandbox.json'),
-          appName: 'Parley Help Desk',
-          maxFileBytes: config.uploadLimit,
-          socketMode: config.slack.socketMode,
-          open: config.slack.sandboxOpen,
-          ...(config.slack.sandboxSecret ? { controlSecret: config.slack.sandboxSecret } : {}),
-          hostNames: [new URL(config.publicUrl).hostname],
-          redirectUris: [redirectUri(slack.ctx)],
+        sandbox = await mountSandbox(app, slack.ctx, creds, {
+          internalUrl,
           ...(opts.sandboxRetrySchedule ? { retrySchedule: opts.sandboxRetrySchedule } : {}),
-          logger: logger.child({ component: 'slack-sandbox' }),
+          logger,
         });
       });
     }
@@ -299,13 +238,8 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     },
   };
   if (sandbox && sandboxApp) {
-    // PARLEY_SLACK_SOCKET_MODE: the sandbox app's app-level token turns Parley's Socket Mode
-    // client on for it; connecting waits until now, when the sandbox listens.
-    const token = config.slack.socketMode ? sandboxAppToken(sandboxApp.clientSecret) : null;
-    if (sandboxApp.appToken !== token) {
-      await setAppToken(db, slack.ctx.box, sandboxApp.id, token);
-      slack.ctx.forgetApps();
-    }
+    // Set now that the sandbox listens, before the channels connect.
+    await applySandboxAppToken(slack.ctx, sandboxApp);
   } else if (config.slack.socketMode && !config.slack.sandbox) {
     logger.warn(
       'PARLEY_SLACK_SOCKET_MODE applies to the Slack sandbox only; with Slack, an app-level token (SLACK_APP_TOKEN) turns Socket Mode on',
@@ -314,7 +248,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   for (const channel of channels) await channel.start();
   if (sandbox) {
     try {
-      await installSandboxConnection(parley, sandbox);
+      await installSandboxConnection(slack.ctx, sandbox, logger);
     } catch (err) {
       logger.error({ err }, 'could not install the sandbox Slack connection');
     }
