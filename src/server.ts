@@ -11,6 +11,7 @@ import {
   findSandboxApp,
   installSandboxConnection,
   mountSandbox,
+  sandboxSlackSettings,
 } from './channels/slack/hosted-sandbox.ts';
 import type { SlackRuntime } from './channels/slack/runtime.ts';
 import type { Sandbox } from './channels/slack/sandbox/server.ts';
@@ -92,59 +93,31 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-/** The composition root: database, services, channels, HTTP. Nothing else lives here. */
-export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
-  const role = opts.role ?? 'all';
-  const serves = role === 'all' || role === 'web';
-  const works = role === 'all' || role === 'worker';
-  const schedules = role === 'all' || role === 'scheduler';
-  if (role !== 'all' && initial.database.kind === 'sqlite') {
+/** Refuses, before anything starts, a role this configuration cannot run. */
+function refuseUnrunnableRole(role: Role, config: Config): void {
+  if (role !== 'all' && config.database.kind === 'sqlite') {
     // A SQLite file is served by one process: its inbox commits, checkpoints and wake-ups are
     // that process's own, so there is no second process for the other roles to run in.
     throw new ConfigError([
       `--role ${role} needs PostgreSQL (DATABASE_URL=postgres://…); with SQLite, run --role all`,
     ]);
   }
-  const hostsSandbox = serves && initial.slack.sandbox;
   // A scheduler node only writes to the outbox; a worker calls Slack, here the web node's sandbox.
-  if (
-    initial.slack.sandbox &&
-    role === 'worker' &&
-    initial.slack.apiUrl === DEFAULT_SLACK_API_URL
-  ) {
+  if (config.slack.sandbox && role === 'worker' && config.slack.apiUrl === DEFAULT_SLACK_API_URL) {
     throw new ConfigError([
       `PARLEY_SLACK_API_URL: in sandbox mode a --role ${role} node reaches the sandbox of a web node; set it to that node's /sandbox/api/ URL, e.g. http://web-1:3000/sandbox/api/`,
     ]);
   }
-  const logger = opts.logger ?? createLogger(initial.logLevel);
-  const port =
-    initial.port === 0
-      ? await freePort(initial.host === '0.0.0.0' ? '127.0.0.1' : initial.host)
-      : initial.port;
-  const internalUrl = `http://127.0.0.1:${port}`;
-  let config: Config = { ...initial, port };
-  if (config.slack.sandbox && !hostsSandbox && config.slack.apiUrl !== DEFAULT_SLACK_API_URL) {
-    // The web node's sandbox serves files too: downloads go to the host of its API.
-    const host = new URL(config.slack.apiUrl).host;
-    config = {
-      ...config,
-      slack: { ...config.slack, fileHosts: [...config.slack.fileHosts, host] },
-    };
-  }
-  if (hostsSandbox) {
-    // Parley reaches the sandbox over HTTP like any Slack; the person's browser uses the public URL.
-    config = {
-      ...config,
-      slack: {
-        ...config.slack,
-        apiUrl: `${internalUrl}/sandbox/api/`,
-        authorizeUrl: `${config.publicUrl}/sandbox/oauth/v2/authorize`,
-        // Only the sandbox's file path: the rest of Parley's port (its API, the sandbox's
-        // control endpoints, /healthz) is never fetched as a "file".
-        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}/sandbox/files/`],
-      },
-    };
-  }
+}
+
+/**
+ * The database migrated and its defaults in place, and the one-time /setup code while no
+ * administrator exists (else null).
+ */
+async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ db: Db; setupCode: string | null }> {
   const db = openDatabase(config.database, { backgroundCheckpoints: true });
   let setupCode: string | null = null;
   try {
@@ -159,6 +132,25 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     await db.destroy();
     throw err;
   }
+  return { db, setupCode };
+}
+
+/** The composition root: database, services, channels, HTTP. Nothing else lives here. */
+export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
+  const role = opts.role ?? 'all';
+  const serves = role === 'all' || role === 'web';
+  const works = role === 'all' || role === 'worker';
+  const schedules = role === 'all' || role === 'scheduler';
+  refuseUnrunnableRole(role, initial);
+  const hostsSandbox = serves && initial.slack.sandbox;
+  const logger = opts.logger ?? createLogger(initial.logLevel);
+  const port =
+    initial.port === 0
+      ? await freePort(initial.host === '0.0.0.0' ? '127.0.0.1' : initial.host)
+      : initial.port;
+  const internalUrl = `http://127.0.0.1:${port}`;
+  const config = sandboxSlackSettings({ ...initial, port }, { hostsSandbox, internalUrl });
+  const { db, setupCode } = await prepareDatabase(config, logger);
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
   const host: ChannelHost = {

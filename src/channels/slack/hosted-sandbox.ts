@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { type Config, DEFAULT_SLACK_API_URL } from '../../config.ts';
 import { defaultBrand } from '../../desk/brands.ts';
 import { nowIso } from '../../desk/time.ts';
 import { type AppCredentials, setAppToken } from './apps.ts';
@@ -13,6 +14,40 @@ import { createConnection } from './connections.ts';
 import type { SlackContext } from './context.ts';
 import { beginInstall, completeInstall, redirectUri } from './install.ts';
 import { registerSandbox, type Sandbox, sandboxAppToken } from './sandbox/server.ts';
+
+/**
+ * A node's Slack settings in sandbox mode. The web node hosting the sandbox reaches it over
+ * HTTP like any Slack, and the person's browser at the public URL; other nodes fetch files
+ * from the web node's sandbox. `config.port` is the port this node listens on.
+ */
+export function sandboxSlackSettings(
+  config: Config,
+  node: { hostsSandbox: boolean; internalUrl: string },
+): Config {
+  if (config.slack.sandbox && !node.hostsSandbox && config.slack.apiUrl !== DEFAULT_SLACK_API_URL) {
+    // The web node's sandbox serves files too: downloads go to the host of its API.
+    const host = new URL(config.slack.apiUrl).host;
+    config = {
+      ...config,
+      slack: { ...config.slack, fileHosts: [...config.slack.fileHosts, host] },
+    };
+  }
+  if (node.hostsSandbox) {
+    // Parley reaches the sandbox over HTTP like any Slack; the person's browser uses the public URL.
+    config = {
+      ...config,
+      slack: {
+        ...config.slack,
+        apiUrl: `${node.internalUrl}/sandbox/api/`,
+        authorizeUrl: `${config.publicUrl}/sandbox/oauth/v2/authorize`,
+        // Only the sandbox's file path: the rest of Parley's port (its API, the sandbox's
+        // control endpoints, /healthz) is never fetched as a "file".
+        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${config.port}/sandbox/files/`],
+      },
+    };
+  }
+  return config;
+}
 
 /** The sandbox's own Slack app (made by ensureConfiguredApps), if there is one. */
 export async function findSandboxApp(ctx: SlackContext): Promise<AppCredentials | undefined> {
