@@ -3,20 +3,28 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { type BlobStore, dbBlobStore, fsBlobStore } from './blobs/index.ts';
-import { type AppCredentials, setAppToken } from './channels/slack/apps.ts';
-import { createConnection } from './channels/slack/connections.ts';
-import { beginInstall, completeInstall, redirectUri } from './channels/slack/install.ts';
-import { type SlackRuntime, startSlackRuntime } from './channels/slack/runtime.ts';
-import { registerSandbox, type Sandbox, sandboxAppToken } from './channels/slack/sandbox/server.ts';
+import type { Channel, ChannelHost } from './channels/channel.ts';
+import type { AppCredentials } from './channels/slack/apps.ts';
+import { openSlackChannel } from './channels/slack/channel.ts';
+import {
+  applySandboxAppToken,
+  findSandboxApp,
+  installSandboxConnection,
+  mountSandbox,
+  sandboxSlackSettings,
+} from './channels/slack/hosted-sandbox.ts';
+import type { SlackRuntime } from './channels/slack/runtime.ts';
+import type { Sandbox } from './channels/slack/sandbox/server.ts';
 import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
-import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
+import { ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
 import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
 import type { SignInLimits } from './desk/sign-in-throttle.ts';
 import { nowIso } from './desk/time.ts';
 import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
+import { channelSignIn } from './http/channel-sign-in.ts';
 import { buildHealthApp } from './http/health-app.ts';
 import { RenderedTickets } from './http/rendered-tickets.ts';
 import { periodicTasks } from './jobs/periodic-tasks.ts';
@@ -29,6 +37,9 @@ export interface Parley {
   blobs: BlobStore;
   config: Config;
   logger: Logger;
+  /** The configured channels (today: Slack), built, registered and started in this order. */
+  channels: Channel[];
+  /** The Slack channel's runtime (its context, inbox and workers). */
   slack: SlackRuntime;
   role: Role;
   /** Periodic tasks, on nodes with the scheduler role. */
@@ -82,111 +93,31 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-/**
- * In sandbox mode a connection to the sandbox workspace exists and is installed from the first
- * start, through the same OAuth code path a real install takes.
- */
-async function installSandboxConnection(parley: Parley, sandbox: Sandbox): Promise<void> {
-  const { db } = parley;
-  const { ctx } = parley.slack;
-  const app = await db
-    .selectFrom('slack_apps')
-    .select('id')
-    .where('source', '=', 'sandbox')
-    .executeTakeFirst();
-  if (!app) return;
-  const existing = await db
-    .selectFrom('slack_connections')
-    .select('id')
-    .where('app_id', '=', app.id)
-    .executeTakeFirst();
-  if (existing) return;
-  const connection = await createConnection(
-    db,
-    {
-      name: 'Sandbox Help Desk',
-      brand_id: (await defaultBrand(db)).id,
-      mode: 'bot',
-      app_id: app.id,
-    },
-    nowIso(),
-  );
-  // Bound to Parley itself: the state never leaves this process, and no browser can finish it.
-  const started = await beginInstall(ctx, connection.id, { kind: 'system' });
-  const authorize = new URL(started.url);
-  const decision = sandbox.decideAuthorization({
-    allow: true,
-    redirectUri: authorize.searchParams.get('redirect_uri')!,
-    state: authorize.searchParams.get('state'),
-    scopes: (authorize.searchParams.get('scope') ?? '').split(',').filter(Boolean),
-    userScopes: [],
-  });
-  if (!('redirect' in decision)) throw new Error('sandbox install is waiting for approval');
-  const back = new URL(decision.redirect);
-  await completeInstall(
-    ctx,
-    {
-      code: back.searchParams.get('code') ?? undefined,
-      state: back.searchParams.get('state') ?? undefined,
-    },
-    { kind: 'system' },
-  );
-  parley.logger.info({ connectionId: connection.id }, 'sandbox Slack connection installed');
-}
-
-/** The composition root: database, services, channel runtime, HTTP. Nothing else lives here. */
-export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
-  const role = opts.role ?? 'all';
-  const serves = role === 'all' || role === 'web';
-  const works = role === 'all' || role === 'worker';
-  const schedules = role === 'all' || role === 'scheduler';
-  if (role !== 'all' && initial.database.kind === 'sqlite') {
+/** Refuses, before anything starts, a role this configuration cannot run. */
+function refuseUnrunnableRole(role: Role, config: Config): void {
+  if (role !== 'all' && config.database.kind === 'sqlite') {
     // A SQLite file is served by one process: its inbox commits, checkpoints and wake-ups are
     // that process's own, so there is no second process for the other roles to run in.
     throw new ConfigError([
       `--role ${role} needs PostgreSQL (DATABASE_URL=postgres://…); with SQLite, run --role all`,
     ]);
   }
-  const hostsSandbox = serves && initial.slack.sandbox;
   // A scheduler node only writes to the outbox; a worker calls Slack, here the web node's sandbox.
-  if (
-    initial.slack.sandbox &&
-    role === 'worker' &&
-    initial.slack.apiUrl === DEFAULT_SLACK_API_URL
-  ) {
+  if (config.slack.sandbox && role === 'worker' && config.slack.apiUrl === DEFAULT_SLACK_API_URL) {
     throw new ConfigError([
       `PARLEY_SLACK_API_URL: in sandbox mode a --role ${role} node reaches the sandbox of a web node; set it to that node's /sandbox/api/ URL, e.g. http://web-1:3000/sandbox/api/`,
     ]);
   }
-  const logger = opts.logger ?? createLogger(initial.logLevel);
-  const port =
-    initial.port === 0
-      ? await freePort(initial.host === '0.0.0.0' ? '127.0.0.1' : initial.host)
-      : initial.port;
-  const internalUrl = `http://127.0.0.1:${port}`;
-  let config: Config = { ...initial, port };
-  if (config.slack.sandbox && !hostsSandbox && config.slack.apiUrl !== DEFAULT_SLACK_API_URL) {
-    // The web node's sandbox serves files too: downloads go to the host of its API.
-    const host = new URL(config.slack.apiUrl).host;
-    config = {
-      ...config,
-      slack: { ...config.slack, fileHosts: [...config.slack.fileHosts, host] },
-    };
-  }
-  if (hostsSandbox) {
-    // Parley reaches the sandbox over HTTP like any Slack; the person's browser uses the public URL.
-    config = {
-      ...config,
-      slack: {
-        ...config.slack,
-        apiUrl: `${internalUrl}/sandbox/api/`,
-        authorizeUrl: `${config.publicUrl}/sandbox/oauth/v2/authorize`,
-        // Only the sandbox's file path: the rest of Parley's port (its API, the sandbox's
-        // control endpoints, /healthz) is never fetched as a "file".
-        fileHosts: [...config.slack.fileHosts, `127.0.0.1:${port}/sandbox/files/`],
-      },
-    };
-  }
+}
+
+/**
+ * The database migrated and its defaults in place, and the one-time /setup code while no
+ * administrator exists (else null).
+ */
+async function prepareDatabase(
+  config: Config,
+  logger: Logger,
+): Promise<{ db: Db; setupCode: string | null }> {
   const db = openDatabase(config.database, { backgroundCheckpoints: true });
   let setupCode: string | null = null;
   try {
@@ -201,17 +132,41 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     await db.destroy();
     throw err;
   }
+  return { db, setupCode };
+}
+
+/** The composition root: database, services, channels, HTTP. Nothing else lives here. */
+export async function startParley(initial: Config, opts: StartOptions = {}): Promise<Parley> {
+  const role = opts.role ?? 'all';
+  const serves = role === 'all' || role === 'web';
+  const works = role === 'all' || role === 'worker';
+  const schedules = role === 'all' || role === 'scheduler';
+  refuseUnrunnableRole(role, initial);
+  const hostsSandbox = serves && initial.slack.sandbox;
+  const logger = opts.logger ?? createLogger(initial.logLevel);
+  const port =
+    initial.port === 0
+      ? await freePort(initial.host === '0.0.0.0' ? '127.0.0.1' : initial.host)
+      : initial.port;
+  const internalUrl = `http://127.0.0.1:${port}`;
+  const config = sandboxSlackSettings({ ...initial, port }, { hostsSandbox, internalUrl });
+  const { db, setupCode } = await prepareDatabase(config, logger);
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
-  const slack = await startSlackRuntime({
+  const host: ChannelHost = {
     db,
     config,
     blobs,
     logger,
     workers: works,
+    signIn: channelSignIn(db, config),
+  };
+  const slackChannel = await openSlackChannel(host, {
     deferSocketMode: hostsSandbox,
     ...(opts.slackRetryBoundMs === undefined ? {} : { retryBoundMs: opts.slackRetryBoundMs }),
   });
+  const slack = slackChannel.runtime;
+  const channels: Channel[] = [slackChannel];
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
     : null;
@@ -221,27 +176,14 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   let sandboxApp: AppCredentials | undefined;
   const plugins: ((app: FastifyInstance) => Promise<void>)[] = [];
   if (hostsSandbox) {
-    const creds = (await slack.ctx.apps()).find((a) => a.source === 'sandbox');
+    const creds = await findSandboxApp(slack.ctx);
     sandboxApp = creds;
     if (creds) {
       plugins.push(async (app) => {
-        sandbox = await registerSandbox(app, {
-          prefix: '/sandbox',
-          publicUrl: internalUrl,
-          eventsUrl: `${internalUrl}/slack/events`,
-          signingSecret: creds.signingSecret,
-          clientId: creds.clientId,
-          clientSecret: creds.clientSecret,
-          stateFile: path.join(config.dataDir, 'sandbox.json'),
-          appName: 'Parley Help Desk',
-          maxFileBytes: config.uploadLimit,
-          socketMode: config.slack.socketMode,
-          open: config.slack.sandboxOpen,
-          ...(config.slack.sandboxSecret ? { controlSecret: config.slack.sandboxSecret } : {}),
-          hostNames: [new URL(config.publicUrl).hostname],
-          redirectUris: [redirectUri(slack.ctx)],
+        sandbox = await mountSandbox(app, slack.ctx, creds, {
+          internalUrl,
           ...(opts.sandboxRetrySchedule ? { retrySchedule: opts.sandboxRetrySchedule } : {}),
-          logger: logger.child({ component: 'slack-sandbox' }),
+          logger,
         });
       });
     }
@@ -250,7 +192,15 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
   const app = serves
     ? await buildApp(
-        { db, config, blobs, slack, readiness, renderedTickets, signInLimits: opts.signInLimits },
+        {
+          db,
+          config,
+          blobs,
+          channels,
+          readiness,
+          renderedTickets,
+          signInLimits: opts.signInLimits,
+        },
         logger,
         plugins,
       )
@@ -262,6 +212,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     blobs,
     config,
     logger,
+    channels,
     slack,
     role,
     scheduler,
@@ -271,7 +222,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     url: internalUrl,
     async close() {
       await scheduler?.stop();
-      await slack.stop();
+      for (const channel of channels) await channel.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();
       await app.close();
@@ -279,22 +230,17 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     },
   };
   if (sandbox && sandboxApp) {
-    // PARLEY_SLACK_SOCKET_MODE: the sandbox app's app-level token turns Parley's Socket Mode
-    // client on for it; connecting waits until now, when the sandbox listens.
-    const token = config.slack.socketMode ? sandboxAppToken(sandboxApp.clientSecret) : null;
-    if (sandboxApp.appToken !== token) {
-      await setAppToken(db, slack.ctx.box, sandboxApp.id, token);
-      slack.ctx.forgetApps();
-    }
+    // Set now that the sandbox listens, before the channels connect.
+    await applySandboxAppToken(slack.ctx, sandboxApp);
   } else if (config.slack.socketMode && !config.slack.sandbox) {
     logger.warn(
       'PARLEY_SLACK_SOCKET_MODE applies to the Slack sandbox only; with Slack, an app-level token (SLACK_APP_TOKEN) turns Socket Mode on',
     );
   }
-  await slack.socketMode?.start();
+  for (const channel of channels) await channel.start();
   if (sandbox) {
     try {
-      await installSandboxConnection(parley, sandbox);
+      await installSandboxConnection(slack.ctx, sandbox, logger);
     } catch (err) {
       logger.error({ err }, 'could not install the sandbox Slack connection');
     }

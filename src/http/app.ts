@@ -4,8 +4,6 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { logSerializers } from '../log.ts';
 import { jsonTextTooDeep } from '../json-depth.ts';
-import { slackApiRoutes } from '../channels/slack/api-routes.ts';
-import { slackPublicRoutes } from '../channels/slack/routes.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
 import { requireCsrfToken } from './csrf.ts';
 import type { RoutePlugin, Services } from './context.ts';
@@ -45,7 +43,7 @@ function stripJsonSuffix(url: string): string {
 export async function buildApp(
   svc: Services,
   logger: Logger,
-  /** Extra plugins mounted before the app is ready (the Slack sandbox). */
+  /** Extra plugins mounted after the channels, before the app is ready (the Slack sandbox). */
   plugins: ((app: FastifyInstance) => Promise<void>)[] = [],
 ): Promise<FastifyInstance> {
   const app = Fastify({
@@ -121,12 +119,12 @@ export async function buildApp(
         }
       });
       for (const routes of apiRoutes) routes(api, svc);
-      slackApiRoutes(api, svc.slack);
+      for (const channel of svc.channels) channel.registerApi(api);
     },
     { prefix: '/api/v2' },
   );
   await app.register(setupPages(svc));
-  slackPublicRoutes(app, svc.slack);
+  for (const channel of svc.channels) channel.registerRoutes(app);
   for (const plugin of plugins) await plugin(app);
   // 503 until start-up has finished, so a load balancer (or a test) waits for a usable node.
   app.get('/healthz', async (_req, reply) =>

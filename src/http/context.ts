@@ -2,18 +2,30 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import type { RenderedTickets } from './rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
+
+/**
+ * What the app mounts of a channel. The composition root builds the channels (src/channels,
+ * whose `Channel` has this shape) and hands them over here: the HTTP layer never imports one.
+ */
+export interface MountedChannel {
+  readonly name: string;
+  /** Its admin API, inside the authenticated /api/v2 scope. */
+  registerApi(api: FastifyInstance): void;
+  /** Its public doors on the app's root (webhooks, OAuth redirects). */
+  registerRoutes(app: FastifyInstance): void;
+}
 
 /** What route plugins are given: the composition root builds it once. */
 export interface Services {
   db: Db;
   config: Config;
   blobs: BlobStore;
-  slack: SlackRuntime;
+  /** The configured channels (today: Slack), mounted in this order. */
+  channels: readonly MountedChannel[];
   /** Set once start-up work after listening (the sandbox install) is done. */
   readiness: { ready: boolean };
   /** Tickets rendered for the API, shared by every route that shows tickets. */

@@ -37,6 +37,33 @@ describe('import direction', () => {
     assert.match(found[0]!, /db never imports the layers above it/);
   });
 
+  it('refuses a channel in http', async () => {
+    for (const [file, from] of [
+      ['src/http/app.ts', '../channels/slack/routes.ts'],
+      ['src/http/routes/example.ts', '../../channels/channel.ts'],
+    ]) {
+      const found = await problems(file!, `import { x } from '${from}';\nexport const y = x;\n`);
+      assert.equal(found.length, 1, `${file} importing ${from}`);
+      assert.match(found[0]!, /http never imports a channel/);
+    }
+  });
+
+  it('lets a channel import from http only what routes share', async () => {
+    const found = await problems(
+      'src/channels/slack/example.ts',
+      "import { authenticate } from '../../http/auth.ts';\nexport const y = authenticate;\n",
+    );
+    assert.equal(found.length, 1);
+    assert.match(found[0]!, /channels import from http only src\/http\/shared\//);
+    assert.deepEqual(
+      await problems(
+        'src/channels/slack/example.ts',
+        "import { x } from '../../http/shared/errors.ts';\nexport const y = x;\n",
+      ),
+      [],
+    );
+  });
+
   it('lets each layer import the ones below it', async () => {
     assert.deepEqual(
       await problems(

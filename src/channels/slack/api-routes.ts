@@ -29,7 +29,7 @@ import { connectionClient, connectionToken } from './context.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
 import { slackEventRoutes } from './events-api.ts';
 import { SLACK_VIA } from './ingest/via.ts';
-import { sessionPolicy } from '../../http/sessions.ts';
+import type { ChannelSignIn } from '../channel.ts';
 import { installerOf } from './install-credential.ts';
 import { beginInstall, InstallError, installUrl } from './install.ts';
 import { slackManifest } from './manifest.ts';
@@ -101,7 +101,11 @@ async function requireChannelAdmin(rt: SlackRuntime, actor: Actor): Promise<void
 }
 
 /** Parley's own admin API for Slack channels, under /api/v2/slack. */
-export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
+export function slackApiRoutes(
+  app: FastifyInstance,
+  rt: SlackRuntime,
+  signIn: ChannelSignIn,
+): void {
   const { ctx } = rt;
   const { db } = ctx;
   const present = async (id: number) =>
@@ -202,14 +206,9 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
     const id = idParam(req.params);
     const input = parseWith(installStartSchema, req.body ?? {});
     try {
-      const started = await beginInstall(
-        ctx,
-        id,
-        await installerOf(db, req, sessionPolicy(ctx.config), actor),
-        {
-          reauthorize: input.reauthorize,
-        },
-      );
+      const started = await beginInstall(ctx, id, await installerOf(db, req, signIn, actor), {
+        reauthorize: input.reauthorize,
+      });
       return { authorize_url: started.url, expires_at: presentTime(started.expiresAt) };
     } catch (err) {
       if (err instanceof InstallError && err.reason === 'already_active') {

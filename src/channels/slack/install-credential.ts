@@ -8,10 +8,15 @@ import { hashToken } from '../../desk/api-tokens.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { hasPermission } from '../../desk/custom-roles.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
-import { authenticate } from '../../http/auth.ts';
-import { UnauthorizedError } from '../../http/errors.ts';
-import { SESSION_COOKIE, type SessionPolicy } from '../../http/sessions.ts';
+import type { ChannelSignIn } from '../channel.ts';
 import type { Finisher, Installer } from './install.ts';
+
+/** An install started by a request that carries no valid credential: sign in first. */
+export class SignInRequiredError extends Error {
+  constructor() {
+    super('sign in to Parley first');
+  }
+}
 
 /** The API token in a Basic `email/token:TOKEN` header, or null (`email:password`, none). */
 function basicApiToken(header: string): string | null {
@@ -25,18 +30,19 @@ function basicApiToken(header: string): string | null {
 
 /**
  * The admin starting an install, bound the way they are signed in: an Authorization header
- * (it is what authenticate() goes by when present) or else the session cookie. Throws
- * Unauthorized without sign-in, Forbidden for someone who may not manage channels.
+ * (it is what the sign-in goes by when present) or else the session cookie. Throws
+ * SignInRequiredError without sign-in, Forbidden for someone who may not manage channels.
  */
 export async function installerOf(
   db: Conn,
   req: FastifyRequest,
-  policy: Pick<SessionPolicy, 'idleMs'>,
+  signIn: ChannelSignIn,
   /** The caller, when the request was authenticated already (the API's routes). */
   known?: Actor,
 ): Promise<Installer> {
   // A password is checked once per request: it is slow to verify on purpose.
-  const actor = known ?? (await authenticate(db, req, policy));
+  const actor = known ?? (await signIn.caller(req));
+  if (!actor) throw new SignInRequiredError();
   if (!(await hasPermission(db, actor.user, 'manage_extensions_and_channels'))) {
     throw new ForbiddenError();
   }
@@ -45,34 +51,19 @@ export async function installerOf(
     const token = basicApiToken(header);
     return { kind: 'api', userId: actor.user.id, credentialHash: token ? hashToken(token) : null };
   }
-  const session = req.cookies[SESSION_COOKIE];
+  const session = signIn.sessionToken(req);
   if (!session) throw new ForbiddenError();
   return { kind: 'session', userId: actor.user.id, credentialHash: sha256Hex(session) };
 }
 
 /**
  * The browser arriving from Slack: its session (hash), and whose it is if still valid. Only
- * the cookie counts here; the check of it is authenticate()'s own.
+ * the cookie counts here; the check of it is the sign-in's own.
  */
-export async function finisherOf(
-  db: Conn,
-  req: FastifyRequest,
-  policy: Pick<SessionPolicy, 'idleMs'>,
-): Promise<Finisher> {
-  const session = req.cookies[SESSION_COOKIE];
+export async function finisherOf(req: FastifyRequest, signIn: ChannelSignIn): Promise<Finisher> {
+  const session = signIn.sessionToken(req);
   if (!session) return { kind: 'browser', userId: null, sessionHash: null };
-  let userId: number | null = null;
-  try {
-    const sessionOnly = {
-      headers: { cookie: req.headers.cookie },
-      cookies: req.cookies,
-      ip: req.ip,
-    };
-    userId = (await authenticate(db, sessionOnly as FastifyRequest, policy)).user.id;
-  } catch (err) {
-    // An expired or unknown session is no one; a database failure is not an answer.
-    if (!(err instanceof UnauthorizedError)) throw err;
-    userId = null;
-  }
+  // An expired or unknown session is no one; a database failure is not an answer (it throws).
+  const userId = (await signIn.sessionCaller(req))?.user.id ?? null;
   return { kind: 'browser', userId, sessionHash: sha256Hex(session) };
 }

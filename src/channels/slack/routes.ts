@@ -3,10 +3,9 @@ import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../desk/errors.ts';
 import { parseJson } from '../../desk/time.ts';
 import { jsonTextTooDeep } from '../../json-depth.ts';
+import type { ChannelSignIn } from '../channel.ts';
 import type { SlackRuntime } from './runtime.ts';
-import { UnauthorizedError } from '../../http/errors.ts';
-import { sessionPolicy } from '../../http/sessions.ts';
-import { finisherOf, installerOf } from './install-credential.ts';
+import { finisherOf, installerOf, SignInRequiredError } from './install-credential.ts';
 import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
 
@@ -45,7 +44,11 @@ const envelopeHead = z.object({
 });
 
 /** `/slack/events`, `/slack/install/:id`, `/slack/oauth_redirect`: Slack's doors into Parley. */
-export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): void {
+export function slackPublicRoutes(
+  app: FastifyInstance,
+  slack: SlackRuntime,
+  signIn: ChannelSignIn,
+): void {
   const { ctx } = slack;
 
   void app.register(async (scope) => {
@@ -131,9 +134,9 @@ export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): vo
     const reauthorize = q.reauthorize === '1' || q.reauthorize === 'true';
     let installer: Installer;
     try {
-      installer = await installerOf(ctx.db, req, sessionPolicy(ctx.config));
+      installer = await installerOf(ctx.db, req, signIn);
     } catch (err) {
-      if (err instanceof UnauthorizedError) {
+      if (err instanceof SignInRequiredError) {
         return page(
           reply,
           401,
@@ -178,7 +181,7 @@ export function slackPublicRoutes(app: FastifyInstance, slack: SlackRuntime): vo
       const done = await completeInstall(
         ctx,
         { code: str(q.code), state: str(q.state), error: str(q.error) },
-        await finisherOf(ctx.db, req, sessionPolicy(ctx.config)),
+        await finisherOf(req, signIn),
       );
       return page(
         reply,
