@@ -326,4 +326,29 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     const comments = await commentsOf(ctx.desk, res.body.ticket.id);
     assert.equal(comments.at(-1).body, 'thanks!');
   });
+
+  it('gives the conversation to the new user when an agent writes after the old profile was deleted', async () => {
+    const sb = sandboxOf(ctx.desk);
+    const connection = (await ctx.desk.api('GET', '/api/v2/slack/connections')).body.connections[0];
+    const deleted = await ctx.desk.api('DELETE', `/api/v2/users/${aliceId}`);
+    assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
+    const again = await ctx.desk.api('POST', '/api/v2/users', {
+      user: { name: 'Alice Again', identities: [{ type: 'messaging', value: ALICE }] },
+    });
+    assert.equal(again.status, 201, JSON.stringify(again.body));
+    const res = await ctx.desk.api('POST', '/api/v2/slack/conversations', {
+      conversation: {
+        connection_id: connection.id,
+        user_id: again.body.user.id,
+        comment: { body: 'Welcome back.' },
+      },
+    });
+    assert.equal(res.status, 201, JSON.stringify(res.body));
+    await settle(ctx.desk);
+    // The person's answer lands on that ticket, not on a new one.
+    await sb.sendMessage({ user: ALICE, text: 'hello again' });
+    await settle(ctx.desk);
+    const comments = await commentsOf(ctx.desk, res.body.ticket.id);
+    assert.equal(comments.at(-1).body, 'hello again');
+  });
 });

@@ -26,6 +26,7 @@ import {
   updateConnection,
 } from './connections.ts';
 import { connectionClient, connectionToken } from './context.ts';
+import { linkConversationTicket, openConversation } from './conversations-link.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
 import { slackEventRoutes } from './events-api.ts';
 import { SLACK_VIA } from './ingest/via.ts';
@@ -381,24 +382,19 @@ export function slackApiRoutes(
     }
     const now = nowIso();
     const result = await transaction(db, async (trx) => {
-      let conv = await trx
+      const existing = await trx
         .selectFrom('slack_conversations')
         .selectAll()
         .where('connection_id', '=', connection.id)
         .where('channel_id', '=', channel)
         .executeTakeFirst();
-      conv ??= await trx
-        .insertInto('slack_conversations')
-        .values({
-          connection_id: connection.id,
-          channel_id: channel,
-          slack_user_id: identity.value,
-          user_id: requester.id,
-          created_at: now,
-          updated_at: now,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const dm = {
+        connectionId: connection.id,
+        channel,
+        slackUserId: identity.value,
+        userId: requester.id,
+      };
+      const conv = await openConversation(trx, existing, dm, now);
       const written = await writeTicket(trx, {
         before: null,
         patch: {
@@ -425,15 +421,7 @@ export function slackApiRoutes(
           }),
         },
       });
-      await trx
-        .insertInto('slack_conversation_tickets')
-        .values({ ticket_id: written.ticket.id, conversation_id: conv.id })
-        .execute();
-      await trx
-        .updateTable('slack_conversations')
-        .set({ current_ticket_id: written.ticket.id, updated_at: now })
-        .where('id', '=', conv.id)
-        .execute();
+      await linkConversationTicket(trx, conv, written.ticket.id, now);
       await enqueueCommentDelivery(trx, written.commentId!, conv.id);
       return written;
     });

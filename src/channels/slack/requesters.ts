@@ -1,8 +1,9 @@
 import type { WebClient } from '@slack/web-api';
 import type { SlackConnection, User } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
-import { externalIdIs } from '../../desk/external-ids.ts';
-import { createUser, findUserByEmail, findUserByIdentity } from '../../desk/users.ts';
+import { createEndUserFromChannel } from '../../desk/create-end-user-from-channel.ts';
+import type { ExternalTeam } from '../../desk/external-team-organization.ts';
+import { findUserByIdentity } from '../../desk/users.ts';
 
 /** What Slack tells us of a person (users.info), reduced to what a requester profile needs. */
 export interface SlackProfile {
@@ -51,42 +52,6 @@ export function findSlackUser(db: Conn, slackUserId: string): Promise<User | und
   return findUserByIdentity(db, 'slack', slackUserId);
 }
 
-/** Slack Connect partners are grouped under one organization per Slack team. */
-async function organizationForTeam(
-  trx: Conn,
-  teamId: string,
-  teamName: string | null,
-  now: string,
-): Promise<number> {
-  const externalId = `slack:${teamId}`;
-  const existing = await trx
-    .selectFrom('organizations')
-    .select('id')
-    .where(externalIdIs(externalId))
-    .executeTakeFirst();
-  if (existing) return existing.id;
-  let name = teamName ?? `Slack team ${teamId}`;
-  const taken = await trx
-    .selectFrom('organizations')
-    .select('id')
-    .where('name_key', '=', name.toLowerCase())
-    .executeTakeFirst();
-  if (taken) name = `${name} (${teamId})`;
-  const row = await trx
-    .insertInto('organizations')
-    .values({
-      name,
-      name_key: name.toLowerCase(),
-      external_id: externalId,
-      details: `Slack Connect team ${teamId}`,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
-}
-
 /**
  * The Parley user behind a Slack user: found by Slack identity, else by email (the Slack
  * identity then joins that user), else created as an end user. People from another Slack team
@@ -106,43 +71,34 @@ export async function ensureRequester(
   if (known) return known;
   const external =
     profile.teamId !== null && connection.team_id !== null && profile.teamId !== connection.team_id;
-  let user = profile.email ? await findUserByEmail(trx, profile.email) : undefined;
-  if (!user) {
-    const organizationId =
-      external && profile.teamId
-        ? await organizationForTeam(trx, profile.teamId, args.teamName, now)
-        : null;
-    user = await createUser(
-      trx,
-      {
-        name: profile.name,
-        email: profile.email,
-        role: 'end-user',
-        photo_url: profile.photoUrl,
-        time_zone: profile.timeZone,
-        locale: profile.locale ?? 'en-US',
-        shared: external ? 1 : 0,
-        organization_id: organizationId,
-        user_fields: JSON.stringify({
-          slack_user_id: profile.id,
-          slack_team_id: profile.teamId,
-          slack_display_name: profile.displayName,
-        }),
+  return createEndUserFromChannel(
+    trx,
+    {
+      identity: { type: 'slack', value: profile.id },
+      name: profile.name,
+      email: profile.email,
+      photoUrl: profile.photoUrl,
+      timeZone: profile.timeZone,
+      locale: profile.locale,
+      externalTeam:
+        external && profile.teamId ? slackConnectTeam(profile.teamId, args.teamName) : null,
+      userFields: {
+        slack_user_id: profile.id,
+        slack_team_id: profile.teamId,
+        slack_display_name: profile.displayName,
       },
-      now,
-      { emailLookedUp: true },
-    );
-  }
-  await trx
-    .insertInto('user_identities')
-    .values({
-      user_id: user.id,
-      type: 'slack',
-      value: profile.id,
-      verified: 1,
-      created_at: now,
-      updated_at: now,
-    })
-    .execute();
-  return user;
+    },
+    now,
+  );
+}
+
+/** Slack Connect partners are grouped under one organization per Slack team. */
+function slackConnectTeam(teamId: string, teamName: string | null): ExternalTeam {
+  const name = teamName ?? `Slack team ${teamId}`;
+  return {
+    externalId: `slack:${teamId}`,
+    name,
+    nameIfTaken: `${name} (${teamId})`,
+    details: `Slack Connect team ${teamId}`,
+  };
 }

@@ -4,6 +4,7 @@ import { writeTicket } from '../../../desk/tickets/write-ticket.ts';
 import { enqueueJob } from '../../../jobs/queue.ts';
 import type { SlackMessage } from '../classify.ts';
 import type { SlackContext } from '../context.ts';
+import { linkConversationTicket } from '../conversations-link.ts';
 import { DELIVERY_QUEUE } from '../delivery.ts';
 import { slackToMarkdown } from '../format.ts';
 import { filesOnlyBody } from '../refused-files.ts';
@@ -143,16 +144,6 @@ async function writeMessageTicket(
     create: { fromMessagingChannel: true, followupSourceId: ticket?.id ?? null, viaSource },
     batch: state.batch,
   });
-  await trx
-    .insertInto('slack_conversation_tickets')
-    .values({ ticket_id: result.ticket.id, conversation_id: conv.id })
-    .execute();
-  await trx
-    .updateTable('slack_conversations')
-    .set({ current_ticket_id: result.ticket.id, updated_at: now })
-    .where('id', '=', conv.id)
-    .execute();
-  conv.current_ticket_id = result.ticket.id;
-  conv.updated_at = now;
+  await linkConversationTicket(trx, conv, result.ticket.id, now);
   return result;
 }

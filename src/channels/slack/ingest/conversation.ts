@@ -1,6 +1,7 @@
 import type { SlackConversation, Ticket, User } from '../../../db/types.ts';
 import type { Conn } from '../../../desk/context.ts';
 import type { SlackMessage } from '../classify.ts';
+import { openConversation } from '../conversations-link.ts';
 import { ensureRequester } from '../requesters.ts';
 import type { ApplyScope, ApplyState } from './apply-state.ts';
 
@@ -31,29 +32,10 @@ export async function conversationFor(
   const { state, connection, now } = scope;
   const key = `${connection.id} ${channel}`;
   const existing = state.conversations.get(key);
-  if (existing && existing.user_id !== userId) {
-    // The profile behind this DM was deleted and the person came back as a new user: their
-    // old tickets stay with the old profile, and the conversation starts afresh.
-    const moved = { user_id: userId, current_ticket_id: null, updated_at: now };
-    await trx.updateTable('slack_conversations').set(moved).where('id', '=', existing.id).execute();
-    Object.assign(existing, moved);
-    return existing;
-  }
-  if (existing) return existing;
-  const created = await trx
-    .insertInto('slack_conversations')
-    .values({
-      connection_id: connection.id,
-      channel_id: channel,
-      slack_user_id: slackUser,
-      user_id: userId,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  state.conversations.set(key, created);
-  return created;
+  const dm = { connectionId: connection.id, channel, slackUserId: slackUser, userId };
+  const conv = await openConversation(trx, existing, dm, now);
+  if (!existing) state.conversations.set(key, conv);
+  return conv;
 }
 
 /** The conversation's current ticket, or null when it has none that can take a comment. */

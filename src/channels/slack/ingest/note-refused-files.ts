@@ -1,5 +1,6 @@
 import type { SlackConnection, User } from '../../../db/types.ts';
 import type { Conn } from '../../../desk/context.ts';
+import { systemUser } from '../../../desk/system-user.ts';
 import { writeTicket } from '../../../desk/tickets/write-ticket.ts';
 import { via } from '../../../desk/via.ts';
 import { enqueueJob } from '../../../jobs/queue.ts';
@@ -42,20 +43,4 @@ export async function noteRefusedFiles(
     orderKey: `conv:${conversationId}`,
     payload: { kind: 'notice', conversation_id: conversationId, text },
   });
-}
-
-/** The author of notes Parley writes itself (refused files): an inactive-login agent. */
-async function systemUser(trx: Conn, now: string): Promise<User> {
-  const email = 'system@parley.invalid';
-  const existing = await trx
-    .selectFrom('users')
-    .selectAll()
-    .where('email', '=', email)
-    .executeTakeFirst();
-  if (existing) return existing;
-  return trx
-    .insertInto('users')
-    .values({ name: 'Parley', email, role: 'agent', verified: 1, created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow();
 }

@@ -1,0 +1,29 @@
+import type { User } from '../db/types.ts';
+import type { Conn } from './context.ts';
+
+const SYSTEM_EMAIL = 'system@parley.invalid';
+
+/**
+ * The author of notes Parley writes itself (e.g. a channel's refused files): an agent with no
+ * password and no identity rows, found by its email and made on first use.
+ */
+export async function systemUser(trx: Conn, now: string): Promise<User> {
+  const existing = await trx
+    .selectFrom('users')
+    .selectAll()
+    .where('email', '=', SYSTEM_EMAIL)
+    .executeTakeFirst();
+  if (existing) return existing;
+  return trx
+    .insertInto('users')
+    .values({
+      name: 'Parley',
+      email: SYSTEM_EMAIL,
+      role: 'agent',
+      verified: 1,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
