@@ -219,6 +219,8 @@ export type FieldValue<F> = F extends { nullable: true } ? ValueOf<F> | null : V
 /** The fields stored in a column of `tickets`. */
 export type StoredFieldName = NamesWhere<{ column: string }>;
 export type WritableFieldName = NamesWhere<{ writable: true }>;
+/** The fields the ticket JSON shows. */
+export type JsonFieldName = NamesWhere<{ json: string }>;
 /** The value type of each field, by name. */
 export type TicketFieldValues = { [K in TicketFieldName]: FieldValue<Spec[K]> };
 
@@ -294,8 +296,9 @@ export function jsonFields(fields: FieldTable): [string, FieldDescription][] {
 // Rows and fields are copied on every ticket write, the batched Slack path included. Each
 // copy is compiled once, at module load, into a function that returns one object literal, as
 // the ticket JSON is (http/ticket-json.ts): V8 builds such an object in a single step, where
-// a loop over the description filling an empty object costs more than twice as much. The code
-// is made from the constant description above, never from input.
+// a loop over the description filling an empty object cost measurably more per write
+// (docs/benchmarks.md). The code is made from the constant description above, never from
+// input.
 
 const key = (name: string) => JSON.stringify(name);
 
