@@ -262,7 +262,7 @@ void auditedAreStored;
 
 /** The names of the fields `keep` keeps, in the description's order. */
 export function fieldNames(fields: FieldTable, keep: (f: FieldDescription) => boolean): string[] {
-  return Object.keys(fields).filter((name) => keep(fields[name]));
+  return Object.entries(fields).flatMap(([name, f]) => (keep(f) ? [name] : []));
 }
 
 /** The stored fields with their columns and kinds, in order (what the row loops read). */
