@@ -4,19 +4,29 @@ import type { DB, Ticket } from '../db/types.ts';
 import type { Actor, Conn } from '../desk/context.ts';
 import { isAgent } from '../desk/context.ts';
 import { parseJson, presentTime } from '../desk/time.ts';
+import {
+  type FieldDescription,
+  type FieldTable,
+  type JsonFieldName,
+  jsonFields,
+  STORED_FIELD_COLUMNS,
+  TICKET_FIELDS,
+  type TicketFieldValues,
+} from '../desk/tickets/ticket-fields.ts';
 import { VIA_IDS, viaId } from '../desk/via.ts';
 import type { Audience, RenderedTickets } from './rendered-tickets.ts';
 
 /**
- * A ticket as Zendesk's API shows it, described once (`TICKET_SHAPE`) and rendered two ways:
+ * A ticket as Zendesk's API shows it, described once (`ticketShape`: the keys Parley computes
+ * and the ticket fields' own, from desk/tickets/ticket-fields.ts) and rendered two ways:
  * `presentTicket` from a row in hand (the answers to writes, and reads on PostgreSQL), and
  * `ticketJsonSql`, with which SQLite writes the JSON itself for the tickets a read selects.
  *
  * Why two: SQLite runs inside Parley's process, and its C JSON builder renders 100 tickets for
  * about half the CPU that V8 spends building the row objects, presenting them and stringifying
- * the result (0.47 vs 0.86 ms, read by id, on the 2-core bench machine). On PostgreSQL the
- * rendering stays on the Parley nodes, which scale out, instead of loading the one database
- * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
+ * the result (docs/benchmarks.md). On PostgreSQL the rendering stays on the Parley nodes,
+ * which scale out, instead of loading the one database server. test/api/ticket-json.test.ts
+ * holds the two renderings to the same JSON.
  *
  * Either way a rendered ticket is kept, with the version it was rendered from, for the next
  * read that selects the same version (`RenderedTickets`, `ticketReader`). A ticket reads the
@@ -26,36 +36,26 @@ import type { Audience, RenderedTickets } from './rendered-tickets.ts';
  * must become part of that key too.
  */
 
-/**
- * The ticket columns the API shows. Reads on PostgreSQL select only these: building a
- * 100-ticket page's rows with the rules' dozen timestamp columns as well took a third longer.
- */
-export const PRESENTED_TICKET_COLUMNS = [
+/** The columns the API shows besides the ticket fields' (desk/tickets/ticket-fields.ts). */
+const OTHER_PRESENTED_COLUMNS = [
   'id',
-  'external_id',
   'via_channel',
   'via_source',
   'created_at',
   'updated_at',
-  'type',
-  'subject',
   'description',
-  'priority',
-  'status',
-  'requester_id',
-  'submitter_id',
-  'assignee_id',
-  'organization_id',
-  'group_id',
-  'brand_id',
   'is_public',
   'description_public',
-  'recipient',
-  'due_at',
-  'tags',
   'followup_source_id',
   'from_messaging_channel',
 ] as const satisfies readonly (keyof Ticket)[];
+
+/**
+ * The ticket columns the API shows. Reads on PostgreSQL select only these: building a
+ * 100-ticket page's rows with the rules' dozen timestamp columns as well took measurably
+ * longer (docs/benchmarks.md).
+ */
+export const PRESENTED_TICKET_COLUMNS = [...OTHER_PRESENTED_COLUMNS, ...STORED_FIELD_COLUMNS];
 
 export type PresentedTicket = Pick<Ticket, (typeof PRESENTED_TICKET_COLUMNS)[number]>;
 type Column = keyof PresentedTicket;
@@ -87,9 +87,10 @@ const column = <C extends Column>(c: C): Field<PresentedTicket[C]> => ({
   column: c,
 });
 /** Stored with milliseconds (`…00.000Z`), shown to the second as Zendesk does. */
-const time = <C extends 'created_at' | 'updated_at' | 'due_at'>(
-  c: C,
-): Field<PresentedTicket[C]> => ({ kind: 'time', column: c });
+const time = <C extends 'created_at' | 'updated_at'>(c: C): Field<PresentedTicket[C]> => ({
+  kind: 'time',
+  column: c,
+});
 const flag = (c: 'is_public' | 'from_messaging_channel'): Field<boolean> => ({
   kind: 'flag',
   column: c,
@@ -106,29 +107,17 @@ function parseOr(text: string | null, fallback: unknown): unknown {
   return v === undefined ? structuredClone(fallback) : v;
 }
 
-/** Key order is the order Zendesk's API writes them in. */
-const TICKET_SHAPE = {
+/** The keys Parley works out itself; the ticket fields' come from their description. */
+const COMPUTED_SHAPE = {
   url: { kind: 'url' } as Field<string>,
   id: column('id'),
-  external_id: column('external_id'),
   via: { kind: 'via' } as Field<{ channel: string; source: Record<string, unknown> }>,
   via_id: { kind: 'via_id' } as Field<number | null>,
   created_at: time('created_at'),
   updated_at: time('updated_at'),
   generated_timestamp: { kind: 'epoch', column: 'updated_at' } as Field<number>,
-  type: column('type'),
-  subject: column('subject'),
   raw_subject: column('subject'),
   description: { kind: 'description' } as Field<string>,
-  priority: column('priority'),
-  status: column('status'),
-  recipient: column('recipient'),
-  requester_id: column('requester_id'),
-  submitter_id: column('submitter_id'),
-  assignee_id: column('assignee_id'),
-  organization_id: column('organization_id'),
-  group_id: column('group_id'),
-  brand_id: column('brand_id'),
   collaborator_ids: emptyList(),
   follower_ids: emptyList(),
   email_cc_ids: emptyList(),
@@ -136,8 +125,6 @@ const TICKET_SHAPE = {
   problem_id: constant(null),
   has_incidents: constant(false),
   is_public: flag('is_public'),
-  due_at: time('due_at'),
-  tags: { kind: 'json', column: 'tags', value: [] } as Field<string[]>,
   custom_fields: emptyList(),
   fields: emptyList(),
   satisfaction_rating: constant(null),
@@ -149,13 +136,91 @@ const TICKET_SHAPE = {
   allow_attachments: constant(true),
 } satisfies Record<string, Field<unknown>>;
 
+type FieldJsonKey = (typeof TICKET_FIELDS)[JsonFieldName]['json'];
+
+/**
+ * The order Zendesk's API writes the keys in, the ticket fields' among them. A described field
+ * whose key is not listed here is written after these.
+ */
+const KEY_ORDER = [
+  'url',
+  'id',
+  'external_id',
+  'via',
+  'via_id',
+  'created_at',
+  'updated_at',
+  'generated_timestamp',
+  'type',
+  'subject',
+  'raw_subject',
+  'description',
+  'priority',
+  'status',
+  'recipient',
+  'requester_id',
+  'submitter_id',
+  'assignee_id',
+  'organization_id',
+  'group_id',
+  'brand_id',
+  'collaborator_ids',
+  'follower_ids',
+  'email_cc_ids',
+  'forum_topic_id',
+  'problem_id',
+  'has_incidents',
+  'is_public',
+  'due_at',
+  'tags',
+  'custom_fields',
+  'fields',
+  'satisfaction_rating',
+  'sharing_agreement_ids',
+  'followup_ids',
+  'followup_source_id',
+  'from_messaging_channel',
+  'allow_channelback',
+  'allow_attachments',
+] as const satisfies readonly (keyof typeof COMPUTED_SHAPE | FieldJsonKey)[];
+
+// Fails `tsc` when a computed key has no place in KEY_ORDER (it would not be shown).
+const everyComputedKeyOrdered: [
+  Exclude<keyof typeof COMPUTED_SHAPE, (typeof KEY_ORDER)[number]>,
+] extends [never]
+  ? true
+  : false = true;
+void everyComputedKeyOrdered;
+
+/** How a described ticket field shows: times to the second, tags parsed from their JSON text. */
+function describedField(f: FieldDescription): Field<unknown> {
+  const c = f.column as Column;
+  if (f.kind === 'time') return { kind: 'time', column: c };
+  if (f.kind === 'tags') return { kind: 'json', column: c, value: [] };
+  return { kind: 'column', column: c };
+}
+
+/** The keys of the ticket JSON with how each is rendered, for a description of the fields. */
+export function ticketShape(fields: FieldTable): [string, Field<unknown>][] {
+  const described = new Map(jsonFields(fields).map(([key, f]) => [key, describedField(f)]));
+  const computed: Record<string, Field<unknown>> = COMPUTED_SHAPE;
+  const ordered: readonly string[] = KEY_ORDER;
+  const entries = ordered.flatMap((key) => {
+    const f = described.get(key) ?? computed[key];
+    return f ? [[key, f] as [string, Field<unknown>]] : [];
+  });
+  for (const [key, f] of described) if (!ordered.includes(key)) entries.push([key, f]);
+  return entries;
+}
+
 export type TicketJson = {
-  -readonly [K in keyof typeof TICKET_SHAPE]: (typeof TICKET_SHAPE)[K] extends Field<infer T>
+  -readonly [K in keyof typeof COMPUTED_SHAPE]: (typeof COMPUTED_SHAPE)[K] extends Field<infer T>
     ? T
     : never;
-};
+} & { [K in JsonFieldName as (typeof TICKET_FIELDS)[K]['json']]: TicketFieldValues[K] };
 
-const SHAPE_ENTRIES = Object.entries(TICKET_SHAPE) as [string, Field<unknown>][];
+/** The ticket JSON's keys, worked out once. */
+const SHAPE_ENTRIES = ticketShape(TICKET_FIELDS);
 
 /** The JavaScript expression of one field, over `r` (the row) and the helpers `h`. */
 function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
@@ -189,8 +254,9 @@ function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
 
 /**
  * The shape compiled once into a function that returns one object literal: V8 builds such an
- * object in a single step, where filling an empty one field by field took 60% longer for a
- * page (the code is made from the constant shape above, never from input).
+ * object in a single step, where filling an empty one field by field took measurably longer
+ * for a page (docs/benchmarks.md; the code is made from the constant shape above, never from
+ * input).
  */
 const presentRow = (() => {
   const fallbacks: unknown[] = [];
@@ -279,8 +345,8 @@ export function ticketJsonSql(base: string, audience: Audience): RawBuilder<stri
 
 /**
  * What a page's query reads of each ticket: enough to look it up among the rendered ones.
- * Each further column costs: a 100-ticket page read 0.12 ms with these two and 0.37 ms with
- * the side-loads' and cursors' eight more (pagination adds the one sort key it needs).
+ * Each further column costs (docs/benchmarks.md): the side-loads' and cursors' columns are
+ * not read here (pagination adds the one sort key it needs).
  */
 const PAGE_COLUMNS = ['id', 'version'] as const satisfies readonly (keyof Ticket)[];
 

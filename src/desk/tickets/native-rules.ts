@@ -1,43 +1,11 @@
-import type { TicketPriority, TicketStatus, TicketType } from '../../db/types.ts';
+import type { TicketStatus } from '../../db/types.ts';
 import { ValidationError } from '../errors.ts';
+import { TICKET_FIELDS, type TicketFields } from './ticket-fields.ts';
 
-/** The fields a create or update can change, as the rules and the audit see them. */
-export interface TicketFields {
-  subject: string | null;
-  status: TicketStatus;
-  priority: TicketPriority | null;
-  type: TicketType | null;
-  requester_id: number;
-  submitter_id: number;
-  assignee_id: number | null;
-  group_id: number | null;
-  organization_id: number | null;
-  brand_id: number;
-  tags: string[];
-  external_id: string | null;
-  due_at: string | null;
-  recipient: string | null;
-}
+// Described in ticket-fields.ts; exported here too, where the rules have always taken them.
+export { AUDITED_FIELDS, type TicketFields } from './ticket-fields.ts';
 
-export const STATUS_ORDER: TicketStatus[] = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
-
-/** Fields that produce Create/Change audit events, in Zendesk's order. */
-export const AUDITED_FIELDS: (keyof TicketFields)[] = [
-  'subject',
-  'status',
-  'priority',
-  'type',
-  'requester_id',
-  'submitter_id',
-  'assignee_id',
-  'group_id',
-  'organization_id',
-  'brand_id',
-  'tags',
-  'external_id',
-  'due_at',
-  'recipient',
-];
+export const STATUS_ORDER: TicketStatus[] = [...TICKET_FIELDS.status.values];
 
 export interface NativeRuleInput {
   before: TicketFields | null;

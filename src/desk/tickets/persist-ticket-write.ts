@@ -6,6 +6,7 @@ import { ValidationError } from '../errors.ts';
 import { type RenderedBody, renderHtml, renderMarkdown } from '../markdown.ts';
 import type { Via } from '../via.ts';
 import { changesNothing, type TicketWritePlan } from './plan-ticket-write.ts';
+import { fieldColumns } from './ticket-fields.ts';
 import type { CommentInput } from './ticket-input.ts';
 import type { WriteBatch } from './write-batch.ts';
 
@@ -168,26 +169,7 @@ async function syncTags(trx: Conn, ticketId: number, before: string[], after: st
 
 /** The ticket columns the plan sets, its timestamps included. */
 function ticketRow(plan: TicketWritePlan) {
-  const { next } = plan;
-  return {
-    subject: next.subject,
-    status: next.status,
-    priority: next.priority,
-    type: next.type,
-    requester_id: next.requester_id,
-    submitter_id: next.submitter_id,
-    assignee_id: next.assignee_id,
-    group_id: next.group_id,
-    organization_id: next.organization_id,
-    brand_id: next.brand_id,
-    tags: JSON.stringify(next.tags),
-    external_id: next.external_id,
-    due_at: next.due_at,
-    // Written when set or when updating; a create without one leaves the column's default
-    // (null), as it does description_public, so creates write only what they set.
-    ...(plan.before || next.recipient !== null ? { recipient: next.recipient } : {}),
-    ...plan.timestamps,
-  };
+  return { ...fieldColumns(plan.next, !plan.before), ...plan.timestamps };
 }
 
 async function insertTicket(

@@ -1,15 +1,17 @@
 import type { Ticket, User } from '../../db/types.ts';
 import { isAgent } from '../context.ts';
 import { ValidationError } from '../errors.ts';
-import { parseJson } from '../time.ts';
+import { applyNativeRules, normalizeTags, sameValue } from './native-rules.ts';
 import {
   AUDITED_FIELDS,
-  applyNativeRules,
-  normalizeTags,
-  sameValue,
+  fieldsOf,
+  newTicketFields,
   type TicketFields,
-} from './native-rules.ts';
-import type { CommentInput, TicketPatch } from './ticket-input.ts';
+  type TicketPatch,
+} from './ticket-fields.ts';
+import type { CommentInput } from './ticket-input.ts';
+
+export { fieldsOf } from './ticket-fields.ts';
 
 /**
  * The first half of a ticket write: what the write will do, worked out without the database.
@@ -71,25 +73,6 @@ export interface PlanContext {
   author?: User;
 }
 
-export function fieldsOf(t: Ticket): TicketFields {
-  return {
-    subject: t.subject,
-    status: t.status,
-    priority: t.priority,
-    type: t.type,
-    requester_id: t.requester_id,
-    submitter_id: t.submitter_id,
-    assignee_id: t.assignee_id,
-    group_id: t.group_id,
-    organization_id: t.organization_id,
-    brand_id: t.brand_id,
-    tags: parseJson<string[]>(t.tags, []),
-    external_id: t.external_id,
-    due_at: t.due_at,
-    recipient: t.recipient,
-  };
-}
-
 export function applyPatch(base: TicketFields, patch: TicketPatch): TicketFields {
   const next: TicketFields = { ...base, tags: [...base.tags] };
   for (const key of AUDITED_FIELDS) {
@@ -105,27 +88,6 @@ export function applyPatch(base: TicketFields, patch: TicketPatch): TicketFields
     next.tags = next.tags.filter((t) => !drop.has(t));
   }
   return next;
-}
-
-/** The fields a new ticket starts from, before its patch. */
-function newTicketFields(patch: TicketPatch, actor: User): TicketFields {
-  if (!patch.brand_id) throw new Error('brand_id is required to create a ticket');
-  return {
-    subject: null,
-    status: 'new',
-    priority: null,
-    type: null,
-    requester_id: actor.id,
-    submitter_id: actor.id,
-    assignee_id: null,
-    group_id: null,
-    organization_id: null,
-    brand_id: patch.brand_id,
-    tags: [],
-    external_id: null,
-    due_at: null,
-    recipient: null,
-  };
 }
 
 function commentIsBlank(c: CommentInput): boolean {
@@ -186,7 +148,7 @@ export function planTicketWrite(
   ctx: PlanContext,
 ): TicketWritePlan {
   const previous = before ? fieldsOf(before) : null;
-  const proposed = applyPatch(previous ?? newTicketFields(patch, actor), patch);
+  const proposed = applyPatch(previous ?? newTicketFields(patch, actor.id), patch);
   const planned = planComment(commentToWrite(before, comment), actor, ctx);
   const next = applyNativeRules({
     before: previous,

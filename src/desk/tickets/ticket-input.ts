@@ -1,28 +1,7 @@
-import type { TicketPriority, TicketStatus, TicketType } from '../../db/types.ts';
 import type { Via } from '../via.ts';
 
-/** What a create or update asks to change on a ticket (Zendesk's ticket fields). */
-export interface TicketPatch {
-  subject?: string | null;
-  status?: TicketStatus;
-  priority?: TicketPriority | null;
-  type?: TicketType | null;
-  requester_id?: number;
-  submitter_id?: number;
-  assignee_id?: number | null;
-  group_id?: number | null;
-  organization_id?: number | null;
-  brand_id?: number;
-  tags?: string[];
-  additional_tags?: string[];
-  remove_tags?: string[];
-  external_id?: string | null;
-  due_at?: string | null;
-  /** The address the ticket was sent to. */
-  recipient?: string | null;
-  /** Write-only: the assignee by email (resolveAssigneeEmail turns it into assignee_id). */
-  assignee_email?: string | null;
-}
+// Described, with every other ticket field, in ticket-fields.ts.
+export type { TicketPatch } from './ticket-fields.ts';
 
 export interface CommentInput {
   body?: string;

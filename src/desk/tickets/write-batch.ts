@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Ticket } from '../../db/types.ts';
 import type { Conn } from '../context.ts';
+import { INTEGER_FIELD_COLUMNS } from './ticket-fields.ts';
 
 /**
  * Writes of several ticket updates collected into a few multi-row statements.
@@ -22,12 +23,7 @@ type Row = Record<string, unknown>;
 /** Ticket columns that are integers (everything else is text), for the typed VALUES list. */
 const INTEGER_COLUMNS = new Set([
   'id',
-  'requester_id',
-  'submitter_id',
-  'assignee_id',
-  'group_id',
-  'organization_id',
-  'brand_id',
+  ...INTEGER_FIELD_COLUMNS,
   'from_messaging_channel',
   'followup_source_id',
   'is_public',

@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
@@ -29,75 +28,9 @@ import {
   type TicketPageRow,
   ticketReader,
 } from '../ticket-json.ts';
-import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
-import { unsupportedTicketFields, withoutUnsupported } from '../schemas/unsupported-fields.ts';
-
-const commentSchema = z
-  .object({
-    body: z.string().max(65_536).optional(),
-    html_body: z.string().max(262_144).optional(),
-    public: z.boolean().optional(),
-    author_id: id.optional(),
-    uploads: z.array(z.string().min(1).max(200)).max(100).optional(),
-  })
-  .strip();
-
-const ticketFields = {
-  subject: z.string().max(255).nullable().optional(),
-  status: z.enum(['new', 'open', 'pending', 'hold', 'solved', 'closed']).optional(),
-  priority: z.enum(['low', 'normal', 'high', 'urgent']).nullable().optional(),
-  type: z.enum(['question', 'incident', 'problem', 'task']).nullable().optional(),
-  requester_id: id.optional(),
-  submitter_id: id.optional(),
-  assignee_id: nullableId.optional(),
-  group_id: nullableId.optional(),
-  organization_id: nullableId.optional(),
-  brand_id: id.optional(),
-  tags: tagList.optional(),
-  additional_tags: tagList.optional(),
-  remove_tags: tagList.optional(),
-  external_id: z.string().max(255).nullable().optional(),
-  due_at: isoTime.nullable().optional(),
-  recipient: z.string().email().max(255).nullable().optional(),
-  assignee_email: z.string().email().max(255).nullable().optional(),
-  comment: commentSchema.optional(),
-  metadata: z
-    .record(z.string(), z.unknown())
-    .refine((m) => JSON.stringify(m).length <= 65_536, { message: 'is larger than 64 kB' })
-    .nullable()
-    .optional(),
-  ...unsupportedTicketFields,
-};
-
-const createSchema = z.object({
-  ticket: z
-    .object({
-      ...ticketFields,
-      requester: z
-        .object({
-          name: z.string().max(255).optional(),
-          email: z.string().email().max(255).optional(),
-          locale: z.string().max(20).optional(),
-        })
-        .optional(),
-      via_followup_source_id: id.optional(),
-    })
-    .strip(),
-});
-
-/**
- * Zendesk's collision guard: with `safe_update: true`, `updated_stamp` (the `updated_at` the
- * client read) must still be the ticket's, or the update is a 409 UpdateConflict.
- */
-const safeUpdateFields = {
-  safe_update: boolish().optional(),
-  updated_stamp: isoTime.optional(),
-};
-
-const updateSchema = z.object({
-  ticket: z.object({ ...ticketFields, ...safeUpdateFields }).strip(),
-});
-const tagsSchema = z.object({ tags: tagList, ...safeUpdateFields });
+import { idList, idParam } from '../schemas/common.ts';
+import { withoutUnsupported } from '../schemas/unsupported-fields.ts';
+import { createSchema, tagsSchema, updateSchema } from './tickets/schemas.ts';
 
 /** The stamp an update must match, or undefined when the client asked for no guard. */
 function safeUpdateStamp(body: {
