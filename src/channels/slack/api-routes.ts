@@ -435,7 +435,7 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
         .set({ current_ticket_id: written.ticket.id, updated_at: now })
         .where('id', '=', conv.id)
         .execute();
-      await enqueueCommentDelivery(trx, written.commentId!, conv.id);
+      await enqueueCommentDelivery(trx, written.commentId!, conv.id, ctx.jobs);
       return written;
     });
     reply.status(201);

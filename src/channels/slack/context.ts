@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import type { SlackConnection } from '../../db/types.ts';
+import type { JobSignals } from '../../jobs/signals.ts';
 import { type AppCredentials, listApps } from './apps.ts';
 import { slackClient } from './client.ts';
 
@@ -14,6 +15,8 @@ export interface SlackContext {
   config: Config;
   blobs: BlobStore;
   logger: Logger;
+  /** This instance's job wake-ups: a delivery job enqueued here wakes this instance's worker. */
+  jobs: JobSignals;
   apps(): Promise<AppCredentials[]>;
   forgetApps(): void;
 }

@@ -10,6 +10,7 @@ import { registerCommentHook } from '../../desk/comment-hooks.ts';
 import type { Conn } from '../../desk/context.ts';
 import { takePaceSlot } from '../../jobs/pace.ts';
 import { backoffMs, enqueueJob, type JobHandler, type JobOutcome } from '../../jobs/queue.ts';
+import type { JobSignals } from '../../jobs/signals.ts';
 import { markDisconnected } from './connections.ts';
 import { type SlackContext, connectionClient } from './context.ts';
 import { markdownToMrkdwn, splitForSlack } from './format.ts';
@@ -56,7 +57,7 @@ const DEAD_TOKEN = new Set(['account_inactive', 'token_revoked', 'invalid_auth']
  * Public agent comments on tickets of a Slack conversation become delivery jobs, written in the
  * comment's own transaction: a reply is never lost, and never sent for a rolled-back comment.
  */
-export function registerSlackDelivery(): () => void {
+export function registerSlackDelivery(signals: JobSignals): () => void {
   return registerCommentHook(async (trx, c) => {
     // A ticket created by this write has no Slack conversation yet (outbound conversations
     // link theirs afterwards and enqueue the first message themselves).
@@ -66,7 +67,7 @@ export function registerSlackDelivery(): () => void {
       .select('conversation_id')
       .where('ticket_id', '=', c.ticketId)
       .executeTakeFirst();
-    if (link) await enqueueCommentDelivery(trx, c.commentId, link.conversation_id);
+    if (link) await enqueueCommentDelivery(trx, c.commentId, link.conversation_id, signals);
   });
 }
 
@@ -74,18 +75,23 @@ export async function enqueueCommentDelivery(
   trx: Conn,
   commentId: number,
   conversationId: number,
+  signals: JobSignals,
 ): Promise<void> {
   await trx
     .updateTable('comments')
     .set({ delivery_status: 'pending' })
     .where('id', '=', commentId)
     .execute();
-  await enqueueJob(trx, {
-    queue: DELIVERY_QUEUE,
-    orderKey: `conv:${conversationId}`,
-    payload: { kind: 'comment', comment_id: commentId },
-    dedupeKey: `comment:${commentId}`,
-  });
+  await enqueueJob(
+    trx,
+    {
+      queue: DELIVERY_QUEUE,
+      orderKey: `conv:${conversationId}`,
+      payload: { kind: 'comment', comment_id: commentId },
+      dedupeKey: `comment:${commentId}`,
+    },
+    signals,
+  );
 }
 
 class Permanent extends Error {}

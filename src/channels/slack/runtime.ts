@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
+import { JobSignals } from '../../jobs/signals.ts';
 import { ensureConfiguredApps } from './apps.ts';
 import { createSlackContext, type SlackContext } from './context.ts';
 import { DELIVERY_QUEUE, deliveryHandler, registerSlackDelivery } from './delivery.ts';
@@ -43,6 +44,7 @@ export async function startSlackRuntime(args: {
     config: args.config,
     blobs: args.blobs,
     logger: args.logger.child({ channel: 'slack' }),
+    jobs: new JobSignals(),
   });
   await ensureConfiguredApps(args.db, box, args.config);
   const inbox = new InboxWriter(args.db, {
@@ -51,8 +53,7 @@ export async function startSlackRuntime(args: {
   let ingest: IngestWorker | null = null;
   let delivery: Worker | null = null;
   let socketMode: SocketModeTransport | null = null;
-  let unhook: (() => void) | null = null;
-  unhook = registerSlackDelivery();
+  const stopListening: (() => void)[] = [registerSlackDelivery(ctx.jobs)];
   if (args.workers) {
     ingest = new IngestWorker(
       ctx,
@@ -66,6 +67,7 @@ export async function startSlackRuntime(args: {
       handler: deliveryHandler(ctx),
       logger: ctx.logger,
       concurrency: 8,
+      signals: ctx.jobs,
     });
     // Socket Mode runs where the workers run (`--role all` and `worker`): web and scheduler
     // nodes hold none, while every node with workers holds its own connections (Slack spreads an app's envelopes over them).
@@ -87,7 +89,7 @@ export async function startSlackRuntime(args: {
     delivery,
     socketMode,
     async stop() {
-      unhook?.();
+      for (const stop of stopListening) stop();
       // First stop taking envelopes, then finish applying what is in the inbox.
       await socketMode?.stop();
       await ingest?.stop();

@@ -26,7 +26,7 @@ export async function applyMessage(
   const { p, state, connection, now } = scope;
   const requester = await requesterFor(trx, scope, m);
   const conv = await conversationFor(trx, scope, m.channel, m.user!, requester.id);
-  if (kind === 'thread_reply') return threadHint(trx, conv, m, now);
+  if (kind === 'thread_reply') return threadHint(trx, ctx, conv, m, now);
   if (state.seen.has(`${conv.id} ${m.ts}`)) return 'ignored: message already applied';
 
   const ticket = await ticketFor(trx, state, conv.current_ticket_id);
@@ -46,6 +46,7 @@ export async function applyMessage(
     await noteRefusedFiles(trx, connection, conv.id, result.ticket.id, requester, p.refused, {
       now,
       uploadLimit,
+      signals: ctx.jobs,
     });
     // The note changed the ticket: a later event of this transaction reads it afresh.
     state.tickets.delete(result.ticket.id);
@@ -60,6 +61,7 @@ export async function applyMessage(
 /** Thread replies are not forwarded; once per thread the person is told where to write. */
 async function threadHint(
   trx: Conn,
+  ctx: SlackContext,
   conv: SlackConversation,
   m: SlackMessage,
   now: string,
@@ -77,16 +79,20 @@ async function threadHint(
     .returning('id')
     .executeTakeFirst();
   if (hint) {
-    await enqueueJob(trx, {
-      queue: DELIVERY_QUEUE,
-      orderKey: `conv:${conv.id}`,
-      payload: {
-        kind: 'notice',
-        conversation_id: conv.id,
-        thread_ts: m.thread_ts,
-        text: 'Replies in threads do not reach the help desk. Please write in the main conversation.',
+    await enqueueJob(
+      trx,
+      {
+        queue: DELIVERY_QUEUE,
+        orderKey: `conv:${conv.id}`,
+        payload: {
+          kind: 'notice',
+          conversation_id: conv.id,
+          thread_ts: m.thread_ts,
+          text: 'Replies in threads do not reach the help desk. Please write in the main conversation.',
+        },
       },
-    });
+      ctx.jobs,
+    );
   }
   return hint ? 'ignored: thread reply (hint sent)' : 'ignored: thread reply';
 }

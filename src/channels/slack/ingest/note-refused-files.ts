@@ -3,6 +3,7 @@ import type { Conn } from '../../../desk/context.ts';
 import { writeTicket } from '../../../desk/tickets/write-ticket.ts';
 import { via } from '../../../desk/via.ts';
 import { enqueueJob } from '../../../jobs/queue.ts';
+import type { JobSignals } from '../../../jobs/signals.ts';
 import { allowedFileTypes } from '../connections.ts';
 import { DELIVERY_QUEUE } from '../delivery.ts';
 import { type RefusedFile, refusalNote, refusalNotice } from '../refused-files.ts';
@@ -15,7 +16,7 @@ export async function noteRefusedFiles(
   ticketId: number,
   requester: User,
   refused: RefusedFile[],
-  opts: { now: string; uploadLimit: number },
+  opts: { now: string; uploadLimit: number; signals: JobSignals },
 ) {
   const { now } = opts;
   const ticket = await trx
@@ -37,11 +38,15 @@ export async function noteRefusedFiles(
     uploadLimit: opts.uploadLimit,
   });
   if (!text) return;
-  await enqueueJob(trx, {
-    queue: DELIVERY_QUEUE,
-    orderKey: `conv:${conversationId}`,
-    payload: { kind: 'notice', conversation_id: conversationId, text },
-  });
+  await enqueueJob(
+    trx,
+    {
+      queue: DELIVERY_QUEUE,
+      orderKey: `conv:${conversationId}`,
+      payload: { kind: 'notice', conversation_id: conversationId, text },
+    },
+    opts.signals,
+  );
 }
 
 /** The author of notes Parley writes itself (refused files): an inactive-login agent. */
