@@ -18,12 +18,18 @@ export interface SlackContext {
   /** This instance's job wake-ups: a delivery job enqueued here wakes this instance's worker. */
   jobs: JobSignals;
   apps(): Promise<AppCredentials[]>;
+  /** After a change of apps through the API: drops the cache and tells onAppsChanged. */
   forgetApps(): void;
+  /** Calls `listener` after every forgetApps; returns the function that stops it. */
+  onAppsChanged(listener: () => void): () => void;
 }
 
-export function createSlackContext(args: Omit<SlackContext, 'apps' | 'forgetApps'>): SlackContext {
+export function createSlackContext(
+  args: Omit<SlackContext, 'apps' | 'forgetApps' | 'onAppsChanged'>,
+): SlackContext {
   // Apps change only through the admin API; every signed request needs their secrets.
   let cache: Promise<AppCredentials[]> | null = null;
+  const appsChanged = new Set<() => void>();
   return {
     ...args,
     apps() {
@@ -35,6 +41,11 @@ export function createSlackContext(args: Omit<SlackContext, 'apps' | 'forgetApps
     },
     forgetApps() {
       cache = null;
+      for (const listener of appsChanged) listener();
+    },
+    onAppsChanged(listener) {
+      appsChanged.add(listener);
+      return () => appsChanged.delete(listener);
     },
   };
 }

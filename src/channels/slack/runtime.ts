@@ -75,11 +75,8 @@ export async function startSlackRuntime(args: {
     socketMode = new SocketModeTransport(ctx, inbox);
     // Apps added or changed through the API in this process reconnect at once (other nodes
     // pick them up at the transport's next poll).
-    const forgetApps = ctx.forgetApps;
-    ctx.forgetApps = () => {
-      forgetApps();
-      void socketMode?.refresh();
-    };
+    const transport = socketMode;
+    stopListening.push(ctx.onAppsChanged(() => void transport.refresh()));
     if (!args.deferSocketMode) await socketMode.start();
   }
   return {
