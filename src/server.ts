@@ -12,6 +12,7 @@ import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { defaultBrand, ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
+import { DeskEvents } from './desk/events.ts';
 import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
 import type { SignInLimits } from './desk/sign-in-throttle.ts';
 import { nowIso } from './desk/time.ts';
@@ -29,6 +30,8 @@ export interface Parley {
   blobs: BlobStore;
   config: Config;
   logger: Logger;
+  /** This instance's desk events (every committed ticket write), for its processors and listeners. */
+  events: DeskEvents;
   slack: SlackRuntime;
   role: Role;
   /** Periodic tasks, on nodes with the scheduler role. */
@@ -203,11 +206,13 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   }
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
+  const events = new DeskEvents(logger.child({ component: 'desk-events' }));
   const slack = await startSlackRuntime({
     db,
     config,
     blobs,
     logger,
+    events,
     workers: works,
     deferSocketMode: hostsSandbox,
     ...(opts.slackRetryBoundMs === undefined ? {} : { retryBoundMs: opts.slackRetryBoundMs }),
@@ -250,7 +255,16 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
   const app = serves
     ? await buildApp(
-        { db, config, blobs, slack, readiness, renderedTickets, signInLimits: opts.signInLimits },
+        {
+          db,
+          config,
+          blobs,
+          events,
+          slack,
+          readiness,
+          renderedTickets,
+          signInLimits: opts.signInLimits,
+        },
         logger,
         plugins,
       )
@@ -262,6 +276,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     blobs,
     config,
     logger,
+    events,
     slack,
     role,
     scheduler,

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
+import type { DeskEvents } from '../desk/events.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import type { RenderedTickets } from './rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
@@ -13,6 +14,8 @@ export interface Services {
   db: Db;
   config: Config;
   blobs: BlobStore;
+  /** The instance's desk events: every ticket write a route makes is published there. */
+  events: DeskEvents;
   slack: SlackRuntime;
   /** Set once start-up work after listening (the sandbox install) is done. */
   readiness: { ready: boolean };

@@ -4,6 +4,7 @@ import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import type { SlackConnection } from '../../db/types.ts';
+import type { DeskEvents } from '../../desk/events.ts';
 import type { JobSignals } from '../../jobs/signals.ts';
 import { type AppCredentials, listApps } from './apps.ts';
 import { slackClient } from './client.ts';
@@ -15,6 +16,8 @@ export interface SlackContext {
   config: Config;
   blobs: BlobStore;
   logger: Logger;
+  /** The instance's desk events: the channel's ticket writes are published there. */
+  events: DeskEvents;
   /** This instance's job wake-ups: a delivery job enqueued here wakes this instance's worker. */
   jobs: JobSignals;
   apps(): Promise<AppCredentials[]>;

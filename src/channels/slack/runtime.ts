@@ -3,11 +3,12 @@ import type { BlobStore } from '../../blobs/index.ts';
 import type { Config } from '../../config.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
+import type { DeskEvents } from '../../desk/events.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
 import { JobSignals } from '../../jobs/signals.ts';
 import { ensureConfiguredApps } from './apps.ts';
 import { createSlackContext, type SlackContext } from './context.ts';
-import { DELIVERY_QUEUE, deliveryHandler, registerSlackDelivery } from './delivery.ts';
+import { DELIVERY_QUEUE, deliveryHandler, slackDeliveryProcessor } from './delivery.ts';
 import { InboxWriter } from './inbox.ts';
 import { IngestWorker } from './ingest/worker.ts';
 import { SocketModeTransport } from './socket-mode.ts';
@@ -28,6 +29,8 @@ export async function startSlackRuntime(args: {
   config: Config;
   blobs: BlobStore;
   logger: Logger;
+  /** The instance's desk events: Slack delivery is one of their processors. */
+  events: DeskEvents;
   workers: boolean;
   /**
    * Leave Socket Mode unconnected until the caller runs `socketMode.start()`: the built-in
@@ -44,6 +47,7 @@ export async function startSlackRuntime(args: {
     config: args.config,
     blobs: args.blobs,
     logger: args.logger.child({ channel: 'slack' }),
+    events: args.events,
     jobs: new JobSignals(),
   });
   await ensureConfiguredApps(args.db, box, args.config);
@@ -53,7 +57,8 @@ export async function startSlackRuntime(args: {
   let ingest: IngestWorker | null = null;
   let delivery: Worker | null = null;
   let socketMode: SocketModeTransport | null = null;
-  const stopListening: (() => void)[] = [registerSlackDelivery(ctx.jobs)];
+  // Every node writes replies (web nodes through the API), so every node enqueues deliveries.
+  const stopListening: (() => void)[] = [args.events.register(slackDeliveryProcessor(ctx))];
   if (args.workers) {
     ingest = new IngestWorker(
       ctx,

@@ -47,6 +47,7 @@ export async function applyMessage(
       now,
       uploadLimit,
       signals: ctx.jobs,
+      events: state.events,
     });
     // The note changed the ticket: a later event of this transaction reads it afresh.
     state.tickets.delete(result.ticket.id);
@@ -126,6 +127,7 @@ async function writeMessageTicket(
       via: requesterVia,
       now,
       batch: state.batch,
+      events: state.events,
     });
   }
   const viaSource = ticket
@@ -148,6 +150,7 @@ async function writeMessageTicket(
     now,
     create: { fromMessagingChannel: true, followupSourceId: ticket?.id ?? null, viaSource },
     batch: state.batch,
+    events: state.events,
   });
   await trx
     .insertInto('slack_conversation_tickets')

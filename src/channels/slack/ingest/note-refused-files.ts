@@ -1,5 +1,6 @@
 import type { SlackConnection, User } from '../../../db/types.ts';
 import type { Conn } from '../../../desk/context.ts';
+import type { TransactionEvents } from '../../../desk/events.ts';
 import { writeTicket } from '../../../desk/tickets/write-ticket.ts';
 import { via } from '../../../desk/via.ts';
 import { enqueueJob } from '../../../jobs/queue.ts';
@@ -16,7 +17,7 @@ export async function noteRefusedFiles(
   ticketId: number,
   requester: User,
   refused: RefusedFile[],
-  opts: { now: string; uploadLimit: number; signals: JobSignals },
+  opts: { now: string; uploadLimit: number; signals: JobSignals; events?: TransactionEvents },
 ) {
   const { now } = opts;
   const ticket = await trx
@@ -32,6 +33,7 @@ export async function noteRefusedFiles(
     actor: system,
     via: via('rule', { rel: 'slack_file_policy', from: { slack_connection_id: connection.id } }),
     now,
+    events: opts.events,
   });
   const text = refusalNotice(refused, {
     acceptedTypes: connection.attachments_enabled === 1 ? allowedFileTypes(connection) : null,
