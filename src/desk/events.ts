@@ -89,7 +89,9 @@ export class DeskEvents {
     return this.register({
       name: `listener:${name}`,
       handles: [name],
-      afterCommit: (event) => listener(event as DeskEventOf<K>),
+      afterCommit: (event) => {
+        listener(event as DeskEventOf<K>);
+      },
     });
   }
 
@@ -111,7 +113,7 @@ export class DeskEvents {
         this.log?.error({ err, processor: p.name, event: event.name }, 'desk event handler failed');
       try {
         const done = p.afterCommit(event);
-        if (done) done.catch(fail);
+        if (done instanceof Promise) done.catch(fail);
       } catch (err) {
         fail(err);
       }
