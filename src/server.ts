@@ -19,6 +19,7 @@ import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
 import { type Db, migrateToLatest, openDatabase } from './db/index.ts';
 import { ensureDefaultBrand } from './desk/brands.ts';
 import { anyAdminExists } from './desk/create-first-admin.ts';
+import { DeskEvents } from './desk/events.ts';
 import { clearSetupCodes, createSetupCode, SETUP_CODE_HOURS } from './desk/setup-codes.ts';
 import type { SignInLimits } from './desk/sign-in-throttle.ts';
 import { nowIso } from './desk/time.ts';
@@ -39,6 +40,8 @@ export interface Parley {
   logger: Logger;
   /** The configured channels (today: Slack), built, registered and started in this order. */
   channels: Channel[];
+  /** This instance's desk events (every committed ticket write), for its processors and listeners. */
+  events: DeskEvents;
   /** The Slack channel's runtime (its context, inbox and workers). */
   slack: SlackRuntime;
   role: Role;
@@ -153,11 +156,13 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const { db, setupCode } = await prepareDatabase(config, logger);
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
+  const events = new DeskEvents(logger.child({ component: 'desk-events' }));
   const host: ChannelHost = {
     db,
     config,
     blobs,
     logger,
+    events,
     workers: works,
     signIn: channelSignIn(db, config),
   };
@@ -197,6 +202,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
           config,
           blobs,
           channels,
+          events,
           readiness,
           renderedTickets,
           signInLimits: opts.signInLimits,
@@ -213,6 +219,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     config,
     logger,
     channels,
+    events,
     slack,
     role,
     scheduler,

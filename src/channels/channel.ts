@@ -11,6 +11,7 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Actor } from '../desk/context.ts';
+import type { DeskEvents } from '../desk/events.ts';
 
 /**
  * The HTTP layer's sign-in, lent to a channel whose own doors need to know who is at the
@@ -39,6 +40,8 @@ export interface ChannelHost {
   config: Config;
   blobs: BlobStore;
   logger: Logger;
+  /** The instance's desk events: a channel's processors (delivery) register here. */
+  events: DeskEvents;
   /** This node runs background workers (roles `all` and `worker`): a channel's too. */
   workers: boolean;
   signIn: ChannelSignIn;

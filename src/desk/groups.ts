@@ -4,6 +4,7 @@ import type { Group, GroupMembership, Ticket } from '../db/types.ts';
 import type { Actor, Conn } from './context.ts';
 import { isAgent } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { type DeskEvents, EventsAfterCommit } from './events.ts';
 import { writeTicket } from './tickets/write-ticket.ts';
 import { lockUser } from './users.ts';
 
@@ -295,8 +296,11 @@ export async function deleteMembership(
   actor: Actor,
   id: number,
   now: string,
+  bus?: DeskEvents,
 ): Promise<{ unassignedTicketIds: number[] }> {
-  return transaction(db, async (trx) => {
+  const events = new EventsAfterCommit(bus);
+  const committed = transaction(db, async (trx) => {
+    const run = events.attempt();
     const seen = await getMembership(trx, id);
     await lockUser(trx, seen.user_id);
     // Read again under the agent's lock: a racing delete of the same membership has gone first.
@@ -311,11 +315,13 @@ export async function deleteMembership(
         actor: actor.user,
         via: actor.via,
         now,
+        events: run,
       });
     }
     await settleDefaultMembership(trx, membership.user_id, now);
     return { unassignedTicketIds: tickets.map((t) => t.id) };
   });
+  return events.publishAfter(committed);
 }
 
 /** Makes one of the user's memberships their default; returns all of the user's memberships. */

@@ -5,6 +5,7 @@ import { writeAudit, writeAuditEvents, type AuditEventInput } from './audits.ts'
 import type { Conn } from './context.ts';
 import { isAgent } from './context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { type DeskEventOf, type DeskEvents, EventsAfterCommit } from './events.ts';
 import { verifyPassword } from './passwords.ts';
 import { mirrorPrimary } from './user-identity-values.ts';
 import { findUserByEmail, loadUser } from './users.ts';
@@ -28,8 +29,11 @@ export async function mergeUsers(
   sourceId: number,
   targetId: number,
   now: string,
+  bus?: DeskEvents,
 ): Promise<User> {
-  return transaction(db, async (trx) => {
+  const events = new EventsAfterCommit(bus);
+  const committed = transaction(db, async (trx) => {
+    const run = events.attempt();
     if (sourceId === targetId) {
       throw ValidationError.field('id', 'Id: a user cannot be merged into itself');
     }
@@ -70,70 +74,8 @@ export async function mergeUsers(
 
     await moveIdentities(trx, source, target, now);
 
-    for (const ticket of requested) {
-      const events: AuditEventInput[] = [];
-      if (ticket.requester_id === source.id) {
-        events.push({
-          type: 'Change',
-          field_name: 'requester_id',
-          value: String(target.id),
-          previous_value: String(source.id),
-        });
-      }
-      if (ticket.submitter_id === source.id) {
-        events.push({
-          type: 'Change',
-          field_name: 'submitter_id',
-          value: String(target.id),
-          previous_value: String(source.id),
-        });
-      }
-      const auditId = await writeAudit(trx, {
-        ticketId: ticket.id,
-        authorId: actor.id,
-        via: MERGE_VIA,
-        now,
-        metadata: { system: {}, custom: {}, merged_user_id: source.id },
-      });
-      await writeAuditEvents(trx, auditId, ticket.id, events);
-    }
-    await trx
-      .updateTable('tickets')
-      .set({ requester_id: target.id, updated_at: now })
-      .where('requester_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('tickets')
-      .set({ submitter_id: target.id, updated_at: now })
-      .where('submitter_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('comments')
-      .set({ author_id: target.id })
-      .where('author_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('audits')
-      .set({ author_id: target.id })
-      .where('author_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('attachments')
-      .set({ uploader_id: target.id })
-      .where('uploader_id', '=', source.id)
-      .execute();
-    // The Slack DM follows the Slack identity: the next message lands on the target's tickets.
-    await trx
-      .updateTable('slack_conversations')
-      .set({ user_id: target.id, updated_at: now })
-      .where('user_id', '=', source.id)
-      .execute();
-    // Users merged into the source earlier now point at where their data went.
-    await trx
-      .updateTable('users')
-      .set({ merged_into_id: target.id })
-      .where('merged_into_id', '=', source.id)
-      .execute();
+    const moved = await auditMovedTickets(trx, requested, { source, target, actor, now });
+    await moveOwnedRows(trx, source, target, now);
     await trx.deleteFrom('sessions').where('user_id', '=', source.id).execute();
     await trx
       .updateTable('users')
@@ -141,8 +83,97 @@ export async function mergeUsers(
       .where('id', '=', source.id)
       .execute();
     await trx.updateTable('users').set({ updated_at: now }).where('id', '=', target.id).execute();
+    // Told once every moved ticket row is written.
+    for (const event of moved) await run?.emit(trx, event);
     return loadUser(trx, target.id);
   });
+  return events.publishAfter(committed);
+}
+
+/** What the source owned (tickets, comments, audits, uploads, its Slack DM) moves to the target. */
+async function moveOwnedRows(trx: Conn, source: User, target: User, now: string): Promise<void> {
+  await trx
+    .updateTable('tickets')
+    .set({ requester_id: target.id, updated_at: now })
+    .where('requester_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('tickets')
+    .set({ submitter_id: target.id, updated_at: now })
+    .where('submitter_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('comments')
+    .set({ author_id: target.id })
+    .where('author_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('audits')
+    .set({ author_id: target.id })
+    .where('author_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('attachments')
+    .set({ uploader_id: target.id })
+    .where('uploader_id', '=', source.id)
+    .execute();
+  // The Slack DM follows the Slack identity: the next message lands on the target's tickets.
+  await trx
+    .updateTable('slack_conversations')
+    .set({ user_id: target.id, updated_at: now })
+    .where('user_id', '=', source.id)
+    .execute();
+  // Users merged into the source earlier now point at where their data went.
+  await trx
+    .updateTable('users')
+    .set({ merged_into_id: target.id })
+    .where('merged_into_id', '=', source.id)
+    .execute();
+}
+
+/**
+ * One audit (via `merge`) per ticket the source requested or submitted, recording the change
+ * to the target; returns the tickets' `ticket.written` events.
+ */
+async function auditMovedTickets(
+  trx: Conn,
+  tickets: { id: number; requester_id: number; submitter_id: number }[],
+  merge: { source: User; target: User; actor: User; now: string },
+): Promise<DeskEventOf<'ticket.written'>[]> {
+  const { source, target, actor, now } = merge;
+  const written: DeskEventOf<'ticket.written'>[] = [];
+  for (const ticket of tickets) {
+    const events: AuditEventInput[] = [];
+    const changes: DeskEventOf<'ticket.written'>['changes'] = [];
+    for (const field of ['requester_id', 'submitter_id'] as const) {
+      if (ticket[field] !== source.id) continue;
+      events.push({
+        type: 'Change',
+        field_name: field,
+        value: String(target.id),
+        previous_value: String(source.id),
+      });
+      changes.push({ field, previous: source.id, value: target.id });
+    }
+    const auditId = await writeAudit(trx, {
+      ticketId: ticket.id,
+      authorId: actor.id,
+      via: MERGE_VIA,
+      now,
+      metadata: { system: {}, custom: {}, merged_user_id: source.id },
+    });
+    await writeAuditEvents(trx, auditId, ticket.id, events);
+    written.push({
+      name: 'ticket.written',
+      ticketId: ticket.id,
+      auditId,
+      created: false,
+      changes,
+      comments: [],
+      actor: { userId: actor.id, via: MERGE_VIA },
+    });
+  }
+  return written;
 }
 
 /**
@@ -190,6 +221,7 @@ export async function mergeSelfInto(
   actor: User,
   credentials: { email: string; password: string },
   now: string,
+  bus?: DeskEvents,
 ): Promise<User> {
   const target = await findUserByEmail(db, credentials.email);
   const ok =
@@ -203,5 +235,5 @@ export async function mergeSelfInto(
       'InvalidValue',
     );
   }
-  return mergeUsers(db, actor, actor.id, target.id, now);
+  return mergeUsers(db, actor, actor.id, target.id, now, bus);
 }

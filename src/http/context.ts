@@ -3,6 +3,7 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { Actor } from '../desk/context.ts';
+import type { DeskEvents } from '../desk/events.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import type { RenderedTickets } from './rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
@@ -26,6 +27,8 @@ export interface Services {
   blobs: BlobStore;
   /** The configured channels (today: Slack), mounted in this order. */
   channels: readonly MountedChannel[];
+  /** The instance's desk events: every ticket write a route makes is published there. */
+  events: DeskEvents;
   /** Set once start-up work after listening (the sandbox install) is done. */
   readiness: { ready: boolean };
   /** Tickets rendered for the API, shared by every route that shows tickets. */

@@ -1,8 +1,8 @@
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Db } from '../db/index.ts';
 import type { Job } from '../db/types.ts';
+import type { JobSignals } from './signals.ts';
 
 /**
  * The durable job queue (outbox). Jobs are written inside the transaction whose commit makes
@@ -11,9 +11,6 @@ import type { Job } from '../db/types.ts';
  * conditional UPDATE, so several Parley processes on one PostgreSQL never run a job twice
  * concurrently; a claim is a lease, and a lease that runs out (a crashed process) is reclaimed.
  */
-
-const signals = new EventEmitter();
-signals.setMaxListeners(100);
 
 export interface EnqueueArgs {
   queue: string;
@@ -24,7 +21,8 @@ export interface EnqueueArgs {
   runAt?: string;
 }
 
-export async function enqueueJob(trx: Db, args: EnqueueArgs): Promise<void> {
+/** Writes the job in `trx` and wakes the instance's workers of its queue (`signals`). */
+export async function enqueueJob(trx: Db, args: EnqueueArgs, signals: JobSignals): Promise<void> {
   const now = new Date().toISOString();
   let q = trx.insertInto('jobs').values({
     queue: args.queue,
@@ -38,7 +36,7 @@ export async function enqueueJob(trx: Db, args: EnqueueArgs): Promise<void> {
   if (args.dedupeKey) q = q.onConflict((oc) => oc.column('dedupe_key').doNothing()) as typeof q;
   await q.execute();
   // The worker may look before this transaction commits; it looks again shortly after.
-  setImmediate(() => signals.emit(args.queue));
+  signals.wake(args.queue);
 }
 
 export type JobOutcome =
@@ -62,6 +60,8 @@ export interface WorkerOptions {
   concurrency?: number;
   leaseMs?: number;
   idlePollMs?: number;
+  /** The instance's wake-up calls; without them the worker finds new jobs by polling. */
+  signals?: JobSignals;
 }
 
 export interface Worker {
@@ -259,13 +259,13 @@ export function startWorker(opts: WorkerOptions): Worker {
     for (const t of followUps) clearTimeout(t);
     followUps = [3, 8, 20].map((ms) => setTimeout(() => void loop(), ms));
   };
-  signals.on(queue, onSignal);
+  const unsubscribe = opts.signals?.on(queue, onSignal);
   schedule(0);
 
   return {
     async stop() {
       stopped = true;
-      signals.off(queue, onSignal);
+      unsubscribe?.();
       for (const t of followUps) clearTimeout(t);
       if (timer) clearTimeout(timer);
       if (wakeTimer) clearTimeout(wakeTimer);

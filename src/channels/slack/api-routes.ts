@@ -7,6 +7,7 @@ import { hasPermission } from '../../desk/custom-roles.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { defaultBrand } from '../../desk/brands.ts';
 import { nowIso, presentTime } from '../../desk/time.ts';
+import { EventsAfterCommit } from '../../desk/events.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
 import { getUser } from '../../desk/users.ts';
 import { via } from '../../desk/via.ts';
@@ -381,7 +382,9 @@ export function slackApiRoutes(
       throw new HttpError(503, 'SlackUnavailable', 'Slack could not be reached; try again');
     }
     const now = nowIso();
-    const result = await transaction(db, async (trx) => {
+    const events = new EventsAfterCommit(ctx.events);
+    const committed = transaction(db, async (trx) => {
+      const run = events.attempt();
       const existing = await trx
         .selectFrom('slack_conversations')
         .selectAll()
@@ -420,11 +423,13 @@ export function slackApiRoutes(
             rel: 'slack_dm_outbound',
           }),
         },
+        events: run,
       });
       await linkConversationTicket(trx, conv, written.ticket.id, now);
-      await enqueueCommentDelivery(trx, written.commentId!, conv.id);
+      await enqueueCommentDelivery(trx, written.commentId!, conv.id, ctx.jobs);
       return written;
     });
+    const result = await events.publishAfter(committed);
     reply.status(201);
     return {
       ticket: presentTicket(result.ticket, ctx.config.publicUrl),

@@ -31,6 +31,7 @@ export async function openSlackChannel(
     config: host.config,
     blobs: host.blobs,
     logger: host.logger,
+    events: host.events,
     workers: host.workers,
     ...(opts.deferSocketMode === undefined ? {} : { deferSocketMode: opts.deferSocketMode }),
     ...(opts.retryBoundMs === undefined ? {} : { retryBoundMs: opts.retryBoundMs }),

@@ -4,6 +4,8 @@ import type { Config } from '../../config.ts';
 import type { SecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
 import type { SlackConnection } from '../../db/types.ts';
+import type { DeskEvents } from '../../desk/events.ts';
+import type { JobSignals } from '../../jobs/signals.ts';
 import { type AppCredentials, listApps } from './apps.ts';
 import { slackClient } from './client.ts';
 
@@ -14,13 +16,23 @@ export interface SlackContext {
   config: Config;
   blobs: BlobStore;
   logger: Logger;
+  /** The instance's desk events: the channel's ticket writes are published there. */
+  events: DeskEvents;
+  /** This instance's job wake-ups: a delivery job enqueued here wakes this instance's worker. */
+  jobs: JobSignals;
   apps(): Promise<AppCredentials[]>;
+  /** After a change of apps through the API: drops the cache and tells onAppsChanged. */
   forgetApps(): void;
+  /** Calls `listener` after every forgetApps; returns the function that stops it. */
+  onAppsChanged(listener: () => void): () => void;
 }
 
-export function createSlackContext(args: Omit<SlackContext, 'apps' | 'forgetApps'>): SlackContext {
+export function createSlackContext(
+  args: Omit<SlackContext, 'apps' | 'forgetApps' | 'onAppsChanged'>,
+): SlackContext {
   // Apps change only through the admin API; every signed request needs their secrets.
   let cache: Promise<AppCredentials[]> | null = null;
+  const appsChanged = new Set<() => void>();
   return {
     ...args,
     apps() {
@@ -32,6 +44,11 @@ export function createSlackContext(args: Omit<SlackContext, 'apps' | 'forgetApps
     },
     forgetApps() {
       cache = null;
+      for (const listener of appsChanged) listener();
+    },
+    onAppsChanged(listener) {
+      appsChanged.add(listener);
+      return () => appsChanged.delete(listener);
     },
   };
 }

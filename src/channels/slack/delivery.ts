@@ -6,10 +6,11 @@ import {
   WebAPIRequestError,
 } from '@slack/web-api';
 import type { Job, SlackConnection } from '../../db/types.ts';
-import { registerCommentHook } from '../../desk/comment-hooks.ts';
 import type { Conn } from '../../desk/context.ts';
+import type { Processor } from '../../desk/events.ts';
 import { takePaceSlot } from '../../jobs/pace.ts';
 import { backoffMs, enqueueJob, type JobHandler, type JobOutcome } from '../../jobs/queue.ts';
+import type { JobSignals } from '../../jobs/signals.ts';
 import { markDisconnected } from './connections.ts';
 import { type SlackContext, connectionClient } from './context.ts';
 import { markdownToMrkdwn, splitForSlack } from './format.ts';
@@ -53,39 +54,52 @@ const PERMANENT = new Set([
 const DEAD_TOKEN = new Set(['account_inactive', 'token_revoked', 'invalid_auth']);
 
 /**
- * Public agent comments on tickets of a Slack conversation become delivery jobs, written in the
- * comment's own transaction: a reply is never lost, and never sent for a rolled-back comment.
+ * The Slack channel's processor of desk events: public agent comments on tickets of a Slack
+ * conversation become delivery jobs, written in the comment's own transaction, so that a reply
+ * is never lost, and never sent for a rolled-back comment.
  */
-export function registerSlackDelivery(): () => void {
-  return registerCommentHook(async (trx, c) => {
-    // A ticket created by this write has no Slack conversation yet (outbound conversations
-    // link theirs afterwards and enqueue the first message themselves).
-    if (!c.public || !c.authorIsAgent || c.ticketCreated) return;
-    const link = await trx
-      .selectFrom('slack_conversation_tickets')
-      .select('conversation_id')
-      .where('ticket_id', '=', c.ticketId)
-      .executeTakeFirst();
-    if (link) await enqueueCommentDelivery(trx, c.commentId, link.conversation_id);
-  });
+export function slackDeliveryProcessor(ctx: SlackContext): Processor {
+  return {
+    name: 'slack.delivery',
+    handles: ['ticket.written'],
+    async inTransaction(trx, event) {
+      // A ticket created by this write has no Slack conversation yet (outbound conversations
+      // link theirs afterwards and enqueue the first message themselves).
+      if (event.created) return;
+      for (const c of event.comments) {
+        if (!c.public || !c.authorIsAgent) continue;
+        const link = await trx
+          .selectFrom('slack_conversation_tickets')
+          .select('conversation_id')
+          .where('ticket_id', '=', event.ticketId)
+          .executeTakeFirst();
+        if (link) await enqueueCommentDelivery(trx, c.id, link.conversation_id, ctx.jobs);
+      }
+    },
+  };
 }
 
 export async function enqueueCommentDelivery(
   trx: Conn,
   commentId: number,
   conversationId: number,
+  signals: JobSignals,
 ): Promise<void> {
   await trx
     .updateTable('comments')
     .set({ delivery_status: 'pending' })
     .where('id', '=', commentId)
     .execute();
-  await enqueueJob(trx, {
-    queue: DELIVERY_QUEUE,
-    orderKey: `conv:${conversationId}`,
-    payload: { kind: 'comment', comment_id: commentId },
-    dedupeKey: `comment:${commentId}`,
-  });
+  await enqueueJob(
+    trx,
+    {
+      queue: DELIVERY_QUEUE,
+      orderKey: `conv:${conversationId}`,
+      payload: { kind: 'comment', comment_id: commentId },
+      dedupeKey: `comment:${commentId}`,
+    },
+    signals,
+  );
 }
 
 class Permanent extends Error {}

@@ -3,10 +3,12 @@ import type { BlobStore } from '../../blobs/index.ts';
 import type { Config } from '../../config.ts';
 import { createSecretBox } from '../../crypto/secret-box.ts';
 import type { Db } from '../../db/index.ts';
+import type { DeskEvents } from '../../desk/events.ts';
 import { startWorker, type Worker } from '../../jobs/queue.ts';
+import { JobSignals } from '../../jobs/signals.ts';
 import { ensureConfiguredApps } from './apps.ts';
 import { createSlackContext, type SlackContext } from './context.ts';
-import { DELIVERY_QUEUE, deliveryHandler, registerSlackDelivery } from './delivery.ts';
+import { DELIVERY_QUEUE, deliveryHandler, slackDeliveryProcessor } from './delivery.ts';
 import { InboxWriter } from './inbox.ts';
 import { IngestWorker } from './ingest/worker.ts';
 import { SocketModeTransport } from './socket-mode.ts';
@@ -27,6 +29,8 @@ export async function startSlackRuntime(args: {
   config: Config;
   blobs: BlobStore;
   logger: Logger;
+  /** The instance's desk events: Slack delivery is one of their processors. */
+  events: DeskEvents;
   workers: boolean;
   /**
    * Leave Socket Mode unconnected until the caller runs `socketMode.start()`: the built-in
@@ -43,6 +47,8 @@ export async function startSlackRuntime(args: {
     config: args.config,
     blobs: args.blobs,
     logger: args.logger.child({ channel: 'slack' }),
+    events: args.events,
+    jobs: new JobSignals(),
   });
   await ensureConfiguredApps(args.db, box, args.config);
   const inbox = new InboxWriter(args.db, {
@@ -51,8 +57,8 @@ export async function startSlackRuntime(args: {
   let ingest: IngestWorker | null = null;
   let delivery: Worker | null = null;
   let socketMode: SocketModeTransport | null = null;
-  let unhook: (() => void) | null = null;
-  unhook = registerSlackDelivery();
+  // Every node writes replies (web nodes through the API), so every node enqueues deliveries.
+  const stopListening: (() => void)[] = [args.events.register(slackDeliveryProcessor(ctx))];
   if (args.workers) {
     ingest = new IngestWorker(
       ctx,
@@ -66,6 +72,7 @@ export async function startSlackRuntime(args: {
       handler: deliveryHandler(ctx),
       logger: ctx.logger,
       concurrency: 8,
+      signals: ctx.jobs,
     });
     // Socket Mode runs where the workers run (`--role all` and `worker`): web and scheduler
     // nodes hold none, while every node with workers holds its own connections (Slack spreads an app's envelopes over them).
@@ -73,11 +80,8 @@ export async function startSlackRuntime(args: {
     socketMode = new SocketModeTransport(ctx, inbox);
     // Apps added or changed through the API in this process reconnect at once (other nodes
     // pick them up at the transport's next poll).
-    const forgetApps = ctx.forgetApps;
-    ctx.forgetApps = () => {
-      forgetApps();
-      void socketMode?.refresh();
-    };
+    const transport = socketMode;
+    stopListening.push(ctx.onAppsChanged(() => void transport.refresh()));
     if (!args.deferSocketMode) await socketMode.start();
   }
   return {
@@ -87,7 +91,7 @@ export async function startSlackRuntime(args: {
     delivery,
     socketMode,
     async stop() {
-      unhook?.();
+      for (const stop of stopListening) stop();
       // First stop taking envelopes, then finish applying what is in the inbox.
       await socketMode?.stop();
       await ingest?.stop();

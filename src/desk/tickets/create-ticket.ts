@@ -4,6 +4,7 @@ import { defaultBrand } from '../brands.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
 import { type ErrorDetails, ForbiddenError, ValidationError } from '../errors.ts';
+import { type DeskEvents, EventsAfterCommit } from '../events.ts';
 import { createUser, findUserByEmail, getUser } from '../users.ts';
 import { via as makeVia } from '../via.ts';
 import { resolveAssigneeEmail } from './assignee-email.ts';
@@ -98,8 +99,11 @@ export async function createTicket(
   actor: Actor,
   input: CreateTicketInput,
   now: string,
+  options: { events?: DeskEvents } = {},
 ): Promise<WriteResult> {
-  return writeTransaction(db, async (trx) => {
+  const events = new EventsAfterCommit(options.events);
+  const committed = writeTransaction(db, async (trx) => {
+    const run = events.attempt();
     let patch: TicketPatch = { ...input };
     if (!isAgent(actor.user)) {
       refuseTriage(input, actor.user.id);
@@ -162,6 +166,8 @@ export async function createTicket(
         followupSourceId: followupSource?.id ?? null,
         viaSource,
       },
+      events: run,
     });
   });
+  return events.publishAfter(committed);
 }

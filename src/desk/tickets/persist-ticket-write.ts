@@ -1,13 +1,14 @@
 import type { Attachment, Audit, AuditEvent, Comment, Ticket } from '../../db/types.ts';
 import { type AuditEventInput, auditEventRows, auditRow } from '../audits.ts';
-import { runCommentHooks } from '../comment-hooks.ts';
 import type { Conn } from '../context.ts';
 import { ValidationError } from '../errors.ts';
+import type { TransactionEvents } from '../events.ts';
 import { type RenderedBody, renderHtml, renderMarkdown } from '../markdown.ts';
 import type { Via } from '../via.ts';
 import { changesNothing, type TicketWritePlan } from './plan-ticket-write.ts';
 import { fieldColumns } from './ticket-fields.ts';
 import type { CommentInput } from './ticket-input.ts';
+import { ticketWritten } from './ticket-written.ts';
 import type { WriteBatch } from './write-batch.ts';
 
 export interface WriteResult {
@@ -45,6 +46,11 @@ export interface PersistOptions {
    * after the batch is flushed (batchFor).
    */
   batch?: WriteBatch;
+  /**
+   * The events of the caller's transaction: the write emits its `ticket.written` there (its
+   * processors write their outbox rows now), published when the caller's transaction commits.
+   */
+  events?: TransactionEvents;
 }
 
 /**
@@ -282,10 +288,9 @@ async function writeAuditRow(
   return { auditId: row.id, written: { audit: row, events: [], comment: null, attachments: [] } };
 }
 
-/** Writes the plan's comment (or records it in the batch) and runs the comment hooks. */
+/** Writes the plan's comment, or records it in the batch. */
 async function writeComment(
   trx: Conn,
-  plan: TicketWritePlan,
   args: CommentArgs,
   opts: PersistOptions,
   ids: { commentId: number } | null,
@@ -303,13 +308,6 @@ async function writeComment(
       Object.assign(written, { comment: inserted.row, attachments: inserted.attachments });
     }
   }
-  await runCommentHooks(trx, {
-    ticketId: args.ticketId,
-    commentId,
-    public: args.isPublic,
-    authorIsAgent: plan.comment!.authorIsAgent,
-    ticketCreated: !plan.before,
-  });
   return commentId;
 }
 
@@ -354,7 +352,7 @@ export async function persistTicketWrite(
       via: opts.via,
       now,
     };
-    commentId = await writeComment(trx, plan, args, opts, ids, written);
+    commentId = await writeComment(trx, args, opts, ids, written);
     events.push({ type: 'Comment', comment_id: commentId });
   }
   events.push(...changeEvents(plan));
@@ -368,5 +366,6 @@ export async function persistTicketWrite(
     // RETURNING promises no order; ids follow the order of the VALUES.
     written.events = rows.sort((a, b) => a.id - b.id);
   }
+  await opts.events?.emit(trx, ticketWritten(plan, { ticketId, auditId, commentId }, opts.via));
   return { ticket, auditId, commentId, ...(written ? { written } : {}) };
 }

@@ -3,6 +3,7 @@ import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { type DeskEvents, EventsAfterCommit } from '../events.ts';
 import { presentTime } from '../time.ts';
 import { resolveAssigneeEmail } from './assignee-email.ts';
 import {
@@ -21,6 +22,8 @@ export interface UpdateOptions {
   updatedStamp?: string;
   /** Kept in the update's audit as `metadata.custom`. */
   metadata?: Record<string, unknown>;
+  /** The instance's bus: the update's `ticket.written` is published there once it commits. */
+  events?: DeskEvents;
 }
 
 export const UPDATE_CONFLICT =
@@ -36,7 +39,9 @@ export async function updateTicket(
   now: string,
   options: UpdateOptions = {},
 ): Promise<WriteResult> {
-  return writeTransaction(db, async (trx) => {
+  const events = new EventsAfterCommit(options.events);
+  const committed = writeTransaction(db, async (trx) => {
+    const run = events.attempt();
     let q = trx
       .selectFrom('tickets')
       .selectAll()
@@ -70,8 +75,10 @@ export async function updateTicket(
       via: actor.via,
       now,
       metadata: options.metadata,
+      events: run,
     });
   });
+  return events.publishAfter(committed);
 }
 
 /** Zendesk's delete is soft: the ticket leaves lists and reads but its history stays. */

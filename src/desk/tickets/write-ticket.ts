@@ -1,6 +1,7 @@
 import type { Ticket, User } from '../../db/types.ts';
 import type { Conn } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
+import type { TransactionEvents } from '../events.ts';
 import type { Via } from '../via.ts';
 import { batchFor, persistTicketWrite, type WriteResult } from './persist-ticket-write.ts';
 import { commentToWrite, planTicketWrite } from './plan-ticket-write.ts';
@@ -31,6 +32,11 @@ export interface WriteTicketArgs {
    * after the batch is flushed.
    */
   batch?: WriteBatch;
+  /**
+   * The events of the caller's transaction, which publishes them once it commits
+   * (publishCommitted): the write emits its `ticket.written` there.
+   */
+  events?: TransactionEvents;
   /** The client's `metadata`, kept in the audit as `metadata.custom` (as Zendesk does). */
   metadata?: Record<string, unknown>;
   /** Only for creates. */
@@ -63,6 +69,7 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     metadata: args.metadata,
     create: args.create,
     batch,
+    events: args.events,
   });
 }
 

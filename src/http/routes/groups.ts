@@ -55,7 +55,7 @@ function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export const groupRoutes: RoutePlugin = (app, { db, config }) => {
+export const groupRoutes: RoutePlugin = (app, { db, config, events }) => {
   const base = config.publicUrl;
   const groupSort = {
     sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name' },
@@ -192,7 +192,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   app.delete('/group_memberships/:id', async (req, reply) => {
     const actor = actorOf(req);
     await requireWriter(db, actor, 'manage_group_memberships');
-    await deleteMembership(db, actor, idParam(req.params), nowIso());
+    await deleteMembership(db, actor, idParam(req.params), nowIso(), events);
     return reply.status(204).send();
   });
 

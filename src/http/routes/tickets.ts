@@ -201,7 +201,7 @@ async function presentCommentsById(db: Conn, ids: number[], base: string) {
   return map;
 }
 
-export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
+export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;
   const tickets = ticketReader(db, base, renderedTickets);
   /** The answer to a write, as its writer may read the ticket. */
@@ -268,6 +268,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       actorOf(req),
       { ...fields, comment: comment ?? {}, ...(metadata ? { metadata } : {}) },
       nowIso(),
+      { events },
     );
     const ticket = await presentWritten(actorOf(req), result.ticket);
     reply.status(201).header('location', ticket.url);
@@ -291,7 +292,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       patch,
       comment ?? null,
       nowIso(),
-      { updatedStamp: safeUpdateStamp(body), ...(metadata ? { metadata } : {}) },
+      { updatedStamp: safeUpdateStamp(body), events, ...(metadata ? { metadata } : {}) },
     );
     const ticket = await presentWritten(actorOf(req), result.ticket);
     return {
@@ -365,7 +366,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
         { [mode]: normalizeTags(body.tags) },
         null,
         nowIso(),
-        { updatedStamp: safeUpdateStamp(body) },
+        { updatedStamp: safeUpdateStamp(body), events },
       );
       return { tags: JSON.parse(result.ticket.tags) as string[] };
     };

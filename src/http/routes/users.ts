@@ -163,7 +163,7 @@ async function sideloads(db: Conn, req: FastifyRequest, users: User[], base: str
   return out;
 }
 
-export const userRoutes: RoutePlugin = (app, { db, config }) => {
+export const userRoutes: RoutePlugin = (app, { db, config, events }) => {
   const base = config.publicUrl;
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
@@ -271,7 +271,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   app.put('/users/me/merge', async (req) => {
     const actor = actorOf(req);
     const { email, password } = parseWith(selfMergeSchema, req.body).user;
-    const target = await mergeSelfInto(db, actor.user, { email, password }, nowIso());
+    const target = await mergeSelfInto(db, actor.user, { email, password }, nowIso(), events);
     return { user: presentUserFor(actor.user, target, base) };
   });
 
@@ -296,7 +296,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
     requireAgent(actor);
     const sourceId = idParam(req.params);
     const targetId = parseWith(mergeSchema, req.body).user.id;
-    const target = await mergeUsers(db, actor.user, sourceId, targetId, nowIso());
+    const target = await mergeUsers(db, actor.user, sourceId, targetId, nowIso(), events);
     return { user: presentUser(target, base) };
   });
 

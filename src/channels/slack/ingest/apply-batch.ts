@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { isPostgres } from '../../../db/dialect.ts';
+import { EventsAfterCommit } from '../../../desk/events.ts';
 import { WriteBatch } from '../../../desk/tickets/write-batch.ts';
 import type { SlackContext } from '../context.ts';
 import { applyEvent } from './apply.ts';
@@ -17,7 +18,9 @@ export async function applyBatch(
   lanes: number[],
 ): Promise<void> {
   const { db } = ctx;
-  await db.transaction().execute(async (trx) => {
+  const events = new EventsAfterCommit(ctx.events);
+  const committed = db.transaction().execute(async (trx) => {
+    const run = events.attempt();
     const pg = isPostgres(trx);
     if (pg) await lockLanes(trx, lanes);
     const ids = batch.map((p) => p.row.id);
@@ -35,6 +38,7 @@ export async function applyBatch(
     if (todo.length === 0) return;
     const state = await loadState(trx, todo, pg);
     if (pg) state.batch = new WriteBatch(trx, todo.length);
+    if (run) state.events = run;
     const outcomes: { id: number; outcome: string }[] = [];
     for (const p of todo)
       outcomes.push({ id: p.row.id, outcome: await applyEvent(ctx, trx, p, state) });
@@ -53,4 +57,5 @@ export async function applyBatch(
       .where('processed_at', 'is', null)
       .execute();
   });
+  await events.publishAfter(committed);
 }

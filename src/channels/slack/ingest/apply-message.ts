@@ -27,7 +27,7 @@ export async function applyMessage(
   const { p, state, connection, now } = scope;
   const requester = await requesterFor(trx, scope, m);
   const conv = await conversationFor(trx, scope, m.channel, m.user!, requester.id);
-  if (kind === 'thread_reply') return threadHint(trx, conv, m, now);
+  if (kind === 'thread_reply') return threadHint(trx, ctx, conv, m, now);
   if (state.seen.has(`${conv.id} ${m.ts}`)) return 'ignored: message already applied';
 
   const ticket = await ticketFor(trx, state, conv.current_ticket_id);
@@ -47,6 +47,8 @@ export async function applyMessage(
     await noteRefusedFiles(trx, connection, conv.id, result.ticket.id, requester, p.refused, {
       now,
       uploadLimit,
+      signals: ctx.jobs,
+      events: state.events,
     });
     // The note changed the ticket: a later event of this transaction reads it afresh.
     state.tickets.delete(result.ticket.id);
@@ -61,6 +63,7 @@ export async function applyMessage(
 /** Thread replies are not forwarded; once per thread the person is told where to write. */
 async function threadHint(
   trx: Conn,
+  ctx: SlackContext,
   conv: SlackConversation,
   m: SlackMessage,
   now: string,
@@ -78,16 +81,20 @@ async function threadHint(
     .returning('id')
     .executeTakeFirst();
   if (hint) {
-    await enqueueJob(trx, {
-      queue: DELIVERY_QUEUE,
-      orderKey: `conv:${conv.id}`,
-      payload: {
-        kind: 'notice',
-        conversation_id: conv.id,
-        thread_ts: m.thread_ts,
-        text: 'Replies in threads do not reach the help desk. Please write in the main conversation.',
+    await enqueueJob(
+      trx,
+      {
+        queue: DELIVERY_QUEUE,
+        orderKey: `conv:${conv.id}`,
+        payload: {
+          kind: 'notice',
+          conversation_id: conv.id,
+          thread_ts: m.thread_ts,
+          text: 'Replies in threads do not reach the help desk. Please write in the main conversation.',
+        },
       },
-    });
+      ctx.jobs,
+    );
   }
   return hint ? 'ignored: thread reply (hint sent)' : 'ignored: thread reply';
 }
@@ -121,6 +128,7 @@ async function writeMessageTicket(
       via: requesterVia,
       now,
       batch: state.batch,
+      events: state.events,
     });
   }
   const viaSource = ticket
@@ -143,6 +151,7 @@ async function writeMessageTicket(
     now,
     create: { fromMessagingChannel: true, followupSourceId: ticket?.id ?? null, viaSource },
     batch: state.batch,
+    events: state.events,
   });
   await linkConversationTicket(trx, conv, result.ticket.id, now);
   return result;

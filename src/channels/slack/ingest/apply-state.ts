@@ -1,5 +1,6 @@
 import type { SlackConnection, SlackConversation, Ticket, User } from '../../../db/types.ts';
 import type { Conn } from '../../../desk/context.ts';
+import type { TransactionEvents } from '../../../desk/events.ts';
 import type { WriteBatch } from '../../../desk/tickets/write-batch.ts';
 import { messageOf, type Prepared } from './prepared.ts';
 
@@ -21,6 +22,8 @@ export interface ApplyState {
    * statements (see write-batch.ts), flushed before anything reads them back.
    */
   batch?: WriteBatch;
+  /** The transaction's desk events, published by applyBatch once it commits. */
+  events?: TransactionEvents;
   /** Incoming messages recorded, written in one statement before anything reads them. */
   messages: {
     conversation_id: number;

@@ -1,9 +1,11 @@
 import type { SlackConnection, User } from '../../../db/types.ts';
 import type { Conn } from '../../../desk/context.ts';
 import { systemUser } from '../../../desk/system-user.ts';
+import type { TransactionEvents } from '../../../desk/events.ts';
 import { writeTicket } from '../../../desk/tickets/write-ticket.ts';
 import { via } from '../../../desk/via.ts';
 import { enqueueJob } from '../../../jobs/queue.ts';
+import type { JobSignals } from '../../../jobs/signals.ts';
 import { allowedFileTypes } from '../connections.ts';
 import { DELIVERY_QUEUE } from '../delivery.ts';
 import { type RefusedFile, refusalNote, refusalNotice } from '../refused-files.ts';
@@ -16,7 +18,7 @@ export async function noteRefusedFiles(
   ticketId: number,
   requester: User,
   refused: RefusedFile[],
-  opts: { now: string; uploadLimit: number },
+  opts: { now: string; uploadLimit: number; signals: JobSignals; events?: TransactionEvents },
 ) {
   const { now } = opts;
   const ticket = await trx
@@ -32,15 +34,20 @@ export async function noteRefusedFiles(
     actor: system,
     via: via('rule', { rel: 'slack_file_policy', from: { slack_connection_id: connection.id } }),
     now,
+    events: opts.events,
   });
   const text = refusalNotice(refused, {
     acceptedTypes: connection.attachments_enabled === 1 ? allowedFileTypes(connection) : null,
     uploadLimit: opts.uploadLimit,
   });
   if (!text) return;
-  await enqueueJob(trx, {
-    queue: DELIVERY_QUEUE,
-    orderKey: `conv:${conversationId}`,
-    payload: { kind: 'notice', conversation_id: conversationId, text },
-  });
+  await enqueueJob(
+    trx,
+    {
+      queue: DELIVERY_QUEUE,
+      orderKey: `conv:${conversationId}`,
+      payload: { kind: 'notice', conversation_id: conversationId, text },
+    },
+    opts.signals,
+  );
 }
