@@ -9,7 +9,7 @@ import type { Actor, Conn } from '../../desk/context.ts';
 import { hasPermission } from '../../desk/custom-roles.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { authenticate } from '../../http/auth.ts';
-import { UnauthorizedError } from '../../http/errors.ts';
+import { UnauthorizedError } from '../../http/shared/errors.ts';
 import { SESSION_COOKIE, type SessionPolicy } from '../../http/sessions.ts';
 import type { Finisher, Installer } from './install.ts';
 

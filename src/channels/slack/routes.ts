@@ -4,7 +4,7 @@ import { ForbiddenError, NotFoundError } from '../../desk/errors.ts';
 import { parseJson } from '../../desk/time.ts';
 import { jsonTextTooDeep } from '../../json-depth.ts';
 import type { SlackRuntime } from './runtime.ts';
-import { UnauthorizedError } from '../../http/errors.ts';
+import { UnauthorizedError } from '../../http/shared/errors.ts';
 import { sessionPolicy } from '../../http/sessions.ts';
 import { finisherOf, installerOf } from './install-credential.ts';
 import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';

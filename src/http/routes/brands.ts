@@ -3,9 +3,9 @@ import { createBrand, deleteBrand, getBrand, listBrands, updateBrand } from '../
 import { nowIso } from '../../desk/time.ts';
 import { requireAdmin, requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { presentBrand } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
+import { parseWith } from '../shared/errors.ts';
+import { presentBrand } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
 
 const brandFields = {
   name: z.string().max(255).optional(),

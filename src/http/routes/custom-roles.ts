@@ -14,9 +14,9 @@ import {
 import { nowIso } from '../../desk/time.ts';
 import { requireAdmin } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { presentCustomRole } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
+import { parseWith } from '../shared/errors.ts';
+import { presentCustomRole } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
 
 const roleFields = {
   name: z.string().max(255).optional(),

@@ -21,10 +21,14 @@ import { getUser } from '../../desk/users.ts';
 import { nowIso } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
-import { presentGroup, presentGroupMembership, presentUser } from '../presenters.ts';
-import { boolish, id, idParam } from '../schemas/common.ts';
+import { parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import {
+  presentGroup,
+  presentGroupMembership,
+  presentUser,
+} from '../shared/read-model/presenters.ts';
+import { boolish, id, idParam } from '../shared/schemas/common.ts';
 
 const groupFields = {
   name: z.string().max(255).optional(),

@@ -19,10 +19,10 @@ import {
 import { nowIso } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin, type Services } from '../context.ts';
-import { HttpError, parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
-import { presentOrganization, presentUser } from '../presenters.ts';
-import { id, idList, idParam, nullableId, tagList } from '../schemas/common.ts';
+import { HttpError, parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import { presentOrganization, presentUser } from '../shared/read-model/presenters.ts';
+import { id, idList, idParam, nullableId, tagList } from '../shared/schemas/common.ts';
 
 const domainList = z.union([
   z.array(z.string().max(253)).max(1000),

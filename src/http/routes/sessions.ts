@@ -6,9 +6,9 @@ import { NotFoundError } from '../../desk/errors.ts';
 import { presentTime } from '../../desk/time.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { requireParleyOrigin } from '../csrf.ts';
-import { parseWith } from '../errors.ts';
+import { parseWith } from '../shared/errors.ts';
 import { signInWithPassword } from '../password-sign-in.ts';
-import { presentUser } from '../presenters.ts';
+import { presentUser } from '../shared/read-model/presenters.ts';
 import {
   clearSessionCookie,
   createSession,

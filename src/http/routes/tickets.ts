@@ -12,16 +12,16 @@ import { loadTicket, type WrittenAudit } from '../../desk/tickets/write-ticket.t
 import { nowIso, parseJson, presentTime } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
-import { jsonArray, jsonWith, sendJsonText } from '../json-text.ts';
+import { parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import { jsonArray, jsonWith, sendJsonText } from '../shared/json-text.ts';
 import {
   presentAuditEvent,
   presentComment,
   presentGroup,
   presentOrganizationFor,
   presentUserFor,
-} from '../presenters.ts';
+} from '../shared/read-model/presenters.ts';
 import {
   audienceOf,
   followupIds,
@@ -29,8 +29,19 @@ import {
   type TicketPageRow,
   ticketReader,
 } from '../ticket-json.ts';
-import { boolish, id, idList, idParam, isoTime, nullableId, tagList } from '../schemas/common.ts';
-import { unsupportedTicketFields, withoutUnsupported } from '../schemas/unsupported-fields.ts';
+import {
+  boolish,
+  id,
+  idList,
+  idParam,
+  isoTime,
+  nullableId,
+  tagList,
+} from '../shared/schemas/common.ts';
+import {
+  unsupportedTicketFields,
+  withoutUnsupported,
+} from '../shared/schemas/unsupported-fields.ts';
 
 const commentSchema = z
   .object({

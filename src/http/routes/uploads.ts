@@ -7,9 +7,9 @@ import { nowIso, presentTime } from '../../desk/time.ts';
 import { uploadExpired, uploadExpiresAt } from '../../desk/uploads.ts';
 import { attachmentSecurityHeaders, servedAs } from '../attachment-serving.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { HttpError, parseWith } from '../errors.ts';
-import { presentAttachment } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
+import { HttpError, parseWith } from '../shared/errors.ts';
+import { presentAttachment } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
 
 const uploadQuery = z.object({
   filename: z

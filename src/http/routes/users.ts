@@ -29,16 +29,16 @@ import {
 import { loadUser, ROLES } from '../../desk/users.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { HttpError, parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
+import { HttpError, parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
 import {
   presentGroup,
   presentIdentity,
   presentOrganization,
   presentUser,
   presentUserFor,
-} from '../presenters.ts';
-import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../schemas/common.ts';
+} from '../shared/read-model/presenters.ts';
+import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../shared/schemas/common.ts';
 
 const text = (max: number) => z.string().max(max);
 

@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isDatabaseUnavailable, isWriteConflict } from '../db/transaction.ts';
+import { isDatabaseUnavailable, isWriteConflict } from '../../db/transaction.ts';
 import {
   ConflictError,
   type ErrorDetails,
@@ -8,8 +8,8 @@ import {
   NotFoundError,
   TooManyRequestsError,
   ValidationError,
-} from '../desk/errors.ts';
-import { MAX_JSON_DEPTH } from '../json-depth.ts';
+} from '../../desk/errors.ts';
+import { MAX_JSON_DEPTH } from '../../json-depth.ts';
 
 /** Thrown by handlers for request-level problems that are not domain errors. */
 export class HttpError extends Error {
