@@ -5,7 +5,7 @@ import type { Db } from '../db/index.ts';
 import type { SlackRuntime } from '../channels/slack/runtime.ts';
 import type { Actor } from '../desk/context.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
-import type { RenderedTickets } from './rendered-tickets.ts';
+import type { RenderedTickets } from './shared/read-model/rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
 
 /** What route plugins are given: the composition root builds it once. */

@@ -13,9 +13,9 @@ import { via } from '../../desk/via.ts';
 import { actorOf } from '../../http/context.ts';
 import { HttpError, parseWith } from '../../http/shared/errors.ts';
 import { presentComment } from '../../http/shared/read-model/presenters.ts';
-import { presentTicket } from '../../http/ticket-json.ts';
+import { presentTicket } from '../../http/shared/read-model/ticket-json.ts';
 import { id as idSchema, idParam } from '../../http/shared/schemas/common.ts';
-import { loadAuditPayload } from '../../http/routes/tickets.ts';
+import { loadAuditPayload } from '../../http/shared/read-model/audits.ts';
 import { defaultApp, getApp } from './apps.ts';
 import { slackClient } from './client.ts';
 import {

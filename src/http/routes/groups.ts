@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { GroupMembership } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { type PermissionKey, requirePermission } from '../../desk/custom-roles.ts';
 import {
@@ -28,6 +27,7 @@ import {
   presentGroupMembership,
   presentUser,
 } from '../shared/read-model/presenters.ts';
+import { readModel } from '../shared/read-model/read-model.ts';
 import { boolish, id, idParam } from '../shared/schemas/common.ts';
 
 const groupFields = {
@@ -59,32 +59,12 @@ function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export const groupRoutes: RoutePlugin = (app, { db, config }) => {
+export const groupRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
+  const read = readModel(db, base, renderedTickets);
   const groupSort = {
     sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name' },
   };
-
-  /** `include=users,groups` side-loads what memberships point at, as Zendesk's list does. */
-  async function membershipSideloads(req: FastifyRequest, rows: GroupMembership[]) {
-    const include = String((req.query as Record<string, unknown>).include ?? '').split(',');
-    const out: Record<string, unknown> = {};
-    if (include.includes('users')) {
-      const ids = [...new Set(rows.map((m) => m.user_id))];
-      out.users = ids.length
-        ? (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map((u) =>
-            presentUser(u, base),
-          )
-        : [];
-    }
-    if (include.includes('groups')) {
-      const ids = [...new Set(rows.map((m) => m.group_id))];
-      out.groups = ids.length
-        ? (await groupsQuery(db).where('id', 'in', ids).execute()).map((g) => presentGroup(g, base))
-        : [];
-    }
-    return out;
-  }
 
   async function membershipPage(
     req: FastifyRequest,
@@ -95,7 +75,10 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
     });
     return {
       group_memberships: page.rows.map((m) => presentGroupMembership(m, base)),
-      ...(await membershipSideloads(req, page.rows)),
+      ...(await read.membershipSideloads(
+        page.rows,
+        String((req.query as Record<string, unknown>).include ?? '').split(','),
+      )),
       ...page.meta,
     };
   }

@@ -1,14 +1,13 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role, User } from '../../db/types.ts';
-import { type Conn, isAgent } from '../../desk/context.ts';
+import { isAgent } from '../../desk/context.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { externalIdIn } from '../../desk/external-ids.ts';
 import {
   addIdentity,
   deleteIdentity,
   getIdentity,
-  identitiesOf,
   listIdentities,
   makePrimary,
   verifyIdentity,
@@ -31,13 +30,8 @@ import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
-import {
-  presentGroup,
-  presentIdentity,
-  presentOrganization,
-  presentUser,
-  presentUserFor,
-} from '../shared/read-model/presenters.ts';
+import { presentIdentity, presentUser, presentUserFor } from '../shared/read-model/presenters.ts';
+import { readModel } from '../shared/read-model/read-model.ts';
 import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../shared/schemas/common.ts';
 
 const text = (max: number) => z.string().max(max);
@@ -125,46 +119,18 @@ function stringParam(q: Query, key: string): string | undefined {
   return v;
 }
 
-/** `include=identities,organizations,groups` side-loads what users point at. */
-async function sideloads(db: Conn, req: FastifyRequest, users: User[], base: string) {
-  const include = String((req.query as Query).include ?? '')
+/** The names in `include=`, as a list. */
+function includeOf(req: FastifyRequest): string[] {
+  return String((req.query as Query).include ?? '')
     .split(',')
     .map((s) => s.trim());
-  const out: Record<string, unknown> = {};
-  const ids = users.map((u) => u.id);
-  if (include.includes('identities')) {
-    out.identities = (await identitiesOf(db, ids)).map((i) => presentIdentity(i, base));
-  }
-  if (include.includes('organizations')) {
-    const orgIds = [
-      ...new Set(users.map((u) => u.organization_id).filter((o): o is number => o !== null)),
-    ];
-    out.organizations = orgIds.length
-      ? (await db.selectFrom('organizations').selectAll().where('id', 'in', orgIds).execute()).map(
-          (o) => presentOrganization(o, base),
-        )
-      : [];
-  }
-  if (include.includes('groups')) {
-    out.groups = ids.length
-      ? (
-          await db
-            .selectFrom('groups')
-            .selectAll()
-            .where('deleted', '=', 0)
-            .where('id', 'in', (eb) =>
-              eb.selectFrom('group_memberships').select('group_id').where('user_id', 'in', ids),
-            )
-            .orderBy('id')
-            .execute()
-        ).map((g) => presentGroup(g, base))
-      : [];
-  }
-  return out;
 }
 
-export const userRoutes: RoutePlugin = (app, { db, config }) => {
+export const userRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
+  const read = readModel(db, base, renderedTickets);
+  const sideloads = (req: FastifyRequest, users: User[]) =>
+    read.userSideloads(users, includeOf(req));
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
   app.get('/users', async (req) => {
@@ -183,14 +149,14 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
       customRoleId: permissionSet === undefined ? undefined : Number(permissionSet),
     });
     const page = await paginate(req, base, query, { sortable });
-    const extra = await sideloads(db, req, page.rows, base);
+    const extra = await sideloads(req, page.rows);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
   app.get('/users/me', async (req) => {
     const actor = actorOf(req);
     const user = await loadUser(db, actor.user.id);
-    const extra = isAgent(actor.user) ? await sideloads(db, req, [user], base) : {};
+    const extra = isAgent(actor.user) ? await sideloads(req, [user]) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 
@@ -211,7 +177,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
       query = query.where('id', 'in', idList(q.ids));
     }
     const rows = await query.orderBy('id').execute();
-    const extra = await sideloads(db, req, rows, base);
+    const extra = await sideloads(req, rows);
     return { users: rows.map((u) => presentUser(u, base)), ...extra };
   });
 
@@ -225,7 +191,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
     else if (text !== undefined && text.trim() !== '') query = searchUsersQuery(db, text);
     else throw new HttpError(400, 'InvalidParameter', 'query or external_id is required');
     const page = await paginate(req, base, query, { sortable });
-    const extra = await sideloads(db, req, page.rows, base);
+    const extra = await sideloads(req, page.rows);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
@@ -244,7 +210,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
     const userId = idParam(req.params);
     if (!isAgent(actor.user) && userId !== actor.user.id) throw new ForbiddenError();
     const user = await loadUser(db, userId);
-    const extra = isAgent(actor.user) ? await sideloads(db, req, [user], base) : {};
+    const extra = isAgent(actor.user) ? await sideloads(req, [user]) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 

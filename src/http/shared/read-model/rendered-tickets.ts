@@ -6,8 +6,8 @@
  *
  * A ticket is kept from its second rendering on. Kept strings move to V8's old generation and
  * are collected from there once evicted: keeping every ticket a one-off read renders (an
- * export walking all pages, a first look at old tickets) made such pages cost half again as
- * much with a full cache, and pushed out the tickets that are read again. The ids rendered
+ * export walking all pages, a first look at old tickets) made such pages costlier with a full
+ * cache, and pushed out the tickets that are read again. The ids rendered
  * once are remembered in two generations of a bounded set.
  *
  * Bounded by the length of the texts (a byte per character for the Latin-1 most tickets are;
@@ -78,7 +78,7 @@ export class RenderedTickets {
    * goes to the back instead, once (the "second chance" approximation of least recently
    * used). One pass for many tickets: a Map keeps a deleted entry's slot until it next
    * rehashes and an iterator steps over those slots, so evicting one ticket per insert walked
-   * the growing run of emptied slots at the front every time (3-4 µs per insert when full).
+   * the growing run of emptied slots at the front every time.
    */
   private evict(target: number): void {
     for (const [id, e] of this.entries) {

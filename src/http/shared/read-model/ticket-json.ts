@@ -1,10 +1,10 @@
 import { type RawBuilder, sql, type SelectQueryBuilder } from 'kysely';
-import { isPostgres } from '../db/dialect.ts';
-import type { DB, Ticket } from '../db/types.ts';
-import type { Actor, Conn } from '../desk/context.ts';
-import { isAgent } from '../desk/context.ts';
-import { parseJson, presentTime } from '../desk/time.ts';
-import { VIA_IDS, viaId } from '../desk/via.ts';
+import { isPostgres } from '../../../db/dialect.ts';
+import type { DB, Ticket } from '../../../db/types.ts';
+import type { Actor, Conn } from '../../../desk/context.ts';
+import { isAgent } from '../../../desk/context.ts';
+import { parseJson, presentTime } from '../../../desk/time.ts';
+import { VIA_IDS, viaId } from '../../../desk/via.ts';
 import type { Audience, RenderedTickets } from './rendered-tickets.ts';
 
 /**
@@ -12,9 +12,9 @@ import type { Audience, RenderedTickets } from './rendered-tickets.ts';
  * `presentTicket` from a row in hand (the answers to writes, and reads on PostgreSQL), and
  * `ticketJsonSql`, with which SQLite writes the JSON itself for the tickets a read selects.
  *
- * Why two: SQLite runs inside Parley's process, and its C JSON builder renders 100 tickets for
- * about half the CPU that V8 spends building the row objects, presenting them and stringifying
- * the result (0.47 vs 0.86 ms, read by id, on the 2-core bench machine). On PostgreSQL the
+ * Why two: SQLite runs inside Parley's process, and its C JSON builder renders a page of
+ * tickets for much less CPU than V8 spends building the row objects, presenting them and
+ * stringifying the result (figures in docs/benchmarks.md). On PostgreSQL the
  * rendering stays on the Parley nodes, which scale out, instead of loading the one database
  * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
  *
@@ -27,8 +27,8 @@ import type { Audience, RenderedTickets } from './rendered-tickets.ts';
  */
 
 /**
- * The ticket columns the API shows. Reads on PostgreSQL select only these: building a
- * 100-ticket page's rows with the rules' dozen timestamp columns as well took a third longer.
+ * The ticket columns the API shows. Reads on PostgreSQL select only these: building a page's
+ * rows with the rules' dozen timestamp columns as well took measurably longer.
  */
 export const PRESENTED_TICKET_COLUMNS = [
   'id',
@@ -189,7 +189,7 @@ function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
 
 /**
  * The shape compiled once into a function that returns one object literal: V8 builds such an
- * object in a single step, where filling an empty one field by field took 60% longer for a
+ * object in a single step, where filling an empty one field by field was much slower for a
  * page (the code is made from the constant shape above, never from input).
  */
 const presentRow = (() => {
@@ -279,8 +279,8 @@ export function ticketJsonSql(base: string, audience: Audience): RawBuilder<stri
 
 /**
  * What a page's query reads of each ticket: enough to look it up among the rendered ones.
- * Each further column costs: a 100-ticket page read 0.12 ms with these two and 0.37 ms with
- * the side-loads' and cursors' eight more (pagination adds the one sort key it needs).
+ * Each further column costs (the side-loads' and cursors' eight more tripled a page's read), so
+ * pagination adds only the one sort key it needs.
  */
 const PAGE_COLUMNS = ['id', 'version'] as const satisfies readonly (keyof Ticket)[];
 
