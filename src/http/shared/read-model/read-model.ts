@@ -18,7 +18,6 @@ import {
   userSideloads,
 } from './sideloads.ts';
 import {
-  audienceOf,
   followupIds,
   presentTicket,
   type TicketJson,
@@ -26,6 +25,7 @@ import {
   type TicketReader,
   ticketReader,
 } from './ticket-json.ts';
+import { audienceOf } from './ticket-views.ts';
 
 /**
  * How routes show what the desk holds: tickets, comments, audits and the records they point

@@ -1,3 +1,5 @@
+import { type Audience, renderingKey } from './ticket-views.ts';
+
 /**
  * Tickets rendered as API JSON, kept by id together with the `tickets.version` they were
  * rendered from: an entry serves only a reader that selected that same version, so a change
@@ -15,7 +17,8 @@
  *
  * A ticket reads differently to its requester than to agents (an internal first comment is not
  * its description to them), so each rendering is kept for the audience it was made for, and a
- * lookup names its audience: a rendering made for agents can never answer an end user.
+ * lookup names its audience: a rendering made for agents can never answer an end user. The
+ * audience is the one that decides what its readers see (`audienceOf`, `TICKET_VIEWS`).
  */
 export class RenderedTickets {
   private readonly entries = new Map<number, { version: number; json: string; used: boolean }>();
@@ -33,7 +36,7 @@ export class RenderedTickets {
   }
 
   get(id: number, version: number, audience: Audience): string | undefined {
-    const e = this.entries.get(slot(id, audience));
+    const e = this.entries.get(renderingKey(id, audience));
     if (!e || e.version !== version) {
       this.misses++;
       return undefined;
@@ -47,7 +50,7 @@ export class RenderedTickets {
 
   set(id: number, version: number, audience: Audience, json: string): void {
     if (this.maxChars === 0) return;
-    const key = slot(id, audience);
+    const key = renderingKey(id, audience);
     const old = this.entries.get(key);
     if (old) {
       // A slower reader must not put back a version older than the one already kept.
@@ -104,14 +107,6 @@ export class RenderedTickets {
   get count(): number {
     return this.entries.size;
   }
-}
-
-/** Who a rendering is for: agents see every field, a requester what Zendesk shows end users. */
-export type Audience = 'agent' | 'end-user';
-
-/** One map key per ticket and audience: ids are positive, so an end user's is the negative. */
-function slot(id: number, audience: Audience): number {
-  return audience === 'agent' ? id : -id;
 }
 
 /** The map entry, the record and the string header, roughly, in characters. */

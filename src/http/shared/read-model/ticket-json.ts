@@ -5,7 +5,14 @@ import type { Actor, Conn } from '../../../desk/context.ts';
 import { isAgent } from '../../../desk/context.ts';
 import { parseJson, presentTime } from '../../../desk/time.ts';
 import { VIA_IDS, viaId } from '../../../desk/via.ts';
-import type { Audience, RenderedTickets } from './rendered-tickets.ts';
+import type { RenderedTickets } from './rendered-tickets.ts';
+import {
+  type Audience,
+  AUDIENCES,
+  audienceOf,
+  TICKET_VIEWS,
+  type TicketView,
+} from './ticket-views.ts';
 
 /**
  * A ticket as Zendesk's API shows it, described once (`TICKET_SHAPE`) and rendered two ways:
@@ -22,8 +29,8 @@ import type { Audience, RenderedTickets } from './rendered-tickets.ts';
  * read that selects the same version (`RenderedTickets`, `ticketReader`). A ticket reads the
  * same to every reader of one audience: agents see it all; its requester (an end user) does
  * not see the text of a first comment that was an internal note, so `description` is empty to
- * them. Renderings are kept per audience; anything else that comes to depend on the reader
- * must become part of that key too.
+ * them. Renderings are kept per audience, and the renderers learn nothing of the reader but
+ * the audience's view (ticket-views.ts): what comes to depend on the reader is part of the key.
  */
 
 /**
@@ -183,7 +190,7 @@ function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
     case 'followups':
       return 'h.followups';
     case 'description':
-      return "h.endUser && r.description_public !== 1 ? '' : r.description";
+      return "h.view.internalDescription || r.description_public === 1 ? r.description : ''";
   }
 }
 
@@ -201,8 +208,8 @@ const presentRow = (() => {
     r: PresentedTicket,
     h: object,
   ) => TicketJson;
-  return (row: PresentedTicket, base: string, followups: number[], endUser: boolean) =>
-    build(row, { base, followups, endUser, fallbacks, presentTime, parseOr, viaId });
+  return (row: PresentedTicket, base: string, followups: number[], view: TicketView) =>
+    build(row, { base, followups, view, fallbacks, presentTime, parseOr, viaId });
 })();
 
 /**
@@ -214,12 +221,7 @@ export function presentTicket(
   base: string,
   extra: { followup_ids?: number[]; audience?: Audience } = {},
 ): TicketJson {
-  return presentRow(row, base, extra.followup_ids ?? [], extra.audience === 'end-user');
-}
-
-/** Whom a ticket is rendered for when `user` reads it. */
-export function audienceOf(user: Actor['user']): Audience {
-  return isAgent(user) ? 'agent' : 'end-user';
+  return presentRow(row, base, extra.followup_ids ?? [], TICKET_VIEWS[extra.audience ?? 'agent']);
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -261,7 +263,7 @@ function fieldSql(f: Field<unknown>, base: string, audience: Audience): string {
         `from "tickets" as "f" where "f"."followup_source_id" = ${ident('id')}), json('[]'))`
       );
     case 'description':
-      return audience === 'agent'
+      return TICKET_VIEWS[audience].internalDescription
         ? ident('description')
         : `iif(${ident('description_public')} = 1, ${ident('description')}, '')`;
   }
@@ -307,10 +309,9 @@ export interface TicketReader {
  * are read and rendered by id in one second query.
  */
 export function ticketReader(db: Conn, base: string, cache: RenderedTickets): TicketReader {
-  const renderers = {
-    agent: isPostgres(db) ? inApp(db, base, 'agent') : inSqlite(base, 'agent'),
-    'end-user': isPostgres(db) ? inApp(db, base, 'end-user') : inSqlite(base, 'end-user'),
-  };
+  const renderers = Object.fromEntries(
+    AUDIENCES.map((a) => [a, isPostgres(db) ? inApp(db, base, a) : inSqlite(base, a)]),
+  ) as Record<Audience, Renderer>;
   /** Selects with the audience's renderer's columns and keeps what it renders. */
   const rendered = async <R extends { id: number; version: number }>(
     audience: Audience,
