@@ -30,6 +30,8 @@ import { enqueueCommentDelivery } from './delivery.ts';
 import { slackEventRoutes } from './events-api.ts';
 import { SLACK_VIA } from './ingest/via.ts';
 import { sessionPolicy } from '../../http/sessions.ts';
+import { parseQuery } from '../../http/shared/query.ts';
+import { manifestQuery } from './query-schemas.ts';
 import { installerOf } from './install-credential.ts';
 import { beginInstall, InstallError, installUrl } from './install.ts';
 import { slackManifest } from './manifest.ts';
@@ -276,7 +278,7 @@ export function slackApiRoutes(app: FastifyInstance, rt: SlackRuntime): void {
 
   app.get('/slack/manifest', async (req) => {
     await admin(req);
-    const q = req.query as Record<string, unknown>;
+    const q = parseQuery(manifestQuery, req.query);
     const url =
       typeof q.url === 'string' && /^https?:\/\//.test(q.url) ? q.url : ctx.config.publicUrl;
     return {

@@ -22,13 +22,15 @@ import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
+import { parseQuery } from '../shared/query.ts';
+import { listGroupsQuery, membershipListQuery } from './groups/query-schemas.ts';
 import {
   presentGroup,
   presentGroupMembership,
   presentUser,
 } from '../shared/read-model/presenters.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
-import { boolish, id, idParam } from '../shared/schemas/common.ts';
+import { id, idParam } from '../shared/schemas/common.ts';
 
 const groupFields = {
   name: z.string().max(255).optional(),
@@ -46,8 +48,6 @@ const createMembershipSchema = z.object({
     .object({ user_id: id, group_id: id, default: z.boolean().optional() })
     .strip(),
 });
-
-const listGroupsQuery = z.object({ exclude_deleted: boolish().optional() });
 
 /** Admins write; so do agents whose custom role grants the matching Zendesk permission. */
 async function requireWriter(db: Conn, actor: Actor, key: PermissionKey): Promise<void> {
@@ -70,15 +70,13 @@ export const groupRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =
     req: FastifyRequest,
     filter: { userId?: number; groupId?: number },
   ) {
+    const { include } = parseQuery(membershipListQuery, req.query);
     const page = await paginate(req, base, membershipsQuery(db, filter), {
       sortable: { created_at: 'created_at' },
     });
     return {
       group_memberships: page.rows.map((m) => presentGroupMembership(m, base)),
-      ...(await read.membershipSideloads(
-        page.rows,
-        String((req.query as Record<string, unknown>).include ?? '').split(','),
-      )),
+      ...(await read.membershipSideloads(page.rows, include)),
       ...page.meta,
     };
   }

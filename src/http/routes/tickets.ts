@@ -14,18 +14,17 @@ import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
+import {
+  listCommentsQuery,
+  listTicketsQuery,
+  showManyTicketsQuery,
+  showTicketQuery,
+} from './tickets/query-schemas.ts';
 import { jsonArray, jsonWith, sendJsonText } from '../shared/json-text.ts';
+import { parseQuery } from '../shared/query.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
 import type { TicketPageRow } from '../shared/read-model/ticket-json.ts';
-import {
-  boolish,
-  id,
-  idList,
-  idParam,
-  isoTime,
-  nullableId,
-  tagList,
-} from '../shared/schemas/common.ts';
+import { boolish, id, idParam, isoTime, nullableId, tagList } from '../shared/schemas/common.ts';
 import {
   unsupportedTicketFields,
   withoutUnsupported,
@@ -123,13 +122,6 @@ async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ti
   return ticket;
 }
 
-/** The names in `include=`, as a list. */
-function includeOf(req: FastifyRequest): string[] {
-  return String((req.query as Record<string, unknown>).include ?? '')
-    .split(',')
-    .map((s) => s.trim());
-}
-
 export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
   const read = readModel(db, base, renderedTickets);
@@ -147,16 +139,17 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
+    const query = parseQuery(listTicketsQuery, req.query);
     let q = tickets.visible(actor);
-    const externalId = (req.query as Record<string, unknown>).external_id;
-    const filtered = typeof externalId === 'string';
+    const externalId = query.external_id;
+    const filtered = externalId !== undefined;
     if (filtered) q = q.where('external_id', '=', externalId);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', status: 'status' },
       // An agent's unfiltered list is every live ticket, which has a cheaper count.
       count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
-    const extra = await read.ticketSideloads(actor, page.rows, includeOf(req));
+    const extra = await read.ticketSideloads(actor, page.rows, query.include);
     return sendTickets(req, reply, page.rows, { ...extra, ...page.meta });
   });
 
@@ -171,18 +164,19 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
   });
 
   app.get('/tickets/show_many', async (req, reply) => {
-    const ids = idList((req.query as Record<string, unknown>).ids);
+    const { ids, include } = parseQuery(showManyTicketsQuery, req.query);
     const actor = actorOf(req);
     const rows = await tickets.visible(actor).where('id', 'in', ids).orderBy('id').execute();
-    const extra = await read.ticketSideloads(actor, rows, includeOf(req));
+    const extra = await read.ticketSideloads(actor, rows, include);
     return sendTickets(req, reply, rows, extra);
   });
 
   app.get('/tickets/:id', async (req, reply) => {
+    const { include } = parseQuery(showTicketQuery, req.query);
     const actor = actorOf(req);
     const found = await tickets.one(actor, idParam(req.params));
     if (!found) throw new NotFoundError('Ticket');
-    const extra = await read.ticketSideloads(actor, [found.row], includeOf(req));
+    const extra = await read.ticketSideloads(actor, [found.row], include);
     return sendJsonText(reply, jsonWith('ticket', found.json, extra));
   });
 
@@ -237,7 +231,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
     let q = db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id);
     if (!isAgent(actorOf(req).user)) q = q.where('public', '=', 1);
-    const query = req.query as Record<string, unknown>;
+    const query = parseQuery(listCommentsQuery, req.query);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at' },
       defaultSort: query.sort_order === 'desc' ? '-created_at' : 'created_at',
@@ -248,7 +242,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
       ...page.meta,
     };
     // A substring, as before: `include=users` and any list that mentions it.
-    if (String(query.include ?? '').includes('users')) {
+    if (query.include.includes('users')) {
       Object.assign(out, await read.commentAuthors(actorOf(req), page.rows));
     }
     return out;

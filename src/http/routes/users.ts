@@ -1,6 +1,5 @@
-import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Role, User } from '../../db/types.ts';
+import type { Role } from '../../db/types.ts';
 import { isAgent } from '../../desk/context.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { externalIdIn } from '../../desk/external-ids.ts';
@@ -21,18 +20,26 @@ import {
   updateUser,
 } from '../../desk/user-commands.ts';
 import {
-  autocompleteUsersQuery,
-  listUsersQuery,
-  searchUsersQuery,
+  autocompleteUsersQuery as autocompleteUsers,
+  listUsersQuery as listUsers,
+  searchUsersQuery as searchUsers,
 } from '../../desk/user-queries.ts';
 import { loadUser, ROLES } from '../../desk/users.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { HttpError, parseWith } from '../shared/errors.ts';
+import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
 import { presentIdentity, presentUser, presentUserFor } from '../shared/read-model/presenters.ts';
+import { parseQuery } from '../shared/query.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
-import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../shared/schemas/common.ts';
+import {
+  autocompleteUsersQuery,
+  listUsersQuery,
+  searchUsersQuery,
+  showManyUsersQuery,
+  showUserQuery,
+} from './users/query-schemas.ts';
+import { id, idParam, nullableId, tagList } from '../shared/schemas/common.ts';
 
 const text = (max: number) => z.string().max(max);
 
@@ -96,112 +103,59 @@ const selfMergeSchema = z.object({
 });
 const identitySchema = z.object({ identity: identityInput });
 
-type Query = Record<string, unknown>;
-
-/** `role=agent`, `role[]=agent&role[]=admin` (and the comma form our own next_page links use). */
-function roleFilter(q: Query): Role[] | undefined {
-  const raw = [q.role, q['role[]']].flat().filter((v) => v !== undefined);
-  if (raw.length === 0) return undefined;
-  const roles = raw.flatMap((v) => String(v).split(',')).map((s) => s.trim());
-  const bad = roles.find((r) => !ROLES.includes(r as Role));
-  if (bad !== undefined) {
-    throw new HttpError(400, 'InvalidParameter', `role must be one of ${ROLES.join(', ')}`);
-  }
-  return roles as Role[];
-}
-
-function stringParam(q: Query, key: string): string | undefined {
-  const v = q[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length > 255) {
-    throw new HttpError(400, 'InvalidParameter', `${key} must be one string`);
-  }
-  return v;
-}
-
-/** The names in `include=`, as a list. */
-function includeOf(req: FastifyRequest): string[] {
-  return String((req.query as Query).include ?? '')
-    .split(',')
-    .map((s) => s.trim());
-}
-
 export const userRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
   const read = readModel(db, base, renderedTickets);
-  const sideloads = (req: FastifyRequest, users: User[]) =>
-    read.userSideloads(users, includeOf(req));
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
   app.get('/users', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
-    const permissionSet = stringParam(q, 'permission_set');
-    if (
-      permissionSet !== undefined &&
-      (!/^\d{1,15}$/.test(permissionSet) || Number(permissionSet) > MAX_ID)
-    ) {
-      throw new HttpError(400, 'InvalidParameter', 'permission_set must be a custom role id');
-    }
-    const query = listUsersQuery(db, {
-      roles: roleFilter(q),
-      externalId: stringParam(q, 'external_id'),
-      customRoleId: permissionSet === undefined ? undefined : Number(permissionSet),
+    const q = parseQuery(listUsersQuery, req.query);
+    const query = listUsers(db, {
+      roles: q.roles,
+      externalId: q.external_id,
+      customRoleId: q.permission_set,
     });
     const page = await paginate(req, base, query, { sortable });
-    const extra = await sideloads(req, page.rows);
+    const extra = await read.userSideloads(page.rows, q.include);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
   app.get('/users/me', async (req) => {
     const actor = actorOf(req);
+    const { include } = parseQuery(showUserQuery, req.query);
     const user = await loadUser(db, actor.user.id);
-    const extra = isAgent(actor.user) ? await sideloads(req, [user]) : {};
+    const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 
   app.get('/users/show_many', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
+    const q = parseQuery(showManyUsersQuery, req.query);
     let query = db.selectFrom('users').selectAll();
-    if (q.external_ids !== undefined && q.ids === undefined) {
-      const externalIds = stringParam(q, 'external_ids')!
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      if (externalIds.length === 0 || externalIds.length > 100) {
-        throw new HttpError(400, 'InvalidParameter', 'external_ids must list 1 to 100 ids');
-      }
-      query = query.where(externalIdIn(externalIds));
-    } else {
-      query = query.where('id', 'in', idList(q.ids));
-    }
+    if (q.by === 'external_ids') query = query.where(externalIdIn(q.externalIds));
+    else query = query.where('id', 'in', q.ids);
     const rows = await query.orderBy('id').execute();
-    const extra = await sideloads(req, rows);
+    const extra = await read.userSideloads(rows, q.include);
     return { users: rows.map((u) => presentUser(u, base)), ...extra };
   });
 
   app.get('/users/search', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
-    const externalId = stringParam(q, 'external_id');
-    const text = stringParam(q, 'query');
-    let query;
-    if (externalId !== undefined) query = listUsersQuery(db, { externalId });
-    else if (text !== undefined && text.trim() !== '') query = searchUsersQuery(db, text);
-    else throw new HttpError(400, 'InvalidParameter', 'query or external_id is required');
+    const q = parseQuery(searchUsersQuery, req.query);
+    const query =
+      q.by === 'external_id'
+        ? listUsers(db, { externalId: q.externalId })
+        : searchUsers(db, q.text);
     const page = await paginate(req, base, query, { sortable });
-    const extra = await sideloads(req, page.rows);
+    const extra = await read.userSideloads(page.rows, q.include);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
   app.get('/users/autocomplete', async (req) => {
     requireAgent(actorOf(req));
-    const name = stringParam(req.query as Query, 'name');
-    if (name === undefined || name.trim().length < 2) {
-      throw new HttpError(400, 'InvalidParameter', 'name must have at least 2 characters');
-    }
-    const page = await paginate(req, base, autocompleteUsersQuery(db, name), { sortable });
+    const { name } = parseQuery(autocompleteUsersQuery, req.query);
+    const page = await paginate(req, base, autocompleteUsers(db, name), { sortable });
     return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };
   });
 
@@ -209,8 +163,9 @@ export const userRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
     const actor = actorOf(req);
     const userId = idParam(req.params);
     if (!isAgent(actor.user) && userId !== actor.user.id) throw new ForbiddenError();
+    const { include } = parseQuery(showUserQuery, req.query);
     const user = await loadUser(db, userId);
-    const extra = isAgent(actor.user) ? await sideloads(req, [user]) : {};
+    const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 

@@ -93,15 +93,23 @@ export function tooDeepError(): ValidationError {
   );
 }
 
-/** Parses a body or query with zod; a mismatch is Zendesk's 422 RecordInvalid. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+/**
+ * Parses a body or query with zod; a mismatch is Zendesk's 422 RecordInvalid unless `invalid`
+ * makes another error of it (a querystring's is a 400: see query.ts).
+ */
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  invalid?: (err: z.ZodError) => Error,
+): z.infer<T> {
   const nul = nulPath(value);
   if (nul) {
     const field = fieldName(nul);
     throw ValidationError.field(field, `${field}: must not contain NUL characters`);
   }
   const res = schema.safeParse(value);
-  if (!res.success) throw new ValidationError(detailsFromZod(res.error));
+  if (!res.success)
+    throw invalid ? invalid(res.error) : new ValidationError(detailsFromZod(res.error));
   return res.data;
 }
 
