@@ -1,13 +1,10 @@
-import { z } from 'zod';
 import type { CustomRole } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
 import {
   createCustomRole,
-  customRoleConfigurationPatch,
   deleteCustomRole,
   getCustomRole,
   listCustomRoles,
-  ROLE_TYPES,
   teamMemberCounts,
   updateCustomRole,
 } from '../../desk/custom-roles.ts';
@@ -17,21 +14,7 @@ import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { presentCustomRole } from '../shared/read-model/presenters.ts';
 import { idParam } from '../shared/schemas/common.ts';
-
-const roleFields = {
-  name: z.string().max(255).optional(),
-  description: z.string().max(65_536).nullable().optional(),
-  role_type: z
-    .number()
-    .int()
-    .refine((n) => (ROLE_TYPES as readonly number[]).includes(n), 'must be one of 0, 1, 2, 3, 4, 5')
-    .optional(),
-  configuration: customRoleConfigurationPatch.optional(),
-};
-const createSchema = z.object({
-  custom_role: z.object({ ...roleFields, name: z.string().max(255) }).strip(),
-});
-const updateSchema = z.object({ custom_role: z.object(roleFields).strip() });
+import { createSchema, updateSchema } from './custom-roles/schemas.ts';
 
 async function present(db: Conn, roles: CustomRole[]) {
   const counts = await teamMemberCounts(

@@ -1,5 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { type PermissionKey, requirePermission } from '../../desk/custom-roles.ts';
 import {
@@ -30,24 +29,8 @@ import {
   presentUser,
 } from '../shared/read-model/presenters.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
-import { id, idParam } from '../shared/schemas/common.ts';
-
-const groupFields = {
-  name: z.string().max(255).optional(),
-  description: z.string().max(65_536).optional(),
-  is_public: z.boolean().optional(),
-  default: z.boolean().optional(),
-};
-const createGroupSchema = z.object({
-  group: z.object({ ...groupFields, name: z.string().max(255) }).strip(),
-});
-const updateGroupSchema = z.object({ group: z.object(groupFields).strip() });
-
-const createMembershipSchema = z.object({
-  group_membership: z
-    .object({ user_id: id, group_id: id, default: z.boolean().optional() })
-    .strip(),
-});
+import { idParam } from '../shared/schemas/common.ts';
+import { createGroupSchema, createMembershipSchema, updateGroupSchema } from './groups/schemas.ts';
 
 /** Admins write; so do agents whose custom role grants the matching Zendesk permission. */
 async function requireWriter(db: Conn, actor: Actor, key: PermissionKey): Promise<void> {

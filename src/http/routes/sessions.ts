@@ -1,5 +1,4 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { User } from '../../db/types.ts';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
@@ -20,11 +19,7 @@ import {
   setSessionCookie,
   type WebSession,
 } from '../sessions.ts';
-
-const signInInput = z.object({
-  email: z.string().trim().min(1).max(255),
-  password: z.string().min(1).max(1024),
-});
+import { signInInput } from './sessions/schemas.ts';
 
 /**
  * The web app's sign-in: `POST /api/v2/session` with an email and a password sets the session

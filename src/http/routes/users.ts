@@ -1,5 +1,3 @@
-import { z } from 'zod';
-import type { Role } from '../../db/types.ts';
 import { isAgent } from '../../desk/context.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { externalIdIn } from '../../desk/external-ids.ts';
@@ -24,7 +22,7 @@ import {
   listUsersQuery as listUsers,
   searchUsersQuery as searchUsers,
 } from '../../desk/user-queries.ts';
-import { loadUser, ROLES } from '../../desk/users.ts';
+import { loadUser } from '../../desk/users.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
@@ -39,69 +37,15 @@ import {
   showManyUsersQuery,
   showUserQuery,
 } from './users/query-schemas.ts';
-import { id, idParam, nullableId, tagList } from '../shared/schemas/common.ts';
-
-const text = (max: number) => z.string().max(max);
-
-/** `messaging` is how Slack identities are shown, so a client may send it back. */
-const identityType = z
-  .enum(['email', 'phone_number', 'slack', 'messaging'])
-  .transform((t) => (t === 'messaging' ? 'slack' : t));
-
-const identityInput = z.object({
-  type: identityType,
-  value: text(255),
-  verified: z.boolean().optional(),
-});
-
-const userFields = {
-  name: text(255).optional(),
-  email: z.email().max(255).nullable().optional(),
-  role: z.enum(ROLES as [Role, ...Role[]]).optional(),
-  external_id: z
-    .union([text(255), z.number().int().transform(String)])
-    .nullable()
-    .optional(),
-  organization_id: nullableId.optional(),
-  phone: text(50).nullable().optional(),
-  locale: z.string().min(2).max(20).optional(),
-  time_zone: text(100).nullable().optional(),
-  details: text(65_536).nullable().optional(),
-  notes: text(65_536).nullable().optional(),
-  tags: tagList.optional(),
-  user_fields: z.record(z.string(), z.unknown()).optional(),
-  verified: z.boolean().optional(),
-  suspended: z.boolean().optional(),
-  custom_role_id: nullableId.optional(),
-  default_group_id: nullableId.optional(),
-  alias: text(255).nullable().optional(),
-  signature: text(65_536).nullable().optional(),
-};
-
-const createSchema = z.object({
-  user: z
-    .object({
-      ...userFields,
-      name: text(255).refine((s) => s.trim() !== '', 'cannot be blank'),
-      identities: z.array(identityInput).max(20).optional(),
-    })
-    .strip(),
-});
-const upsertSchema = z.object({
-  user: z
-    .object({ ...userFields, identities: z.array(identityInput).max(20).optional() })
-    .strip()
-    .refine((u) => u.email || u.external_id, {
-      message: 'an email or an external_id is needed to find the user',
-      path: ['email'],
-    }),
-});
-const updateSchema = z.object({ user: z.object(userFields).strip() });
-const mergeSchema = z.object({ user: z.object({ id }) });
-const selfMergeSchema = z.object({
-  user: z.object({ email: z.email().max(255), password: z.string().min(1).max(1024) }),
-});
-const identitySchema = z.object({ identity: identityInput });
+import { idParam } from '../shared/schemas/common.ts';
+import {
+  createSchema,
+  identitySchema,
+  mergeSchema,
+  selfMergeSchema,
+  updateSchema,
+  upsertSchema,
+} from './users/schemas.ts';
 
 export const userRoutes: RoutePlugin = (app, { db, config, renderedTickets }) => {
   const base = config.publicUrl;
