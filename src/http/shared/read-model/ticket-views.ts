@@ -1,5 +1,6 @@
 import type { User } from '../../../db/types.ts';
 import { isAgent } from '../../../desk/context.ts';
+import { MAX_ID } from '../schemas/common.ts';
 
 /**
  * Who a ticket is rendered for. A rendering is kept in the cache under its ticket's id, version
@@ -33,7 +34,13 @@ export function audienceOf(user: Pick<User, 'role'>): Audience {
 
 const SLOTS = Object.fromEntries(AUDIENCES.map((a, i) => [a, i])) as Record<Audience, number>;
 
-/** The cache's key of a ticket's rendering for `audience`: distinct for every id and audience. */
+/**
+ * The cache's key of a ticket's rendering for `audience`: distinct for every id and audience.
+ * Agents' is the id itself and end users' its negative (ids are positive, at most MAX_ID), so
+ * keys stay small integers, which a Map hashes without allocating; a further audience would
+ * take the next MAX_ID negatives.
+ */
 export function renderingKey(id: number, audience: Audience): number {
-  return id * AUDIENCES.length + SLOTS[audience];
+  const slot = SLOTS[audience];
+  return slot === 0 ? id : -(id + (slot - 1) * MAX_ID);
 }
