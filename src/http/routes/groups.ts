@@ -22,7 +22,6 @@ import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
 import { parseQuery } from '../shared/query.ts';
-import { listGroupsQuery, membershipListQuery } from './groups/query-schemas.ts';
 import {
   presentGroup,
   presentGroupMembership,
@@ -30,6 +29,7 @@ import {
 } from '../shared/read-model/presenters.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
 import { idParam } from '../shared/schemas/common.ts';
+import { listGroupsQuery, membershipListQuery } from './groups/query-schemas.ts';
 import { createGroupSchema, createMembershipSchema, updateGroupSchema } from './groups/schemas.ts';
 
 /** Admins write; so do agents whose custom role grants the matching Zendesk permission. */

@@ -21,13 +21,13 @@ import { actorOf, type RoutePlugin, type Services } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
 import { parseQuery } from '../shared/query.ts';
+import { presentOrganization, presentUser } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
 import {
   autocompleteOrganizationsQuery,
   searchOrganizationsQuery,
   showManyOrganizationsQuery,
 } from './organizations/query-schemas.ts';
-import { presentOrganization, presentUser } from '../shared/read-model/presenters.ts';
-import { idParam } from '../shared/schemas/common.ts';
 import { createSchema, updateSchema, upsertSchema } from './organizations/schemas.ts';
 
 /** Agents read organizations; admins, and agents whose role has manage_organizations, write. */

@@ -14,12 +14,6 @@ import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
-import {
-  listCommentsQuery,
-  listTicketsQuery,
-  showManyTicketsQuery,
-  showTicketQuery,
-} from './tickets/query-schemas.ts';
 import { jsonArray, jsonWith, sendJsonText } from '../shared/json-text.ts';
 import { parseQuery } from '../shared/query.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
@@ -29,6 +23,12 @@ import {
   unsupportedTicketFields,
   withoutUnsupported,
 } from '../shared/schemas/unsupported-fields.ts';
+import {
+  listCommentsQuery,
+  listTicketsQuery,
+  showManyTicketsQuery,
+  showTicketQuery,
+} from './tickets/query-schemas.ts';
 
 const commentSchema = z
   .object({

@@ -30,6 +30,7 @@ import { paginate } from '../shared/pagination.ts';
 import { presentIdentity, presentUser, presentUserFor } from '../shared/read-model/presenters.ts';
 import { parseQuery } from '../shared/query.ts';
 import { readModel } from '../shared/read-model/read-model.ts';
+import { idParam } from '../shared/schemas/common.ts';
 import {
   autocompleteUsersQuery,
   listUsersQuery,
@@ -37,7 +38,6 @@ import {
   showManyUsersQuery,
   showUserQuery,
 } from './users/query-schemas.ts';
-import { idParam } from '../shared/schemas/common.ts';
 import {
   createSchema,
   identitySchema,
