@@ -27,7 +27,7 @@ import { countAdmins } from './desk/users.ts';
 import { buildApp } from './http/app.ts';
 import { channelSignIn } from './http/channel-sign-in.ts';
 import { buildHealthApp } from './http/health-app.ts';
-import { RenderedTickets } from './http/rendered-tickets.ts';
+import { RenderedTickets } from './http/shared/read-model/rendered-tickets.ts';
 import { periodicTasks } from './jobs/periodic-tasks.ts';
 import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';

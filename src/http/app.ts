@@ -7,7 +7,7 @@ import { jsonTextTooDeep } from '../json-depth.ts';
 import { authenticate, forgetTokenUsers } from './auth.ts';
 import { requireCsrfToken } from './csrf.ts';
 import type { RoutePlugin, Services } from './context.ts';
-import { errorHandler, HttpError, tooDeepError } from './errors.ts';
+import { errorHandler, HttpError, tooDeepError } from './shared/errors.ts';
 import { apiTokenRoutes } from './routes/api-tokens.ts';
 import { brandRoutes } from './routes/brands.ts';
 import { customRoleRoutes } from './routes/custom-roles.ts';

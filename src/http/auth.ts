@@ -5,7 +5,7 @@ import { type Actor, canSignIn, type Conn, isAgent } from '../desk/context.ts';
 import { ForbiddenError } from '../desk/errors.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import { API_VIA, via } from '../desk/via.ts';
-import { UnauthorizedError } from './errors.ts';
+import { UnauthorizedError } from './shared/errors.ts';
 import { signInWithPassword } from './password-sign-in.ts';
 import { findSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
 

@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Actor, Conn } from '../desk/context.ts';
 import { authenticate } from './auth.ts';
-import { UnauthorizedError } from './errors.ts';
+import { UnauthorizedError } from './shared/errors.ts';
 import { SESSION_COOKIE, sessionPolicy } from './sessions.ts';
 
 /** Runs a sign-in; no valid credential is null, any other failure is not an answer. */

@@ -5,7 +5,7 @@ import type { Db } from '../db/index.ts';
 import type { Actor } from '../desk/context.ts';
 import type { DeskEvents } from '../desk/events.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
-import type { RenderedTickets } from './rendered-tickets.ts';
+import type { RenderedTickets } from './shared/read-model/rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
 
 /**

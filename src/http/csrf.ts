@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from './errors.ts';
+import { HttpError } from './shared/errors.ts';
 import { csrfTokenMatches, type WebSession } from './sessions.ts';
 
 /** The header a web app sends its session's CSRF token in (Rails' and Zendesk's name). */

@@ -12,7 +12,7 @@ import {
   throttleState,
 } from '../desk/sign-in-throttle.ts';
 import { findUserByEmail } from '../desk/users.ts';
-import { UnauthorizedError } from './errors.ts';
+import { UnauthorizedError } from './shared/errors.ts';
 
 /** Who is signing in, as far as throttling needs to know. */
 export interface SignInClient {

@@ -7,7 +7,7 @@ import { clearSetupCodes, setupCodeIsValid } from '../desk/setup-codes.ts';
 import { nowIso } from '../desk/time.ts';
 import type { Services } from './context.ts';
 import { fromParleyOrigin } from './csrf.ts';
-import { detailsFromZod, HttpError } from './errors.ts';
+import { detailsFromZod, HttpError } from './shared/errors.ts';
 import { createSession, sessionPolicy, setSessionCookie } from './sessions.ts';
 
 const ENTER_CODE = 'Enter the setup code printed in the console where Parley started';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { Ticket } from '../../src/db/types.ts';
-import { followupIds, presentTicket } from '../../src/http/ticket-json.ts';
+import { followupIds, presentTicket } from '../../src/http/shared/read-model/ticket-json.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
 
 /**

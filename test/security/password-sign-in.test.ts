@@ -12,7 +12,7 @@ import { TooManyRequestsError } from '../../src/desk/errors.ts';
 import { hashPassword, passwordChecksRun } from '../../src/desk/passwords.ts';
 import { passwordHashSlots } from '../../src/desk/hash-slots.ts';
 import type { SignInLimits } from '../../src/desk/sign-in-throttle.ts';
-import { UnauthorizedError } from '../../src/http/errors.ts';
+import { UnauthorizedError } from '../../src/http/shared/errors.ts';
 import { signInWithPassword } from '../../src/http/password-sign-in.ts';
 import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
-import { presentTicket } from '../../src/http/ticket-json.ts';
+import { presentTicket } from '../../src/http/shared/read-model/ticket-json.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
 
 /** What an end user may see of tickets and of the people on them. */

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import Fastify from 'fastify';
 import { isWriteConflict, retryingConflicts } from '../../src/db/transaction.ts';
-import { errorHandler } from '../../src/http/errors.ts';
+import { errorHandler } from '../../src/http/shared/errors.ts';
 
 /** An error as the pg driver and better-sqlite3 raise them: what counts is `code`. */
 function dbError(code: string): Error {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { RenderedTickets } from '../../src/http/rendered-tickets.ts';
+import { RenderedTickets } from '../../src/http/shared/read-model/rendered-tickets.ts';
 
 /** Renders a ticket twice, as the cache keeps a ticket only from its second rendering on. */
 function keep(cache: RenderedTickets, id: number, version: number, json: string) {

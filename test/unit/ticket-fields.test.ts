@@ -15,7 +15,7 @@ import {
   type TicketFields,
   WRITABLE_FIELDS,
 } from '../../src/desk/tickets/ticket-fields.ts';
-import { ticketShape } from '../../src/http/ticket-json.ts';
+import { ticketShape } from '../../src/http/shared/read-model/ticket-json.ts';
 
 // The ticket fields are described once (src/desk/tickets/ticket-fields.ts); these tests hold
 // the lists derived from the description to what they were when each was written by hand, and

@@ -12,11 +12,11 @@ import { writeTicket } from '../../desk/tickets/write-ticket.ts';
 import { getUser } from '../../desk/users.ts';
 import { via } from '../../desk/via.ts';
 import { actorOf } from '../../http/context.ts';
-import { HttpError, parseWith } from '../../http/errors.ts';
-import { presentComment } from '../../http/presenters.ts';
-import { presentTicket } from '../../http/ticket-json.ts';
-import { id as idSchema, idParam } from '../../http/schemas/common.ts';
-import { loadAuditPayload } from '../../http/routes/tickets.ts';
+import { HttpError, parseWith } from '../../http/shared/errors.ts';
+import { presentComment } from '../../http/shared/read-model/presenters.ts';
+import { presentTicket } from '../../http/shared/read-model/ticket-json.ts';
+import { id as idSchema, idParam } from '../../http/shared/schemas/common.ts';
+import { loadAuditPayload } from '../../http/shared/read-model/audits.ts';
 import { defaultApp, getApp } from './apps.ts';
 import { slackClient } from './client.ts';
 import {
@@ -32,6 +32,8 @@ import { enqueueCommentDelivery } from './delivery.ts';
 import { slackEventRoutes } from './events-api.ts';
 import { SLACK_VIA } from './ingest/via.ts';
 import type { ChannelSignIn } from '../channel.ts';
+import { parseQuery } from '../../http/shared/query.ts';
+import { manifestQuery } from './query-schemas.ts';
 import { installerOf } from './install-credential.ts';
 import { beginInstall, InstallError, installUrl } from './install.ts';
 import { slackManifest } from './manifest.ts';
@@ -277,7 +279,7 @@ export function slackApiRoutes(
 
   app.get('/slack/manifest', async (req) => {
     await admin(req);
-    const q = req.query as Record<string, unknown>;
+    const q = parseQuery(manifestQuery, req.query);
     const url =
       typeof q.url === 'string' && /^https?:\/\//.test(q.url) ? q.url : ctx.config.publicUrl;
     return {

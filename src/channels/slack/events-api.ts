@@ -4,9 +4,9 @@ import type { Db } from '../../db/index.ts';
 import type { SlackInboxRow } from '../../db/types.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { parseJson, presentTime } from '../../desk/time.ts';
-import { parseWith } from '../../http/errors.ts';
-import { paginate } from '../../http/pagination.ts';
-import { idParam } from '../../http/schemas/common.ts';
+import { parseWith } from '../../http/shared/errors.ts';
+import { paginate } from '../../http/shared/pagination.ts';
+import { idParam } from '../../http/shared/schemas/common.ts';
 import type { SlackRuntime } from './runtime.ts';
 
 /**

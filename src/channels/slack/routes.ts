@@ -6,6 +6,7 @@ import { jsonTextTooDeep } from '../../json-depth.ts';
 import type { ChannelSignIn } from '../channel.ts';
 import type { SlackRuntime } from './runtime.ts';
 import { finisherOf, installerOf, SignInRequiredError } from './install-credential.ts';
+import { installQuery, oauthRedirectQuery } from './query-schemas.ts';
 import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
 
@@ -130,7 +131,7 @@ export function slackPublicRoutes(
     if (!params.success) {
       return page(reply, 404, 'Connection not found', 'This Slack connection does not exist.');
     }
-    const q = req.query as Record<string, unknown>;
+    const q = installQuery.parse(req.query ?? {});
     const reauthorize = q.reauthorize === '1' || q.reauthorize === 'true';
     let installer: Installer;
     try {
@@ -175,7 +176,7 @@ export function slackPublicRoutes(
   });
 
   app.get('/slack/oauth_redirect', async (req, reply) => {
-    const q = req.query as Record<string, unknown>;
+    const q = oauthRedirectQuery.parse(req.query ?? {});
     const str = (v: unknown) => (typeof v === 'string' && v.length <= 2000 ? v : undefined);
     try {
       const done = await completeInstall(

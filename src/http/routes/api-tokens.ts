@@ -1,8 +1,8 @@
 import { getApiToken, listApiTokens, revokeApiToken } from '../../desk/api-tokens.ts';
 import { forgetTokenUsers, requireAdmin } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { presentApiToken } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
+import { presentApiToken } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
 
 /**
  * The account's API tokens, for admins: listed with their description, first characters,

@@ -1,24 +1,11 @@
-import { z } from 'zod';
 import { createBrand, deleteBrand, getBrand, listBrands, updateBrand } from '../../desk/brands.ts';
 import { nowIso } from '../../desk/time.ts';
 import { requireAdmin, requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { presentBrand } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
-
-const brandFields = {
-  name: z.string().max(255).optional(),
-  subdomain: z.string().max(63).optional(),
-  active: z.boolean().optional(),
-  default: z.boolean().optional(),
-};
-const createSchema = z.object({
-  brand: z
-    .object({ ...brandFields, name: z.string().max(255), subdomain: z.string().max(63) })
-    .strip(),
-});
-const updateSchema = z.object({ brand: z.object(brandFields).strip() });
+import { parseWith } from '../shared/errors.ts';
+import { presentBrand } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import { createSchema, updateSchema } from './brands/schemas.ts';
 
 export const brandRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;

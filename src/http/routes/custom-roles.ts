@@ -1,37 +1,20 @@
-import { z } from 'zod';
 import type { CustomRole } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
 import {
   createCustomRole,
-  customRoleConfigurationPatch,
   deleteCustomRole,
   getCustomRole,
   listCustomRoles,
-  ROLE_TYPES,
   teamMemberCounts,
   updateCustomRole,
 } from '../../desk/custom-roles.ts';
 import { nowIso } from '../../desk/time.ts';
 import { requireAdmin } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { presentCustomRole } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
-
-const roleFields = {
-  name: z.string().max(255).optional(),
-  description: z.string().max(65_536).nullable().optional(),
-  role_type: z
-    .number()
-    .int()
-    .refine((n) => (ROLE_TYPES as readonly number[]).includes(n), 'must be one of 0, 1, 2, 3, 4, 5')
-    .optional(),
-  configuration: customRoleConfigurationPatch.optional(),
-};
-const createSchema = z.object({
-  custom_role: z.object({ ...roleFields, name: z.string().max(255) }).strip(),
-});
-const updateSchema = z.object({ custom_role: z.object(roleFields).strip() });
+import { parseWith } from '../shared/errors.ts';
+import { presentCustomRole } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import { createSchema, updateSchema } from './custom-roles/schemas.ts';
 
 async function present(db: Conn, roles: CustomRole[]) {
   const counts = await teamMemberCounts(

@@ -1,6 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { GroupMembership } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { type PermissionKey, requirePermission } from '../../desk/custom-roles.ts';
 import {
@@ -21,29 +19,18 @@ import { getUser } from '../../desk/users.ts';
 import { nowIso } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
-import { presentGroup, presentGroupMembership, presentUser } from '../presenters.ts';
-import { boolish, id, idParam } from '../schemas/common.ts';
-
-const groupFields = {
-  name: z.string().max(255).optional(),
-  description: z.string().max(65_536).optional(),
-  is_public: z.boolean().optional(),
-  default: z.boolean().optional(),
-};
-const createGroupSchema = z.object({
-  group: z.object({ ...groupFields, name: z.string().max(255) }).strip(),
-});
-const updateGroupSchema = z.object({ group: z.object(groupFields).strip() });
-
-const createMembershipSchema = z.object({
-  group_membership: z
-    .object({ user_id: id, group_id: id, default: z.boolean().optional() })
-    .strip(),
-});
-
-const listGroupsQuery = z.object({ exclude_deleted: boolish().optional() });
+import { parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import { parseQuery } from '../shared/query.ts';
+import {
+  presentGroup,
+  presentGroupMembership,
+  presentUser,
+} from '../shared/read-model/presenters.ts';
+import { readModel } from '../shared/read-model/read-model.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import { listGroupsQuery, membershipListQuery } from './groups/query-schemas.ts';
+import { createGroupSchema, createMembershipSchema, updateGroupSchema } from './groups/schemas.ts';
 
 /** Admins write; so do agents whose custom role grants the matching Zendesk permission. */
 async function requireWriter(db: Conn, actor: Actor, key: PermissionKey): Promise<void> {
@@ -55,43 +42,24 @@ function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export const groupRoutes: RoutePlugin = (app, { db, config, events }) => {
+export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;
+  const read = readModel(db, base, renderedTickets);
   const groupSort = {
     sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name' },
   };
-
-  /** `include=users,groups` side-loads what memberships point at, as Zendesk's list does. */
-  async function membershipSideloads(req: FastifyRequest, rows: GroupMembership[]) {
-    const include = String((req.query as Record<string, unknown>).include ?? '').split(',');
-    const out: Record<string, unknown> = {};
-    if (include.includes('users')) {
-      const ids = [...new Set(rows.map((m) => m.user_id))];
-      out.users = ids.length
-        ? (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map((u) =>
-            presentUser(u, base),
-          )
-        : [];
-    }
-    if (include.includes('groups')) {
-      const ids = [...new Set(rows.map((m) => m.group_id))];
-      out.groups = ids.length
-        ? (await groupsQuery(db).where('id', 'in', ids).execute()).map((g) => presentGroup(g, base))
-        : [];
-    }
-    return out;
-  }
 
   async function membershipPage(
     req: FastifyRequest,
     filter: { userId?: number; groupId?: number },
   ) {
+    const { include } = parseQuery(membershipListQuery, req.query);
     const page = await paginate(req, base, membershipsQuery(db, filter), {
       sortable: { created_at: 'created_at' },
     });
     return {
       group_memberships: page.rows.map((m) => presentGroupMembership(m, base)),
-      ...(await membershipSideloads(req, page.rows)),
+      ...(await read.membershipSideloads(page.rows, include)),
       ...page.meta,
     };
   }

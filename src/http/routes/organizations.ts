@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { Actor } from '../../desk/context.ts';
 import { requirePermission } from '../../desk/custom-roles.ts';
 import {
-  autocompleteOrganizationsQuery,
+  autocompleteOrganizationsQuery as autocompleteOrganizations,
   countOrganizations,
   createOrganization,
   createOrUpdateOrganization,
@@ -13,54 +12,23 @@ import {
   organizationsByIds,
   organizationsQuery,
   organizationUsersQuery,
-  searchOrganizationsQuery,
+  searchOrganizationsQuery as searchOrganizations,
   updateOrganization,
 } from '../../desk/organizations.ts';
 import { nowIso } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin, type Services } from '../context.ts';
-import { HttpError, parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
-import { presentOrganization, presentUser } from '../presenters.ts';
-import { id, idList, idParam, nullableId, tagList } from '../schemas/common.ts';
-
-const domainList = z.union([
-  z.array(z.string().max(253)).max(1000),
-  z
-    .string()
-    .max(100_000)
-    .transform((s) => s.split(/[\s,]+/).filter(Boolean)),
-]);
-
-const fieldValue = z.union([z.string().max(65_536), z.number(), z.boolean(), z.null()]);
-
-const orgFields = {
-  name: z.string().max(255).optional(),
-  external_id: z.string().max(255).nullable().optional(),
-  domain_names: domainList.optional(),
-  details: z.string().max(65_536).nullable().optional(),
-  notes: z.string().max(65_536).nullable().optional(),
-  group_id: nullableId.optional(),
-  shared_tickets: z.boolean().optional(),
-  shared_comments: z.boolean().optional(),
-  tags: tagList.optional(),
-  organization_fields: z.record(z.string().max(255), fieldValue).optional(),
-};
-
-const createSchema = z.object({
-  organization: z.object({ ...orgFields, name: z.string().max(255) }).strip(),
-});
-const updateSchema = z.object({ organization: z.object(orgFields).strip() });
-const upsertSchema = z.object({
-  organization: z.object({ ...orgFields, id: id.optional() }).strip(),
-});
-
-const searchQuery = z.union([
-  z.object({ name: z.string().min(1).max(255) }),
-  z.object({ external_id: z.string().min(1).max(255) }),
-]);
-
-type Query = Record<string, unknown>;
+import { parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import { parseQuery } from '../shared/query.ts';
+import { presentOrganization, presentUser } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import {
+  autocompleteOrganizationsQuery,
+  searchOrganizationsQuery,
+  showManyOrganizationsQuery,
+} from './organizations/query-schemas.ts';
+import { createSchema, updateSchema, upsertSchema } from './organizations/schemas.ts';
 
 /** Agents read organizations; admins, and agents whose role has manage_organizations, write. */
 async function requireWriter(svc: Services, actor: Actor): Promise<void> {
@@ -92,38 +60,25 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
 
   app.get('/organizations/show_many', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
-    let rows;
-    if (q.ids !== undefined) rows = await organizationsByIds(db, idList(q.ids));
-    else if (typeof q.external_ids === 'string' && q.external_ids.trim() !== '') {
-      const externalIds = q.external_ids.split(',').map((s) => s.trim());
-      if (externalIds.length > 100) {
-        throw new HttpError(400, 'InvalidParameter', 'external_ids takes up to 100 values');
-      }
-      rows = await organizationsByExternalIds(db, externalIds);
-    } else throw new HttpError(400, 'InvalidParameter', 'ids or external_ids is required');
+    const q = parseQuery(showManyOrganizationsQuery, req.query);
+    const rows =
+      q.by === 'ids'
+        ? await organizationsByIds(db, q.ids)
+        : await organizationsByExternalIds(db, q.externalIds);
     return { organizations: rows.map((o) => presentOrganization(o, base)) };
   });
 
   app.get('/organizations/search', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
-    const by = searchQuery.safeParse(
-      typeof q.external_id === 'string' ? { external_id: q.external_id } : { name: q.name },
-    );
-    if (!by.success)
-      throw new HttpError(400, 'InvalidParameter', 'name or external_id is required');
-    const page = await paginate(req, base, searchOrganizationsQuery(db, by.data));
+    const by = parseQuery(searchOrganizationsQuery, req.query);
+    const page = await paginate(req, base, searchOrganizations(db, by));
     return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
   });
 
   app.get('/organizations/autocomplete', async (req) => {
     requireAgent(actorOf(req));
-    const name = (req.query as Query).name;
-    if (typeof name !== 'string' || name.trim() === '' || name.length > 255) {
-      throw new HttpError(400, 'InvalidParameter', 'name is required');
-    }
-    const page = await paginate(req, base, autocompleteOrganizationsQuery(db, name), {
+    const { name } = parseQuery(autocompleteOrganizationsQuery, req.query);
+    const page = await paginate(req, base, autocompleteOrganizations(db, name), {
       sortable: { name: 'name_key' },
       defaultSort: 'name',
     });

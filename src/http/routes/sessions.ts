@@ -1,14 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import type { User } from '../../db/types.ts';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
 import { presentTime } from '../../desk/time.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { requireParleyOrigin } from '../csrf.ts';
-import { parseWith } from '../errors.ts';
+import { parseWith } from '../shared/errors.ts';
 import { signInWithPassword } from '../password-sign-in.ts';
-import { presentUser } from '../presenters.ts';
+import { presentUser } from '../shared/read-model/presenters.ts';
 import {
   clearSessionCookie,
   createSession,
@@ -20,11 +19,7 @@ import {
   setSessionCookie,
   type WebSession,
 } from '../sessions.ts';
-
-const signInInput = z.object({
-  email: z.string().trim().min(1).max(255),
-  password: z.string().min(1).max(1024),
-});
+import { signInInput } from './sessions/schemas.ts';
 
 /**
  * The web app's sign-in: `POST /api/v2/session` with an email and a password sets the session

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
+import type { Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
@@ -7,29 +7,24 @@ import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
 import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
-import { loadTicket, type WrittenAudit } from '../../desk/tickets/write-ticket.ts';
-import { nowIso, parseJson, presentTime } from '../../desk/time.ts';
+import { loadTicket } from '../../desk/tickets/write-ticket.ts';
+import { nowIso } from '../../desk/time.ts';
 import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
-import { jsonArray, jsonWith, sendJsonText } from '../json-text.ts';
+import { parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import { jsonArray, jsonWith, sendJsonText } from '../shared/json-text.ts';
+import { parseQuery } from '../shared/query.ts';
+import { readModel } from '../shared/read-model/read-model.ts';
+import type { TicketPageRow } from '../shared/read-model/ticket-json.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import { withoutUnsupported } from '../shared/schemas/unsupported-fields.ts';
 import {
-  presentAuditEvent,
-  presentComment,
-  presentGroup,
-  presentOrganizationFor,
-  presentUserFor,
-} from '../presenters.ts';
-import {
-  audienceOf,
-  followupIds,
-  presentTicket,
-  type TicketPageRow,
-  ticketReader,
-} from '../ticket-json.ts';
-import { idList, idParam } from '../schemas/common.ts';
-import { withoutUnsupported } from '../schemas/unsupported-fields.ts';
+  listCommentsQuery,
+  listTicketsQuery,
+  showManyTicketsQuery,
+  showTicketQuery,
+} from './tickets/query-schemas.ts';
 import { createSchema, tagsSchema, updateSchema } from './tickets/schemas.ts';
 
 /** The stamp an update must match, or undefined when the client asked for no guard. */
@@ -57,159 +52,10 @@ async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ti
   return ticket;
 }
 
-/** `include=users,groups,organizations` side-loads the records tickets point at. */
-async function sideloads(db: Conn, req: FastifyRequest, rows: TicketPageRow[], base: string) {
-  const viewer = actorOf(req).user;
-  const include = String((req.query as Record<string, unknown>).include ?? '')
-    .split(',')
-    .map((s) => s.trim());
-  const out: Record<string, unknown> = {};
-  if (!['users', 'groups', 'organizations'].some((k) => include.includes(k))) return out;
-  // Pages read only ids and versions: the references are read here, for the few that ask.
-  const tickets = rows.length
-    ? await db
-        .selectFrom('tickets')
-        .select(['requester_id', 'submitter_id', 'assignee_id', 'group_id', 'organization_id'])
-        .where(
-          'id',
-          'in',
-          rows.map((r) => r.id),
-        )
-        .execute()
-    : [];
-  if (include.includes('users')) {
-    const ids = new Set<number>();
-    for (const t of tickets) {
-      for (const u of [t.requester_id, t.submitter_id, t.assignee_id]) if (u) ids.add(u);
-    }
-    const users = ids.size
-      ? await db
-          .selectFrom('users')
-          .selectAll()
-          .where('id', 'in', [...ids])
-          .execute()
-      : [];
-    out.users = users.map((u) => presentUserFor(viewer, u, base));
-  }
-  if (include.includes('groups')) {
-    const ids = [...new Set(tickets.map((t) => t.group_id).filter((g): g is number => g !== null))];
-    out.groups = ids.length
-      ? (await db.selectFrom('groups').selectAll().where('id', 'in', ids).execute()).map((g) =>
-          presentGroup(g, base),
-        )
-      : [];
-  }
-  if (include.includes('organizations')) {
-    const ids = [
-      ...new Set(tickets.map((t) => t.organization_id).filter((o): o is number => o !== null)),
-    ];
-    out.organizations = ids.length
-      ? (await db.selectFrom('organizations').selectAll().where('id', 'in', ids).execute()).map(
-          (o) => presentOrganizationFor(viewer, o, base),
-        )
-      : [];
-  }
-  return out;
-}
-
-/** An audit as the API shows it; `written` (from the write itself) saves reading it back. */
-export async function loadAuditPayload(
-  db: Conn,
-  auditId: number,
-  base: string,
-  written?: WrittenAudit,
-) {
-  if (written && written.audit.id === auditId) return presentWrittenAudit(db, written, base);
-  const audit = await db
-    .selectFrom('audits')
-    .selectAll()
-    .where('id', '=', auditId)
-    .executeTakeFirst();
-  if (!audit) return null;
-  const [events] = await auditPayloads(db, [audit], base);
-  return events;
-}
-
-async function presentWrittenAudit(db: Conn, w: WrittenAudit, base: string) {
-  const comments = new Map<number, ReturnType<typeof presentComment>>();
-  if (w.comment) {
-    const attachments =
-      w.attachments ??
-      (await db
-        .selectFrom('attachments')
-        .selectAll()
-        .where('comment_id', '=', w.comment.id)
-        .orderBy('id')
-        .execute());
-    comments.set(w.comment.id, presentComment(w.comment, attachments, base));
-  }
-  return presentAudit(w.audit, w.events, comments);
-}
-
-function presentAudit(
-  a: Audit,
-  events: AuditEvent[],
-  comments: Map<number, ReturnType<typeof presentComment>>,
-) {
-  return {
-    id: a.id,
-    ticket_id: a.ticket_id,
-    created_at: presentTime(a.created_at),
-    author_id: a.author_id,
-    metadata: parseJson(a.metadata, { system: {}, custom: {} }),
-    via: { channel: a.via_channel, source: parseJson(a.via_source, {}) },
-    events: events
-      .filter((e) => e.audit_id === a.id)
-      .map((e) => presentAuditEvent(e, e.comment_id ? comments.get(e.comment_id) : undefined)),
-  };
-}
-
-async function auditPayloads(db: Conn, audits: Audit[], base: string) {
-  if (audits.length === 0) return [];
-  const ids = audits.map((a) => a.id);
-  const events = await db
-    .selectFrom('audit_events')
-    .selectAll()
-    .where('audit_id', 'in', ids)
-    .orderBy('id')
-    .execute();
-  const commentIds = events.map((e) => e.comment_id).filter((c): c is number => c !== null);
-  const comments = await presentCommentsById(db, commentIds, base);
-  return audits.map((a) => presentAudit(a, events, comments));
-}
-
-async function presentCommentsById(db: Conn, ids: number[], base: string) {
-  const map = new Map<number, ReturnType<typeof presentComment>>();
-  if (ids.length === 0) return map;
-  const rows = await db.selectFrom('comments').selectAll().where('id', 'in', ids).execute();
-  const attachments = await db
-    .selectFrom('attachments')
-    .selectAll()
-    .where('comment_id', 'in', ids)
-    .orderBy('id')
-    .execute();
-  for (const c of rows) {
-    map.set(
-      c.id,
-      presentComment(
-        c,
-        attachments.filter((a) => a.comment_id === c.id),
-        base,
-      ),
-    );
-  }
-  return map;
-}
-
 export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;
-  const tickets = ticketReader(db, base, renderedTickets);
-  /** The answer to a write, as its writer may read the ticket. */
-  const presentWritten = async (actor: Actor, t: Ticket) =>
-    presentTicket(t, base, {
-      followup_ids: (await followupIds(db, [t])).get(t.id) ?? [],
-      audience: audienceOf(actor.user),
-    });
+  const read = readModel(db, base, renderedTickets);
+  const tickets = read.tickets;
   /** A list's answer: the rows' tickets as rendered for `req`'s reader, then side-loads and paging. */
   const sendTickets = async (
     req: FastifyRequest,
@@ -223,16 +69,17 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
 
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
+    const query = parseQuery(listTicketsQuery, req.query);
     let q = tickets.visible(actor);
-    const externalId = (req.query as Record<string, unknown>).external_id;
-    const filtered = typeof externalId === 'string';
+    const externalId = query.external_id;
+    const filtered = externalId !== undefined;
     if (filtered) q = q.where('external_id', '=', externalId);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', status: 'status' },
       // An agent's unfiltered list is every live ticket, which has a cheaper count.
       count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
     });
-    const extra = await sideloads(db, req, page.rows, base);
+    const extra = await read.ticketSideloads(actor, page.rows, query.include);
     return sendTickets(req, reply, page.rows, { ...extra, ...page.meta });
   });
 
@@ -247,16 +94,19 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   });
 
   app.get('/tickets/show_many', async (req, reply) => {
-    const ids = idList((req.query as Record<string, unknown>).ids);
-    const rows = await tickets.visible(actorOf(req)).where('id', 'in', ids).orderBy('id').execute();
-    const extra = await sideloads(db, req, rows, base);
+    const { ids, include } = parseQuery(showManyTicketsQuery, req.query);
+    const actor = actorOf(req);
+    const rows = await tickets.visible(actor).where('id', 'in', ids).orderBy('id').execute();
+    const extra = await read.ticketSideloads(actor, rows, include);
     return sendTickets(req, reply, rows, extra);
   });
 
   app.get('/tickets/:id', async (req, reply) => {
-    const found = await tickets.one(actorOf(req), idParam(req.params));
+    const { include } = parseQuery(showTicketQuery, req.query);
+    const actor = actorOf(req);
+    const found = await tickets.one(actor, idParam(req.params));
     if (!found) throw new NotFoundError('Ticket');
-    const extra = await sideloads(db, req, [found.row], base);
+    const extra = await read.ticketSideloads(actor, [found.row], include);
     return sendJsonText(reply, jsonWith('ticket', found.json, extra));
   });
 
@@ -270,9 +120,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
       nowIso(),
       { events },
     );
-    const ticket = await presentWritten(actorOf(req), result.ticket);
+    const ticket = await read.writtenTicket(actorOf(req), result.ticket);
     reply.status(201).header('location', ticket.url);
-    return { ticket, audit: await loadAuditPayload(db, result.auditId, base, result.written) };
+    return { ticket, audit: await read.audit(result.auditId, result.written) };
   });
 
   app.put('/tickets/:id', async (req) => {
@@ -294,12 +144,10 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
       nowIso(),
       { updatedStamp: safeUpdateStamp(body), events, ...(metadata ? { metadata } : {}) },
     );
-    const ticket = await presentWritten(actorOf(req), result.ticket);
+    const ticket = await read.writtenTicket(actorOf(req), result.ticket);
     return {
       ticket,
-      audit: result.auditId
-        ? await loadAuditPayload(db, result.auditId, base, result.written)
-        : null,
+      audit: result.auditId ? await read.audit(result.auditId, result.written) : null,
     };
   });
 
@@ -314,27 +162,19 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
     const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
     let q = db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id);
     if (!isAgent(actorOf(req).user)) q = q.where('public', '=', 1);
-    const query = req.query as Record<string, unknown>;
+    const query = parseQuery(listCommentsQuery, req.query);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at' },
       defaultSort: query.sort_order === 'desc' ? '-created_at' : 'created_at',
     });
-    const comments = await presentCommentsById(
-      db,
-      page.rows.map((c) => c.id),
-      base,
-    );
+    const comments = await read.comments(page.rows.map((c) => c.id));
     const out: Record<string, unknown> = {
       comments: page.rows.map((c) => comments.get(c.id)),
       ...page.meta,
     };
-    if (String(query.include ?? '').includes('users')) {
-      const ids = [...new Set(page.rows.map((c) => c.author_id))];
-      out.users = ids.length
-        ? (await db.selectFrom('users').selectAll().where('id', 'in', ids).execute()).map((u) =>
-            presentUserFor(actorOf(req).user, u, base),
-          )
-        : [];
+    // A substring, as before: `include=users` and any list that mentions it.
+    if (query.include.includes('users')) {
+      Object.assign(out, await read.commentAuthors(actorOf(req), page.rows));
     }
     return out;
   });
@@ -345,7 +185,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
     const ticket = await loadVisible(db, actor, idParam(req.params));
     const q = db.selectFrom('audits').selectAll().where('ticket_id', '=', ticket.id);
     const page = await paginate(req, base, q);
-    return { audits: await auditPayloads(db, page.rows, base), ...page.meta };
+    return { audits: await read.audits(page.rows), ...page.meta };
   });
 
   app.get('/tickets/:id/tags', async (req) => {

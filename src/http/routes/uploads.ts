@@ -1,27 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { z } from 'zod';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
 import { nowIso, presentTime } from '../../desk/time.ts';
 import { uploadExpired, uploadExpiresAt } from '../../desk/uploads.ts';
 import { attachmentSecurityHeaders, servedAs } from '../attachment-serving.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
-import { HttpError, parseWith } from '../errors.ts';
-import { presentAttachment } from '../presenters.ts';
-import { idParam } from '../schemas/common.ts';
-
-const uploadQuery = z.object({
-  filename: z
-    .string()
-    .min(1)
-    .max(255)
-    .refine(
-      (s) => ![...s].some((ch) => ch.charCodeAt(0) < 0x20 || ch === '/' || ch === '\\'),
-      'must be a plain file name',
-    ),
-  token: z.string().min(1).max(200).optional(),
-});
+import { HttpError, parseWith } from '../shared/errors.ts';
+import { presentAttachment } from '../shared/read-model/presenters.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import { uploadQuery } from './uploads/query-schemas.ts';
 
 const TYPES_BY_EXTENSION: Record<string, string> = {
   '.pdf': 'application/pdf',

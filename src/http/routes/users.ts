@@ -1,14 +1,10 @@
-import type { FastifyRequest } from 'fastify';
-import { z } from 'zod';
-import type { Role, User } from '../../db/types.ts';
-import { type Conn, isAgent } from '../../desk/context.ts';
+import { isAgent } from '../../desk/context.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { externalIdIn } from '../../desk/external-ids.ts';
 import {
   addIdentity,
   deleteIdentity,
   getIdentity,
-  identitiesOf,
   listIdentities,
   makePrimary,
   verifyIdentity,
@@ -22,220 +18,88 @@ import {
   updateUser,
 } from '../../desk/user-commands.ts';
 import {
+  autocompleteUsersQuery as autocompleteUsers,
+  listUsersQuery as listUsers,
+  searchUsersQuery as searchUsers,
+} from '../../desk/user-queries.ts';
+import { loadUser } from '../../desk/users.ts';
+import { requireAgent } from '../auth.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
+import { parseWith } from '../shared/errors.ts';
+import { paginate } from '../shared/pagination.ts';
+import { presentIdentity, presentUser, presentUserFor } from '../shared/read-model/presenters.ts';
+import { parseQuery } from '../shared/query.ts';
+import { readModel } from '../shared/read-model/read-model.ts';
+import { idParam } from '../shared/schemas/common.ts';
+import {
   autocompleteUsersQuery,
   listUsersQuery,
   searchUsersQuery,
-} from '../../desk/user-queries.ts';
-import { loadUser, ROLES } from '../../desk/users.ts';
-import { requireAgent } from '../auth.ts';
-import { actorOf, type RoutePlugin } from '../context.ts';
-import { HttpError, parseWith } from '../errors.ts';
-import { paginate } from '../pagination.ts';
+  showManyUsersQuery,
+  showUserQuery,
+} from './users/query-schemas.ts';
 import {
-  presentGroup,
-  presentIdentity,
-  presentOrganization,
-  presentUser,
-  presentUserFor,
-} from '../presenters.ts';
-import { id, idList, idParam, MAX_ID, nullableId, tagList } from '../schemas/common.ts';
+  createSchema,
+  identitySchema,
+  mergeSchema,
+  selfMergeSchema,
+  updateSchema,
+  upsertSchema,
+} from './users/schemas.ts';
 
-const text = (max: number) => z.string().max(max);
-
-/** `messaging` is how Slack identities are shown, so a client may send it back. */
-const identityType = z
-  .enum(['email', 'phone_number', 'slack', 'messaging'])
-  .transform((t) => (t === 'messaging' ? 'slack' : t));
-
-const identityInput = z.object({
-  type: identityType,
-  value: text(255),
-  verified: z.boolean().optional(),
-});
-
-const userFields = {
-  name: text(255).optional(),
-  email: z.email().max(255).nullable().optional(),
-  role: z.enum(ROLES as [Role, ...Role[]]).optional(),
-  external_id: z
-    .union([text(255), z.number().int().transform(String)])
-    .nullable()
-    .optional(),
-  organization_id: nullableId.optional(),
-  phone: text(50).nullable().optional(),
-  locale: z.string().min(2).max(20).optional(),
-  time_zone: text(100).nullable().optional(),
-  details: text(65_536).nullable().optional(),
-  notes: text(65_536).nullable().optional(),
-  tags: tagList.optional(),
-  user_fields: z.record(z.string(), z.unknown()).optional(),
-  verified: z.boolean().optional(),
-  suspended: z.boolean().optional(),
-  custom_role_id: nullableId.optional(),
-  default_group_id: nullableId.optional(),
-  alias: text(255).nullable().optional(),
-  signature: text(65_536).nullable().optional(),
-};
-
-const createSchema = z.object({
-  user: z
-    .object({
-      ...userFields,
-      name: text(255).refine((s) => s.trim() !== '', 'cannot be blank'),
-      identities: z.array(identityInput).max(20).optional(),
-    })
-    .strip(),
-});
-const upsertSchema = z.object({
-  user: z
-    .object({ ...userFields, identities: z.array(identityInput).max(20).optional() })
-    .strip()
-    .refine((u) => u.email || u.external_id, {
-      message: 'an email or an external_id is needed to find the user',
-      path: ['email'],
-    }),
-});
-const updateSchema = z.object({ user: z.object(userFields).strip() });
-const mergeSchema = z.object({ user: z.object({ id }) });
-const selfMergeSchema = z.object({
-  user: z.object({ email: z.email().max(255), password: z.string().min(1).max(1024) }),
-});
-const identitySchema = z.object({ identity: identityInput });
-
-type Query = Record<string, unknown>;
-
-/** `role=agent`, `role[]=agent&role[]=admin` (and the comma form our own next_page links use). */
-function roleFilter(q: Query): Role[] | undefined {
-  const raw = [q.role, q['role[]']].flat().filter((v) => v !== undefined);
-  if (raw.length === 0) return undefined;
-  const roles = raw.flatMap((v) => String(v).split(',')).map((s) => s.trim());
-  const bad = roles.find((r) => !ROLES.includes(r as Role));
-  if (bad !== undefined) {
-    throw new HttpError(400, 'InvalidParameter', `role must be one of ${ROLES.join(', ')}`);
-  }
-  return roles as Role[];
-}
-
-function stringParam(q: Query, key: string): string | undefined {
-  const v = q[key];
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || v.length > 255) {
-    throw new HttpError(400, 'InvalidParameter', `${key} must be one string`);
-  }
-  return v;
-}
-
-/** `include=identities,organizations,groups` side-loads what users point at. */
-async function sideloads(db: Conn, req: FastifyRequest, users: User[], base: string) {
-  const include = String((req.query as Query).include ?? '')
-    .split(',')
-    .map((s) => s.trim());
-  const out: Record<string, unknown> = {};
-  const ids = users.map((u) => u.id);
-  if (include.includes('identities')) {
-    out.identities = (await identitiesOf(db, ids)).map((i) => presentIdentity(i, base));
-  }
-  if (include.includes('organizations')) {
-    const orgIds = [
-      ...new Set(users.map((u) => u.organization_id).filter((o): o is number => o !== null)),
-    ];
-    out.organizations = orgIds.length
-      ? (await db.selectFrom('organizations').selectAll().where('id', 'in', orgIds).execute()).map(
-          (o) => presentOrganization(o, base),
-        )
-      : [];
-  }
-  if (include.includes('groups')) {
-    out.groups = ids.length
-      ? (
-          await db
-            .selectFrom('groups')
-            .selectAll()
-            .where('deleted', '=', 0)
-            .where('id', 'in', (eb) =>
-              eb.selectFrom('group_memberships').select('group_id').where('user_id', 'in', ids),
-            )
-            .orderBy('id')
-            .execute()
-        ).map((g) => presentGroup(g, base))
-      : [];
-  }
-  return out;
-}
-
-export const userRoutes: RoutePlugin = (app, { db, config, events }) => {
+export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;
+  const read = readModel(db, base, renderedTickets);
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
   app.get('/users', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
-    const permissionSet = stringParam(q, 'permission_set');
-    if (
-      permissionSet !== undefined &&
-      (!/^\d{1,15}$/.test(permissionSet) || Number(permissionSet) > MAX_ID)
-    ) {
-      throw new HttpError(400, 'InvalidParameter', 'permission_set must be a custom role id');
-    }
-    const query = listUsersQuery(db, {
-      roles: roleFilter(q),
-      externalId: stringParam(q, 'external_id'),
-      customRoleId: permissionSet === undefined ? undefined : Number(permissionSet),
+    const q = parseQuery(listUsersQuery, req.query);
+    const query = listUsers(db, {
+      roles: q.roles,
+      externalId: q.external_id,
+      customRoleId: q.permission_set,
     });
     const page = await paginate(req, base, query, { sortable });
-    const extra = await sideloads(db, req, page.rows, base);
+    const extra = await read.userSideloads(page.rows, q.include);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
   app.get('/users/me', async (req) => {
     const actor = actorOf(req);
+    const { include } = parseQuery(showUserQuery, req.query);
     const user = await loadUser(db, actor.user.id);
-    const extra = isAgent(actor.user) ? await sideloads(db, req, [user], base) : {};
+    const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 
   app.get('/users/show_many', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
+    const q = parseQuery(showManyUsersQuery, req.query);
     let query = db.selectFrom('users').selectAll();
-    if (q.external_ids !== undefined && q.ids === undefined) {
-      const externalIds = stringParam(q, 'external_ids')!
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-      if (externalIds.length === 0 || externalIds.length > 100) {
-        throw new HttpError(400, 'InvalidParameter', 'external_ids must list 1 to 100 ids');
-      }
-      query = query.where(externalIdIn(externalIds));
-    } else {
-      query = query.where('id', 'in', idList(q.ids));
-    }
+    if (q.by === 'external_ids') query = query.where(externalIdIn(q.externalIds));
+    else query = query.where('id', 'in', q.ids);
     const rows = await query.orderBy('id').execute();
-    const extra = await sideloads(db, req, rows, base);
+    const extra = await read.userSideloads(rows, q.include);
     return { users: rows.map((u) => presentUser(u, base)), ...extra };
   });
 
   app.get('/users/search', async (req) => {
     requireAgent(actorOf(req));
-    const q = req.query as Query;
-    const externalId = stringParam(q, 'external_id');
-    const text = stringParam(q, 'query');
-    let query;
-    if (externalId !== undefined) query = listUsersQuery(db, { externalId });
-    else if (text !== undefined && text.trim() !== '') query = searchUsersQuery(db, text);
-    else throw new HttpError(400, 'InvalidParameter', 'query or external_id is required');
+    const q = parseQuery(searchUsersQuery, req.query);
+    const query =
+      q.by === 'external_id'
+        ? listUsers(db, { externalId: q.externalId })
+        : searchUsers(db, q.text);
     const page = await paginate(req, base, query, { sortable });
-    const extra = await sideloads(db, req, page.rows, base);
+    const extra = await read.userSideloads(page.rows, q.include);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
   app.get('/users/autocomplete', async (req) => {
     requireAgent(actorOf(req));
-    const name = stringParam(req.query as Query, 'name');
-    if (name === undefined || name.trim().length < 2) {
-      throw new HttpError(400, 'InvalidParameter', 'name must have at least 2 characters');
-    }
-    const page = await paginate(req, base, autocompleteUsersQuery(db, name), { sortable });
+    const { name } = parseQuery(autocompleteUsersQuery, req.query);
+    const page = await paginate(req, base, autocompleteUsers(db, name), { sortable });
     return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };
   });
 
@@ -243,8 +107,9 @@ export const userRoutes: RoutePlugin = (app, { db, config, events }) => {
     const actor = actorOf(req);
     const userId = idParam(req.params);
     if (!isAgent(actor.user) && userId !== actor.user.id) throw new ForbiddenError();
+    const { include } = parseQuery(showUserQuery, req.query);
     const user = await loadUser(db, userId);
-    const extra = isAgent(actor.user) ? await sideloads(db, req, [user], base) : {};
+    const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 

@@ -6,8 +6,8 @@ import {
   WRITABLE_FIELDS,
   type WritableFieldName,
 } from '../../../desk/tickets/ticket-fields.ts';
-import { boolish, id, isoTime, nullableId, tagList } from '../../schemas/common.ts';
-import { unsupportedTicketFields } from '../../schemas/unsupported-fields.ts';
+import { boolish, id, isoTime, nullableId, tagList } from '../../shared/schemas/common.ts';
+import { unsupportedTicketFields } from '../../shared/schemas/unsupported-fields.ts';
 
 /** The bodies of the ticket routes: creates, updates and the tag routes. */
 

@@ -4,6 +4,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
+import { anyQuery } from '../../../../http/shared/query.ts';
 import { jsonTextTooDeep } from '../../../../json-depth.ts';
 import { MultipartError, boundaryOf, parseMultipart } from '../multipart.ts';
 import { ControlError } from '../sandbox.ts';
@@ -18,8 +19,7 @@ export function bodyBuffer(req: FastifyRequest): Buffer | null {
 
 export function queryRecord(req: FastifyRequest): Record<string, string> {
   const out: Record<string, string> = {};
-  const q = req.query as Record<string, unknown> | undefined;
-  for (const [k, v] of Object.entries(q ?? {})) {
+  for (const [k, v] of Object.entries(anyQuery.parse(req.query ?? {}))) {
     if (typeof v === 'string') out[k] = v;
     else if (Array.isArray(v) && typeof v.at(-1) === 'string') out[k] = v.at(-1) as string;
   }

@@ -9,10 +9,10 @@ import type {
   Organization,
   User,
   UserIdentity,
-} from '../db/types.ts';
-import { isAgent } from '../desk/context.ts';
-import type { ApiTokenInfo } from '../desk/api-tokens.ts';
-import { parseJson, presentTime as t } from '../desk/time.ts';
+} from '../../../db/types.ts';
+import { isAgent } from '../../../desk/context.ts';
+import type { ApiTokenInfo } from '../../../desk/api-tokens.ts';
+import { parseJson, presentTime as t } from '../../../desk/time.ts';
 
 /** Zendesk's JSON shapes. Presenters are pure: rows in, API objects out. */
 

@@ -21,16 +21,29 @@ export function idParam(params: unknown, key = 'id'): number {
   return n;
 }
 
-/** `ids=1,2,3` as Zendesk's show_many/destroy_many take it (at most 100). */
-export function idList(value: unknown, key = 'ids'): number[] {
-  if (typeof value !== 'string' || value.trim() === '') {
-    throw new HttpError(400, 'InvalidParameter', `${key} is required`);
-  }
+/**
+ * What is wrong with `value` as an `ids=1,2,3` list as Zendesk's show_many/destroy_many take
+ * it (at most 100), or null if nothing.
+ */
+export function idListProblem(value: unknown, key: string): string | null {
+  if (typeof value !== 'string' || value.trim() === '') return `${key} is required`;
   const ids = value.split(',').map((s) => s.trim());
   if (ids.length > 100 || ids.some((s) => !/^\d{1,15}$/.test(s) || !isStorableId(Number(s)))) {
-    throw new HttpError(400, 'InvalidParameter', `${key} must be up to 100 comma-separated ids`);
+    return `${key} must be up to 100 comma-separated ids`;
   }
-  return ids.map(Number);
+  return null;
+}
+
+/** `ids=1,2,3` as a query schema (see parseQuery): a missing or bad list is refused. */
+export function idListParam(key = 'ids') {
+  return z.unknown().transform((v, ctx) => {
+    const problem = idListProblem(v, key);
+    if (problem) {
+      ctx.addIssue({ code: 'custom', message: problem });
+      return z.NEVER;
+    }
+    return (v as string).split(',').map((s) => Number(s.trim()));
+  });
 }
 
 const storableId = z.number().int().positive().max(MAX_ID);

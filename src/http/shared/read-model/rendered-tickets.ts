@@ -1,3 +1,5 @@
+import { type Audience, renderingKey } from './ticket-views.ts';
+
 /**
  * Tickets rendered as API JSON, kept by id together with the `tickets.version` they were
  * rendered from: an entry serves only a reader that selected that same version, so a change
@@ -6,8 +8,8 @@
  *
  * A ticket is kept from its second rendering on. Kept strings move to V8's old generation and
  * are collected from there once evicted: keeping every ticket a one-off read renders (an
- * export walking all pages, a first look at old tickets) made such pages cost half again as
- * much with a full cache, and pushed out the tickets that are read again. The ids rendered
+ * export walking all pages, a first look at old tickets) made such pages costlier with a full
+ * cache, and pushed out the tickets that are read again. The ids rendered
  * once are remembered in two generations of a bounded set.
  *
  * Bounded by the length of the texts (a byte per character for the Latin-1 most tickets are;
@@ -15,7 +17,8 @@
  *
  * A ticket reads differently to its requester than to agents (an internal first comment is not
  * its description to them), so each rendering is kept for the audience it was made for, and a
- * lookup names its audience: a rendering made for agents can never answer an end user.
+ * lookup names its audience: a rendering made for agents can never answer an end user. The
+ * audience is the one that decides what its readers see (`audienceOf`, `TICKET_VIEWS`).
  */
 export class RenderedTickets {
   private readonly entries = new Map<number, { version: number; json: string; used: boolean }>();
@@ -33,7 +36,7 @@ export class RenderedTickets {
   }
 
   get(id: number, version: number, audience: Audience): string | undefined {
-    const e = this.entries.get(slot(id, audience));
+    const e = this.entries.get(renderingKey(id, audience));
     if (!e || e.version !== version) {
       this.misses++;
       return undefined;
@@ -47,7 +50,7 @@ export class RenderedTickets {
 
   set(id: number, version: number, audience: Audience, json: string): void {
     if (this.maxChars === 0) return;
-    const key = slot(id, audience);
+    const key = renderingKey(id, audience);
     const old = this.entries.get(key);
     if (old) {
       // A slower reader must not put back a version older than the one already kept.
@@ -78,7 +81,7 @@ export class RenderedTickets {
    * goes to the back instead, once (the "second chance" approximation of least recently
    * used). One pass for many tickets: a Map keeps a deleted entry's slot until it next
    * rehashes and an iterator steps over those slots, so evicting one ticket per insert walked
-   * the growing run of emptied slots at the front every time (3-4 µs per insert when full).
+   * the growing run of emptied slots at the front every time.
    */
   private evict(target: number): void {
     for (const [id, e] of this.entries) {
@@ -104,14 +107,6 @@ export class RenderedTickets {
   get count(): number {
     return this.entries.size;
   }
-}
-
-/** Who a rendering is for: agents see every field, a requester what Zendesk shows end users. */
-export type Audience = 'agent' | 'end-user';
-
-/** One map key per ticket and audience: ids are positive, so an end user's is the negative. */
-function slot(id: number, audience: Audience): number {
-  return audience === 'agent' ? id : -id;
 }
 
 /** The map entry, the record and the string header, roughly, in characters. */

@@ -1,9 +1,9 @@
 import { type RawBuilder, sql, type SelectQueryBuilder } from 'kysely';
-import { isPostgres } from '../db/dialect.ts';
-import type { DB, Ticket } from '../db/types.ts';
-import type { Actor, Conn } from '../desk/context.ts';
-import { isAgent } from '../desk/context.ts';
-import { parseJson, presentTime } from '../desk/time.ts';
+import { isPostgres } from '../../../db/dialect.ts';
+import type { DB, Ticket } from '../../../db/types.ts';
+import type { Actor, Conn } from '../../../desk/context.ts';
+import { isAgent } from '../../../desk/context.ts';
+import { parseJson, presentTime } from '../../../desk/time.ts';
 import {
   type FieldDescription,
   type FieldTable,
@@ -12,9 +12,16 @@ import {
   STORED_FIELD_COLUMNS,
   TICKET_FIELDS,
   type TicketFieldValues,
-} from '../desk/tickets/ticket-fields.ts';
-import { VIA_IDS, viaId } from '../desk/via.ts';
-import type { Audience, RenderedTickets } from './rendered-tickets.ts';
+} from '../../../desk/tickets/ticket-fields.ts';
+import { VIA_IDS, viaId } from '../../../desk/via.ts';
+import type { RenderedTickets } from './rendered-tickets.ts';
+import {
+  type Audience,
+  AUDIENCES,
+  audienceOf,
+  TICKET_VIEWS,
+  type TicketView,
+} from './ticket-views.ts';
 
 /**
  * A ticket as Zendesk's API shows it, described once (`ticketShape`: the keys Parley computes
@@ -22,18 +29,18 @@ import type { Audience, RenderedTickets } from './rendered-tickets.ts';
  * `presentTicket` from a row in hand (the answers to writes, and reads on PostgreSQL), and
  * `ticketJsonSql`, with which SQLite writes the JSON itself for the tickets a read selects.
  *
- * Why two: SQLite runs inside Parley's process, and its C JSON builder renders 100 tickets for
- * about half the CPU that V8 spends building the row objects, presenting them and stringifying
- * the result (docs/benchmarks.md). On PostgreSQL the rendering stays on the Parley nodes,
- * which scale out, instead of loading the one database server. test/api/ticket-json.test.ts
- * holds the two renderings to the same JSON.
+ * Why two: SQLite runs inside Parley's process, and its C JSON builder renders a page of
+ * tickets for much less CPU than V8 spends building the row objects, presenting them and
+ * stringifying the result (figures in docs/benchmarks.md). On PostgreSQL the
+ * rendering stays on the Parley nodes, which scale out, instead of loading the one database
+ * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
  *
  * Either way a rendered ticket is kept, with the version it was rendered from, for the next
  * read that selects the same version (`RenderedTickets`, `ticketReader`). A ticket reads the
  * same to every reader of one audience: agents see it all; its requester (an end user) does
  * not see the text of a first comment that was an internal note, so `description` is empty to
- * them. Renderings are kept per audience; anything else that comes to depend on the reader
- * must become part of that key too.
+ * them. Renderings are kept per audience, and the renderers learn nothing of the reader but
+ * the audience's view (ticket-views.ts): what comes to depend on the reader is part of the key.
  */
 
 /** The columns the API shows besides the ticket fields' (desk/tickets/ticket-fields.ts). */
@@ -248,15 +255,14 @@ function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
     case 'followups':
       return 'h.followups';
     case 'description':
-      return "h.endUser && r.description_public !== 1 ? '' : r.description";
+      return "h.view.internalDescription || r.description_public === 1 ? r.description : ''";
   }
 }
 
 /**
  * The shape compiled once into a function that returns one object literal: V8 builds such an
- * object in a single step, where filling an empty one field by field took measurably longer
- * for a page (docs/benchmarks.md; the code is made from the constant shape above, never from
- * input).
+ * object in a single step, where filling an empty one field by field was much slower for a
+ * page (the code is made from the constant shape above, never from input).
  */
 const presentRow = (() => {
   const fallbacks: unknown[] = [];
@@ -267,8 +273,8 @@ const presentRow = (() => {
     r: PresentedTicket,
     h: object,
   ) => TicketJson;
-  return (row: PresentedTicket, base: string, followups: number[], endUser: boolean) =>
-    build(row, { base, followups, endUser, fallbacks, presentTime, parseOr, viaId });
+  return (row: PresentedTicket, base: string, followups: number[], view: TicketView) =>
+    build(row, { base, followups, view, fallbacks, presentTime, parseOr, viaId });
 })();
 
 /**
@@ -280,12 +286,7 @@ export function presentTicket(
   base: string,
   extra: { followup_ids?: number[]; audience?: Audience } = {},
 ): TicketJson {
-  return presentRow(row, base, extra.followup_ids ?? [], extra.audience === 'end-user');
-}
-
-/** Whom a ticket is rendered for when `user` reads it. */
-export function audienceOf(user: Actor['user']): Audience {
-  return isAgent(user) ? 'agent' : 'end-user';
+  return presentRow(row, base, extra.followup_ids ?? [], TICKET_VIEWS[extra.audience ?? 'agent']);
 }
 
 const quote = (s: string) => `'${s.replaceAll("'", "''")}'`;
@@ -327,7 +328,7 @@ function fieldSql(f: Field<unknown>, base: string, audience: Audience): string {
         `from "tickets" as "f" where "f"."followup_source_id" = ${ident('id')}), json('[]'))`
       );
     case 'description':
-      return audience === 'agent'
+      return TICKET_VIEWS[audience].internalDescription
         ? ident('description')
         : `iif(${ident('description_public')} = 1, ${ident('description')}, '')`;
   }
@@ -345,8 +346,8 @@ export function ticketJsonSql(base: string, audience: Audience): RawBuilder<stri
 
 /**
  * What a page's query reads of each ticket: enough to look it up among the rendered ones.
- * Each further column costs (docs/benchmarks.md): the side-loads' and cursors' columns are
- * not read here (pagination adds the one sort key it needs).
+ * Each further column costs (the side-loads' and cursors' eight more tripled a page's read), so
+ * pagination adds only the one sort key it needs.
  */
 const PAGE_COLUMNS = ['id', 'version'] as const satisfies readonly (keyof Ticket)[];
 
@@ -373,10 +374,9 @@ export interface TicketReader {
  * are read and rendered by id in one second query.
  */
 export function ticketReader(db: Conn, base: string, cache: RenderedTickets): TicketReader {
-  const renderers = {
-    agent: isPostgres(db) ? inApp(db, base, 'agent') : inSqlite(base, 'agent'),
-    'end-user': isPostgres(db) ? inApp(db, base, 'end-user') : inSqlite(base, 'end-user'),
-  };
+  const renderers = Object.fromEntries(
+    AUDIENCES.map((a) => [a, isPostgres(db) ? inApp(db, base, a) : inSqlite(base, a)]),
+  ) as Record<Audience, Renderer>;
   /** Selects with the audience's renderer's columns and keeps what it renders. */
   const rendered = async <R extends { id: number; version: number }>(
     audience: Audience,

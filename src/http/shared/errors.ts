@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { isDatabaseUnavailable, isWriteConflict } from '../db/transaction.ts';
+import { isDatabaseUnavailable, isWriteConflict } from '../../db/transaction.ts';
 import {
   ConflictError,
   type ErrorDetails,
@@ -8,8 +8,8 @@ import {
   NotFoundError,
   TooManyRequestsError,
   ValidationError,
-} from '../desk/errors.ts';
-import { MAX_JSON_DEPTH } from '../json-depth.ts';
+} from '../../desk/errors.ts';
+import { MAX_JSON_DEPTH } from '../../json-depth.ts';
 
 /** Thrown by handlers for request-level problems that are not domain errors. */
 export class HttpError extends Error {
@@ -93,15 +93,23 @@ export function tooDeepError(): ValidationError {
   );
 }
 
-/** Parses a body or query with zod; a mismatch is Zendesk's 422 RecordInvalid. */
-export function parseWith<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+/**
+ * Parses a body or query with zod; a mismatch is Zendesk's 422 RecordInvalid unless `invalid`
+ * makes another error of it (a querystring's is a 400: see query.ts).
+ */
+export function parseWith<T extends z.ZodType>(
+  schema: T,
+  value: unknown,
+  invalid?: (err: z.ZodError) => Error,
+): z.infer<T> {
   const nul = nulPath(value);
   if (nul) {
     const field = fieldName(nul);
     throw ValidationError.field(field, `${field}: must not contain NUL characters`);
   }
   const res = schema.safeParse(value);
-  if (!res.success) throw new ValidationError(detailsFromZod(res.error));
+  if (!res.success)
+    throw invalid ? invalid(res.error) : new ValidationError(detailsFromZod(res.error));
   return res.data;
 }
 

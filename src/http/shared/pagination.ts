@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { type SelectQueryBuilder, sql } from 'kysely';
 import { HttpError } from './errors.ts';
+import { anyQuery, parseQuery } from './query.ts';
 import { MAX_ID } from './schemas/common.ts';
 
 /**
@@ -85,7 +86,7 @@ export async function paginate<DB, TB extends keyof DB, O extends Record<string,
   query: SelectQueryBuilder<DB, TB, O>,
   opts: PageOptions = {},
 ): Promise<Page<O>> {
-  const q = (req.query ?? {}) as Q;
+  const q: Q = parseQuery(anyQuery, req.query);
   const idCol = opts.idColumn ?? 'id';
   const sortable: Record<string, string> = { id: idCol, ...(opts.sortable ?? {}) };
   const url = `${baseUrl}${req.url.split('?')[0]}`;
