@@ -4,13 +4,15 @@ import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
+import { ticketScope } from '../../desk/policies/tickets.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
+import { countTickets, showTicket } from '../../desk/tickets/ticket-queries.ts';
 import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
-import { loadTicket, type WrittenAudit } from '../../desk/tickets/write-ticket.ts';
+import type { WrittenAudit } from '../../desk/tickets/write-ticket.ts';
 import { nowIso, parseJson, presentTime } from '../../desk/time.ts';
-import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
@@ -113,15 +115,6 @@ function safeUpdateStamp(body: {
     );
   }
   return body.updated_stamp;
-}
-
-/** A ticket `actor` may read: an end user only the public ones they requested. */
-async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
-  const ticket = await loadTicket(db, ticketId);
-  if (!isAgent(actor.user) && (ticket.requester_id !== actor.user.id || !ticket.is_public)) {
-    throw new NotFoundError('Ticket');
-  }
-  return ticket;
 }
 
 /** `include=users,groups,organizations` side-loads the records tickets point at. */
@@ -290,24 +283,24 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
-    let q = tickets.visible(actor);
+    const scope = await ticketScope(db, actor);
+    let q = tickets.visible(scope);
     const externalId = (req.query as Record<string, unknown>).external_id;
     const filtered = typeof externalId === 'string';
     if (filtered) q = q.where('external_id', '=', externalId);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', status: 'status' },
-      // An agent's unfiltered list is every live ticket, which has a cheaper count.
-      count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
+      // An unfiltered list of every live ticket has a cheaper count.
+      count: scope.kind === 'all' && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await sideloads(db, req, page.rows, base);
     return sendTickets(req, reply, page.rows, { ...extra, ...page.meta });
   });
 
   app.get('/tickets/count', async (req) => {
-    requireAgent(actorOf(req));
     return {
       count: {
-        value: await countLiveTickets(db),
+        value: await countTickets(db, actorOf(req)),
         refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     };
@@ -315,7 +308,8 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.get('/tickets/show_many', async (req, reply) => {
     const ids = idList((req.query as Record<string, unknown>).ids);
-    const rows = await tickets.visible(actorOf(req)).where('id', 'in', ids).orderBy('id').execute();
+    const scope = await ticketScope(db, actorOf(req));
+    const rows = await tickets.visible(scope).where('id', 'in', ids).orderBy('id').execute();
     const extra = await sideloads(db, req, rows, base);
     return sendTickets(req, reply, rows, extra);
   });
@@ -370,14 +364,12 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
   });
 
   app.delete('/tickets/:id', async (req, reply) => {
-    const actor = actorOf(req);
-    requireAgent(actor);
-    await deleteTicket(db, idParam(req.params), nowIso());
+    await deleteTicket(db, actorOf(req), idParam(req.params), nowIso());
     return reply.status(204).send();
   });
 
   app.get('/tickets/:id/comments', async (req) => {
-    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
+    const ticket = await showTicket(db, actorOf(req), idParam(req.params));
     let q = db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id);
     if (!isAgent(actorOf(req).user)) q = q.where('public', '=', 1);
     const query = req.query as Record<string, unknown>;
@@ -407,15 +399,15 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.get('/tickets/:id/audits', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
-    const ticket = await loadVisible(db, actor, idParam(req.params));
+    await authorize(db, actor, 'ticket:read-audits');
+    const ticket = await showTicket(db, actor, idParam(req.params));
     const q = db.selectFrom('audits').selectAll().where('ticket_id', '=', ticket.id);
     const page = await paginate(req, base, q);
     return { audits: await auditPayloads(db, page.rows, base), ...page.meta };
   });
 
   app.get('/tickets/:id/tags', async (req) => {
-    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
+    const ticket = await showTicket(db, actorOf(req), idParam(req.params));
     return { tags: JSON.parse(ticket.tags) as string[] };
   });
 
@@ -423,7 +415,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
   const tagRoute =
     (mode: 'tags' | 'additional_tags' | 'remove_tags') => async (req: FastifyRequest) => {
       const actor = actorOf(req);
-      requireAgent(actor);
+      await authorize(db, actor, 'ticket:edit-tags');
       const body = parseWith(tagsSchema, req.body);
       const result = await updateTicket(
         db,
@@ -445,8 +437,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
     async (req: FastifyRequest, reply: FastifyReply) => {
       const actor = actorOf(req);
       const userId = idParam(req.params);
-      if (!isAgent(actor.user) && userId !== actor.user.id) throw new NotFoundError('User');
-      const page = await paginate(req, base, tickets.visible(actor).where(column, '=', userId), {
+      await authorize(db, actor, 'ticket:list-by-user', { userId });
+      const visible = tickets.visible(await ticketScope(db, actor));
+      const page = await paginate(req, base, visible.where(column, '=', userId), {
         sortable: { created_at: 'created_at', updated_at: 'updated_at' },
       });
       return sendTickets(req, reply, page.rows, page.meta);
@@ -456,8 +449,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.get('/organizations/:id/tickets', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
-    const q = tickets.visible(actor).where('organization_id', '=', idParam(req.params));
+    await authorize(db, actor, 'ticket:list-by-organization');
+    const scope = await ticketScope(db, actor);
+    const q = tickets.visible(scope).where('organization_id', '=', idParam(req.params));
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
