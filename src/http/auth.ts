@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { User } from '../db/types.ts';
 import { findUserByApiToken, noteApiTokenUse } from '../desk/api-tokens.ts';
 import { type Actor, canSignIn, type Conn, isAgent } from '../desk/context.ts';
-import { ForbiddenError } from '../desk/errors.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './errors.ts';
@@ -80,12 +79,4 @@ export async function authenticate(
     }
   }
   throw new UnauthorizedError();
-}
-
-export function requireAgent(actor: Actor): void {
-  if (!isAgent(actor.user)) throw new ForbiddenError();
-}
-
-export function requireAdmin(actor: Actor): void {
-  if (actor.user.role !== 'admin') throw new ForbiddenError();
 }

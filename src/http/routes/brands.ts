@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { createBrand, deleteBrand, getBrand, listBrands, updateBrand } from '../../desk/brands.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAdmin, requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../errors.ts';
 import { presentBrand } from '../presenters.ts';
@@ -25,7 +25,7 @@ export const brandRoutes: RoutePlugin = (app, { db, config }) => {
 
   // A handful of brands per install: Zendesk lists them whole, with the offset keys for clients.
   app.get('/brands', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'brand:read');
     const brands = await listBrands(db);
     return {
       brands: brands.map((b) => presentBrand(b, base)),
@@ -36,12 +36,12 @@ export const brandRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/brands/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'brand:read');
     return { brand: presentBrand(await getBrand(db, idParam(req.params)), base) };
   });
 
   app.post('/brands', async (req, reply) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'brand:manage');
     const input = parseWith(createSchema, req.body).brand;
     const brand = presentBrand(await createBrand(db, input, nowIso()), base);
     reply.status(201).header('location', brand.url);
@@ -49,14 +49,14 @@ export const brandRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.put('/brands/:id', async (req) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'brand:manage');
     const brandId = idParam(req.params);
     const input = parseWith(updateSchema, req.body).brand;
     return { brand: presentBrand(await updateBrand(db, brandId, input, nowIso()), base) };
   });
 
   app.delete('/brands/:id', async (req, reply) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'brand:manage');
     await deleteBrand(db, idParam(req.params));
     return reply.status(204).send();
   });

@@ -11,8 +11,8 @@ import {
   teamMemberCounts,
   updateCustomRole,
 } from '../../desk/custom-roles.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAdmin } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../errors.ts';
 import { presentCustomRole } from '../presenters.ts';
@@ -43,19 +43,19 @@ async function present(db: Conn, roles: CustomRole[]) {
 
 export const customRoleRoutes: RoutePlugin = (app, { db }) => {
   app.get('/custom_roles', async (req) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'custom-role:manage');
     const roles = await present(db, await listCustomRoles(db));
     return { custom_roles: roles, next_page: null, previous_page: null, count: roles.length };
   });
 
   app.get('/custom_roles/:id', async (req) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'custom-role:manage');
     const [role] = await present(db, [await getCustomRole(db, idParam(req.params))]);
     return { custom_role: role };
   });
 
   app.post('/custom_roles', async (req, reply) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'custom-role:manage');
     const input = parseWith(createSchema, req.body).custom_role;
     const [role] = await present(db, [await createCustomRole(db, input, nowIso())]);
     reply.status(201);
@@ -63,7 +63,7 @@ export const customRoleRoutes: RoutePlugin = (app, { db }) => {
   });
 
   app.put('/custom_roles/:id', async (req) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'custom-role:manage');
     const roleId = idParam(req.params);
     const input = parseWith(updateSchema, req.body).custom_role;
     const [role] = await present(db, [await updateCustomRole(db, roleId, input, nowIso())]);
@@ -71,7 +71,7 @@ export const customRoleRoutes: RoutePlugin = (app, { db }) => {
   });
 
   app.delete('/custom_roles/:id', async (req, reply) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'custom-role:manage');
     await deleteCustomRole(db, idParam(req.params));
     return reply.status(204).send();
   });

@@ -1,8 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { GroupMembership } from '../../db/types.ts';
-import type { Actor, Conn } from '../../desk/context.ts';
-import { type PermissionKey, requirePermission } from '../../desk/custom-roles.ts';
 import {
   countGroups,
   createGroup,
@@ -17,9 +15,9 @@ import {
   membershipsQuery,
   updateGroup,
 } from '../../desk/groups.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { getUser } from '../../desk/users.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
@@ -44,12 +42,6 @@ const createMembershipSchema = z.object({
 });
 
 const listGroupsQuery = z.object({ exclude_deleted: boolish().optional() });
-
-/** Admins write; so do agents whose custom role grants the matching Zendesk permission. */
-async function requireWriter(db: Conn, actor: Actor, key: PermissionKey): Promise<void> {
-  requireAgent(actor);
-  await requirePermission(db, actor.user, key);
-}
 
 function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -99,7 +91,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   // Groups ------------------------------------------------------------------------------------
 
   app.get('/groups', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const { exclude_deleted } = parseWith(listGroupsQuery, req.query ?? {});
     const page = await paginate(
       req,
@@ -111,23 +103,23 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/groups/assignable', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const page = await paginate(req, base, groupsQuery(db, { excludeDeleted: true }), groupSort);
     return { groups: page.rows.map((g) => presentGroup(g, base)), ...page.meta };
   });
 
   app.get('/groups/count', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     return { count: { value: await countGroups(db), refreshed_at: refreshedAt() } };
   });
 
   app.get('/groups/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     return { group: presentGroup(await getGroup(db, idParam(req.params)), base) };
   });
 
   app.get('/groups/:id/users', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const group = await getGroup(db, idParam(req.params));
     const page = await paginate(req, base, groupUsersQuery(db, group.id), {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
@@ -136,7 +128,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.post('/groups', async (req, reply) => {
-    await requireWriter(db, actorOf(req), 'manage_groups');
+    await authorize(db, actorOf(req), 'group:manage');
     const input = parseWith(createGroupSchema, req.body).group;
     const group = presentGroup(await createGroup(db, input, nowIso()), base);
     reply.status(201).header('location', group.url);
@@ -144,14 +136,14 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.put('/groups/:id', async (req) => {
-    await requireWriter(db, actorOf(req), 'manage_groups');
+    await authorize(db, actorOf(req), 'group:manage');
     const groupId = idParam(req.params);
     const input = parseWith(updateGroupSchema, req.body).group;
     return { group: presentGroup(await updateGroup(db, groupId, input, nowIso()), base) };
   });
 
   app.delete('/groups/:id', async (req, reply) => {
-    await requireWriter(db, actorOf(req), 'manage_groups');
+    await authorize(db, actorOf(req), 'group:manage');
     await deleteGroup(db, idParam(req.params), nowIso());
     return reply.status(204).send();
   });
@@ -159,30 +151,30 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   // Group memberships -------------------------------------------------------------------------
 
   app.get('/group_memberships', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     return membershipPage(req, {});
   });
 
   app.get('/group_memberships/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const membership = await getMembership(db, idParam(req.params));
     return { group_membership: presentGroupMembership(membership, base) };
   });
 
   app.get('/users/:id/group_memberships', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const user = await getUser(db, idParam(req.params));
     return membershipPage(req, { userId: user.id });
   });
 
   app.get('/groups/:id/memberships', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const group = await getGroup(db, idParam(req.params));
     return membershipPage(req, { groupId: group.id });
   });
 
   app.post('/group_memberships', async (req, reply) => {
-    await requireWriter(db, actorOf(req), 'manage_group_memberships');
+    await authorize(db, actorOf(req), 'group-membership:manage');
     const input = parseWith(createMembershipSchema, req.body).group_membership;
     const membership = presentGroupMembership(await createMembership(db, input, nowIso()), base);
     reply.status(201).header('location', membership.url);
@@ -191,7 +183,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.delete('/group_memberships/:id', async (req, reply) => {
     const actor = actorOf(req);
-    await requireWriter(db, actor, 'manage_group_memberships');
+    await authorize(db, actor, 'group-membership:manage');
     await deleteMembership(db, actor, idParam(req.params), nowIso());
     return reply.status(204).send();
   });
@@ -199,9 +191,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   app.put('/users/:id/group_memberships/:membership_id/make_default', async (req) => {
     const actor = actorOf(req);
     const userId = idParam(req.params);
-    // Zendesk lets agents pick their own default group; changing someone else's needs rights.
-    requireAgent(actor);
-    if (userId !== actor.user.id) await requireWriter(db, actor, 'manage_group_memberships');
+    await authorize(db, actor, 'group-membership:make-default', { userId });
     const membershipId = idParam(req.params, 'membership_id');
     const rows = await makeDefaultMembership(db, userId, membershipId, nowIso());
     return { group_memberships: rows.map((m) => presentGroupMembership(m, base)) };

@@ -1,7 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import type { Actor } from '../../desk/context.ts';
-import { requirePermission } from '../../desk/custom-roles.ts';
 import {
   autocompleteOrganizationsQuery,
   countOrganizations,
@@ -16,9 +14,9 @@ import {
   searchOrganizationsQuery,
   updateOrganization,
 } from '../../desk/organizations.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAgent } from '../auth.ts';
-import { actorOf, type RoutePlugin, type Services } from '../context.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
 import { presentOrganization, presentUser } from '../presenters.ts';
@@ -62,18 +60,12 @@ const searchQuery = z.union([
 
 type Query = Record<string, unknown>;
 
-/** Agents read organizations; admins, and agents whose role has manage_organizations, write. */
-async function requireWriter(svc: Services, actor: Actor): Promise<void> {
-  requireAgent(actor);
-  await requirePermission(svc.db, actor.user, 'manage_organizations');
-}
-
 export const organizationRoutes: RoutePlugin = (app, svc) => {
   const { db, config } = svc;
   const base = config.publicUrl;
 
   app.get('/organizations', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const page = await paginate(req, base, organizationsQuery(db), {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name_key' },
     });
@@ -81,7 +73,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/count', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     return {
       count: {
         value: await countOrganizations(db),
@@ -91,7 +83,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/show_many', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const q = req.query as Query;
     let rows;
     if (q.ids !== undefined) rows = await organizationsByIds(db, idList(q.ids));
@@ -106,7 +98,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/search', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const q = req.query as Query;
     const by = searchQuery.safeParse(
       typeof q.external_id === 'string' ? { external_id: q.external_id } : { name: q.name },
@@ -118,7 +110,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/autocomplete', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const name = (req.query as Query).name;
     if (typeof name !== 'string' || name.trim() === '' || name.length > 255) {
       throw new HttpError(400, 'InvalidParameter', 'name is required');
@@ -131,14 +123,14 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     return {
       organization: presentOrganization(await getOrganization(db, idParam(req.params)), base),
     };
   });
 
   app.get('/organizations/:id/users', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const org = await getOrganization(db, idParam(req.params));
     const page = await paginate(req, base, organizationUsersQuery(db, org.id), {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
@@ -147,7 +139,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.post('/organizations', async (req, reply) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     const input = parseWith(createSchema, req.body).organization;
     const org = presentOrganization(await createOrganization(db, input, nowIso()), base);
     reply.status(201).header('location', org.url);
@@ -155,7 +147,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.post('/organizations/create_or_update', async (req, reply) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     const input = parseWith(upsertSchema, req.body).organization;
     const result = await createOrUpdateOrganization(db, input, nowIso());
     const org = presentOrganization(result.organization, base);
@@ -164,7 +156,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.put('/organizations/:id', async (req) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     const orgId = idParam(req.params);
     const input = parseWith(updateSchema, req.body).organization;
     return {
@@ -173,7 +165,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.delete('/organizations/:id', async (req: FastifyRequest, reply) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     await deleteOrganization(db, idParam(req.params), nowIso());
     return reply.status(204).send();
   });

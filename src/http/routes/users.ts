@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Role, User } from '../../db/types.ts';
 import { type Conn, isAgent } from '../../desk/context.ts';
-import { ForbiddenError } from '../../desk/errors.ts';
 import { externalIdIn } from '../../desk/external-ids.ts';
 import {
   addIdentity,
@@ -14,6 +13,7 @@ import {
   verifyIdentity,
 } from '../../desk/identities.ts';
 import { mergeSelfInto, mergeUsers } from '../../desk/merge-users.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
 import {
   createOrUpdateUser,
@@ -27,7 +27,6 @@ import {
   searchUsersQuery,
 } from '../../desk/user-queries.ts';
 import { loadUser, ROLES } from '../../desk/users.ts';
-import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { HttpError, parseWith } from '../errors.ts';
 import { paginate } from '../pagination.ts';
@@ -168,7 +167,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
   app.get('/users', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const q = req.query as Query;
     const permissionSet = stringParam(q, 'permission_set');
     if (
@@ -195,7 +194,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/users/show_many', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const q = req.query as Query;
     let query = db.selectFrom('users').selectAll();
     if (q.external_ids !== undefined && q.ids === undefined) {
@@ -216,7 +215,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/users/search', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const q = req.query as Query;
     const externalId = stringParam(q, 'external_id');
     const text = stringParam(q, 'query');
@@ -230,7 +229,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/users/autocomplete', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const name = stringParam(req.query as Query, 'name');
     if (name === undefined || name.trim().length < 2) {
       throw new HttpError(400, 'InvalidParameter', 'name must have at least 2 characters');
@@ -242,7 +241,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   app.get('/users/:id', async (req) => {
     const actor = actorOf(req);
     const userId = idParam(req.params);
-    if (!isAgent(actor.user) && userId !== actor.user.id) throw new ForbiddenError();
+    await authorize(db, actor, 'user:read', { userId });
     const user = await loadUser(db, userId);
     const extra = isAgent(actor.user) ? await sideloads(db, req, [user], base) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
@@ -250,7 +249,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.post('/users', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const body = parseWith(createSchema, req.body).user;
     const user = await createUserAs(db, actor.user, body, nowIso());
     const presented = presentUser(user, base);
@@ -260,7 +259,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.post('/users/create_or_update', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const body = parseWith(upsertSchema, req.body).user;
     const { user, created } = await createOrUpdateUser(db, actor.user, body, nowIso());
     const presented = presentUser(user, base);
@@ -277,7 +276,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.put('/users/:id', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const userId = idParam(req.params);
     const body = parseWith(updateSchema, req.body).user;
     const user = await updateUser(db, actor.user, userId, body, nowIso());
@@ -286,14 +285,14 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.delete('/users/:id', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const user = await deleteUser(db, actor.user, idParam(req.params), nowIso());
     return { user: presentUser(user, base) };
   });
 
   app.put('/users/:id/merge', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const sourceId = idParam(req.params);
     const targetId = parseWith(mergeSchema, req.body).user.id;
     const target = await mergeUsers(db, actor.user, sourceId, targetId, nowIso());
@@ -304,7 +303,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   // /end_users/{id}/identities, which Parley does not offer).
 
   app.get('/users/:id/identities', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:read-identities');
     const rows = await listIdentities(db, idParam(req.params));
     return {
       identities: rows.map((i) => presentIdentity(i, base)),
@@ -315,14 +314,14 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/users/:id/identities/:identityId', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:read-identities');
     const identity = await getIdentity(db, idParam(req.params), idParam(req.params, 'identityId'));
     return { identity: presentIdentity(identity, base) };
   });
 
   app.post('/users/:id/identities', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     const input = parseWith(identitySchema, req.body).identity;
     const identity = await addIdentity(db, actor.user, idParam(req.params), input, nowIso());
     const presented = presentIdentity(identity, base);
@@ -332,7 +331,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.put('/users/:id/identities/:identityId/make_primary', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     const rows = await makePrimary(
       db,
       actor.user,
@@ -345,7 +344,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.put('/users/:id/identities/:identityId/verify', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     const identity = await verifyIdentity(
       db,
       actor.user,
@@ -358,7 +357,7 @@ export const userRoutes: RoutePlugin = (app, { db, config }) => {
 
   app.delete('/users/:id/identities/:identityId', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     await deleteIdentity(
       db,
       actor.user,
