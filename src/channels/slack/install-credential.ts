@@ -6,7 +6,7 @@ import { sha256Hex } from '../../crypto/digest.ts';
 import type { FastifyRequest } from 'fastify';
 import { hashToken } from '../../desk/api-tokens.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
-import { hasPermission } from '../../desk/custom-roles.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import { authenticate } from '../../http/auth.ts';
 import { UnauthorizedError } from '../../http/errors.ts';
@@ -37,9 +37,7 @@ export async function installerOf(
 ): Promise<Installer> {
   // A password is checked once per request: it is slow to verify on purpose.
   const actor = known ?? (await authenticate(db, req, policy));
-  if (!(await hasPermission(db, actor.user, 'manage_extensions_and_channels'))) {
-    throw new ForbiddenError();
-  }
+  await authorize(db, actor, 'channel:manage');
   const header = req.headers.authorization;
   if (header) {
     const token = basicApiToken(header);
