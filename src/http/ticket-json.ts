@@ -15,7 +15,7 @@ import type { Audience, RenderedTickets } from './rendered-tickets.ts';
  *
  * Why two: SQLite runs inside Parley's process, and its C JSON builder renders 100 tickets for
  * about half the CPU that V8 spends building the row objects, presenting them and stringifying
- * the result (0.47 vs 0.86 ms, read by id, on the 2-core bench machine). On PostgreSQL the
+ * the result (docs/benchmarks.md). On PostgreSQL the
  * rendering stays on the Parley nodes, which scale out, instead of loading the one database
  * server. test/api/ticket-json.test.ts holds the two renderings to the same JSON.
  *
@@ -190,8 +190,8 @@ function fieldJs(f: Field<unknown>, fallbacks: unknown[]): string {
 
 /**
  * The shape compiled once into a function that returns one object literal: V8 builds such an
- * object in a single step, where filling an empty one field by field took 60% longer for a
- * page (the code is made from the constant shape above, never from input).
+ * object in a single step, where filling an empty one field by field took markedly longer for a
+ * page (docs/benchmarks.md; the code is made from the constant shape above, never from input).
  */
 const presentRow = (() => {
   const fallbacks: unknown[] = [];
@@ -280,8 +280,8 @@ export function ticketJsonSql(base: string, audience: Audience): RawBuilder<stri
 
 /**
  * What a page's query reads of each ticket: enough to look it up among the rendered ones.
- * Each further column costs: a 100-ticket page read 0.12 ms with these two and 0.37 ms with
- * the side-loads' and cursors' eight more (pagination adds the one sort key it needs).
+ * Each further column costs on every page (docs/benchmarks.md), so the side-loads and cursors
+ * read theirs themselves (pagination adds the one sort key it needs).
  */
 const PAGE_COLUMNS = ['id', 'version'] as const satisfies readonly (keyof Ticket)[];
 
