@@ -2,8 +2,9 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { transaction } from '../db/transaction.ts';
 import type { CustomRole, User } from '../db/types.ts';
-import type { Conn } from './context.ts';
+import type { Actor, Conn } from './context.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { authorize } from './policies/authorize.ts';
 import { parseJson } from './time.ts';
 
 /**
@@ -167,9 +168,11 @@ function writableConfiguration(config: CustomRoleConfigurationPatch): CustomRole
 
 export async function createCustomRole(
   db: Conn,
+  actor: Actor,
   input: CustomRoleInput,
   now: string,
 ): Promise<CustomRole> {
+  await authorize(db, actor, 'custom-role:manage');
   const name = cleanName(input.name);
   return transaction(db, async (trx) => {
     await assertNameFree(trx, name, null);
@@ -191,10 +194,12 @@ export async function createCustomRole(
 /** An update's configuration is merged key by key into the stored one, as Zendesk does. */
 export async function updateCustomRole(
   db: Conn,
+  actor: Actor,
   id: number,
   input: CustomRoleInput,
   now: string,
 ): Promise<CustomRole> {
+  await authorize(db, actor, 'custom-role:manage');
   return transaction(db, async (trx) => {
     const role = await getCustomRole(trx, id);
     const set: Partial<CustomRole> = { updated_at: now };
@@ -220,7 +225,8 @@ export async function updateCustomRole(
 }
 
 /** A role still held by agents cannot go: they would silently fall back to another access level. */
-export async function deleteCustomRole(db: Conn, id: number): Promise<void> {
+export async function deleteCustomRole(db: Conn, actor: Actor, id: number): Promise<void> {
+  await authorize(db, actor, 'custom-role:manage');
   await transaction(db, async (trx) => {
     await getCustomRole(trx, id);
     const held = (await teamMemberCounts(trx, [id])).get(id) ?? 0;

@@ -20,6 +20,10 @@ const createSchema = z.object({
 });
 const updateSchema = z.object({ brand: z.object(brandFields).strip() });
 
+/*
+ * Writes authorize before reading the path or body, so a caller without the right gets a 403
+ * whatever they sent (as from Zendesk); the desk command authorizes again, for every other door.
+ */
 export const brandRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;
 
@@ -43,7 +47,7 @@ export const brandRoutes: RoutePlugin = (app, { db, config }) => {
   app.post('/brands', async (req, reply) => {
     await authorize(db, actorOf(req), 'brand:manage');
     const input = parseWith(createSchema, req.body).brand;
-    const brand = presentBrand(await createBrand(db, input, nowIso()), base);
+    const brand = presentBrand(await createBrand(db, actorOf(req), input, nowIso()), base);
     reply.status(201).header('location', brand.url);
     return { brand };
   });
@@ -52,12 +56,14 @@ export const brandRoutes: RoutePlugin = (app, { db, config }) => {
     await authorize(db, actorOf(req), 'brand:manage');
     const brandId = idParam(req.params);
     const input = parseWith(updateSchema, req.body).brand;
-    return { brand: presentBrand(await updateBrand(db, brandId, input, nowIso()), base) };
+    return {
+      brand: presentBrand(await updateBrand(db, actorOf(req), brandId, input, nowIso()), base),
+    };
   });
 
   app.delete('/brands/:id', async (req, reply) => {
     await authorize(db, actorOf(req), 'brand:manage');
-    await deleteBrand(db, idParam(req.params));
+    await deleteBrand(db, actorOf(req), idParam(req.params));
     return reply.status(204).send();
   });
 };

@@ -41,6 +41,10 @@ async function present(db: Conn, roles: CustomRole[]) {
   return roles.map((r) => presentCustomRole(r, counts.get(r.id) ?? 0));
 }
 
+/*
+ * Writes authorize before reading the path or body, so a caller without the right gets a 403
+ * whatever they sent (as from Zendesk); the desk command authorizes again, for every other door.
+ */
 export const customRoleRoutes: RoutePlugin = (app, { db }) => {
   app.get('/custom_roles', async (req) => {
     await authorize(db, actorOf(req), 'custom-role:manage');
@@ -57,7 +61,7 @@ export const customRoleRoutes: RoutePlugin = (app, { db }) => {
   app.post('/custom_roles', async (req, reply) => {
     await authorize(db, actorOf(req), 'custom-role:manage');
     const input = parseWith(createSchema, req.body).custom_role;
-    const [role] = await present(db, [await createCustomRole(db, input, nowIso())]);
+    const [role] = await present(db, [await createCustomRole(db, actorOf(req), input, nowIso())]);
     reply.status(201);
     return { custom_role: role };
   });
@@ -66,13 +70,15 @@ export const customRoleRoutes: RoutePlugin = (app, { db }) => {
     await authorize(db, actorOf(req), 'custom-role:manage');
     const roleId = idParam(req.params);
     const input = parseWith(updateSchema, req.body).custom_role;
-    const [role] = await present(db, [await updateCustomRole(db, roleId, input, nowIso())]);
+    const [role] = await present(db, [
+      await updateCustomRole(db, actorOf(req), roleId, input, nowIso()),
+    ]);
     return { custom_role: role };
   });
 
   app.delete('/custom_roles/:id', async (req, reply) => {
     await authorize(db, actorOf(req), 'custom-role:manage');
-    await deleteCustomRole(db, idParam(req.params));
+    await deleteCustomRole(db, actorOf(req), idParam(req.params));
     return reply.status(204).send();
   });
 };

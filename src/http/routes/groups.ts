@@ -47,6 +47,10 @@ function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/*
+ * Writes authorize before reading the path or body, so a caller without the right gets a 403
+ * whatever they sent (as from Zendesk); the desk command authorizes again, for every other door.
+ */
 export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;
   const groupSort = {
@@ -130,7 +134,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   app.post('/groups', async (req, reply) => {
     await authorize(db, actorOf(req), 'group:manage');
     const input = parseWith(createGroupSchema, req.body).group;
-    const group = presentGroup(await createGroup(db, input, nowIso()), base);
+    const group = presentGroup(await createGroup(db, actorOf(req), input, nowIso()), base);
     reply.status(201).header('location', group.url);
     return { group };
   });
@@ -139,12 +143,14 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
     await authorize(db, actorOf(req), 'group:manage');
     const groupId = idParam(req.params);
     const input = parseWith(updateGroupSchema, req.body).group;
-    return { group: presentGroup(await updateGroup(db, groupId, input, nowIso()), base) };
+    return {
+      group: presentGroup(await updateGroup(db, actorOf(req), groupId, input, nowIso()), base),
+    };
   });
 
   app.delete('/groups/:id', async (req, reply) => {
     await authorize(db, actorOf(req), 'group:manage');
-    await deleteGroup(db, idParam(req.params), nowIso());
+    await deleteGroup(db, actorOf(req), idParam(req.params), nowIso());
     return reply.status(204).send();
   });
 
@@ -176,7 +182,10 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
   app.post('/group_memberships', async (req, reply) => {
     await authorize(db, actorOf(req), 'group-membership:manage');
     const input = parseWith(createMembershipSchema, req.body).group_membership;
-    const membership = presentGroupMembership(await createMembership(db, input, nowIso()), base);
+    const membership = presentGroupMembership(
+      await createMembership(db, actorOf(req), input, nowIso()),
+      base,
+    );
     reply.status(201).header('location', membership.url);
     return { group_membership: membership };
   });
@@ -193,7 +202,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config }) => {
     const userId = idParam(req.params);
     await authorize(db, actor, 'group-membership:make-default', { userId });
     const membershipId = idParam(req.params, 'membership_id');
-    const rows = await makeDefaultMembership(db, userId, membershipId, nowIso());
+    const rows = await makeDefaultMembership(db, actor, userId, membershipId, nowIso());
     return { group_memberships: rows.map((m) => presentGroupMembership(m, base)) };
   });
 };
