@@ -626,6 +626,45 @@ forEachDatabase('authorization matrix', (ctx) => {
     assert.equal(await count('restricted'), (await count('agent')) - slackLive);
     assert.equal(await count('admin'), await count('agent'));
   });
+
+  it('hides the attachments of a Slack ticket from an agent without chat access', async () => {
+    const { api, parley } = ctx.desk;
+    const upload = await api('POST', '/api/v2/uploads?filename=slack.txt', undefined, {
+      raw: 'from Slack',
+      headers: { 'content-type': 'application/binary' },
+    });
+    assert.equal(upload.status, 201, JSON.stringify(upload.body));
+    const admin = await parley.db
+      .selectFrom('users')
+      .selectAll()
+      .where('id', '=', ctx.desk.adminId)
+      .executeTakeFirstOrThrow();
+    const written = await createTicket(
+      parley.db,
+      { user: admin, via: via('business_messaging_slack_connect') },
+      {
+        requester_id: f.endUserId,
+        from_messaging_channel: true,
+        comment: { body: 'A file', public: true, uploads: [upload.body.upload.token] },
+      },
+      nowIso(),
+    );
+    const attachment = await parley.db
+      .selectFrom('attachments')
+      .select('id')
+      .where('ticket_id', '=', written.ticket.id)
+      .executeTakeFirstOrThrow();
+    for (const path of [
+      `/api/v2/attachments/${attachment.id}`,
+      `/api/v2/attachments/${attachment.id}/content`,
+    ]) {
+      const status = async (actor: ActorName) =>
+        (await api('GET', path, undefined, { auth: f.auth[actor] })).status;
+      assert.equal(await status('restricted'), 404, path);
+      assert.equal(await status('agent'), 200, path);
+      assert.equal(await status('endUser'), 200, path);
+    }
+  });
 });
 
 interface SetUp extends Fixtures {
