@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { transaction } from '../db/transaction.ts';
 import type { CustomRole, User } from '../db/types.ts';
 import type { Actor, Conn } from './context.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { grantsOfUser, holds } from './policies/grants.ts';
 import { authorize } from './policies/authorize.ts';
 import { parseJson } from './time.ts';
 
@@ -241,12 +242,6 @@ export async function deleteCustomRole(db: Conn, actor: Actor, id: number): Prom
   });
 }
 
-/** A granted value: `true`, or an access level other than "none". */
-function grants(value: unknown): boolean {
-  if (value === true) return true;
-  return typeof value === 'string' && value !== 'none';
-}
-
 /**
  * Whether a user holds a permission: admins hold every one; agents hold what their custom
  * role's configuration grants; end users and agents without a custom role hold none.
@@ -256,21 +251,5 @@ export async function hasPermission(
   user: Pick<User, 'role' | 'custom_role_id'>,
   key: PermissionKey,
 ): Promise<boolean> {
-  if (user.role === 'admin') return true;
-  if (user.role !== 'agent' || user.custom_role_id === null) return false;
-  const role = await db
-    .selectFrom('custom_roles')
-    .select('configuration')
-    .where('id', '=', user.custom_role_id)
-    .executeTakeFirst();
-  if (!role) return false;
-  return grants(parseJson<Record<string, unknown>>(role.configuration, {})[key]);
-}
-
-export async function requirePermission(
-  db: Conn,
-  user: Pick<User, 'role' | 'custom_role_id'>,
-  key: PermissionKey,
-): Promise<void> {
-  if (!(await hasPermission(db, user, key))) throw new ForbiddenError();
+  return holds(await grantsOfUser(db, user), key);
 }

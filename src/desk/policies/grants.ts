@@ -1,3 +1,4 @@
+import type { User } from '../../db/types.ts';
 import type { Actor, Conn } from '../context.ts';
 import { parseJson } from '../time.ts';
 
@@ -16,14 +17,23 @@ const loaded = new WeakMap<Actor, Promise<Grants>>();
 /** Admins and agents without a custom role (the hot path) are answered without a query. */
 export function grantsOf(db: Conn, actor: Actor): Grants | Promise<Grants> {
   const { user } = actor;
-  if (user.role === 'admin') return 'all';
-  if (user.role !== 'agent' || user.custom_role_id === null) return 'none';
+  if (user.role !== 'agent' || user.custom_role_id === null) return grantsOfUser(db, user);
   let grants = loaded.get(actor);
   if (!grants) {
     grants = loadRole(db, user.custom_role_id);
     loaded.set(actor, grants);
   }
   return grants;
+}
+
+/** `grantsOf` for a user without an actor (background checks); not kept. */
+export function grantsOfUser(
+  db: Conn,
+  user: Pick<User, 'role' | 'custom_role_id'>,
+): 'all' | 'none' | Promise<Grants> {
+  if (user.role === 'admin') return 'all';
+  if (user.role !== 'agent' || user.custom_role_id === null) return 'none';
+  return loadRole(db, user.custom_role_id);
 }
 
 async function loadRole(db: Conn, roleId: number): Promise<Grants> {
