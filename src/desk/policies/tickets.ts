@@ -63,3 +63,14 @@ export function visibleTickets<O>(
       return q.where('requester_id', '=', scope.userId).where('is_public', '=', 1);
   }
 }
+
+/**
+ * `q` over one readable ticket's comments limited to those `actor` sees: agents every one,
+ * end users the public ones.
+ */
+export function visibleComments<O>(
+  q: SelectQueryBuilder<DB, 'comments', O>,
+  actor: Actor,
+): SelectQueryBuilder<DB, 'comments', O> {
+  return isAgent(actor.user) ? q : q.where('public', '=', 1);
+}

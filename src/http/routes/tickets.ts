@@ -2,10 +2,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { Audit, AuditEvent, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
-import { isAgent } from '../../desk/context.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { authorize } from '../../desk/policies/authorize.ts';
-import { ticketScope } from '../../desk/policies/tickets.ts';
+import { ticketScope, visibleComments } from '../../desk/policies/tickets.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
@@ -370,8 +369,10 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, renderedTickets }) 
 
   app.get('/tickets/:id/comments', async (req) => {
     const ticket = await showTicket(db, actorOf(req), idParam(req.params));
-    let q = db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id);
-    if (!isAgent(actorOf(req).user)) q = q.where('public', '=', 1);
+    const q = visibleComments(
+      db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id),
+      actorOf(req),
+    );
     const query = req.query as Record<string, unknown>;
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at' },
