@@ -1,7 +1,8 @@
 import { transaction } from '../db/transaction.ts';
 import type { Brand } from '../db/types.ts';
-import type { Conn } from './context.ts';
+import type { Actor, Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { authorize } from './policies/authorize.ts';
 
 export async function getBrand(db: Conn, id: number): Promise<Brand> {
   const brand = await db.selectFrom('brands').selectAll().where('id', '=', id).executeTakeFirst();
@@ -93,7 +94,13 @@ function inactiveDefault(): ValidationError {
   return ValidationError.field('active', 'Active: the default brand cannot be inactive');
 }
 
-export async function createBrand(db: Conn, input: BrandInput, now: string): Promise<Brand> {
+export async function createBrand(
+  db: Conn,
+  actor: Actor,
+  input: BrandInput,
+  now: string,
+): Promise<Brand> {
+  await authorize(db, actor, 'brand:manage');
   const name = cleanName(input.name);
   return transaction(db, async (trx) => {
     const subdomain = await cleanSubdomain(trx, input.subdomain, null);
@@ -118,10 +125,12 @@ export async function createBrand(db: Conn, input: BrandInput, now: string): Pro
 
 export async function updateBrand(
   db: Conn,
+  actor: Actor,
   id: number,
   input: BrandInput,
   now: string,
 ): Promise<Brand> {
+  await authorize(db, actor, 'brand:manage');
   return transaction(db, async (trx) => {
     const brand = await getBrand(trx, id);
     const set: Partial<Brand> = { updated_at: now };
@@ -154,7 +163,8 @@ export async function updateBrand(
  * Tickets point at their brand for good, and new tickets need a default brand, so neither the
  * default brand nor a brand with tickets can be deleted.
  */
-export async function deleteBrand(db: Conn, id: number): Promise<void> {
+export async function deleteBrand(db: Conn, actor: Actor, id: number): Promise<void> {
+  await authorize(db, actor, 'brand:manage');
   await transaction(db, async (trx) => {
     const brand = await getBrand(trx, id);
     if (brand.is_default) {

@@ -2,8 +2,10 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { transaction } from '../db/transaction.ts';
 import type { CustomRole, User } from '../db/types.ts';
-import type { Conn } from './context.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import type { Actor, Conn } from './context.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { grantsOfUser, holds } from './policies/grants.ts';
+import { authorize } from './policies/authorize.ts';
 import { parseJson } from './time.ts';
 
 /**
@@ -167,9 +169,11 @@ function writableConfiguration(config: CustomRoleConfigurationPatch): CustomRole
 
 export async function createCustomRole(
   db: Conn,
+  actor: Actor,
   input: CustomRoleInput,
   now: string,
 ): Promise<CustomRole> {
+  await authorize(db, actor, 'custom-role:manage');
   const name = cleanName(input.name);
   return transaction(db, async (trx) => {
     await assertNameFree(trx, name, null);
@@ -191,10 +195,12 @@ export async function createCustomRole(
 /** An update's configuration is merged key by key into the stored one, as Zendesk does. */
 export async function updateCustomRole(
   db: Conn,
+  actor: Actor,
   id: number,
   input: CustomRoleInput,
   now: string,
 ): Promise<CustomRole> {
+  await authorize(db, actor, 'custom-role:manage');
   return transaction(db, async (trx) => {
     const role = await getCustomRole(trx, id);
     const set: Partial<CustomRole> = { updated_at: now };
@@ -220,7 +226,8 @@ export async function updateCustomRole(
 }
 
 /** A role still held by agents cannot go: they would silently fall back to another access level. */
-export async function deleteCustomRole(db: Conn, id: number): Promise<void> {
+export async function deleteCustomRole(db: Conn, actor: Actor, id: number): Promise<void> {
+  await authorize(db, actor, 'custom-role:manage');
   await transaction(db, async (trx) => {
     await getCustomRole(trx, id);
     const held = (await teamMemberCounts(trx, [id])).get(id) ?? 0;
@@ -235,12 +242,6 @@ export async function deleteCustomRole(db: Conn, id: number): Promise<void> {
   });
 }
 
-/** A granted value: `true`, or an access level other than "none". */
-function grants(value: unknown): boolean {
-  if (value === true) return true;
-  return typeof value === 'string' && value !== 'none';
-}
-
 /**
  * Whether a user holds a permission: admins hold every one; agents hold what their custom
  * role's configuration grants; end users and agents without a custom role hold none.
@@ -250,21 +251,5 @@ export async function hasPermission(
   user: Pick<User, 'role' | 'custom_role_id'>,
   key: PermissionKey,
 ): Promise<boolean> {
-  if (user.role === 'admin') return true;
-  if (user.role !== 'agent' || user.custom_role_id === null) return false;
-  const role = await db
-    .selectFrom('custom_roles')
-    .select('configuration')
-    .where('id', '=', user.custom_role_id)
-    .executeTakeFirst();
-  if (!role) return false;
-  return grants(parseJson<Record<string, unknown>>(role.configuration, {})[key]);
-}
-
-export async function requirePermission(
-  db: Conn,
-  user: Pick<User, 'role' | 'custom_role_id'>,
-  key: PermissionKey,
-): Promise<void> {
-  if (!(await hasPermission(db, user, key))) throw new ForbiddenError();
+  return holds(await grantsOfUser(db, user), key);
 }

@@ -5,6 +5,7 @@ import type { Actor, Conn } from './context.ts';
 import { isAgent } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { type DeskEvents, EventsAfterCommit } from './events.ts';
+import { authorize } from './policies/authorize.ts';
 import { writeTicket } from './tickets/write-ticket.ts';
 import { lockUser } from './users.ts';
 
@@ -63,7 +64,13 @@ async function takeDefault(trx: Conn, id: number, now: string): Promise<void> {
     .execute();
 }
 
-export async function createGroup(db: Conn, input: GroupInput, now: string): Promise<Group> {
+export async function createGroup(
+  db: Conn,
+  actor: Actor,
+  input: GroupInput,
+  now: string,
+): Promise<Group> {
+  await authorize(db, actor, 'group:manage');
   const name = cleanName(input.name);
   return transaction(db, async (trx) => {
     const group = await trx
@@ -85,10 +92,12 @@ export async function createGroup(db: Conn, input: GroupInput, now: string): Pro
 
 export async function updateGroup(
   db: Conn,
+  actor: Actor,
   id: number,
   input: GroupInput,
   now: string,
 ): Promise<Group> {
+  await authorize(db, actor, 'group:manage');
   return transaction(db, async (trx) => {
     const group = await getGroup(trx, id);
     if (group.deleted) throw new NotFoundError('Group');
@@ -112,7 +121,8 @@ export async function updateGroup(
  * Its memberships go, so a deleted group can no longer be anyone's default group (new tickets
  * assigned to that agent would otherwise land in it).
  */
-export async function deleteGroup(db: Conn, id: number, now: string): Promise<void> {
+export async function deleteGroup(db: Conn, actor: Actor, id: number, now: string): Promise<void> {
+  await authorize(db, actor, 'group:manage');
   await transaction(db, async (trx) => {
     // Locked, so that racing deletes answer 404 after the first and a membership being added
     // meanwhile either lands before the delete (and goes with it) or sees the group deleted.
@@ -216,9 +226,11 @@ export interface MembershipInput {
 
 export async function createMembership(
   db: Conn,
+  actor: Actor,
   input: MembershipInput,
   now: string,
 ): Promise<GroupMembership> {
+  await authorize(db, actor, 'group-membership:manage');
   return transaction(db, async (trx) => {
     // The group is share-locked: a delete of it waits for this membership, or this sees it gone.
     let groupQuery = trx
@@ -298,6 +310,7 @@ export async function deleteMembership(
   now: string,
   bus?: DeskEvents,
 ): Promise<{ unassignedTicketIds: number[] }> {
+  await authorize(db, actor, 'group-membership:manage');
   const events = new EventsAfterCommit(bus);
   const committed = transaction(db, async (trx) => {
     const run = events.attempt();
@@ -327,10 +340,12 @@ export async function deleteMembership(
 /** Makes one of the user's memberships their default; returns all of the user's memberships. */
 export async function makeDefaultMembership(
   db: Conn,
+  actor: Actor,
   userId: number,
   id: number,
   now: string,
 ): Promise<GroupMembership[]> {
+  await authorize(db, actor, 'group-membership:make-default', { userId });
   return transaction(db, async (trx) => {
     await lockUser(trx, userId);
     const membership = await getMembership(trx, id);

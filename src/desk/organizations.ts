@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import { transaction } from '../db/transaction.ts';
 import type { Organization } from '../db/types.ts';
-import type { Conn } from './context.ts';
+import type { Actor, Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { authorize } from './policies/authorize.ts';
 import { externalIdIn, externalIdIs } from './external-ids.ts';
 import { normalizeTags } from './tickets/native-rules.ts';
 import { parseJson } from './time.ts';
@@ -296,20 +297,24 @@ async function patchOrganization(
   return org;
 }
 
-export function createOrganization(
+export async function createOrganization(
   db: Conn,
+  actor: Actor,
   input: OrganizationInput,
   now: string,
 ): Promise<Organization> {
+  await authorize(db, actor, 'organization:manage');
   return transaction(db, (trx) => insertOrganization(trx, input, now));
 }
 
-export function updateOrganization(
+export async function updateOrganization(
   db: Conn,
+  actor: Actor,
   id: number,
   input: OrganizationInput,
   now: string,
 ): Promise<Organization> {
+  await authorize(db, actor, 'organization:manage');
   return transaction(db, async (trx) =>
     patchOrganization(trx, await getOrganization(trx, id), input, now),
   );
@@ -319,11 +324,13 @@ export function updateOrganization(
  * Zendesk's upsert: the organization is found by id, else by external_id, else by name; found
  * ones are updated, otherwise one is created.
  */
-export function createOrUpdateOrganization(
+export async function createOrUpdateOrganization(
   db: Conn,
+  actor: Actor,
   input: OrganizationInput & { id?: number },
   now: string,
 ): Promise<{ organization: Organization; created: boolean }> {
+  await authorize(db, actor, 'organization:manage');
   return transaction(db, async (trx) => {
     const { id, ...fields } = input;
     let found: Organization | undefined;
@@ -348,7 +355,13 @@ export function createOrUpdateOrganization(
  * Users and tickets outlive their organization: they just stop pointing at it. (The users FK
  * is ON DELETE SET NULL; tickets' is not, so they are cleared here, before the delete.)
  */
-export function deleteOrganization(db: Conn, id: number, now: string): Promise<void> {
+export async function deleteOrganization(
+  db: Conn,
+  actor: Actor,
+  id: number,
+  now: string,
+): Promise<void> {
+  await authorize(db, actor, 'organization:manage');
   return transaction(db, async (trx) => {
     await getOrganization(trx, id);
     await trx

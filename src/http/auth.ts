@@ -2,7 +2,6 @@ import type { FastifyRequest } from 'fastify';
 import type { User } from '../db/types.ts';
 import { findUserByApiToken, noteApiTokenUse } from '../desk/api-tokens.ts';
 import { type Actor, canSignIn, type Conn, isAgent } from '../desk/context.ts';
-import { ForbiddenError } from '../desk/errors.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import { API_VIA, via } from '../desk/via.ts';
 import { UnauthorizedError } from './shared/errors.ts';
@@ -12,7 +11,7 @@ import { findSession, SESSION_COOKIE, type SessionPolicy } from './sessions.ts';
 /**
  * Agents whose `email/token:TOKEN` credential was accepted in the last second, by the exact
  * Authorization header. Integrations send the same header on every call, and looking it up
- * each time cost 7-25% of a request's CPU (shows most), measured on the 2-core VM. A change
+ * each time was a large share of a request's CPU (docs/benchmarks.md). A change
  * made through this process's API to a user forgets them all at once (forgetTokenUsers); a
  * token revoked or a user changed elsewhere (the CLI, another node) is refused within a
  * second. A refused credential is never remembered.
@@ -80,12 +79,4 @@ export async function authenticate(
     }
   }
   throw new UnauthorizedError();
-}
-
-export function requireAgent(actor: Actor): void {
-  if (!isAgent(actor.user)) throw new ForbiddenError();
-}
-
-export function requireAdmin(actor: Actor): void {
-  if (actor.user.role !== 'admin') throw new ForbiddenError();
 }

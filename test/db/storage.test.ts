@@ -500,14 +500,14 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         const actor = { user: agent, via: via('api') };
         const create = (i: number) => createTicket(db, actor, { comment: { body: `t${i}` } }, now);
         const first = await Promise.all([0, 1, 2].map(create));
-        await deleteTicket(db, first[1].ticket.id, now);
+        await deleteTicket(db, actor, first[1].ticket.id, now);
         await migrateToLatest(db);
         await check('migrated', 2);
 
         await Promise.all(Array.from({ length: 12 }, (_, i) => create(10 + i)));
         await check('concurrent creates', 14);
 
-        await deleteTicket(db, first[0].ticket.id, now);
+        await deleteTicket(db, actor, first[0].ticket.id, now);
         await check('soft delete', 13);
         await db
           .updateTable('tickets')

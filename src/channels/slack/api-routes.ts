@@ -2,10 +2,11 @@ import { WebAPIPlatformError } from '@slack/web-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { transaction } from '../../db/transaction.ts';
-import { type Actor, isAgent } from '../../desk/context.ts';
-import { hasPermission } from '../../desk/custom-roles.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../desk/errors.ts';
+import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { defaultBrand } from '../../desk/brands.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
+import { ticketScope } from '../../desk/policies/tickets.ts';
+import { showTicket } from '../../desk/tickets/ticket-queries.ts';
 import { nowIso, presentTime } from '../../desk/time.ts';
 import { EventsAfterCommit } from '../../desk/events.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
@@ -98,12 +99,6 @@ const outboundSchema = z.object({
     .strict(),
 });
 
-/** Channels are admin work, or the work of agents whose role may manage channels. */
-async function requireChannelAdmin(rt: SlackRuntime, actor: Actor): Promise<void> {
-  if (!(await hasPermission(rt.ctx.db, actor.user, 'manage_extensions_and_channels')))
-    throw new ForbiddenError();
-}
-
 /** Parley's own admin API for Slack channels, under /api/v2/slack. */
 export function slackApiRoutes(
   app: FastifyInstance,
@@ -116,7 +111,8 @@ export function slackApiRoutes(
     presentConnection(await getConnection(db, id), installUrl(ctx, id));
   const admin = async (req: FastifyRequest) => {
     const actor = actorOf(req);
-    await requireChannelAdmin(rt, actor);
+    // Channels are admin work, or the work of agents whose role may manage channels.
+    await authorize(db, actor, 'channel:manage');
     return actor;
   };
 
@@ -296,8 +292,10 @@ export function slackApiRoutes(
    */
   app.get('/tickets/:id/conversation', async (req) => {
     const actor = actorOf(req);
-    if (!isAgent(actor.user)) throw new ForbiddenError();
+    await authorize(db, actor, 'conversation:read');
     const ticketId = idParam(req.params);
+    // An agent whose role hides messaging tickets does not see this one, nor its conversation.
+    if ((await ticketScope(db, actor)).kind !== 'all') await showTicket(db, actor, ticketId);
     const link = await db
       .selectFrom('slack_conversation_tickets')
       .select('conversation_id')
@@ -348,7 +346,7 @@ export function slackApiRoutes(
   /** An agent starts a conversation: a new ticket whose first (public) comment opens the DM. */
   app.post('/slack/conversations', async (req, reply) => {
     const actor = actorOf(req);
-    if (!isAgent(actor.user)) throw new ForbiddenError();
+    await authorize(db, actor, 'conversation:start');
     const input = parseWith(outboundSchema, req.body).conversation;
     const connection = await getConnection(db, input.connection_id).catch(() => {
       throw ValidationError.field(

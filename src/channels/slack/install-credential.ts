@@ -6,7 +6,7 @@ import { sha256Hex } from '../../crypto/digest.ts';
 import type { FastifyRequest } from 'fastify';
 import { hashToken } from '../../desk/api-tokens.ts';
 import type { Actor, Conn } from '../../desk/context.ts';
-import { hasPermission } from '../../desk/custom-roles.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { ForbiddenError } from '../../desk/errors.ts';
 import type { ChannelSignIn } from '../channel.ts';
 import type { Finisher, Installer } from './install.ts';
@@ -43,9 +43,7 @@ export async function installerOf(
   // A password is checked once per request: it is slow to verify on purpose.
   const actor = known ?? (await signIn.caller(req));
   if (!actor) throw new SignInRequiredError();
-  if (!(await hasPermission(db, actor.user, 'manage_extensions_and_channels'))) {
-    throw new ForbiddenError();
-  }
+  await authorize(db, actor, 'channel:manage');
   const header = req.headers.authorization;
   if (header) {
     const token = basicApiToken(header);

@@ -2,14 +2,17 @@ import { isPostgres } from '../../db/dialect.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
 import { type DeskEvents, EventsAfterCommit } from '../events.ts';
+import { authorize } from '../policies/authorize.ts';
+import { ticketScope } from '../policies/tickets.ts';
 import { presentTime } from '../time.ts';
 import { resolveAssigneeEmail } from './assignee-email.ts';
 import {
   type CommentInput,
   type TicketPatch,
   type WriteResult,
+  loadTicket,
   writeTicket,
 } from './write-ticket.ts';
 
@@ -51,14 +54,9 @@ export async function updateTicket(
     if (isPostgres(trx)) q = q.forUpdate();
     const before = await q.executeTakeFirst();
     if (!before) throw new NotFoundError('Ticket');
-    if (!isAgent(actor.user)) {
-      // A ticket with internal notes only is not shown to its requester (Zendesk's rule).
-      if (before.requester_id !== actor.user.id || !before.is_public) {
-        throw new NotFoundError('Ticket');
-      }
-      // End users can only comment on (and so reopen) their own tickets.
-      if (Object.keys(patch).length > 0) throw new ForbiddenError();
-    }
+    // A ticket one may not read is one that does not exist, to write as well.
+    await authorize(trx, actor, 'ticket:read', before);
+    if (Object.keys(patch).length > 0) await authorize(trx, actor, 'ticket:change-fields');
     // Compared as the API shows updated_at (to the second), since that is what clients send
     // back; read under the row lock, so no write can slip in between the check and this one.
     if (
@@ -82,7 +80,12 @@ export async function updateTicket(
 }
 
 /** Zendesk's delete is soft: the ticket leaves lists and reads but its history stays. */
-export async function deleteTicket(db: Conn, id: number, now: string): Promise<void> {
+export async function deleteTicket(db: Conn, actor: Actor, id: number, now: string): Promise<void> {
+  await authorize(db, actor, 'ticket:delete');
+  // Only an actor who does not see every ticket has one to look at first.
+  if ((await ticketScope(db, actor)).kind !== 'all') {
+    await authorize(db, actor, 'ticket:read', await loadTicket(db, id));
+  }
   const res = await db
     .updateTable('tickets')
     .set((eb) => ({ deleted_at: now, version: eb('version', '+', 1) }))

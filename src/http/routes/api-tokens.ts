@@ -1,5 +1,6 @@
 import { getApiToken, listApiTokens, revokeApiToken } from '../../desk/api-tokens.ts';
-import { forgetTokenUsers, requireAdmin } from '../auth.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
+import { forgetTokenUsers } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { presentApiToken } from '../shared/read-model/presenters.ts';
 import { idParam } from '../shared/schemas/common.ts';
@@ -13,7 +14,7 @@ export const apiTokenRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;
 
   app.get('/api_tokens', async (req) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'api-token:manage');
     const tokens = await listApiTokens(db);
     return {
       api_tokens: tokens.map((row) => presentApiToken(row, base)),
@@ -24,12 +25,12 @@ export const apiTokenRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/api_tokens/:id', async (req) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'api-token:manage');
     return { api_token: presentApiToken(await getApiToken(db, idParam(req.params)), base) };
   });
 
   app.delete('/api_tokens/:id', async (req, reply) => {
-    requireAdmin(actorOf(req));
+    await authorize(db, actorOf(req), 'api-token:manage');
     await revokeApiToken(db, idParam(req.params));
     // This process remembers accepted credentials for a second; a revoked token must fail
     // on the very next request, not a second later.

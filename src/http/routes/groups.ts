@@ -1,6 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor, Conn } from '../../desk/context.ts';
-import { type PermissionKey, requirePermission } from '../../desk/custom-roles.ts';
 import {
   countGroups,
   createGroup,
@@ -15,9 +13,9 @@ import {
   membershipsQuery,
   updateGroup,
 } from '../../desk/groups.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { getUser } from '../../desk/users.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
@@ -32,16 +30,14 @@ import { idParam } from '../shared/schemas/common.ts';
 import { listGroupsQuery, membershipListQuery } from './groups/query-schemas.ts';
 import { createGroupSchema, createMembershipSchema, updateGroupSchema } from './groups/schemas.ts';
 
-/** Admins write; so do agents whose custom role grants the matching Zendesk permission. */
-async function requireWriter(db: Conn, actor: Actor, key: PermissionKey): Promise<void> {
-  requireAgent(actor);
-  await requirePermission(db, actor.user, key);
-}
-
 function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
+/*
+ * Writes authorize before reading the path or body, so a caller without the right gets a 403
+ * whatever they sent (as from Zendesk); the desk command authorizes again, for every other door.
+ */
 export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;
   const read = readModel(db, base, renderedTickets);
@@ -67,7 +63,7 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
   // Groups ------------------------------------------------------------------------------------
 
   app.get('/groups', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const { exclude_deleted } = parseWith(listGroupsQuery, req.query ?? {});
     const page = await paginate(
       req,
@@ -79,23 +75,23 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
   });
 
   app.get('/groups/assignable', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const page = await paginate(req, base, groupsQuery(db, { excludeDeleted: true }), groupSort);
     return { groups: page.rows.map((g) => presentGroup(g, base)), ...page.meta };
   });
 
   app.get('/groups/count', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     return { count: { value: await countGroups(db), refreshed_at: refreshedAt() } };
   });
 
   app.get('/groups/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     return { group: presentGroup(await getGroup(db, idParam(req.params)), base) };
   });
 
   app.get('/groups/:id/users', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const group = await getGroup(db, idParam(req.params));
     const page = await paginate(req, base, groupUsersQuery(db, group.id), {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
@@ -104,62 +100,67 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
   });
 
   app.post('/groups', async (req, reply) => {
-    await requireWriter(db, actorOf(req), 'manage_groups');
+    await authorize(db, actorOf(req), 'group:manage');
     const input = parseWith(createGroupSchema, req.body).group;
-    const group = presentGroup(await createGroup(db, input, nowIso()), base);
+    const group = presentGroup(await createGroup(db, actorOf(req), input, nowIso()), base);
     reply.status(201).header('location', group.url);
     return { group };
   });
 
   app.put('/groups/:id', async (req) => {
-    await requireWriter(db, actorOf(req), 'manage_groups');
+    await authorize(db, actorOf(req), 'group:manage');
     const groupId = idParam(req.params);
     const input = parseWith(updateGroupSchema, req.body).group;
-    return { group: presentGroup(await updateGroup(db, groupId, input, nowIso()), base) };
+    return {
+      group: presentGroup(await updateGroup(db, actorOf(req), groupId, input, nowIso()), base),
+    };
   });
 
   app.delete('/groups/:id', async (req, reply) => {
-    await requireWriter(db, actorOf(req), 'manage_groups');
-    await deleteGroup(db, idParam(req.params), nowIso());
+    await authorize(db, actorOf(req), 'group:manage');
+    await deleteGroup(db, actorOf(req), idParam(req.params), nowIso());
     return reply.status(204).send();
   });
 
   // Group memberships -------------------------------------------------------------------------
 
   app.get('/group_memberships', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     return membershipPage(req, {});
   });
 
   app.get('/group_memberships/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const membership = await getMembership(db, idParam(req.params));
     return { group_membership: presentGroupMembership(membership, base) };
   });
 
   app.get('/users/:id/group_memberships', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const user = await getUser(db, idParam(req.params));
     return membershipPage(req, { userId: user.id });
   });
 
   app.get('/groups/:id/memberships', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'group:read');
     const group = await getGroup(db, idParam(req.params));
     return membershipPage(req, { groupId: group.id });
   });
 
   app.post('/group_memberships', async (req, reply) => {
-    await requireWriter(db, actorOf(req), 'manage_group_memberships');
+    await authorize(db, actorOf(req), 'group-membership:manage');
     const input = parseWith(createMembershipSchema, req.body).group_membership;
-    const membership = presentGroupMembership(await createMembership(db, input, nowIso()), base);
+    const membership = presentGroupMembership(
+      await createMembership(db, actorOf(req), input, nowIso()),
+      base,
+    );
     reply.status(201).header('location', membership.url);
     return { group_membership: membership };
   });
 
   app.delete('/group_memberships/:id', async (req, reply) => {
     const actor = actorOf(req);
-    await requireWriter(db, actor, 'manage_group_memberships');
+    await authorize(db, actor, 'group-membership:manage');
     await deleteMembership(db, actor, idParam(req.params), nowIso(), events);
     return reply.status(204).send();
   });
@@ -167,11 +168,9 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
   app.put('/users/:id/group_memberships/:membership_id/make_default', async (req) => {
     const actor = actorOf(req);
     const userId = idParam(req.params);
-    // Zendesk lets agents pick their own default group; changing someone else's needs rights.
-    requireAgent(actor);
-    if (userId !== actor.user.id) await requireWriter(db, actor, 'manage_group_memberships');
+    await authorize(db, actor, 'group-membership:make-default', { userId });
     const membershipId = idParam(req.params, 'membership_id');
-    const rows = await makeDefaultMembership(db, userId, membershipId, nowIso());
+    const rows = await makeDefaultMembership(db, actor, userId, membershipId, nowIso());
     return { group_memberships: rows.map((m) => presentGroupMembership(m, base)) };
   });
 };

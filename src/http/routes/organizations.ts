@@ -1,6 +1,4 @@
 import type { FastifyRequest } from 'fastify';
-import type { Actor } from '../../desk/context.ts';
-import { requirePermission } from '../../desk/custom-roles.ts';
 import {
   autocompleteOrganizationsQuery as autocompleteOrganizations,
   countOrganizations,
@@ -15,9 +13,9 @@ import {
   searchOrganizationsQuery as searchOrganizations,
   updateOrganization,
 } from '../../desk/organizations.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAgent } from '../auth.ts';
-import { actorOf, type RoutePlugin, type Services } from '../context.ts';
+import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
 import { parseQuery } from '../shared/query.ts';
@@ -30,18 +28,16 @@ import {
 } from './organizations/query-schemas.ts';
 import { createSchema, updateSchema, upsertSchema } from './organizations/schemas.ts';
 
-/** Agents read organizations; admins, and agents whose role has manage_organizations, write. */
-async function requireWriter(svc: Services, actor: Actor): Promise<void> {
-  requireAgent(actor);
-  await requirePermission(svc.db, actor.user, 'manage_organizations');
-}
-
+/*
+ * Writes authorize before reading the path or body, so a caller without the right gets a 403
+ * whatever they sent (as from Zendesk); the desk command authorizes again, for every other door.
+ */
 export const organizationRoutes: RoutePlugin = (app, svc) => {
   const { db, config } = svc;
   const base = config.publicUrl;
 
   app.get('/organizations', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const page = await paginate(req, base, organizationsQuery(db), {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name_key' },
     });
@@ -49,7 +45,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/count', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     return {
       count: {
         value: await countOrganizations(db),
@@ -59,7 +55,7 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/show_many', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const q = parseQuery(showManyOrganizationsQuery, req.query);
     const rows =
       q.by === 'ids'
@@ -69,14 +65,14 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/search', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const by = parseQuery(searchOrganizationsQuery, req.query);
     const page = await paginate(req, base, searchOrganizations(db, by));
     return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
   });
 
   app.get('/organizations/autocomplete', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const { name } = parseQuery(autocompleteOrganizationsQuery, req.query);
     const page = await paginate(req, base, autocompleteOrganizations(db, name), {
       sortable: { name: 'name_key' },
@@ -86,14 +82,14 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/:id', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     return {
       organization: presentOrganization(await getOrganization(db, idParam(req.params)), base),
     };
   });
 
   app.get('/organizations/:id/users', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'organization:read');
     const org = await getOrganization(db, idParam(req.params));
     const page = await paginate(req, base, organizationUsersQuery(db, org.id), {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
@@ -102,34 +98,40 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.post('/organizations', async (req, reply) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     const input = parseWith(createSchema, req.body).organization;
-    const org = presentOrganization(await createOrganization(db, input, nowIso()), base);
+    const org = presentOrganization(
+      await createOrganization(db, actorOf(req), input, nowIso()),
+      base,
+    );
     reply.status(201).header('location', org.url);
     return { organization: org };
   });
 
   app.post('/organizations/create_or_update', async (req, reply) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     const input = parseWith(upsertSchema, req.body).organization;
-    const result = await createOrUpdateOrganization(db, input, nowIso());
+    const result = await createOrUpdateOrganization(db, actorOf(req), input, nowIso());
     const org = presentOrganization(result.organization, base);
     if (result.created) reply.status(201).header('location', org.url);
     return { organization: org };
   });
 
   app.put('/organizations/:id', async (req) => {
-    await requireWriter(svc, actorOf(req));
+    await authorize(db, actorOf(req), 'organization:manage');
     const orgId = idParam(req.params);
     const input = parseWith(updateSchema, req.body).organization;
     return {
-      organization: presentOrganization(await updateOrganization(db, orgId, input, nowIso()), base),
+      organization: presentOrganization(
+        await updateOrganization(db, actorOf(req), orgId, input, nowIso()),
+        base,
+      ),
     };
   });
 
   app.delete('/organizations/:id', async (req: FastifyRequest, reply) => {
-    await requireWriter(svc, actorOf(req));
-    await deleteOrganization(db, idParam(req.params), nowIso());
+    await authorize(db, actorOf(req), 'organization:manage');
+    await deleteOrganization(db, actorOf(req), idParam(req.params), nowIso());
     return reply.status(204).send();
   });
 };

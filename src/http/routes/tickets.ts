@@ -1,15 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Ticket } from '../../db/types.ts';
-import type { Actor, Conn } from '../../desk/context.ts';
-import { isAgent } from '../../desk/context.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
+import { ticketScope, visibleComments } from '../../desk/policies/tickets.ts';
 import { createTicket } from '../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../desk/tickets/native-rules.ts';
+import { countTickets, showTicket } from '../../desk/tickets/ticket-queries.ts';
 import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
-import { loadTicket } from '../../desk/tickets/write-ticket.ts';
 import { nowIso } from '../../desk/time.ts';
-import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
@@ -43,15 +41,6 @@ function safeUpdateStamp(body: {
   return body.updated_stamp;
 }
 
-/** A ticket `actor` may read: an end user only the public ones they requested. */
-async function loadVisible(db: Conn, actor: Actor, ticketId: number): Promise<Ticket> {
-  const ticket = await loadTicket(db, ticketId);
-  if (!isAgent(actor.user) && (ticket.requester_id !== actor.user.id || !ticket.is_public)) {
-    throw new NotFoundError('Ticket');
-  }
-  return ticket;
-}
-
 export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;
   const read = readModel(db, base, renderedTickets);
@@ -70,24 +59,24 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   app.get('/tickets', async (req, reply) => {
     const actor = actorOf(req);
     const query = parseQuery(listTicketsQuery, req.query);
-    let q = tickets.visible(actor);
+    const scope = await ticketScope(db, actor);
+    let q = tickets.visible(scope);
     const externalId = query.external_id;
     const filtered = externalId !== undefined;
     if (filtered) q = q.where('external_id', '=', externalId);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', status: 'status' },
-      // An agent's unfiltered list is every live ticket, which has a cheaper count.
-      count: isAgent(actor.user) && !filtered ? () => countLiveTickets(db) : undefined,
+      // An unfiltered list of every live ticket has a cheaper count.
+      count: scope.kind === 'all' && !filtered ? () => countLiveTickets(db) : undefined,
     });
     const extra = await read.ticketSideloads(actor, page.rows, query.include);
     return sendTickets(req, reply, page.rows, { ...extra, ...page.meta });
   });
 
   app.get('/tickets/count', async (req) => {
-    requireAgent(actorOf(req));
     return {
       count: {
-        value: await countLiveTickets(db),
+        value: await countTickets(db, actorOf(req)),
         refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     };
@@ -96,7 +85,8 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   app.get('/tickets/show_many', async (req, reply) => {
     const { ids, include } = parseQuery(showManyTicketsQuery, req.query);
     const actor = actorOf(req);
-    const rows = await tickets.visible(actor).where('id', 'in', ids).orderBy('id').execute();
+    const scope = await ticketScope(db, actor);
+    const rows = await tickets.visible(scope).where('id', 'in', ids).orderBy('id').execute();
     const extra = await read.ticketSideloads(actor, rows, include);
     return sendTickets(req, reply, rows, extra);
   });
@@ -152,16 +142,16 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   });
 
   app.delete('/tickets/:id', async (req, reply) => {
-    const actor = actorOf(req);
-    requireAgent(actor);
-    await deleteTicket(db, idParam(req.params), nowIso());
+    await deleteTicket(db, actorOf(req), idParam(req.params), nowIso());
     return reply.status(204).send();
   });
 
   app.get('/tickets/:id/comments', async (req) => {
-    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
-    let q = db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id);
-    if (!isAgent(actorOf(req).user)) q = q.where('public', '=', 1);
+    const ticket = await showTicket(db, actorOf(req), idParam(req.params));
+    const q = visibleComments(
+      db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id),
+      actorOf(req),
+    );
     const query = parseQuery(listCommentsQuery, req.query);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at' },
@@ -181,15 +171,15 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
 
   app.get('/tickets/:id/audits', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
-    const ticket = await loadVisible(db, actor, idParam(req.params));
+    await authorize(db, actor, 'ticket:read-audits');
+    const ticket = await showTicket(db, actor, idParam(req.params));
     const q = db.selectFrom('audits').selectAll().where('ticket_id', '=', ticket.id);
     const page = await paginate(req, base, q);
     return { audits: await read.audits(page.rows), ...page.meta };
   });
 
   app.get('/tickets/:id/tags', async (req) => {
-    const ticket = await loadVisible(db, actorOf(req), idParam(req.params));
+    const ticket = await showTicket(db, actorOf(req), idParam(req.params));
     return { tags: JSON.parse(ticket.tags) as string[] };
   });
 
@@ -197,7 +187,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   const tagRoute =
     (mode: 'tags' | 'additional_tags' | 'remove_tags') => async (req: FastifyRequest) => {
       const actor = actorOf(req);
-      requireAgent(actor);
+      await authorize(db, actor, 'ticket:edit-tags');
       const body = parseWith(tagsSchema, req.body);
       const result = await updateTicket(
         db,
@@ -219,8 +209,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
     async (req: FastifyRequest, reply: FastifyReply) => {
       const actor = actorOf(req);
       const userId = idParam(req.params);
-      if (!isAgent(actor.user) && userId !== actor.user.id) throw new NotFoundError('User');
-      const page = await paginate(req, base, tickets.visible(actor).where(column, '=', userId), {
+      await authorize(db, actor, 'ticket:list-by-user', { userId });
+      const visible = tickets.visible(await ticketScope(db, actor));
+      const page = await paginate(req, base, visible.where(column, '=', userId), {
         sortable: { created_at: 'created_at', updated_at: 'updated_at' },
       });
       return sendTickets(req, reply, page.rows, page.meta);
@@ -230,8 +221,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
 
   app.get('/organizations/:id/tickets', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
-    const q = tickets.visible(actor).where('organization_id', '=', idParam(req.params));
+    await authorize(db, actor, 'ticket:list-by-organization');
+    const scope = await ticketScope(db, actor);
+    const q = tickets.visible(scope).where('organization_id', '=', idParam(req.params));
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });

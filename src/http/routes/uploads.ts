@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { isAgent } from '../../desk/context.ts';
 import { NotFoundError } from '../../desk/errors.ts';
+import { can } from '../../desk/policies/authorize.ts';
 import { nowIso, presentTime } from '../../desk/time.ts';
 import { uploadExpired, uploadExpiresAt } from '../../desk/uploads.ts';
 import { attachmentSecurityHeaders, servedAs } from '../attachment-serving.ts';
@@ -29,6 +30,19 @@ function contentTypeFor(fileName: string, header: string | undefined): string {
     return given;
   }
   return TYPES_BY_EXTENSION[path.extname(fileName).toLowerCase()] ?? 'application/octet-stream';
+}
+
+/** The attachment's ticket as the ticket policy reads it. */
+function ticketOf(row: {
+  requester_id: number | null;
+  is_public: number | null;
+  from_messaging_channel: number | null;
+}) {
+  return {
+    requester_id: row.requester_id ?? 0,
+    is_public: row.is_public ?? 0,
+    from_messaging_channel: row.from_messaging_channel ?? 0,
+  };
 }
 
 export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
@@ -116,7 +130,10 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
     return reply.status(204).send();
   });
 
-  /** An attachment is visible to agents, and to an end user on a public comment of their ticket. */
+  /**
+   * An attachment is visible to agents who may read its ticket, and to an end user on a public
+   * comment of their ticket.
+   */
   async function visibleAttachment(req: Parameters<typeof actorOf>[0]) {
     const actor = actorOf(req);
     const row = await db
@@ -124,7 +141,12 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
       .leftJoin('comments', 'comments.id', 'attachments.comment_id')
       .leftJoin('tickets', 'tickets.id', 'attachments.ticket_id')
       .selectAll('attachments')
-      .select(['comments.public as comment_public', 'tickets.requester_id as requester_id'])
+      .select([
+        'comments.public as comment_public',
+        'tickets.requester_id as requester_id',
+        'tickets.is_public as is_public',
+        'tickets.from_messaging_channel as from_messaging_channel',
+      ])
       .where('attachments.id', '=', idParam(req.params))
       .executeTakeFirst();
     if (!row) throw new NotFoundError('Attachment');
@@ -138,8 +160,16 @@ export const uploadRoutes: RoutePlugin = (app, { db, config, blobs }) => {
           ? row.uploader_id === actor.user.id
           : row.comment_public === 1 && row.requester_id === actor.user.id;
       if (!own) throw new NotFoundError('Attachment');
+    } else if (row.requester_id !== null && !(await can(db, actor, 'ticket:read', ticketOf(row)))) {
+      throw new NotFoundError('Attachment');
     }
-    const { comment_public: _p, requester_id: _r, ...attachment } = row;
+    const {
+      comment_public: _p,
+      requester_id: _r,
+      is_public: _i,
+      from_messaging_channel: _m,
+      ...attachment
+    } = row;
     return attachment;
   }
 

@@ -1,5 +1,4 @@
 import { isAgent } from '../../desk/context.ts';
-import { ForbiddenError } from '../../desk/errors.ts';
 import { externalIdIn } from '../../desk/external-ids.ts';
 import {
   addIdentity,
@@ -10,6 +9,7 @@ import {
   verifyIdentity,
 } from '../../desk/identities.ts';
 import { mergeSelfInto, mergeUsers } from '../../desk/merge-users.ts';
+import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
 import {
   createOrUpdateUser,
@@ -23,7 +23,6 @@ import {
   searchUsersQuery as searchUsers,
 } from '../../desk/user-queries.ts';
 import { loadUser } from '../../desk/users.ts';
-import { requireAgent } from '../auth.ts';
 import { actorOf, type RoutePlugin } from '../context.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
@@ -53,7 +52,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
   app.get('/users', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const q = parseQuery(listUsersQuery, req.query);
     const query = listUsers(db, {
       roles: q.roles,
@@ -74,7 +73,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   });
 
   app.get('/users/show_many', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const q = parseQuery(showManyUsersQuery, req.query);
     let query = db.selectFrom('users').selectAll();
     if (q.by === 'external_ids') query = query.where(externalIdIn(q.externalIds));
@@ -85,7 +84,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   });
 
   app.get('/users/search', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const q = parseQuery(searchUsersQuery, req.query);
     const query =
       q.by === 'external_id'
@@ -97,7 +96,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   });
 
   app.get('/users/autocomplete', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:list');
     const { name } = parseQuery(autocompleteUsersQuery, req.query);
     const page = await paginate(req, base, autocompleteUsers(db, name), { sortable });
     return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };
@@ -106,7 +105,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   app.get('/users/:id', async (req) => {
     const actor = actorOf(req);
     const userId = idParam(req.params);
-    if (!isAgent(actor.user) && userId !== actor.user.id) throw new ForbiddenError();
+    await authorize(db, actor, 'user:read', { userId });
     const { include } = parseQuery(showUserQuery, req.query);
     const user = await loadUser(db, userId);
     const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
@@ -115,7 +114,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.post('/users', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const body = parseWith(createSchema, req.body).user;
     const user = await createUserAs(db, actor.user, body, nowIso());
     const presented = presentUser(user, base);
@@ -125,7 +124,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.post('/users/create_or_update', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const body = parseWith(upsertSchema, req.body).user;
     const { user, created } = await createOrUpdateUser(db, actor.user, body, nowIso());
     const presented = presentUser(user, base);
@@ -142,7 +141,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const userId = idParam(req.params);
     const body = parseWith(updateSchema, req.body).user;
     const user = await updateUser(db, actor.user, userId, body, nowIso());
@@ -151,14 +150,14 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.delete('/users/:id', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const user = await deleteUser(db, actor.user, idParam(req.params), nowIso());
     return { user: presentUser(user, base) };
   });
 
   app.put('/users/:id/merge', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write');
     const sourceId = idParam(req.params);
     const targetId = parseWith(mergeSchema, req.body).user.id;
     const target = await mergeUsers(db, actor.user, sourceId, targetId, nowIso(), events);
@@ -169,7 +168,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   // /end_users/{id}/identities, which Parley does not offer).
 
   app.get('/users/:id/identities', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:read-identities');
     const rows = await listIdentities(db, idParam(req.params));
     return {
       identities: rows.map((i) => presentIdentity(i, base)),
@@ -180,14 +179,14 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   });
 
   app.get('/users/:id/identities/:identityId', async (req) => {
-    requireAgent(actorOf(req));
+    await authorize(db, actorOf(req), 'user:read-identities');
     const identity = await getIdentity(db, idParam(req.params), idParam(req.params, 'identityId'));
     return { identity: presentIdentity(identity, base) };
   });
 
   app.post('/users/:id/identities', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     const input = parseWith(identitySchema, req.body).identity;
     const identity = await addIdentity(db, actor.user, idParam(req.params), input, nowIso());
     const presented = presentIdentity(identity, base);
@@ -197,7 +196,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id/identities/:identityId/make_primary', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     const rows = await makePrimary(
       db,
       actor.user,
@@ -210,7 +209,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id/identities/:identityId/verify', async (req) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     const identity = await verifyIdentity(
       db,
       actor.user,
@@ -223,7 +222,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.delete('/users/:id/identities/:identityId', async (req, reply) => {
     const actor = actorOf(req);
-    requireAgent(actor);
+    await authorize(db, actor, 'user:write-identities');
     await deleteIdentity(
       db,
       actor.user,

@@ -2,7 +2,7 @@ import { type RawBuilder, sql, type SelectQueryBuilder } from 'kysely';
 import { isPostgres } from '../../../db/dialect.ts';
 import type { DB, Ticket } from '../../../db/types.ts';
 import type { Actor, Conn } from '../../../desk/context.ts';
-import { isAgent } from '../../../desk/context.ts';
+import { type TicketScope, ticketScope, visibleTickets } from '../../../desk/policies/tickets.ts';
 import { parseJson, presentTime } from '../../../desk/time.ts';
 import {
   type FieldDescription,
@@ -355,11 +355,8 @@ export type TicketPageRow = Pick<Ticket, (typeof PAGE_COLUMNS)[number]>;
 
 /** Reads tickets for the API and renders them as JSON text, each the way its database does best. */
 export interface TicketReader {
-  /**
-   * The live tickets `actor` may read: agents every one, end users those they requested that
-   * are public (a ticket with internal notes only is not theirs to see, as in Zendesk).
-   */
-  visible(actor: Actor): SelectQueryBuilder<DB, 'tickets', TicketPageRow>;
+  /** The live tickets within `scope` (the desk's policies say whose is what). */
+  visible(scope: TicketScope): SelectQueryBuilder<DB, 'tickets', TicketPageRow>;
   /**
    * Each selected row's ticket as JSON text as `actor` may read it, in order: kept ones as
    * kept, the others now.
@@ -389,13 +386,11 @@ export function ticketReader(db: Conn, base: string, cache: RenderedTickets): Ti
     rows.forEach((r, i) => cache.set(r.id, r.version, audience, texts[i]));
     return { rows, texts };
   };
-  const visible = (actor: Actor) => {
-    let q = db.selectFrom('tickets').select(PAGE_COLUMNS).where('deleted_at', 'is', null);
-    if (!isAgent(actor.user)) {
-      q = q.where('requester_id', '=', actor.user.id).where('is_public', '=', 1);
-    }
-    return q;
-  };
+  const visible = (scope: TicketScope) =>
+    visibleTickets(
+      db.selectFrom('tickets').select(PAGE_COLUMNS).where('deleted_at', 'is', null),
+      scope,
+    );
   return {
     visible,
     render: async (actor, rows) => {
@@ -414,7 +409,7 @@ export function ticketReader(db: Conn, base: string, cache: RenderedTickets): Ti
     one: async (actor, id) => {
       const { rows, texts } = await rendered(
         audienceOf(actor.user),
-        visible(actor).where('id', '=', id),
+        visible(await ticketScope(db, actor)).where('id', '=', id),
       );
       return rows.length ? { row: rows[0], json: texts[0] } : null;
     },

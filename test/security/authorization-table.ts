@@ -1,0 +1,510 @@
+import assert from 'node:assert/strict';
+import { createApiToken } from '../../src/desk/api-tokens.ts';
+import { nowIso } from '../../src/desk/time.ts';
+import type { TestDesk } from '../helpers/harness.ts';
+
+/**
+ * The authorization matrix's table: every route of the app, how to call it as each actor and
+ * what each actor must get. authorization-matrix.test.ts runs it on both databases.
+ */
+
+export type ActorName = 'endUser' | 'restricted' | 'agent' | 'admin';
+export const ACTORS: ActorName[] = ['endUser', 'restricted', 'agent', 'admin'];
+
+/** `ok` 2xx; `allowed` past authorization (neither 401 nor 403); else the exact status. */
+export type Expect = 'ok' | 'allowed' | 401 | 403 | 404;
+export type Expected = Record<ActorName, Expect>;
+
+export interface Fixtures {
+  desk: TestDesk;
+  auth: Record<ActorName, string>;
+  ids: Record<ActorName, number>;
+  endUserId: number;
+  orgId: number;
+  groupId: number;
+  brandId: number;
+  roleId: number;
+  tokenId: number;
+  membershipId: number;
+  attachmentId: number;
+  /** A fresh end user, for calls that change or remove one. */
+  freshEndUser(): Promise<number>;
+  /** A fresh ticket like the subject (a Slack one or not), for calls that remove one. */
+  freshTicket(slack: boolean): Promise<number>;
+  n(): number;
+}
+
+export interface Call {
+  path: string;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+}
+
+/** One endpoint: how to call it as `actor` (about `ticket` when it takes one) and who may. */
+export interface Endpoint {
+  call(f: Fixtures, actor: ActorName, ticket: number, slack: boolean): Call | Promise<Call>;
+  /** For the non-Slack ticket, or the only call when the endpoint takes no ticket. */
+  expect: Expected;
+  /** Takes a ticket: also called about a Slack ticket, which hides from `restricted`. */
+  ticket?: boolean;
+  /** What `restricted` gets about the Slack ticket: 404, or a list that leaves it out. */
+  slackHidden?: Expect;
+}
+
+const all = (e: Expect): Expected => ({ endUser: e, restricted: e, agent: e, admin: e });
+const agents: Expected = { endUser: 403, restricted: 'ok', agent: 'ok', admin: 'ok' };
+const admins: Expected = { endUser: 403, restricted: 403, agent: 403, admin: 'ok' };
+/** Admin work where the admin's call passes authorization but may fail on its subject. */
+const adminsPass: Expected = { endUser: 403, restricted: 403, agent: 403, admin: 'allowed' };
+const at = (path: string) => () => ({ path });
+
+export const TABLE: Record<string, Endpoint> = {
+  // Tickets
+  'GET /api/v2/tickets': { call: at('/api/v2/tickets'), expect: all('ok') },
+  'POST /api/v2/tickets': {
+    call: () => ({ path: '/api/v2/tickets', body: { ticket: { comment: { body: 'Help' } } } }),
+    expect: all('ok'),
+  },
+  'GET /api/v2/tickets/count': { call: at('/api/v2/tickets/count'), expect: agents },
+  'GET /api/v2/tickets/show_many': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/show_many?ids=${t}` }),
+    expect: all('ok'),
+    ticket: true,
+    slackHidden: 'ok',
+  },
+  'GET /api/v2/tickets/:id': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}` }),
+    expect: all('ok'),
+    ticket: true,
+  },
+  'PUT /api/v2/tickets/:id': {
+    call: (_f, _a, t) => ({
+      path: `/api/v2/tickets/${t}`,
+      body: { ticket: { comment: { body: 'More', public: true } } },
+    }),
+    expect: all('ok'),
+    ticket: true,
+  },
+  'DELETE /api/v2/tickets/:id': {
+    call: async (f, _a, _t, slack) => ({ path: `/api/v2/tickets/${await f.freshTicket(slack)}` }),
+    expect: agents,
+    ticket: true,
+  },
+  'GET /api/v2/tickets/:id/comments': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/comments` }),
+    expect: all('ok'),
+    ticket: true,
+  },
+  'GET /api/v2/tickets/:id/conversation': {
+    // Neither subject came through a Slack conversation: agents pass, and find none.
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/conversation` }),
+    expect: { endUser: 403, restricted: 404, agent: 404, admin: 404 },
+    ticket: true,
+  },
+  'GET /api/v2/tickets/:id/audits': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/audits` }),
+    expect: agents,
+    ticket: true,
+  },
+  'GET /api/v2/tickets/:id/tags': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/tags` }),
+    expect: all('ok'),
+    ticket: true,
+  },
+  'POST /api/v2/tickets/:id/tags': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/tags`, body: { tags: ['a'] } }),
+    expect: agents,
+    ticket: true,
+  },
+  'PUT /api/v2/tickets/:id/tags': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/tags`, body: { tags: ['b'] } }),
+    expect: agents,
+    ticket: true,
+  },
+  'DELETE /api/v2/tickets/:id/tags': {
+    call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/tags`, body: { tags: ['b'] } }),
+    expect: agents,
+    ticket: true,
+  },
+  // Users
+  'GET /api/v2/users': { call: at('/api/v2/users'), expect: agents },
+  'POST /api/v2/users': {
+    call: (f) => ({
+      path: '/api/v2/users',
+      body: { user: { name: 'New', email: `new${f.n()}@example.com` } },
+    }),
+    expect: agents,
+  },
+  'GET /api/v2/users/me': { call: at('/api/v2/users/me'), expect: all('ok') },
+  'PUT /api/v2/users/me/merge': {
+    call: () => ({
+      path: '/api/v2/users/me/merge',
+      body: { user: { email: 'nobody@example.com', password: 'wrong' } },
+    }),
+    expect: all('allowed'),
+  },
+  // Callers with Basic credentials have no web session to show, renew or end.
+  'GET /api/v2/users/me/session': { call: at('/api/v2/users/me/session'), expect: all(404) },
+  'GET /api/v2/users/me/session/renew': {
+    call: at('/api/v2/users/me/session/renew'),
+    expect: all(404),
+  },
+  'DELETE /api/v2/users/me/logout': { call: at('/api/v2/users/me/logout'), expect: all(404) },
+  'GET /api/v2/users/show_many': {
+    call: (f) => ({ path: `/api/v2/users/show_many?ids=${f.endUserId}` }),
+    expect: agents,
+  },
+  'GET /api/v2/users/search': { call: at('/api/v2/users/search?query=Erin'), expect: agents },
+  'GET /api/v2/users/autocomplete': {
+    call: at('/api/v2/users/autocomplete?name=Er'),
+    expect: agents,
+  },
+  'POST /api/v2/users/create_or_update': {
+    call: (f) => ({
+      path: '/api/v2/users/create_or_update',
+      body: { user: { name: 'Upsert', email: `upsert${f.n()}@example.com` } },
+    }),
+    expect: agents,
+  },
+  'GET /api/v2/users/:id': {
+    call: (f) => ({ path: `/api/v2/users/${f.ids.agent}` }),
+    expect: agents,
+  },
+  'PUT /api/v2/users/:id': {
+    call: async (f) => ({
+      path: `/api/v2/users/${await f.freshEndUser()}`,
+      body: { user: { name: 'Renamed' } },
+    }),
+    expect: agents,
+  },
+  'DELETE /api/v2/users/:id': {
+    call: async (f) => ({ path: `/api/v2/users/${await f.freshEndUser()}` }),
+    expect: agents,
+  },
+  'GET /api/v2/users/:id/tickets/requested': {
+    call: (f) => ({ path: `/api/v2/users/${f.endUserId}/tickets/requested` }),
+    expect: all('ok'),
+  },
+  'GET /api/v2/users/:id/tickets/assigned': {
+    call: (f) => ({ path: `/api/v2/users/${f.ids.agent}/tickets/assigned` }),
+    expect: { endUser: 404, restricted: 'ok', agent: 'ok', admin: 'ok' },
+  },
+  'PUT /api/v2/users/:id/merge': {
+    call: async (f) => ({
+      path: `/api/v2/users/${await f.freshEndUser()}/merge`,
+      body: { user: { id: await f.freshEndUser() } },
+    }),
+    expect: agents,
+  },
+  'GET /api/v2/users/:id/identities': {
+    call: (f) => ({ path: `/api/v2/users/${f.endUserId}/identities` }),
+    expect: agents,
+  },
+  'POST /api/v2/users/:id/identities': {
+    call: async (f) => ({
+      path: `/api/v2/users/${await f.freshEndUser()}/identities`,
+      body: { identity: { type: 'email', value: `more${f.n()}@example.com` } },
+    }),
+    expect: agents,
+  },
+  'GET /api/v2/users/:id/identities/:identityId': {
+    call: async (f) => ({ path: await identityPath(f) }),
+    expect: agents,
+  },
+  'DELETE /api/v2/users/:id/identities/:identityId': {
+    call: async (f) => ({ path: await identityPath(f, true) }),
+    expect: agents,
+  },
+  'PUT /api/v2/users/:id/identities/:identityId/make_primary': {
+    call: async (f) => ({ path: `${await identityPath(f, true)}/make_primary` }),
+    expect: agents,
+  },
+  'PUT /api/v2/users/:id/identities/:identityId/verify': {
+    call: async (f) => ({ path: `${await identityPath(f, true)}/verify` }),
+    expect: agents,
+  },
+  'GET /api/v2/users/:id/group_memberships': {
+    call: (f) => ({ path: `/api/v2/users/${f.ids.agent}/group_memberships` }),
+    expect: agents,
+  },
+  'PUT /api/v2/users/:id/group_memberships/:membership_id/make_default': {
+    call: (f) => ({
+      path: `/api/v2/users/${f.ids.agent}/group_memberships/${f.membershipId}/make_default`,
+    }),
+    // Agents may pick their own default group; the membership is the plain agent's.
+    expect: { endUser: 403, restricted: 403, agent: 'ok', admin: 'ok' },
+  },
+  // Uploads and attachments
+  'POST /api/v2/uploads': {
+    call: () => ({
+      path: '/api/v2/uploads?filename=a.txt',
+      raw: 'hello',
+      headers: { 'content-type': 'application/binary' },
+    }),
+    expect: all('ok'),
+  },
+  'DELETE /api/v2/uploads/:token': {
+    call: () => ({ path: '/api/v2/uploads/nosuchtoken' }),
+    expect: all(404),
+  },
+  'GET /api/v2/attachments/:id': {
+    call: (f) => ({ path: `/api/v2/attachments/${f.attachmentId}` }),
+    expect: all('ok'),
+  },
+  'GET /api/v2/attachments/:id/content': {
+    call: (f) => ({ path: `/api/v2/attachments/${f.attachmentId}/content` }),
+    expect: all('allowed'),
+  },
+  // Organizations
+  'GET /api/v2/organizations': { call: at('/api/v2/organizations'), expect: agents },
+  'POST /api/v2/organizations': {
+    call: (f) => ({ path: '/api/v2/organizations', body: { organization: { name: `O${f.n()}` } } }),
+    expect: admins,
+  },
+  'GET /api/v2/organizations/count': { call: at('/api/v2/organizations/count'), expect: agents },
+  'POST /api/v2/organizations/create_or_update': {
+    call: (f) => ({
+      path: '/api/v2/organizations/create_or_update',
+      body: { organization: { name: `U${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'GET /api/v2/organizations/show_many': {
+    call: (f) => ({ path: `/api/v2/organizations/show_many?ids=${f.orgId}` }),
+    expect: agents,
+  },
+  'GET /api/v2/organizations/search': {
+    call: at('/api/v2/organizations/search?name=Matrix'),
+    expect: agents,
+  },
+  'GET /api/v2/organizations/autocomplete': {
+    call: at('/api/v2/organizations/autocomplete?name=Ma'),
+    expect: agents,
+  },
+  'GET /api/v2/organizations/:id': {
+    call: (f) => ({ path: `/api/v2/organizations/${f.orgId}` }),
+    expect: agents,
+  },
+  'PUT /api/v2/organizations/:id': {
+    call: (f) => ({
+      path: `/api/v2/organizations/${f.orgId}`,
+      body: { organization: { notes: 'n' } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/organizations/:id': {
+    call: async (f) => {
+      const org = await f.desk.api('POST', '/api/v2/organizations', {
+        organization: { name: `Gone${f.n()}` },
+      });
+      return { path: `/api/v2/organizations/${org.body.organization.id}` };
+    },
+    expect: admins,
+  },
+  'GET /api/v2/organizations/:id/tickets': {
+    call: (f) => ({ path: `/api/v2/organizations/${f.orgId}/tickets` }),
+    expect: agents,
+  },
+  'GET /api/v2/organizations/:id/users': {
+    call: (f) => ({ path: `/api/v2/organizations/${f.orgId}/users` }),
+    expect: agents,
+  },
+  // API tokens
+  'GET /api/v2/api_tokens': { call: at('/api/v2/api_tokens'), expect: admins },
+  'GET /api/v2/api_tokens/:id': {
+    call: (f) => ({ path: `/api/v2/api_tokens/${f.tokenId}` }),
+    expect: admins,
+  },
+  'DELETE /api/v2/api_tokens/:id': {
+    call: async (f) => {
+      const made = await createApiToken(f.desk.parley.db, {
+        description: 'doomed',
+        createdById: f.desk.adminId,
+        now: nowIso(),
+      });
+      return { path: `/api/v2/api_tokens/${made.id}` };
+    },
+    expect: admins,
+  },
+  // Groups and memberships
+  'GET /api/v2/groups': { call: at('/api/v2/groups'), expect: agents },
+  'POST /api/v2/groups': {
+    call: (f) => ({ path: '/api/v2/groups', body: { group: { name: `G${f.n()}` } } }),
+    expect: admins,
+  },
+  'GET /api/v2/groups/assignable': { call: at('/api/v2/groups/assignable'), expect: agents },
+  'GET /api/v2/groups/count': { call: at('/api/v2/groups/count'), expect: agents },
+  'GET /api/v2/groups/:id': {
+    call: (f) => ({ path: `/api/v2/groups/${f.groupId}` }),
+    expect: agents,
+  },
+  'PUT /api/v2/groups/:id': {
+    call: (f) => ({ path: `/api/v2/groups/${f.groupId}`, body: { group: { description: 'd' } } }),
+    expect: admins,
+  },
+  'DELETE /api/v2/groups/:id': {
+    call: async (f) => {
+      const g = await f.desk.api('POST', '/api/v2/groups', { group: { name: `X${f.n()}` } });
+      return { path: `/api/v2/groups/${g.body.group.id}` };
+    },
+    expect: admins,
+  },
+  'GET /api/v2/groups/:id/users': {
+    call: (f) => ({ path: `/api/v2/groups/${f.groupId}/users` }),
+    expect: agents,
+  },
+  'GET /api/v2/groups/:id/memberships': {
+    call: (f) => ({ path: `/api/v2/groups/${f.groupId}/memberships` }),
+    expect: agents,
+  },
+  'GET /api/v2/group_memberships': { call: at('/api/v2/group_memberships'), expect: agents },
+  'POST /api/v2/group_memberships': {
+    call: async (f) => {
+      const g = await f.desk.api('POST', '/api/v2/groups', { group: { name: `M${f.n()}` } });
+      return {
+        path: '/api/v2/group_memberships',
+        body: { group_membership: { user_id: f.ids.agent, group_id: g.body.group.id } },
+      };
+    },
+    expect: admins,
+  },
+  'GET /api/v2/group_memberships/:id': {
+    call: (f) => ({ path: `/api/v2/group_memberships/${f.membershipId}` }),
+    expect: agents,
+  },
+  'DELETE /api/v2/group_memberships/:id': {
+    call: async (f) => {
+      const g = await f.desk.api('POST', '/api/v2/groups', { group: { name: `D${f.n()}` } });
+      const m = await f.desk.api('POST', '/api/v2/group_memberships', {
+        group_membership: { user_id: f.ids.admin, group_id: g.body.group.id },
+      });
+      return { path: `/api/v2/group_memberships/${m.body.group_membership.id}` };
+    },
+    expect: admins,
+  },
+  // Brands and custom roles
+  'GET /api/v2/brands': { call: at('/api/v2/brands'), expect: agents },
+  'POST /api/v2/brands': {
+    call: (f) => ({
+      path: '/api/v2/brands',
+      body: { brand: { name: `B${f.n()}`, subdomain: `b${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'GET /api/v2/brands/:id': {
+    call: (f) => ({ path: `/api/v2/brands/${f.brandId}` }),
+    expect: agents,
+  },
+  'PUT /api/v2/brands/:id': {
+    call: (f) => ({ path: `/api/v2/brands/${f.brandId}`, body: { brand: { name: `R${f.n()}` } } }),
+    expect: admins,
+  },
+  'DELETE /api/v2/brands/:id': {
+    call: async (f) => {
+      const b = await f.desk.api('POST', '/api/v2/brands', {
+        brand: { name: `Del${f.n()}`, subdomain: `del${f.n()}` },
+      });
+      return { path: `/api/v2/brands/${b.body.brand.id}` };
+    },
+    expect: admins,
+  },
+  'GET /api/v2/custom_roles': { call: at('/api/v2/custom_roles'), expect: admins },
+  'POST /api/v2/custom_roles': {
+    call: (f) => ({ path: '/api/v2/custom_roles', body: { custom_role: { name: `C${f.n()}` } } }),
+    expect: admins,
+  },
+  'GET /api/v2/custom_roles/:id': {
+    call: (f) => ({ path: `/api/v2/custom_roles/${f.roleId}` }),
+    expect: admins,
+  },
+  'PUT /api/v2/custom_roles/:id': {
+    call: (f) => ({
+      path: `/api/v2/custom_roles/${f.roleId}`,
+      body: { custom_role: { description: 'd' } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/custom_roles/:id': {
+    call: async (f) => {
+      const r = await f.desk.api('POST', '/api/v2/custom_roles', {
+        custom_role: { name: `Del${f.n()}` },
+      });
+      return { path: `/api/v2/custom_roles/${r.body.custom_role.id}` };
+    },
+    expect: admins,
+  },
+  // Sessions (the web app's sign-in): public to sign in with, each caller's own after.
+  'POST /api/v2/session': {
+    call: () => ({ path: '/api/v2/session', body: { email: 'x@example.com', password: 'y' } }),
+    expect: all(401),
+  },
+  'GET /api/v2/session': { call: at('/api/v2/session'), expect: all(404) },
+  'DELETE /api/v2/session': { call: at('/api/v2/session'), expect: all(404) },
+  // The Slack channel's admin API
+  'GET /api/v2/slack/events': { call: at('/api/v2/slack/events'), expect: admins },
+  'GET /api/v2/slack/events/:id': { call: at('/api/v2/slack/events/999999'), expect: adminsPass },
+  'POST /api/v2/slack/events/:id/replay': {
+    call: at('/api/v2/slack/events/999999/replay'),
+    expect: adminsPass,
+  },
+  'GET /api/v2/slack/connections': { call: at('/api/v2/slack/connections'), expect: admins },
+  'POST /api/v2/slack/connections': {
+    call: (f) => ({
+      path: '/api/v2/slack/connections',
+      body: { connection: { name: `S${f.n()}` } },
+    }),
+    expect: adminsPass,
+  },
+  'GET /api/v2/slack/connections/:id': {
+    call: at('/api/v2/slack/connections/999999'),
+    expect: adminsPass,
+  },
+  'PUT /api/v2/slack/connections/:id': {
+    call: () => ({ path: '/api/v2/slack/connections/999999', body: { connection: {} } }),
+    expect: adminsPass,
+  },
+  'DELETE /api/v2/slack/connections/:id': {
+    call: at('/api/v2/slack/connections/999999'),
+    expect: adminsPass,
+  },
+  'POST /api/v2/slack/connections/:id/install': {
+    call: () => ({ path: '/api/v2/slack/connections/999999/install', body: {} }),
+    expect: adminsPass,
+  },
+  'POST /api/v2/slack/conversations': {
+    call: () => ({ path: '/api/v2/slack/conversations', body: {} }),
+    expect: { endUser: 403, restricted: 'allowed', agent: 'allowed', admin: 'allowed' },
+  },
+  'GET /api/v2/slack/apps': { call: at('/api/v2/slack/apps'), expect: admins },
+  'POST /api/v2/slack/apps': {
+    call: () => ({ path: '/api/v2/slack/apps', body: {} }),
+    expect: adminsPass,
+  },
+  'GET /api/v2/slack/manifest': { call: at('/api/v2/slack/manifest'), expect: adminsPass },
+};
+
+/**
+ * Routes that no actor of the API calls: pages and health, Slack's own signed requests, the
+ * OAuth round trip. They authenticate otherwise (or not at all) and have their own tests.
+ */
+export const OUTSIDE_THE_API = new Set([
+  'GET /',
+  'GET /healthz',
+  'GET /setup',
+  'POST /setup',
+  'GET /slack/install/:id',
+  'GET /slack/oauth_redirect',
+  'POST /slack/events',
+]);
+/** The built-in Slack sandbox: an emulator of Slack with its own secret, not Parley's API. */
+export const SANDBOX = '/sandbox';
+
+async function identityPath(f: Fixtures, fresh = false): Promise<string> {
+  const userId = fresh ? await f.freshEndUser() : f.endUserId;
+  const added = await f.desk.api('POST', `/api/v2/users/${userId}/identities`, {
+    identity: { type: 'email', value: `id${f.n()}@example.com` },
+  });
+  assert.equal(added.status, 201, JSON.stringify(added.body));
+  return `/api/v2/users/${userId}/identities/${added.body.identity.id}`;
+}
