@@ -1,8 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { BlobStore } from '../blobs/index.ts';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
-import type { Actor } from '../desk/context.ts';
 import type { DeskEvents } from '../desk/events.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
 import type { RenderedTickets } from './shared/read-model/rendered-tickets.ts';
@@ -39,7 +38,6 @@ export interface Services {
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: Actor | null;
     /** The browser session that authenticated the request (null: a token or no one). */
     session: WebSession | null;
   }
@@ -47,11 +45,6 @@ declare module 'fastify' {
     /** An /api/v2 route anyone may call, such as signing in: no credentials are asked for. */
     public?: boolean;
   }
-}
-
-export function actorOf(req: FastifyRequest): Actor {
-  if (!req.actor) throw new Error('route reached without authentication');
-  return req.actor;
 }
 
 export type RoutePlugin = (app: FastifyInstance, svc: Services) => void;

@@ -55,6 +55,11 @@ describe('import direction', () => {
     );
     assert.equal(found.length, 1);
     assert.match(found[0]!, /channels import from http only src\/http\/shared\//);
+    const context = await problems(
+      'src/channels/slack/example.ts',
+      "import type { Services } from '../../http/context.ts';\nexport type S = Services;\n",
+    );
+    assert.equal(context.length, 1);
     assert.deepEqual(
       await problems(
         'src/channels/slack/example.ts',

@@ -12,7 +12,7 @@ import { EventsAfterCommit } from '../../desk/events.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
 import { getUser } from '../../desk/users.ts';
 import { via } from '../../desk/via.ts';
-import { actorOf } from '../../http/context.ts';
+import { actorOf } from '../../http/shared/actor.ts';
 import { HttpError, parseWith } from '../../http/shared/errors.ts';
 import { presentComment } from '../../http/shared/read-model/presenters.ts';
 import { presentTicket } from '../../http/shared/read-model/ticket-json.ts';

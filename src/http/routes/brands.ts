@@ -1,7 +1,8 @@
 import { createBrand, deleteBrand, getBrand, listBrands, updateBrand } from '../../desk/brands.ts';
 import { authorize } from '../../desk/policies/authorize.ts';
 import { nowIso } from '../../desk/time.ts';
-import { actorOf, type RoutePlugin } from '../context.ts';
+import type { RoutePlugin } from '../context.ts';
+import { actorOf } from '../shared/actor.ts';
 import { parseWith } from '../shared/errors.ts';
 import { presentBrand } from '../shared/read-model/presenters.ts';
 import { idParam } from '../shared/schemas/common.ts';

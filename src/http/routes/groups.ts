@@ -16,7 +16,8 @@ import {
 import { authorize } from '../../desk/policies/authorize.ts';
 import { getUser } from '../../desk/users.ts';
 import { nowIso } from '../../desk/time.ts';
-import { actorOf, type RoutePlugin } from '../context.ts';
+import type { RoutePlugin } from '../context.ts';
+import { actorOf } from '../shared/actor.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
 import { parseQuery } from '../shared/query.ts';

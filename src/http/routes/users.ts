@@ -23,7 +23,8 @@ import {
   searchUsersQuery as searchUsers,
 } from '../../desk/user-queries.ts';
 import { loadUser } from '../../desk/users.ts';
-import { actorOf, type RoutePlugin } from '../context.ts';
+import type { RoutePlugin } from '../context.ts';
+import { actorOf } from '../shared/actor.ts';
 import { parseWith } from '../shared/errors.ts';
 import { paginate } from '../shared/pagination.ts';
 import { presentIdentity, presentUser, presentUserFor } from '../shared/read-model/presenters.ts';
