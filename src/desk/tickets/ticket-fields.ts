@@ -295,7 +295,7 @@ export function jsonFields(fields: FieldTable): [string, FieldDescription][] {
 //
 // Rows and fields are copied on every ticket write, the batched Slack path included. Each
 // copy is compiled once, at module load, into a function that returns one object literal, as
-// the ticket JSON is (http/ticket-json.ts): V8 builds such an object in a single step, where
+// the ticket JSON is (http/shared/read-model/ticket-json.ts): V8 builds such an object in a single step, where
 // a loop over the description filling an empty object cost measurably more per write
 // (docs/benchmarks.md). The code is made from the constant description above, never from
 // input.

@@ -1,12 +1,18 @@
-import { createBrand, deleteBrand, getBrand, listBrands, updateBrand } from '../../desk/brands.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { nowIso } from '../../desk/time.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { parseWith } from '../shared/errors.ts';
-import { presentBrand } from '../shared/read-model/presenters.ts';
-import { idParam } from '../shared/schemas/common.ts';
-import { createSchema, updateSchema } from './brands/schemas.ts';
+import {
+  createBrand,
+  deleteBrand,
+  getBrand,
+  listBrands,
+  updateBrand,
+} from '../../../desk/brands.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { nowIso } from '../../../desk/time.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { presentBrand } from '../../shared/read-model/presenters.ts';
+import { idParam } from '../../shared/schemas/common.ts';
+import { createSchema, updateSchema } from './schemas.ts';
 
 /*
  * Writes authorize before reading the path or body, so a caller without the right gets a 403

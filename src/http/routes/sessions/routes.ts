@@ -1,14 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { User } from '../../db/types.ts';
-import { isAgent } from '../../desk/context.ts';
-import { NotFoundError } from '../../desk/errors.ts';
-import { presentTime } from '../../desk/time.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { requireParleyOrigin } from '../csrf.ts';
-import { parseWith } from '../shared/errors.ts';
-import { signInWithPassword } from '../password-sign-in.ts';
-import { presentUser } from '../shared/read-model/presenters.ts';
+import type { User } from '../../../db/types.ts';
+import { isAgent } from '../../../desk/context.ts';
+import { NotFoundError } from '../../../desk/errors.ts';
+import { presentTime } from '../../../desk/time.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { requireParleyOrigin } from '../../csrf.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { signInWithPassword } from '../../password-sign-in.ts';
+import { presentUser } from '../../shared/read-model/presenters.ts';
 import {
   clearSessionCookie,
   createSession,
@@ -19,8 +19,8 @@ import {
   sessionPolicy,
   setSessionCookie,
   type WebSession,
-} from '../sessions.ts';
-import { signInInput } from './sessions/schemas.ts';
+} from '../../sessions.ts';
+import { signInInput } from './schemas.ts';
 
 /**
  * The web app's sign-in: `POST /api/v2/session` with an email and a password sets the session

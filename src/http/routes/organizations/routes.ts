@@ -12,22 +12,22 @@ import {
   organizationUsersQuery,
   searchOrganizationsQuery as searchOrganizations,
   updateOrganization,
-} from '../../desk/organizations.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { nowIso } from '../../desk/time.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { parseWith } from '../shared/errors.ts';
-import { paginate } from '../shared/pagination.ts';
-import { parseQuery } from '../shared/query.ts';
-import { presentOrganization, presentUser } from '../shared/read-model/presenters.ts';
-import { idParam } from '../shared/schemas/common.ts';
+} from '../../../desk/organizations.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { nowIso } from '../../../desk/time.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { paginate } from '../../shared/pagination.ts';
+import { parseQuery } from '../../shared/query.ts';
+import { presentOrganization, presentUser } from '../../shared/read-model/presenters.ts';
+import { idParam } from '../../shared/schemas/common.ts';
 import {
   autocompleteOrganizationsQuery,
   searchOrganizationsQuery,
   showManyOrganizationsQuery,
-} from './organizations/query-schemas.ts';
-import { createSchema, updateSchema, upsertSchema } from './organizations/schemas.ts';
+} from './query-schemas.ts';
+import { createSchema, updateSchema, upsertSchema } from './schemas.ts';
 
 /*
  * Writes authorize before reading the path or body, so a caller without the right gets a 403

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { isAgent } from '../../desk/context.ts';
-import { NotFoundError } from '../../desk/errors.ts';
-import { can } from '../../desk/policies/authorize.ts';
-import { nowIso, presentTime } from '../../desk/time.ts';
-import { uploadExpired, uploadExpiresAt } from '../../desk/uploads.ts';
-import { attachmentSecurityHeaders, servedAs } from '../attachment-serving.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { HttpError, parseWith } from '../shared/errors.ts';
-import { presentAttachment } from '../shared/read-model/presenters.ts';
-import { idParam } from '../shared/schemas/common.ts';
-import { uploadQuery } from './uploads/query-schemas.ts';
+import { isAgent } from '../../../desk/context.ts';
+import { NotFoundError } from '../../../desk/errors.ts';
+import { can } from '../../../desk/policies/authorize.ts';
+import { nowIso, presentTime } from '../../../desk/time.ts';
+import { uploadExpired, uploadExpiresAt } from '../../../desk/uploads.ts';
+import { attachmentSecurityHeaders, servedAs } from '../../attachment-serving.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { HttpError, parseWith } from '../../shared/errors.ts';
+import { presentAttachment } from '../../shared/read-model/presenters.ts';
+import { idParam } from '../../shared/schemas/common.ts';
+import { uploadQuery } from './query-schemas.ts';
 
 const TYPES_BY_EXTENSION: Record<string, string> = {
   '.pdf': 'application/pdf',

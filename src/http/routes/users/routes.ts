@@ -1,5 +1,5 @@
-import { isAgent } from '../../desk/context.ts';
-import { externalIdIn } from '../../desk/external-ids.ts';
+import { isAgent } from '../../../desk/context.ts';
+import { externalIdIn } from '../../../desk/external-ids.ts';
 import {
   addIdentity,
   deleteIdentity,
@@ -7,37 +7,41 @@ import {
   listIdentities,
   makePrimary,
   verifyIdentity,
-} from '../../desk/identities.ts';
-import { mergeSelfInto, mergeUsers } from '../../desk/merge-users.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { nowIso } from '../../desk/time.ts';
+} from '../../../desk/identities.ts';
+import { mergeSelfInto, mergeUsers } from '../../../desk/merge-users.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { nowIso } from '../../../desk/time.ts';
 import {
   createOrUpdateUser,
   createUserAs,
   deleteUser,
   updateUser,
-} from '../../desk/user-commands.ts';
+} from '../../../desk/user-commands.ts';
 import {
   autocompleteUsersQuery as autocompleteUsers,
   listUsersQuery as listUsers,
   searchUsersQuery as searchUsers,
-} from '../../desk/user-queries.ts';
-import { loadUser } from '../../desk/users.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { parseWith } from '../shared/errors.ts';
-import { paginate } from '../shared/pagination.ts';
-import { presentIdentity, presentUser, presentUserFor } from '../shared/read-model/presenters.ts';
-import { parseQuery } from '../shared/query.ts';
-import { readModel } from '../shared/read-model/read-model.ts';
-import { idParam } from '../shared/schemas/common.ts';
+} from '../../../desk/user-queries.ts';
+import { loadUser } from '../../../desk/users.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { paginate } from '../../shared/pagination.ts';
+import {
+  presentIdentity,
+  presentUser,
+  presentUserFor,
+} from '../../shared/read-model/presenters.ts';
+import { parseQuery } from '../../shared/query.ts';
+import { readModel } from '../../shared/read-model/read-model.ts';
+import { idParam } from '../../shared/schemas/common.ts';
 import {
   autocompleteUsersQuery,
   listUsersQuery,
   searchUsersQuery,
   showManyUsersQuery,
   showUserQuery,
-} from './users/query-schemas.ts';
+} from './query-schemas.ts';
 import {
   createSchema,
   identitySchema,
@@ -45,7 +49,7 @@ import {
   selfMergeSchema,
   updateSchema,
   upsertSchema,
-} from './users/schemas.ts';
+} from './schemas.ts';
 
 export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
   const base = config.publicUrl;

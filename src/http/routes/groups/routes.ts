@@ -12,24 +12,24 @@ import {
   makeDefaultMembership,
   membershipsQuery,
   updateGroup,
-} from '../../desk/groups.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { getUser } from '../../desk/users.ts';
-import { nowIso } from '../../desk/time.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { parseWith } from '../shared/errors.ts';
-import { paginate } from '../shared/pagination.ts';
-import { parseQuery } from '../shared/query.ts';
+} from '../../../desk/groups.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { getUser } from '../../../desk/users.ts';
+import { nowIso } from '../../../desk/time.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { paginate } from '../../shared/pagination.ts';
+import { parseQuery } from '../../shared/query.ts';
 import {
   presentGroup,
   presentGroupMembership,
   presentUser,
-} from '../shared/read-model/presenters.ts';
-import { readModel } from '../shared/read-model/read-model.ts';
-import { idParam } from '../shared/schemas/common.ts';
-import { listGroupsQuery, membershipListQuery } from './groups/query-schemas.ts';
-import { createGroupSchema, createMembershipSchema, updateGroupSchema } from './groups/schemas.ts';
+} from '../../shared/read-model/presenters.ts';
+import { readModel } from '../../shared/read-model/read-model.ts';
+import { idParam } from '../../shared/schemas/common.ts';
+import { listGroupsQuery, membershipListQuery } from './query-schemas.ts';
+import { createGroupSchema, createMembershipSchema, updateGroupSchema } from './schemas.ts';
 
 function refreshedAt(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');

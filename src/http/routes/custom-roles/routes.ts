@@ -1,5 +1,5 @@
-import type { CustomRole } from '../../db/types.ts';
-import type { Conn } from '../../desk/context.ts';
+import type { CustomRole } from '../../../db/types.ts';
+import type { Conn } from '../../../desk/context.ts';
 import {
   createCustomRole,
   deleteCustomRole,
@@ -7,15 +7,15 @@ import {
   listCustomRoles,
   teamMemberCounts,
   updateCustomRole,
-} from '../../desk/custom-roles.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { nowIso } from '../../desk/time.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { parseWith } from '../shared/errors.ts';
-import { presentCustomRole } from '../shared/read-model/presenters.ts';
-import { idParam } from '../shared/schemas/common.ts';
-import { createSchema, updateSchema } from './custom-roles/schemas.ts';
+} from '../../../desk/custom-roles.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { nowIso } from '../../../desk/time.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { presentCustomRole } from '../../shared/read-model/presenters.ts';
+import { idParam } from '../../shared/schemas/common.ts';
+import { createSchema, updateSchema } from './schemas.ts';
 
 async function present(db: Conn, roles: CustomRole[]) {
   const counts = await teamMemberCounts(

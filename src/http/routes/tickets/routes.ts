@@ -1,30 +1,30 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { NotFoundError, ValidationError } from '../../desk/errors.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { ticketScope, visibleComments } from '../../desk/policies/tickets.ts';
-import { createTicket } from '../../desk/tickets/create-ticket.ts';
-import { countLiveTickets } from '../../desk/tickets/count-tickets.ts';
-import { normalizeTags } from '../../desk/tickets/native-rules.ts';
-import { countTickets, showTicket } from '../../desk/tickets/ticket-queries.ts';
-import { deleteTicket, updateTicket } from '../../desk/tickets/update-ticket.ts';
-import { nowIso } from '../../desk/time.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { parseWith } from '../shared/errors.ts';
-import { paginate } from '../shared/pagination.ts';
-import { jsonArray, jsonWith, sendJsonText } from '../shared/json-text.ts';
-import { parseQuery } from '../shared/query.ts';
-import { readModel } from '../shared/read-model/read-model.ts';
-import type { TicketPageRow } from '../shared/read-model/ticket-json.ts';
-import { idParam } from '../shared/schemas/common.ts';
-import { withoutUnsupported } from '../shared/schemas/unsupported-fields.ts';
+import { NotFoundError, ValidationError } from '../../../desk/errors.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { ticketScope, visibleComments } from '../../../desk/policies/tickets.ts';
+import { createTicket } from '../../../desk/tickets/create-ticket.ts';
+import { countLiveTickets } from '../../../desk/tickets/count-tickets.ts';
+import { normalizeTags } from '../../../desk/tickets/native-rules.ts';
+import { countTickets, showTicket } from '../../../desk/tickets/ticket-queries.ts';
+import { deleteTicket, updateTicket } from '../../../desk/tickets/update-ticket.ts';
+import { nowIso } from '../../../desk/time.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { parseWith } from '../../shared/errors.ts';
+import { paginate } from '../../shared/pagination.ts';
+import { jsonArray, jsonWith, sendJsonText } from '../../shared/json-text.ts';
+import { parseQuery } from '../../shared/query.ts';
+import { readModel } from '../../shared/read-model/read-model.ts';
+import type { TicketPageRow } from '../../shared/read-model/ticket-json.ts';
+import { idParam } from '../../shared/schemas/common.ts';
+import { withoutUnsupported } from '../../shared/schemas/unsupported-fields.ts';
 import {
   listCommentsQuery,
   listTicketsQuery,
   showManyTicketsQuery,
   showTicketQuery,
-} from './tickets/query-schemas.ts';
-import { createSchema, tagsSchema, updateSchema } from './tickets/schemas.ts';
+} from './query-schemas.ts';
+import { createSchema, tagsSchema, updateSchema } from './schemas.ts';
 
 /** The stamp an update must match, or undefined when the client asked for no guard. */
 function safeUpdateStamp(body: {

@@ -1,10 +1,10 @@
-import { getApiToken, listApiTokens, revokeApiToken } from '../../desk/api-tokens.ts';
-import { authorize } from '../../desk/policies/authorize.ts';
-import { forgetTokenUsers } from '../auth.ts';
-import type { RoutePlugin } from '../context.ts';
-import { actorOf } from '../shared/actor.ts';
-import { presentApiToken } from '../shared/read-model/presenters.ts';
-import { idParam } from '../shared/schemas/common.ts';
+import { getApiToken, listApiTokens, revokeApiToken } from '../../../desk/api-tokens.ts';
+import { authorize } from '../../../desk/policies/authorize.ts';
+import { forgetTokenUsers } from '../../auth.ts';
+import type { RoutePlugin } from '../../context.ts';
+import { actorOf } from '../../shared/actor.ts';
+import { presentApiToken } from '../../shared/read-model/presenters.ts';
+import { idParam } from '../../shared/schemas/common.ts';
 
 /**
  * The account's API tokens, for admins: listed with their description, first characters,
