@@ -1,6 +1,6 @@
 import { isPostgres } from '../db/dialect.ts';
 import { transaction } from '../db/transaction.ts';
-import type { User } from '../db/types.ts';
+import type { Ticket, User } from '../db/types.ts';
 import { writeAudit, writeAuditEvents, type AuditEventInput } from './audits.ts';
 import type { Conn } from './context.ts';
 import { isAgent } from './context.ts';
@@ -33,116 +33,155 @@ export async function mergeUsers(
     if (sourceId === targetId) {
       throw ValidationError.field('id', 'Id: a user cannot be merged into itself');
     }
-    // Lock both rows in id order so two crossing merges cannot deadlock.
-    const [first, second] = sourceId < targetId ? [sourceId, targetId] : [targetId, sourceId];
-    const locked = new Map<number, User>();
-    for (const id of [first, second]) {
-      let q = trx.selectFrom('users').selectAll().where('id', '=', id);
-      if (isPostgres(trx)) q = q.forUpdate();
-      const row = await q.executeTakeFirst();
-      if (row && row.active) locked.set(id, row);
-    }
-    const source = locked.get(sourceId);
-    const target = locked.get(targetId);
-    if (!source) throw new NotFoundError('User');
-    if (!target) {
-      throw ValidationError.field('id', `Id: user ${targetId} does not exist`, 'InvalidValue');
-    }
+    const { source, target } = await lockMergePair(trx, sourceId, targetId);
     if (actor.id !== source.id && !isAgent(actor)) throw new ForbiddenError();
     if (source.role !== 'end-user' || target.role !== 'end-user') {
       throw ValidationError.field('base', 'Only end users can be merged', 'InvalidValue');
     }
-    const requested = await trx
-      .selectFrom('tickets')
-      .select(['id', 'requester_id', 'submitter_id'])
-      .where((eb) =>
-        eb.or([eb('requester_id', '=', source.id), eb('submitter_id', '=', source.id)]),
-      )
-      .orderBy('id')
-      .execute();
-    if (requested.filter((t) => t.requester_id === source.id).length > MERGE_TICKET_LIMIT) {
-      throw ValidationError.field(
-        'base',
-        `Users who requested more than ${MERGE_TICKET_LIMIT} tickets cannot be merged`,
-        'InvalidValue',
-      );
-    }
+    const requested = await ticketsToMove(trx, source);
 
     await moveIdentities(trx, source, target, now);
-
-    for (const ticket of requested) {
-      const events: AuditEventInput[] = [];
-      if (ticket.requester_id === source.id) {
-        events.push({
-          type: 'Change',
-          field_name: 'requester_id',
-          value: String(target.id),
-          previous_value: String(source.id),
-        });
-      }
-      if (ticket.submitter_id === source.id) {
-        events.push({
-          type: 'Change',
-          field_name: 'submitter_id',
-          value: String(target.id),
-          previous_value: String(source.id),
-        });
-      }
-      const auditId = await writeAudit(trx, {
-        ticketId: ticket.id,
-        authorId: actor.id,
-        via: MERGE_VIA,
-        now,
-        metadata: { system: {}, custom: {}, merged_user_id: source.id },
-      });
-      await writeAuditEvents(trx, auditId, ticket.id, events);
-    }
-    await trx
-      .updateTable('tickets')
-      .set({ requester_id: target.id, updated_at: now })
-      .where('requester_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('tickets')
-      .set({ submitter_id: target.id, updated_at: now })
-      .where('submitter_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('comments')
-      .set({ author_id: target.id })
-      .where('author_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('audits')
-      .set({ author_id: target.id })
-      .where('author_id', '=', source.id)
-      .execute();
-    await trx
-      .updateTable('attachments')
-      .set({ uploader_id: target.id })
-      .where('uploader_id', '=', source.id)
-      .execute();
-    // The Slack DM follows the Slack identity: the next message lands on the target's tickets.
-    await trx
-      .updateTable('slack_conversations')
-      .set({ user_id: target.id, updated_at: now })
-      .where('user_id', '=', source.id)
-      .execute();
-    // Users merged into the source earlier now point at where their data went.
-    await trx
-      .updateTable('users')
-      .set({ merged_into_id: target.id })
-      .where('merged_into_id', '=', source.id)
-      .execute();
-    await trx.deleteFrom('sessions').where('user_id', '=', source.id).execute();
-    await trx
-      .updateTable('users')
-      .set({ active: 0, merged_into_id: target.id, updated_at: now })
-      .where('id', '=', source.id)
-      .execute();
-    await trx.updateTable('users').set({ updated_at: now }).where('id', '=', target.id).execute();
+    await auditTicketMoves(trx, actor, requested, source, target, now);
+    await reassignRows(trx, source, target, now);
+    await retireSource(trx, source, target, now);
     return loadUser(trx, target.id);
   });
+}
+
+/**
+ * Locks both users (active ones only), in id order so two crossing merges cannot deadlock.
+ * A missing source is a 404; a missing target is a validation error on `id`.
+ */
+async function lockMergePair(
+  trx: Conn,
+  sourceId: number,
+  targetId: number,
+): Promise<{ source: User; target: User }> {
+  const [first, second] = sourceId < targetId ? [sourceId, targetId] : [targetId, sourceId];
+  const locked = new Map<number, User>();
+  for (const id of [first, second]) {
+    let q = trx.selectFrom('users').selectAll().where('id', '=', id);
+    if (isPostgres(trx)) q = q.forUpdate();
+    const row = await q.executeTakeFirst();
+    if (row && row.active) locked.set(id, row);
+  }
+  const source = locked.get(sourceId);
+  const target = locked.get(targetId);
+  if (!source) throw new NotFoundError('User');
+  if (!target) {
+    throw ValidationError.field('id', `Id: user ${targetId} does not exist`, 'InvalidValue');
+  }
+  return { source, target };
+}
+
+type MovingTicket = Pick<Ticket, 'id' | 'requester_id' | 'submitter_id'>;
+
+/** The tickets the source requested or submitted, refused past Zendesk's merge limit. */
+async function ticketsToMove(trx: Conn, source: User): Promise<MovingTicket[]> {
+  const requested = await trx
+    .selectFrom('tickets')
+    .select(['id', 'requester_id', 'submitter_id'])
+    .where((eb) => eb.or([eb('requester_id', '=', source.id), eb('submitter_id', '=', source.id)]))
+    .orderBy('id')
+    .execute();
+  if (requested.filter((t) => t.requester_id === source.id).length > MERGE_TICKET_LIMIT) {
+    throw ValidationError.field(
+      'base',
+      `Users who requested more than ${MERGE_TICKET_LIMIT} tickets cannot be merged`,
+      'InvalidValue',
+    );
+  }
+  return requested;
+}
+
+/** One audit (via `merge`) per moved ticket, recording its requester and submitter changes. */
+async function auditTicketMoves(
+  trx: Conn,
+  actor: User,
+  tickets: MovingTicket[],
+  source: User,
+  target: User,
+  now: string,
+): Promise<void> {
+  for (const ticket of tickets) {
+    const events: AuditEventInput[] = [];
+    if (ticket.requester_id === source.id) {
+      events.push({
+        type: 'Change',
+        field_name: 'requester_id',
+        value: String(target.id),
+        previous_value: String(source.id),
+      });
+    }
+    if (ticket.submitter_id === source.id) {
+      events.push({
+        type: 'Change',
+        field_name: 'submitter_id',
+        value: String(target.id),
+        previous_value: String(source.id),
+      });
+    }
+    const auditId = await writeAudit(trx, {
+      ticketId: ticket.id,
+      authorId: actor.id,
+      via: MERGE_VIA,
+      now,
+      metadata: { system: {}, custom: {}, merged_user_id: source.id },
+    });
+    await writeAuditEvents(trx, auditId, ticket.id, events);
+  }
+}
+
+/** Tickets, comments, audits, uploads and the Slack DM move from the source to the target. */
+async function reassignRows(trx: Conn, source: User, target: User, now: string): Promise<void> {
+  await trx
+    .updateTable('tickets')
+    .set({ requester_id: target.id, updated_at: now })
+    .where('requester_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('tickets')
+    .set({ submitter_id: target.id, updated_at: now })
+    .where('submitter_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('comments')
+    .set({ author_id: target.id })
+    .where('author_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('audits')
+    .set({ author_id: target.id })
+    .where('author_id', '=', source.id)
+    .execute();
+  await trx
+    .updateTable('attachments')
+    .set({ uploader_id: target.id })
+    .where('uploader_id', '=', source.id)
+    .execute();
+  // The Slack DM follows the Slack identity: the next message lands on the target's tickets.
+  await trx
+    .updateTable('slack_conversations')
+    .set({ user_id: target.id, updated_at: now })
+    .where('user_id', '=', source.id)
+    .execute();
+}
+
+/** The source stays as an inactive row pointing at the target, signed out everywhere. */
+async function retireSource(trx: Conn, source: User, target: User, now: string): Promise<void> {
+  // Users merged into the source earlier now point at where their data went.
+  await trx
+    .updateTable('users')
+    .set({ merged_into_id: target.id })
+    .where('merged_into_id', '=', source.id)
+    .execute();
+  await trx.deleteFrom('sessions').where('user_id', '=', source.id).execute();
+  await trx
+    .updateTable('users')
+    .set({ active: 0, merged_into_id: target.id, updated_at: now })
+    .where('id', '=', source.id)
+    .execute();
+  await trx.updateTable('users').set({ updated_at: now }).where('id', '=', target.id).execute();
 }
 
 /**
