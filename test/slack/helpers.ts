@@ -96,3 +96,40 @@ export async function commentsOf(desk: TestDesk, ticketId: number): Promise<any[
 export function botMessages(sb: SlackSandbox, user: string) {
   return sb.conversationView(user).messages.filter((m) => m.bot_id);
 }
+
+let people = 0;
+
+/**
+ * A new person in the sandbox's own team, unknown to Parley until they write: a test that
+ * needs a conversation of its own uses one, so it runs alone and in any order.
+ */
+export function newPerson(sb: SlackSandbox): string {
+  const n = ++people;
+  const id = `U0PERSON${n}`;
+  sb.addUser({ id, name: `Person ${n}`, email: `person${n}@sandbox.example` });
+  return id;
+}
+
+/**
+ * A new person who has sent `messages` (one at a time, each applied before the next) into
+ * their DM, with the Parley user and the ticket the first message opened.
+ */
+export async function personWithTicket(
+  desk: TestDesk,
+  ...messages: string[]
+): Promise<{ person: string; userId: number; ticketId: number }> {
+  const sb = sandboxOf(desk);
+  const person = newPerson(sb);
+  for (const text of messages.length ? messages : ['hello']) {
+    const sent = await sb.sendMessage({ user: person, text });
+    if (sent.delivery.status !== 'acked') {
+      throw new Error(`the sandbox could not deliver ${person}'s message: ${sent.delivery.status}`);
+    }
+    await settle(desk);
+  }
+  const userId = await userIdForSlack(desk, person);
+  if (!userId) throw new Error(`no Parley user for ${person}`);
+  const [ticket] = await ticketsOf(desk, userId);
+  if (!ticket) throw new Error(`no ticket for ${person}`);
+  return { person, userId, ticketId: ticket.id };
+}
