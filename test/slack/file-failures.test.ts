@@ -67,7 +67,7 @@ forEachDatabase(
           });
           assert.equal(sent.delivery.status, 'acked');
           const shared = sb.conversationView(who).messages.find((m) => m.ts === sent!.ts);
-          const fileId = shared!.files![0].id;
+          const fileId = shared!.files![0]!.id;
           // A Slack Connect stub has no name until files.info, which now fails: the id it is.
           if (who === PARTNER) name = `file ${fileId}`;
           sb.deleteFile(fileId);
@@ -163,7 +163,7 @@ forEachDatabase(
         });
         const next = await sb.sendMessage({ user: PARTNER, text: 'Did you get it?' });
         const fileId = sb.conversationView(PARTNER).messages.find((m) => m.ts === sent.ts)!
-          .files![0].id;
+          .files![0]!.id;
         // Both arrive within the bound (waitFor gives up after 10 s; the bound is 2 s).
         const comments = await waitFor('both messages on the ticket', async () => {
           const all = await commentsOf(ctx.desk, ticket.id);
