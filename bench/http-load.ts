@@ -84,9 +84,9 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 /**
  * One keep-alive HTTP/1.1 connection that carries one request at a time. It writes requests
  * built ahead of time and reads just the status line, `Content-Length` and the body, so the
- * client spends a few microseconds per request where Node's `http` client spent 0.2-0.7 ms
- * (measured on the 2-core VM): on a machine this small the client's CPU is taken from the
- * server under test, and its event-loop delays would count as server latency.
+ * client spends a few microseconds per request, far less than Node's `http` client (figures in
+ * docs/benchmarks.md): on a machine this small the client's CPU is taken from the server under
+ * test, and its event-loop delays would count as server latency.
  */
 class Connection {
   private socket: net.Socket | null = null;
