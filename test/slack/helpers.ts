@@ -4,6 +4,8 @@ import type { TestDesk } from '../helpers/harness.ts';
 
 export const ALICE = 'U0ALICE';
 export const PARTNER = 'U0PARTNER';
+/** PARTNER's team, a Slack Connect partner of the sandbox's own. */
+export const PARTNER_TEAM = 'T0PARTNER';
 
 export async function waitFor<T>(
   what: string,
@@ -100,13 +102,14 @@ export function botMessages(sb: SlackSandbox, user: string) {
 let people = 0;
 
 /**
- * A new person in the sandbox's own team, unknown to Parley until they write: a test that
- * needs a conversation of its own uses one, so it runs alone and in any order.
+ * A new person, unknown to Parley until they write: in the sandbox's own team, or with `team`
+ * in that (partner) team, as a Slack Connect partner. A test that needs a conversation of its
+ * own uses one, so it runs alone and in any order.
  */
-export function newPerson(sb: SlackSandbox): string {
+export function newPerson(sb: SlackSandbox, team?: string): string {
   const n = ++people;
   const id = `U0PERSON${n}`;
-  sb.addUser({ id, name: `Person ${n}`, email: `person${n}@sandbox.example` });
+  sb.addUser({ id, name: `Person ${n}`, email: `person${n}@sandbox.example`, team });
   return id;
 }
 
@@ -114,12 +117,21 @@ export function newPerson(sb: SlackSandbox): string {
  * A new person who has sent `messages` (one at a time, each applied before the next) into
  * their DM, with the Parley user and the ticket the first message opened.
  */
-export async function personWithTicket(
+export function personWithTicket(desk: TestDesk, ...messages: string[]) {
+  return conversationOf(desk, newPerson(sandboxOf(desk)), messages);
+}
+
+/** As personWithTicket, for a new Slack Connect partner (files come as stubs). */
+export function partnerWithTicket(desk: TestDesk, ...messages: string[]) {
+  return conversationOf(desk, newPerson(sandboxOf(desk), PARTNER_TEAM), messages);
+}
+
+async function conversationOf(
   desk: TestDesk,
-  ...messages: string[]
+  person: string,
+  messages: string[],
 ): Promise<{ person: string; userId: number; ticketId: number }> {
   const sb = sandboxOf(desk);
-  const person = newPerson(sb);
   for (const text of messages.length ? messages : ['hello']) {
     const sent = await sb.sendMessage({ user: person, text });
     if (sent.delivery.status !== 'acked') {
