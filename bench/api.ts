@@ -156,7 +156,8 @@ function rng(seed: number) {
   return {
     next,
     int: (n: number) => Math.floor(next() * n),
-    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)],
+    // Callers pick from non-empty lists.
+    pick: <T>(list: readonly T[]): T => list[Math.floor(next() * list.length)]!,
   };
 }
 type Rng = ReturnType<typeof rng>;
@@ -166,7 +167,7 @@ function shuffle<T>(r: Rng, list: readonly T[]): T[] {
   const out = [...list];
   for (let i = out.length - 1; i > 0; i--) {
     const j = r.int(i + 1);
-    [out[i], out[j]] = [out[j], out[i]];
+    [out[i], out[j]] = [out[j]!, out[i]!]; // 0 <= j <= i < out.length
   }
   return out;
 }
@@ -258,7 +259,7 @@ export async function seedPeople(parley: Parley, endUserCount: number): Promise<
       .insertInto('group_memberships')
       .values({
         user_id: agent.id,
-        group_id: groups[i % groups.length],
+        group_id: groups[i % groups.length]!, // the population has groups
         is_default: 1,
         created_at: now,
         updated_at: now,
@@ -327,7 +328,7 @@ async function createTickets(db: Db, pop: Population, count: number, start: numb
     while (next < count) {
       const i = next++;
       const actor = {
-        user: i % 3 === 0 ? pop.admin : pop.agents[i % pop.agents.length],
+        user: i % 3 === 0 ? pop.admin : pop.agents[i % pop.agents.length]!, // it has agents
         via: API_VIA,
       };
       const input = ticketInput(r, pop, closed);
@@ -425,7 +426,7 @@ async function copyTickets(db: Db, template: number, total: number, step: number
           });
         if (copies.length === 0) continue;
         // Both databases bound the parameters of one statement (SQLite at 32,766).
-        const chunk = Math.floor(30_000 / Object.keys(copies[0]).length);
+        const chunk = Math.floor(30_000 / Object.keys(copies[0]!).length);
         for (let i = 0; i < copies.length; i += chunk) {
           await trx
             .insertInto(spec.table)
@@ -654,9 +655,10 @@ type PhaseName =
 /** Each figure is the median of the rounds' figures; counts and errors are summed. */
 function medianRound(rounds: Latency[]): Latency {
   const median = (pick: (l: Latency) => number) => {
+    // There is at least one round, so `mid` (and `mid - 1` for an even count) is in range.
     const sorted = rounds.map(pick).sort((a, b) => a - b);
     const mid = Math.floor(sorted.length / 2);
-    return sorted.length % 2 ? sorted[mid] : round((sorted[mid - 1] + sorted[mid]) / 2, 3);
+    return sorted.length % 2 ? sorted[mid]! : round((sorted[mid - 1]! + sorted[mid]!) / 2, 3);
   };
   return {
     count: rounds.reduce((n, l) => n + l.count, 0),
@@ -670,7 +672,7 @@ function medianRound(rounds: Latency[]): Latency {
     server_cpu_ms_per_request: median((l) => l.server_cpu_ms_per_request),
     client_cpu_ms_per_request: median((l) => l.client_cpu_ms_per_request),
     rendered_hit_ratio:
-      rounds[0].rendered_hit_ratio === null ? null : median((l) => l.rendered_hit_ratio ?? 0),
+      rounds[0]!.rendered_hit_ratio === null ? null : median((l) => l.rendered_hit_ratio ?? 0),
   };
 }
 
@@ -744,7 +746,7 @@ function table(results: DbResult[]): string {
   ];
   const line = (db: string, metric: string, ...cells: (number | string)[]) => {
     const row = [db, metric, ...cells.map(String)];
-    rows.push([...row, ...Array<string>(rows[0].length - row.length).fill('')]);
+    rows.push([...row, ...Array<string>(rows[0]!.length - row.length).fill('')]); // the header
   };
   for (const res of results) {
     const { load } = res;
@@ -794,10 +796,13 @@ function table(results: DbResult[]): string {
       '',
     );
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  // rows[0] is the header; a cell past its columns gets no padding, as padEnd(undefined).
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   return rows
     .map((r) =>
-      r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '),
+      r
+        .map((cell, c) => (c < 2 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+        .join('  '),
     )
     .join('\n');
 }

@@ -33,7 +33,7 @@ export function pgTransport(v: string | undefined): 'unix' | 'tcp' {
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   const idx = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, idx)];
+  return sorted[Math.max(0, idx)]!; // 0 <= idx < sorted.length
 }
 
 export const round = (n: number, d = 2) => Math.round(n * 10 ** d) / 10 ** d;

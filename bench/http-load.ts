@@ -84,9 +84,9 @@ const HEADER_END = Buffer.from('\r\n\r\n');
 /**
  * One keep-alive HTTP/1.1 connection that carries one request at a time. It writes requests
  * built ahead of time and reads just the status line, `Content-Length` and the body, so the
- * client spends a few microseconds per request where Node's `http` client spent 0.2-0.7 ms
- * (measured on the 2-core VM): on a machine this small the client's CPU is taken from the
- * server under test, and its event-loop delays would count as server latency.
+ * client spends a few microseconds per request, far less than Node's `http` client (figures in
+ * docs/benchmarks.md): on a machine this small the client's CPU is taken from the server under
+ * test, and its event-loop delays would count as server latency.
  */
 class Connection {
   private socket: net.Socket | null = null;
@@ -141,7 +141,7 @@ class Connection {
     this.chunks.push(chunk);
     this.buffered += chunk.length;
     if (!this.head) {
-      const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+      const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
       this.chunks = [all];
       const end = all.indexOf(HEADER_END);
       if (end < 0) return;
@@ -158,7 +158,7 @@ class Connection {
     }
     const { status, length, headerBytes, close } = this.head;
     if (this.buffered < headerBytes + length) return;
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
     const body = all.subarray(headerBytes, headerBytes + length);
     this.chunks = [];
     this.buffered = 0;
@@ -207,9 +207,10 @@ async function runFixed(job: Extract<LoadJob, { kind: 'fixed' }>): Promise<LoadR
     while (next < requests.length && performance.now() < deadline) {
       const i = next++;
       const t0 = performance.now();
-      const req = job.requests[i];
+      // i < requests.length, and requests has one entry per job request.
+      const req = job.requests[i]!;
       try {
-        const res = await conn.request(requests[i]);
+        const res = await conn.request(requests[i]!);
         out.latencies.push(performance.now() - t0);
         out.completed++;
         out.statuses[res.status] = (out.statuses[res.status] ?? 0) + 1;

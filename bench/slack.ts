@@ -401,7 +401,7 @@ async function measureAcks(t: Target, src: EventSource, opts: Options): Promise<
   const deadline = started + opts.phaseSeconds * 1000;
   const lane = async () => {
     while (next < bodies.length && performance.now() < deadline) {
-      const { body } = bodies[next++];
+      const { body } = bodies[next++]!; // next < bodies.length
       const headers = signed(t.secret, body);
       const t0 = performance.now();
       try {
@@ -572,7 +572,7 @@ async function measureEndToEnd(
         Math.floor(((performance.now() - started) * opts.rate) / 1000) + 1,
       );
       while (i < due && inFlight < maxInFlight) {
-        const { seq, body } = events[i++];
+        const { seq, body } = events[i++]!; // i < due <= total = events.length
         const headers = signed(t.secret, body);
         inFlight++;
         const t0 = performance.now();
@@ -765,7 +765,7 @@ async function benchDatabase(
   opts: Options,
   pgUrl: () => Promise<string>,
 ): Promise<DbResult> {
-  const loadStart = os.loadavg()[0];
+  const loadStart = os.loadavg()[0]!; // always three averages
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-slack-bench-'));
   let drop: (() => Promise<void>) | null = null;
   let child: ChildProcess | null = null;
@@ -853,7 +853,7 @@ async function benchDatabase(
     const replies = await measureReplies(t, run, opts);
     return {
       db: kind,
-      loadavg: { start: round(loadStart), end: round(os.loadavg()[0]) },
+      loadavg: { start: round(loadStart), end: round(os.loadavg()[0]!) },
       users: opts.users,
       warm_up: { events: warm, seconds: round(warmSeconds) },
       acks,
@@ -926,10 +926,13 @@ function table(results: DbResult[]): string {
       cpuCell(r.replies.cpu),
     );
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  // rows[0] is the header; a cell past its columns gets no padding, as padEnd(undefined).
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   return rows
     .map((row) =>
-      row.map((cell, c) => (c < 2 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  '),
+      row
+        .map((cell, c) => (c < 2 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0)))
+        .join('  '),
     )
     .join('\n');
 }

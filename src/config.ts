@@ -15,7 +15,7 @@ const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
 
 function isAddressOrRange(entry: string): boolean {
   if (PROXY_RANGE_NAMES.has(entry)) return true;
-  const [address, bits, ...rest] = entry.split('/');
+  const [address = '', bits, ...rest] = entry.split('/'); // split gives one part at least
   const family = net.isIP(address);
   if (!family || rest.length) return false;
   if (bits === undefined) return true;

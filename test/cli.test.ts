@@ -106,7 +106,7 @@ function stopServer(child: ChildProcess): Promise<void> {
 
 function lastLine(text: string): string {
   const lines = text.trimEnd().split('\n');
-  return lines[lines.length - 1];
+  return lines[lines.length - 1]!; // split gives one line at least
 }
 
 function basic(credentials: string): Record<string, string> {

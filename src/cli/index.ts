@@ -28,11 +28,12 @@ async function withDb<T>(fn: (db: ReturnType<typeof openDatabase>) => Promise<T>
 
 /** Rows under a header, each column as wide as its widest cell. */
 function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  // Every row has the header's columns; a cell past them gets no padding, as padEnd(undefined).
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   return [header, ...rows]
     .map((cells) =>
       cells
-        .map((c, i) => c.padEnd(widths[i]))
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
         .join('  ')
         .trimEnd(),
     )
@@ -111,7 +112,7 @@ export function buildCli(): Command {
         const user = await createUser(
           db,
           {
-            name: name ?? email.split('@')[0],
+            name: name ?? email.split('@')[0]!, // split gives one part at least
             email,
             role: 'admin',
             verified: 1,

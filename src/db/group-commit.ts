@@ -68,7 +68,7 @@ class GroupCommitter {
   private async drain(): Promise<void> {
     const group = this.queue.splice(0, MAX_GROUP);
     try {
-      if (group.length === 1) await this.alone(group[0]);
+      if (group.length === 1) await this.alone(group[0]!);
       else await this.together(group);
     } finally {
       this.scheduled = false;

@@ -43,14 +43,14 @@ export interface ThrottleKeys {
 /** Expands an IPv6 address to its eight groups, or null when it is not one. */
 function ipv6Groups(ip: string): number[] | null {
   if (net.isIPv6(ip) === false) return null;
-  let text = ip.split('%')[0];
+  let text = ip.split('%')[0]!; // split gives one part at least
   // An embedded IPv4 tail (::ffff:1.2.3.4) becomes its two groups.
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
+  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)?.[1];
   if (v4) {
-    const [a, b, c, d] = v4[1].split('.').map(Number);
+    // The pattern matched four numbers.
+    const [a, b, c, d] = v4.split('.').map(Number) as [number, number, number, number];
     text =
-      text.slice(0, -v4[1].length) +
-      `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+      text.slice(0, -v4.length) + `${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
   }
   const [head, tail] = text.split('::');
   const parse = (s: string | undefined) => (s ? s.split(':').map((g) => parseInt(g, 16)) : []);
@@ -65,7 +65,8 @@ export function addressKey(ip: string): string {
   const groups = ipv6Groups(ip);
   if (!groups) return ip;
   if (groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff) {
-    return [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255].join('.');
+    const [g6, g7] = groups.slice(6, 8) as [number, number]; // an IPv6 address has eight groups
+    return [g6 >> 8, g6 & 255, g7 >> 8, g7 & 255].join('.');
   }
   return `${groups
     .slice(0, 4)

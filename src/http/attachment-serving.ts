@@ -38,7 +38,7 @@ function dispositionFor(kind: 'inline' | 'attachment', fileName: string): string
 }
 
 export function servedAs(contentType: string, fileName: string): Served {
-  const type = contentType.split(';')[0].trim().toLowerCase();
+  const type = contentType.split(';')[0]!.trim().toLowerCase(); // split gives one part at least
   if (INLINE_TYPES.has(type)) {
     return { contentType: type, disposition: dispositionFor('inline', fileName) };
   }

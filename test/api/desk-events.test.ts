@@ -32,7 +32,7 @@ forEachDatabase('desk events', (ctx) => {
       assert.equal(created.status, 201, JSON.stringify(created.body));
       const id = created.body.ticket.id;
       assert.equal(seen.length, 1, 'published before the response');
-      const [first] = seen;
+      const first = seen[0]!;
       assert.equal(first.ticketId, id);
       assert.equal(first.auditId, created.body.audit.id);
       assert.equal(first.created, true);
@@ -42,9 +42,9 @@ forEachDatabase('desk events', (ctx) => {
         { field: 'priority', previous: null, value: 'high' },
       );
       assert.equal(first.comments.length, 1);
-      assert.equal(first.comments[0].public, true);
-      assert.equal(first.comments[0].authorId, adminId);
-      assert.equal(first.comments[0].authorIsAgent, true);
+      assert.equal(first.comments[0]!.public, true);
+      assert.equal(first.comments[0]!.authorId, adminId);
+      assert.equal(first.comments[0]!.authorIsAgent, true);
       assert.equal(first.actor.userId, adminId);
       assert.equal(first.actor.via.channel, 'api');
 
@@ -53,7 +53,7 @@ forEachDatabase('desk events', (ctx) => {
       });
       assert.equal(updated.status, 200, JSON.stringify(updated.body));
       assert.equal(seen.length, 2);
-      const second = seen[1];
+      const second = seen[1]!;
       assert.equal(second.ticketId, id);
       assert.equal(second.auditId, updated.body.audit.id);
       assert.equal(second.created, false);
@@ -62,14 +62,14 @@ forEachDatabase('desk events', (ctx) => {
         { field: 'priority', previous: 'high', value: 'low' },
       );
       assert.equal(second.comments.length, 1);
-      assert.equal(second.comments[0].public, false);
+      assert.equal(second.comments[0]!.public, false);
       const note = await ctx.desk.parley.db
         .selectFrom('comments')
         .select(['id', 'audit_id'])
         .where('ticket_id', '=', id)
         .orderBy('id', 'desc')
         .executeTakeFirstOrThrow();
-      assert.equal(second.comments[0].id, note.id);
+      assert.equal(second.comments[0]!.id, note.id);
       assert.equal(note.audit_id, second.auditId);
     } finally {
       off();
@@ -132,6 +132,7 @@ forEachDatabase('desk events', (ctx) => {
       createTicket(parley.db, actor, { subject, comment: { body: subject } }, nowIso(), {
         events: parley.events,
       });
+    type Settled = PromiseSettledResult<Awaited<ReturnType<typeof create>>>;
     try {
       if (kind === 'postgres') {
         const { ticket } = await create('Retried');
@@ -142,9 +143,10 @@ forEachDatabase('desk events', (ctx) => {
         );
       } else {
         // Started in one tick, the three writes share one group commit.
-        const [a, boom, c] = await Promise.allSettled(
+        const [a, boom, c] = (await Promise.allSettled(
           ['Group A', 'Group boom', 'Group C'].map(create),
-        );
+        )) as [Settled, Settled, Settled];
+
         assert.equal(a.status, 'fulfilled');
         assert.equal(boom.status, 'rejected');
         assert.equal(c.status, 'fulfilled');
@@ -246,8 +248,8 @@ forEachDatabase('desk events', (ctx) => {
       assert.equal(mine.filter((e) => e.created).length, 1);
       for (const e of mine) {
         assert.equal(e.comments.length, 1);
-        assert.equal(e.comments[0].authorId, aliceId);
-        assert.equal(e.comments[0].authorIsAgent, false);
+        assert.equal(e.comments[0]!.authorId, aliceId);
+        assert.equal(e.comments[0]!.authorIsAgent, false);
         assert.equal(e.actor.userId, aliceId);
       }
     } finally {

@@ -21,7 +21,7 @@ function prng(seed: number) {
     next,
     int: (n: number) => Math.floor(next() * n),
     pick<T>(list: readonly T[]): T {
-      return list[Math.floor(next() * list.length)];
+      return list[Math.floor(next() * list.length)]!; // callers pick from non-empty lists
     },
   };
 }
@@ -276,7 +276,7 @@ function generate(rng: Rng, seed: Seed): Probe[] {
     const n = 1 + rng.int(3);
     for (let k = 0; k < n; k++) {
       const f = rng.pick(fieldNames);
-      ticket[f] = rng.pick(BAD_FIELDS[f]);
+      ticket[f] = rng.pick(BAD_FIELDS[f]!); // f is one of its keys
     }
     ticket[rng.pick(UNKNOWN_KEYS)] = rng.pick([1, 'x', null, {}, [], ...UNICODE_JUNK]);
     const isCreate = rng.next() < 0.5;
@@ -1094,7 +1094,7 @@ function generate(rng: Rng, seed: Seed): Probe[] {
   // Shuffle (deterministically) so that no category only ever follows its neighbours.
   for (let i = probes.length - 1; i > 0; i--) {
     const j = rng.int(i + 1);
-    [probes[i], probes[j]] = [probes[j], probes[i]];
+    [probes[i], probes[j]] = [probes[j]!, probes[i]!]; // 0 <= j <= i < probes.length
   }
   return probes;
 }

@@ -251,7 +251,7 @@ for (const kind of DB_KINDS) {
       assert.match(cookie, /; Path=\//);
       assert.doesNotMatch(cookie, /; Secure/);
       const me = await fetch(`${parley.url}/api/v2/tickets`, {
-        headers: { cookie: cookie.split(';')[0] },
+        headers: { cookie: cookie.split(';')[0]! },
       });
       assert.equal(me.status, 200);
     });

@@ -71,10 +71,10 @@ forEachDatabase('ticket JSON', (ctx) => {
     const set = (id: number, values: Partial<Ticket>) =>
       db.updateTable('tickets').set(values).where('id', '=', id).execute();
     // Rows written by older versions, by hand or by a bug: none may break a page.
-    await set(ids[0], { tags: 'not json', via_source: '{"from":', due_at: '2026-12-01' });
-    await set(ids[1], { tags: '', via_source: '', due_at: '2026-12-01T10:30:00.123Z' });
-    await set(ids[2], { tags: 'null', via_channel: 'carrier_pigeon', is_public: 0 });
-    await set(ids[3], {
+    await set(ids[0]!, { tags: 'not json', via_source: '{"from":', due_at: '2026-12-01' });
+    await set(ids[1]!, { tags: '', via_source: '', due_at: '2026-12-01T10:30:00.123Z' });
+    await set(ids[2]!, { tags: 'null', via_channel: 'carrier_pigeon', is_public: 0 });
+    await set(ids[3]!, {
       via_channel: 'business_messaging_slack_connect',
       via_source: JSON.stringify({ from: { name: 'Ann "A" <a>' }, to: {}, rel: 'direct_message' }),
       from_messaging_channel: 1,
@@ -85,21 +85,21 @@ forEachDatabase('ticket JSON', (ctx) => {
       updated_at: '2026-11-23T10:00:00.999Z',
     });
     // A closed ticket and its follow-ups, listed in id order.
-    await set(ids[4], { status: 'closed' });
-    await set(ids[6], { followup_source_id: ids[4] });
-    await set(ids[5], { followup_source_id: ids[4] });
-    await set(ids[7], { status: 'closed' });
+    await set(ids[4]!, { status: 'closed' });
+    await set(ids[6]!, { followup_source_id: ids[4]! });
+    await set(ids[5]!, { followup_source_id: ids[4]! });
+    await set(ids[7]!, { status: 'closed' });
 
     const want = await expected(ids);
     assert.deepEqual(await listed(ids), want);
     const shown = await ctx.desk.api('GET', `/api/v2/tickets/${ids[4]}`);
     assert.equal(JSON.stringify(shown.body.ticket), want[4]);
     assert.deepEqual(shown.body.ticket.followup_ids, [ids[5], ids[6]]);
-    assert.deepEqual(JSON.parse(want[0]).via.source, { from: {}, to: {}, rel: null });
-    assert.equal(JSON.parse(want[1]).due_at, '2026-12-01T10:30:00Z');
-    assert.equal(JSON.parse(want[2]).via_id, null);
-    assert.equal(JSON.parse(want[3]).via_id, 91);
-    assert.equal(JSON.parse(want[3]).generated_timestamp, 1795428000);
+    assert.deepEqual(JSON.parse(want[0]!).via.source, { from: {}, to: {}, rel: null });
+    assert.equal(JSON.parse(want[1]!).due_at, '2026-12-01T10:30:00Z');
+    assert.equal(JSON.parse(want[2]!).via_id, null);
+    assert.equal(JSON.parse(want[3]!).via_id, 91);
+    assert.equal(JSON.parse(want[3]!).generated_timestamp, 1795428000);
 
     // The cursor list and the offset list render the same tickets.
     const page = await ctx.desk.api('GET', `/api/v2/tickets?page[size]=100`);
@@ -157,7 +157,7 @@ forEachDatabase('ticket JSON', (ctx) => {
     );
     assert.ok(rows.some((r) => r.description_public === 0 && r.description !== ''));
     for (const [i, r] of rows.entries()) {
-      if (r.description_public === 0) assert.equal(JSON.parse(want[i]).description, '');
+      if (r.description_public === 0) assert.equal(JSON.parse(want[i]!).description, '');
     }
     const as = { auth: person.auth };
     // Twice: rendered, then kept.
@@ -185,7 +185,7 @@ forEachDatabase('ticket JSON', (ctx) => {
     const { db } = parley;
     const person = await ctx.desk.createEndUser('Kept Requester');
     const other = await ctx.desk.createEndUser('Merge Target');
-    const [a, closed] = await create(2);
+    const [a, closed] = (await create(2)) as [number, number];
     await api('PUT', `/api/v2/tickets/${a}`, { ticket: { requester_id: person.id } });
     await api('PUT', `/api/v2/tickets/${closed}`, { ticket: { status: 'closed' } });
     // Each read renders from the database only what the kept copy does not hold.
@@ -194,7 +194,7 @@ forEachDatabase('ticket JSON', (ctx) => {
       const one = await api('GET', `/api/v2/tickets/${id}`);
       const list = await api('GET', `/api/v2/tickets?page[size]=100&sort=-id`);
       const inList = (list.body.tickets as { id: number }[]).find((t) => t.id === id);
-      const fromMany = many[[a, closed].indexOf(id)];
+      const fromMany = many[[a, closed].indexOf(id)]!; // id is a or closed
       assert.equal(JSON.stringify(one.body.ticket), fromMany);
       assert.equal(JSON.stringify(inList), fromMany);
       assert.deepEqual(fromMany, (await expected([id]))[0]);
@@ -221,7 +221,7 @@ forEachDatabase('ticket JSON', (ctx) => {
     });
     assert.equal(f.status, 201, JSON.stringify(f.body));
     assert.deepEqual((await shown(closed)).followup_ids, [f.body.ticket.id]);
-    const [g] = await create(1);
+    const [g] = (await create(1)) as [number];
     await db
       .updateTable('tickets')
       .set({ followup_source_id: closed })

@@ -181,7 +181,7 @@ forEachDatabase('tickets API', (ctx) => {
       await parley.db
         .updateTable('tickets')
         .set({ updated_at: `${day}T00:00:00.000Z` })
-        .where('id', '=', ids[i])
+        .where('id', '=', ids[i]!)
         .execute();
     }
     const want = [ids[3], ids[1], ids[4], ids[0], ids[2]];

@@ -11,6 +11,8 @@ import { createScheduler, type PeriodicTask } from '../../src/jobs/scheduler.ts'
 import { forEachDatabase } from '../helpers/harness.ts';
 import { waitFor } from '../slack/helpers.ts';
 
+type Scheduler = ReturnType<typeof createScheduler>;
+
 const silent = pino({ level: 'silent' });
 const MINUTE = 60_000;
 
@@ -58,7 +60,7 @@ forEachDatabase('Scheduler', (ctx) => {
       const second = await Promise.all(list.map((s) => s.tick()));
       assert.equal(second.flat().length, 1);
       assert.equal(runs.length, 2);
-      assert.equal(Date.parse(runs[1]) - Date.parse(runs[0]), 10 * MINUTE);
+      assert.equal(Date.parse(runs[1]!) - Date.parse(runs[0]!), 10 * MINUTE);
     } finally {
       await close();
     }
@@ -71,7 +73,7 @@ forEachDatabase('Scheduler', (ctx) => {
     let started!: () => void;
     const startedA = new Promise<void>((r) => (started = r));
     const { list, close } = nodes(2);
-    const [a, b] = list;
+    const [a, b] = list as [Scheduler, Scheduler]; // nodes(2)
     try {
       const task = (node: string): PeriodicTask => ({
         name,
@@ -122,7 +124,7 @@ forEachDatabase('Scheduler', (ctx) => {
     const name = `test.fail.${++n}`;
     let calls = 0;
     const { list, close } = nodes(1);
-    const [s] = list;
+    const [s] = list as [Scheduler]; // nodes(1)
     try {
       s.register({
         name,

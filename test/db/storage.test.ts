@@ -35,7 +35,7 @@ describe('SQLite: WAL checkpoints on a worker thread', () => {
       const { rows: setting } = await sql<{
         wal_autocheckpoint: number;
       }>`pragma wal_autocheckpoint`.execute(db);
-      assert.equal(setting[0].wal_autocheckpoint, 10_000);
+      assert.equal(setting[0]!.wal_autocheckpoint, 10_000);
       await sql`create table filler (id integer primary key, data blob)`.execute(db);
       const before = statSync(file).size;
       // ~8 MB: 2,000 pages, below the writer's own threshold of 10,000, so only the worker
@@ -51,7 +51,7 @@ describe('SQLite: WAL checkpoints on a worker thread', () => {
       }
       assert.ok(size >= before + 4_000_000, `database file grew only to ${size} bytes`);
       const { rows } = await sql<{ n: number }>`select count(*) as n from filler`.execute(db);
-      assert.equal(rows[0].n, 2000);
+      assert.equal(rows[0]!.n, 2000);
     } finally {
       await db.destroy();
     }
@@ -66,7 +66,7 @@ describe('SQLite: reads through a memory map', () => {
       const db = openDatabase(config.database);
       try {
         const { rows } = await sql<{ mmap_size: number }>`pragma mmap_size`.execute(db);
-        return rows[0].mmap_size;
+        return rows[0]!.mmap_size;
       } finally {
         await db.destroy();
       }
@@ -213,7 +213,7 @@ describe('PostgreSQL storage', () => {
     }
     const { rows } = await sql<{ statement: string }>`
       select statement from pg_prepared_statements where name like 'parley_%'`.execute(db);
-    assert.equal(rows.length, before.rows[0].n + 1);
+    assert.equal(rows.length, before.rows[0]!.n + 1);
     assert.ok(rows.some((r) => r.statement.includes('from "users" where "id" = $1')));
   });
 
@@ -231,7 +231,7 @@ describe('PostgreSQL storage', () => {
       }
       const { rows } = await sql<{ n: number }>`
         select count(*)::int as n from pg_prepared_statements`.execute(plain);
-      assert.equal(rows[0].n, 0);
+      assert.equal(rows[0]!.n, 0);
     } finally {
       await plain.destroy();
     }
@@ -444,11 +444,11 @@ describe('PostgreSQL storage', () => {
     });
     for (let i = 1; i < ids.length; i++) {
       assert.ok(
-        ids[i].comment > ids[i - 1].comment,
+        ids[i]!.comment > ids[i - 1]!.comment,
         `comment ids in write order: ${JSON.stringify(ids)}`,
       );
       assert.ok(
-        ids[i].audit > ids[i - 1].audit,
+        ids[i]!.audit > ids[i - 1]!.audit,
         `audit ids in write order: ${JSON.stringify(ids)}`,
       );
     }
@@ -500,30 +500,30 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         const actor = { user: agent, via: via('api') };
         const create = (i: number) => createTicket(db, actor, { comment: { body: `t${i}` } }, now);
         const first = await Promise.all([0, 1, 2].map(create));
-        await deleteTicket(db, actor, first[1].ticket.id, now);
+        await deleteTicket(db, actor, first[1]!.ticket.id, now);
         await migrateToLatest(db);
         await check('migrated', 2);
 
         await Promise.all(Array.from({ length: 12 }, (_, i) => create(10 + i)));
         await check('concurrent creates', 14);
 
-        await deleteTicket(db, actor, first[0].ticket.id, now);
+        await deleteTicket(db, actor, first[0]!.ticket.id, now);
         await check('soft delete', 13);
         await db
           .updateTable('tickets')
           .set({ deleted_at: null })
-          .where('id', '=', first[1].ticket.id)
+          .where('id', '=', first[1]!.ticket.id)
           .execute();
         await check('restored by a script', 14);
         await db
           .updateTable('tickets')
           .set({ deleted_at: now })
-          .where('id', '=', first[1].ticket.id)
+          .where('id', '=', first[1]!.ticket.id)
           .execute();
         await db
           .updateTable('tickets')
           .set({ deleted_at: now })
-          .where('id', '=', first[1].ticket.id)
+          .where('id', '=', first[1]!.ticket.id)
           .execute();
         await check('deleted twice', 13);
 
@@ -564,7 +564,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
 
         await assert.rejects(
           db.transaction().execute(async (trx) => {
-            await sql`insert into tickets (${list}) select ${list} from tickets where id = ${first[2].ticket.id}`.execute(
+            await sql`insert into tickets (${list}) select ${list} from tickets where id = ${first[2]!.ticket.id}`.execute(
               trx,
             );
             throw new Error('roll back');
@@ -576,7 +576,7 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           // Rows written with triggers off (a bulk load) are counted only by a recount.
           await db.connection().execute(async (conn) => {
             await sql`set session_replication_role = replica`.execute(conn);
-            await sql`insert into tickets (${list}) select ${list} from tickets where id = ${first[2].ticket.id}`.execute(
+            await sql`insert into tickets (${list}) select ${list} from tickets where id = ${first[2]!.ticket.id}`.execute(
               conn,
             );
             await sql`set session_replication_role = origin`.execute(conn);

@@ -27,9 +27,9 @@ function appRoutes(desk: TestDesk): string[] {
   for (const line of tree.split('\n')) {
     const m = /^(.*?── )(\S+)(?: \(([^)]*)\))?$/.exec(line);
     if (!m) continue;
-    const column = m[1].length;
-    while (stack.length && stack[stack.length - 1].column >= column) stack.pop();
-    const parent = stack.length ? stack[stack.length - 1].path : '';
+    const column = m[1]!.length;
+    while (stack.length && stack[stack.length - 1]!.column >= column) stack.pop();
+    const parent = stack.length ? stack[stack.length - 1]!.path : '';
     const path = parent === '/' ? `/${m[2]}` : parent + m[2];
     stack.push({ column, path });
     for (const method of (m[3] ?? '').split(', ').filter(Boolean)) {
@@ -59,7 +59,7 @@ forEachDatabase('authorization matrix', (ctx) => {
 
   it('classifies every route of the app', () => {
     const unclassified = appRoutes(ctx.desk).filter(
-      (r) => !(r in TABLE) && !OUTSIDE_THE_API.has(r) && !r.split(' ')[1].startsWith(SANDBOX),
+      (r) => !(r in TABLE) && !OUTSIDE_THE_API.has(r) && !r.split(' ')[1]!.startsWith(SANDBOX),
     );
     assert.deepEqual(unclassified, [], 'routes missing from the authorization matrix');
     const served = new Set(appRoutes(ctx.desk));
@@ -70,7 +70,7 @@ forEachDatabase('authorization matrix', (ctx) => {
   it('answers each actor at each endpoint as the policies say', async () => {
     const wrong: string[] = [];
     for (const [route, endpoint] of Object.entries(TABLE)) {
-      const method = route.split(' ')[0];
+      const method = route.split(' ')[0]!;
       const subjects = endpoint.ticket ? [f.plainTicket, f.slackTicket] : [0];
       for (const ticket of subjects) {
         const slack = ticket === f.slackTicket;

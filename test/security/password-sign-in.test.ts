@@ -196,7 +196,7 @@ forEachDatabase(
       const { desk } = ctx;
       const users = await Promise.all([1, 2].map((n) => desk.createEndUser(`Six ${n}`)));
       for (let i = 0; i < 6; i++) {
-        const user = users[i % 2];
+        const user = users[i % 2]!;
         await assert.rejects(
           signInWithPassword(
             desk.parley.db,

@@ -253,7 +253,7 @@ forEachDatabase('Parley with the sandbox', (ctx) => {
       text: 'file',
       files: [{ name: 'a.txt', content_base64: Buffer.from('hello').toString('base64') }],
     });
-    const file = sb.conversationView('U0ALICE').messages.find((m) => m.ts === sent.ts)!.files![0];
+    const file = sb.conversationView('U0ALICE').messages.find((m) => m.ts === sent.ts)!.files![0]!;
     const url = `${base}/sandbox/files/${file.id}/a.txt`;
     const bytes = await downloadFile(url, token, {
       allowedHosts: hosts,

@@ -30,7 +30,7 @@ forEachDatabase('web sessions', (ctx) => {
     // Neither the password nor the session secret is ever in the answer.
     const text = JSON.stringify(s.body);
     assert.doesNotMatch(text, /correct horse/);
-    assert.ok(!text.includes(s.cookie.split('=')[1]));
+    assert.ok(!text.includes(s.cookie.split('=')[1]!));
 
     const me = await withCookie(desk, 'GET', '/api/v2/session', s.cookie);
     assert.equal(me.status, 200);

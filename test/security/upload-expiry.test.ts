@@ -305,7 +305,7 @@ describe('the upload sweep against a claim in flight [postgres]', () => {
         const { rows } = await sql<{ n: number }>`
           select count(*)::int as n from pg_stat_activity
           where datname = current_database() and wait_event_type = 'Lock'`.execute(db);
-        return rows[0].n > 0;
+        return rows[0]!.n > 0;
       });
     });
     assert.deepEqual(await sweeping, { attachments: 0, blobs: 0, more: false });

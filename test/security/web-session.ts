@@ -28,7 +28,7 @@ export async function signIn(
     status: res.status,
     body,
     setCookie,
-    cookie: setCookie ? setCookie.split(';')[0] : '',
+    cookie: setCookie ? setCookie.split(';')[0]! : '',
     csrf: body?.csrf_token ?? '',
   };
 }

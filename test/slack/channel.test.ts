@@ -6,6 +6,7 @@ import {
   PARTNER,
   botMessages,
   commentsOf,
+  personWithTicket,
   sandboxControl,
   sandboxOf,
   settle,
@@ -19,10 +20,9 @@ const PNG = Buffer.from(
   'base64',
 );
 
+// Each test that needs a conversation starts its own with a new person (personWithTicket), so
+// any test runs alone and in any order; only the first-DM test speaks as Alice.
 forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
-  let aliceId: number;
-  let ticketId: number;
-
   it('starts with the sandbox connection installed and active', async () => {
     const res = await ctx.desk.api('GET', '/api/v2/slack/connections');
     assert.equal(res.status, 200, JSON.stringify(res.body));
@@ -43,7 +43,7 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     });
     assert.equal(sent.delivery.status, 'acked');
     await settle(ctx.desk);
-    aliceId = (await userIdForSlack(ctx.desk, ALICE))!;
+    const aliceId = (await userIdForSlack(ctx.desk, ALICE))!;
     assert.ok(aliceId, 'requester created');
     const user = (await ctx.desk.api('GET', `/api/v2/users/${aliceId}`)).body.user;
     assert.equal(user.name, 'Alice Example');
@@ -53,7 +53,7 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       .identities;
     assert.ok(identities.some((i: any) => i.type === 'messaging' && i.value === ALICE));
     const [ticket] = await ticketsOf(ctx.desk, aliceId);
-    ticketId = ticket.id;
+    const ticketId = ticket.id;
     assert.equal(ticket.subject, 'Conversation with Alice Example');
     assert.equal(ticket.via.channel, 'business_messaging_slack_connect');
     assert.equal(ticket.via_id, 91);
@@ -69,10 +69,11 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('appends further messages and reopens a pending ticket', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, ticketId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
     await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
       ticket: { status: 'pending', assignee_id: ctx.desk.adminId },
     });
-    await sb.sendMessage({ user: ALICE, text: 'still broken' });
+    await sb.sendMessage({ user: person, text: 'still broken' });
     await settle(ctx.desk);
     const t = (await ctx.desk.api('GET', `/api/v2/tickets/${ticketId}`)).body.ticket;
     assert.equal(t.status, 'open');
@@ -83,7 +84,12 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('delivers public replies to the DM and keeps internal notes inside', async () => {
     const sb = sandboxOf(ctx.desk);
-    const before = botMessages(sb, ALICE).length;
+    const { person, ticketId } = await personWithTicket(
+      ctx.desk,
+      'My laptop will not boot',
+      'still broken',
+    );
+    const before = botMessages(sb, person).length;
     await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
       ticket: { comment: { body: 'Try **holding** the power button. <!channel> & <@U0ALICE>' } },
     });
@@ -91,10 +97,10 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       ticket: { comment: { body: 'internal: user seems annoyed', public: false } },
     });
     await settle(ctx.desk);
-    const posted = botMessages(sb, ALICE).slice(before);
+    const posted = botMessages(sb, person).slice(before);
     assert.equal(posted.length, 1, 'exactly one message, no internal note');
     assert.equal(
-      posted[0].text,
+      posted[0]!.text,
       'Try *holding* the power button. &lt;!channel&gt; &amp; &lt;@U0ALICE&gt;',
     );
     const comments = await commentsOf(ctx.desk, ticketId);
@@ -108,17 +114,21 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('reopens a solved ticket and opens a follow-up after it is closed', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, userId, ticketId } = await personWithTicket(
+      ctx.desk,
+      'My laptop will not boot',
+    );
     await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, { ticket: { status: 'solved' } });
-    await sb.sendMessage({ user: ALICE, text: 'it broke again' });
+    await sb.sendMessage({ user: person, text: 'it broke again' });
     await settle(ctx.desk);
     assert.equal(
       (await ctx.desk.api('GET', `/api/v2/tickets/${ticketId}`)).body.ticket.status,
       'open',
     );
     await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, { ticket: { status: 'closed' } });
-    await sb.sendMessage({ user: ALICE, text: 'new problem' });
+    await sb.sendMessage({ user: person, text: 'new problem' });
     await settle(ctx.desk);
-    const tickets = await ticketsOf(ctx.desk, aliceId);
+    const tickets = await ticketsOf(ctx.desk, userId);
     assert.equal(tickets.length, 2);
     const followup = tickets.find((t: any) => t.id !== ticketId);
     assert.equal(followup.followup_source_id, ticketId);
@@ -127,12 +137,12 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     const closed = (await ctx.desk.api('GET', `/api/v2/tickets/${ticketId}`)).body.ticket;
     assert.deepEqual(closed.followup_ids, [followup.id]);
     // Replies on the follow-up go to the same DM.
-    const before = botMessages(sb, ALICE).length;
+    const before = botMessages(sb, person).length;
     await ctx.desk.api('PUT', `/api/v2/tickets/${followup.id}`, {
       ticket: { comment: { body: 'on it' } },
     });
     await settle(ctx.desk);
-    assert.equal(botMessages(sb, ALICE).length, before + 1);
+    assert.equal(botMessages(sb, person).length, before + 1);
     // The agent sees the whole conversation across both tickets, oldest first.
     const history = (await ctx.desk.api('GET', `/api/v2/tickets/${followup.id}/conversation`)).body;
     assert.deepEqual(
@@ -142,7 +152,6 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     const bodies = history.comments.map((c: any) => c.plain_body);
     assert.ok(bodies.indexOf('it broke again') < bodies.indexOf('new problem'));
     assert.equal(history.comments.at(-1).ticket_id, followup.id);
-    ticketId = followup.id;
   });
 
   it('creates Slack Connect partners as external users in their team organization', async () => {
@@ -163,25 +172,32 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('ignores thread replies but hints once per thread, and ignores group DMs and mentions', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, ticketId } = await personWithTicket(ctx.desk, 'new problem');
+    // A reply from the desk is the message the person answers in a thread.
+    await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
+      ticket: { comment: { body: 'on it' } },
+    });
+    await settle(ctx.desk);
     const count = async () => (await commentsOf(ctx.desk, ticketId)).length;
     const before = await count();
-    const root = botMessages(sb, ALICE).at(-1)!;
-    await sb.sendMessage({ user: ALICE, text: 'reply in thread', thread_ts: root.ts });
-    await sb.sendMessage({ user: ALICE, text: 'another one', thread_ts: root.ts });
-    await sb.sendMessage({ user: ALICE, text: 'group dm', channel_type: 'mpim' });
-    await sb.sendMessage({ user: ALICE, text: '<@U0BOT> help', channel_type: 'channel' });
+    const root = botMessages(sb, person).at(-1)!;
+    await sb.sendMessage({ user: person, text: 'reply in thread', thread_ts: root.ts });
+    await sb.sendMessage({ user: person, text: 'another one', thread_ts: root.ts });
+    await sb.sendMessage({ user: person, text: 'group dm', channel_type: 'mpim' });
+    await sb.sendMessage({ user: person, text: '<@U0BOT> help', channel_type: 'channel' });
     await settle(ctx.desk);
     assert.equal(await count(), before);
     const hints = sb
-      .conversationView(ALICE)
+      .conversationView(person)
       .messages.filter((m) => m.bot_id && m.thread_ts === root.ts && m.ts !== root.ts);
     assert.equal(hints.length, 1);
-    assert.match(hints[0].text, /main conversation/);
+    assert.match(hints[0]!.text, /main conversation/);
   });
 
   it('applies edits (keeping the original in the audit) and deletions', async () => {
     const sb = sandboxOf(ctx.desk);
-    const sent = await sb.sendMessage({ user: ALICE, text: 'typo herre' });
+    const { person, ticketId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
+    const sent = await sb.sendMessage({ user: person, text: 'typo herre' });
     await settle(ctx.desk);
     await sb.editMessage({ channel: sent.channel, ts: sent.ts, text: 'typo here' });
     await settle(ctx.desk);
@@ -201,8 +217,9 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('stores allowed files and refuses others with a note and a DM', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, ticketId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
     await sb.sendMessage({
-      user: ALICE,
+      user: person,
       text: 'screenshot',
       files: [
         { name: 'screen.png', mimetype: 'image/png', content_base64: PNG.toString('base64') },
@@ -229,7 +246,7 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     const note = comments.find((c: any) => !c.public && /not accepted/.test(c.body));
     assert.match(note.body, /tool\.exe/);
     assert.match(note.body, /fake\.pdf/);
-    const dm = botMessages(sb, ALICE).at(-1)!;
+    const dm = botMessages(sb, person).at(-1)!;
     assert.match(dm.text, /Accepted file types: pdf, png, jpeg, gif, txt/);
   });
 
@@ -261,6 +278,7 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('sends files attached to a reply into the DM', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, ticketId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
     const up = await ctx.desk.api('POST', '/api/v2/uploads?filename=steps.png', undefined, {
       raw: PNG,
       headers: { 'content-type': 'image/png' },
@@ -269,17 +287,18 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       ticket: { comment: { body: 'See the picture', uploads: [up.body.upload.token] } },
     });
     await settle(ctx.desk);
-    const mine = botMessages(sb, ALICE).slice(-2);
-    assert.equal(mine[0].text, 'See the picture');
-    assert.equal(mine[1].files?.[0]?.name, 'steps.png');
+    const mine = botMessages(sb, person).slice(-2);
+    assert.equal(mine[0]!.text, 'See the picture');
+    assert.equal(mine[1]!.files?.[0]?.name, 'steps.png');
     const c = (await commentsOf(ctx.desk, ticketId)).find((x: any) => x.body === 'See the picture');
     assert.equal(c.delivery.status, 'delivered');
   });
 
   it('retries a rate-limited reply and posts it once', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, ticketId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
     sb.addFault({ method: 'chat.postMessage', kind: 'rate_limited', times: 1, retry_after: 1 });
-    const before = botMessages(sb, ALICE).length;
+    const before = botMessages(sb, person).length;
     await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
       ticket: { comment: { body: 'after the limit' } },
     });
@@ -287,13 +306,14 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       const cs = await commentsOf(ctx.desk, ticketId);
       return cs.find((c: any) => c.body === 'after the limit')?.delivery?.status === 'delivered';
     });
-    const posted = botMessages(sb, ALICE).slice(before);
+    const posted = botMessages(sb, person).slice(before);
     assert.equal(posted.length, 1);
-    assert.equal(posted[0].text, 'after the limit');
+    assert.equal(posted[0]!.text, 'after the limit');
   });
 
   it('marks a reply failed with the reason when Slack refuses it for good', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { ticketId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
     sb.addFault({ method: 'chat.postMessage', kind: 'error', error: 'is_archived', times: 1 });
     await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
       ticket: { comment: { body: 'into the void' } },
@@ -305,23 +325,24 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('lets an agent start a conversation with a Slack user', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, userId } = await personWithTicket(ctx.desk, 'My laptop will not boot');
     const connection = (await ctx.desk.api('GET', '/api/v2/slack/connections')).body.connections[0];
-    const before = botMessages(sb, ALICE).length;
+    const before = botMessages(sb, person).length;
     const res = await ctx.desk.api('POST', '/api/v2/slack/conversations', {
       conversation: {
         connection_id: connection.id,
-        user_id: aliceId,
+        user_id: userId,
         subject: 'Your new laptop',
         comment: { body: 'Your laptop is ready.' },
       },
     });
     assert.equal(res.status, 201, JSON.stringify(res.body));
-    assert.equal(res.body.ticket.requester_id, aliceId);
+    assert.equal(res.body.ticket.requester_id, userId);
     await settle(ctx.desk);
-    assert.equal(botMessages(sb, ALICE).at(-1)!.text, 'Your laptop is ready.');
-    assert.equal(botMessages(sb, ALICE).length, before + 1);
+    assert.equal(botMessages(sb, person).at(-1)!.text, 'Your laptop is ready.');
+    assert.equal(botMessages(sb, person).length, before + 1);
     // The person's answer lands on that ticket.
-    await sb.sendMessage({ user: ALICE, text: 'thanks!' });
+    await sb.sendMessage({ user: person, text: 'thanks!' });
     await settle(ctx.desk);
     const comments = await commentsOf(ctx.desk, res.body.ticket.id);
     assert.equal(comments.at(-1).body, 'thanks!');
@@ -329,11 +350,12 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
 
   it('gives the conversation to the new user when an agent writes after the old profile was deleted', async () => {
     const sb = sandboxOf(ctx.desk);
+    const { person, userId } = await personWithTicket(ctx.desk, 'my badge stopped working');
     const connection = (await ctx.desk.api('GET', '/api/v2/slack/connections')).body.connections[0];
-    const deleted = await ctx.desk.api('DELETE', `/api/v2/users/${aliceId}`);
+    const deleted = await ctx.desk.api('DELETE', `/api/v2/users/${userId}`);
     assert.equal(deleted.status, 200, JSON.stringify(deleted.body));
     const again = await ctx.desk.api('POST', '/api/v2/users', {
-      user: { name: 'Alice Again', identities: [{ type: 'messaging', value: ALICE }] },
+      user: { name: 'Back Again', identities: [{ type: 'messaging', value: person }] },
     });
     assert.equal(again.status, 201, JSON.stringify(again.body));
     const res = await ctx.desk.api('POST', '/api/v2/slack/conversations', {
@@ -346,7 +368,7 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
     assert.equal(res.status, 201, JSON.stringify(res.body));
     await settle(ctx.desk);
     // The person's answer lands on that ticket, not on a new one.
-    await sb.sendMessage({ user: ALICE, text: 'hello again' });
+    await sb.sendMessage({ user: person, text: 'hello again' });
     await settle(ctx.desk);
     const comments = await commentsOf(ctx.desk, res.body.ticket.id);
     assert.equal(comments.at(-1).body, 'hello again');

@@ -77,7 +77,7 @@ for (const kind of (process.env.CRASH_KINDS?.split(',') as typeof DB_KINDS) ?? D
         );
         const acked = new Set<number>();
         const send = async (i: number) => {
-          if ((await postSlackEvent(url, secret, payloads[i])) === 200) acked.add(i);
+          if ((await postSlackEvent(url, secret, payloads[i]!)) === 200) acked.add(i);
         };
         // Burst with 16 requests in flight; kill -9 once enough are acked.
         let next = 0;

@@ -9,10 +9,12 @@ import { it } from 'node:test';
 import type { TestDesk } from '../helpers/harness.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
 import {
-  ALICE,
-  PARTNER,
+  PARTNER_TEAM,
   botMessages,
   commentsOf,
+  newPerson,
+  partnerWithTicket,
+  personWithTicket,
   sandboxOf,
   settle,
   ticketsOf,
@@ -45,14 +47,17 @@ async function ticketOf(desk: TestDesk, slackUser: string) {
 forEachDatabase(
   'Slack files that Slack will not hand over',
   (ctx) => {
-    // Alice's colleague files come as full objects (download 404s once deleted); the partner's
+    // Each test writes as new people (newPerson, personWithTicket), so any test runs alone and
+    // in any order.
+    // A colleague's files come as full objects (download 404s once deleted); a partner's
     // Slack Connect files come as stubs (files.info says file_not_found once deleted).
-    for (const [who, label] of [
-      [ALICE, 'a colleague'],
-      [PARTNER, 'a Slack Connect partner'],
+    for (const [team, label] of [
+      [undefined, 'a colleague'],
+      [PARTNER_TEAM, 'a Slack Connect partner'],
     ] as const) {
       it(`applies the text of ${label} at once when the file is deleted before the download`, async () => {
         const sb = sandboxOf(ctx.desk);
+        const who = newPerson(sb, team);
         // The first message of a new person: Parley looks them up (users.info) before it
         // downloads the file. Holding that call puts the deletion between the event and the
         // download, whatever the timing.
@@ -67,9 +72,9 @@ forEachDatabase(
           });
           assert.equal(sent.delivery.status, 'acked');
           const shared = sb.conversationView(who).messages.find((m) => m.ts === sent!.ts);
-          const fileId = shared!.files![0].id;
+          const fileId = shared!.files![0]!.id;
           // A Slack Connect stub has no name until files.info, which now fails: the id it is.
-          if (who === PARTNER) name = `file ${fileId}`;
+          if (team === PARTNER_TEAM) name = `file ${fileId}`;
           sb.deleteFile(fileId);
         } finally {
           release();
@@ -114,13 +119,14 @@ forEachDatabase(
 
     it('applies the text at once when the file is on a host outside PARLEY_SLACK_FILE_HOSTS', async () => {
       const sb = sandboxOf(ctx.desk);
-      const dmsBefore = botMessages(sb, ALICE).length;
+      const { person } = await personWithTicket(ctx.desk, 'The printer shows this error');
+      const dmsBefore = botMessages(sb, person).length;
       // As if the allowlist did not name the sandbox's file host.
       const hosts = ctx.desk.parley.slack.ctx.config.slack.fileHosts;
       const saved = hosts.splice(0, hosts.length, 'files.slack.com');
       try {
         const sent = await sb.sendMessage({
-          user: ALICE,
+          user: person,
           text: 'Log attached',
           files: [
             {
@@ -131,7 +137,7 @@ forEachDatabase(
           ],
         });
         await settle(ctx.desk);
-        const ticket = await ticketOf(ctx.desk, ALICE);
+        const ticket = await ticketOf(ctx.desk, person);
         const comments = await commentsOf(ctx.desk, ticket.id);
         const first = comments.find((c: any) => c.body === 'Log attached');
         assert.ok(first, 'the text reached the ticket');
@@ -143,7 +149,7 @@ forEachDatabase(
         );
         assert.equal((await inboxRow(ctx.desk, sent.event_id)).attempts, 0);
         // Nothing the person could do about it: only agents are told.
-        assert.equal(botMessages(sb, ALICE).length, dmsBefore);
+        assert.equal(botMessages(sb, person).length, dmsBefore);
       } finally {
         hosts.splice(0, hosts.length, ...saved);
       }
@@ -151,19 +157,20 @@ forEachDatabase(
 
     it('retries a file Slack fails to hand over for a bounded time, then applies the text without it', async () => {
       const sb = sandboxOf(ctx.desk);
-      const ticket = await ticketOf(ctx.desk, PARTNER);
-      const dmsBefore = botMessages(sb, PARTNER).length;
+      const { person } = await partnerWithTicket(ctx.desk, 'The printer shows this error');
+      const ticket = await ticketOf(ctx.desk, person);
+      const dmsBefore = botMessages(sb, person).length;
       // Slack's files.info keeps failing with 503 (the partner's files are stubs).
       sb.addFault({ method: 'files.info', kind: 'server_error', status: 503, times: 10_000 });
       try {
         const sent = await sb.sendMessage({
-          user: PARTNER,
+          user: person,
           text: 'Report attached',
           files: [{ name: 'report.pdf', mimetype: 'application/pdf', content_base64: PDF }],
         });
-        const next = await sb.sendMessage({ user: PARTNER, text: 'Did you get it?' });
-        const fileId = sb.conversationView(PARTNER).messages.find((m) => m.ts === sent.ts)!
-          .files![0].id;
+        const next = await sb.sendMessage({ user: person, text: 'Did you get it?' });
+        const fileId = sb.conversationView(person).messages.find((m) => m.ts === sent.ts)!
+          .files![0]!.id;
         // Both arrive within the bound (waitFor gives up after 10 s; the bound is 2 s).
         const comments = await waitFor('both messages on the ticket', async () => {
           const all = await commentsOf(ctx.desk, ticket.id);
@@ -188,7 +195,7 @@ forEachDatabase(
         await settle(ctx.desk);
         assert.equal((await inboxRow(ctx.desk, next.event_id)).failed_at, null);
         // An outage is nothing the person can fix: agents see the note, the DM stays quiet.
-        assert.equal(botMessages(sb, PARTNER).length, dmsBefore);
+        assert.equal(botMessages(sb, person).length, dmsBefore);
       } finally {
         sb.clearFaults();
       }

@@ -4,6 +4,8 @@ import type { TestDesk } from '../helpers/harness.ts';
 
 export const ALICE = 'U0ALICE';
 export const PARTNER = 'U0PARTNER';
+/** PARTNER's team, a Slack Connect partner of the sandbox's own. */
+export const PARTNER_TEAM = 'T0PARTNER';
 
 export async function waitFor<T>(
   what: string,
@@ -95,4 +97,51 @@ export async function commentsOf(desk: TestDesk, ticketId: number): Promise<any[
 /** Messages the help desk posted into a person's DM (bot messages), oldest first. */
 export function botMessages(sb: SlackSandbox, user: string) {
   return sb.conversationView(user).messages.filter((m) => m.bot_id);
+}
+
+let people = 0;
+
+/**
+ * A new person, unknown to Parley until they write: in the sandbox's own team, or with `team`
+ * in that (partner) team, as a Slack Connect partner. A test that needs a conversation of its
+ * own uses one, so it runs alone and in any order.
+ */
+export function newPerson(sb: SlackSandbox, team?: string): string {
+  const n = ++people;
+  const id = `U0PERSON${n}`;
+  sb.addUser({ id, name: `Person ${n}`, email: `person${n}@sandbox.example`, team });
+  return id;
+}
+
+/**
+ * A new person who has sent `messages` (one at a time, each applied before the next) into
+ * their DM, with the Parley user and the ticket the first message opened.
+ */
+export function personWithTicket(desk: TestDesk, ...messages: string[]) {
+  return conversationOf(desk, newPerson(sandboxOf(desk)), messages);
+}
+
+/** As personWithTicket, for a new Slack Connect partner (files come as stubs). */
+export function partnerWithTicket(desk: TestDesk, ...messages: string[]) {
+  return conversationOf(desk, newPerson(sandboxOf(desk), PARTNER_TEAM), messages);
+}
+
+async function conversationOf(
+  desk: TestDesk,
+  person: string,
+  messages: string[],
+): Promise<{ person: string; userId: number; ticketId: number }> {
+  const sb = sandboxOf(desk);
+  for (const text of messages.length ? messages : ['hello']) {
+    const sent = await sb.sendMessage({ user: person, text });
+    if (sent.delivery.status !== 'acked') {
+      throw new Error(`the sandbox could not deliver ${person}'s message: ${sent.delivery.status}`);
+    }
+    await settle(desk);
+  }
+  const userId = await userIdForSlack(desk, person);
+  if (!userId) throw new Error(`no Parley user for ${person}`);
+  const [ticket] = await ticketsOf(desk, userId);
+  if (!ticket) throw new Error(`no ticket for ${person}`);
+  return { person, userId, ticketId: ticket.id };
 }

@@ -80,6 +80,21 @@ async function signedPost(
   });
 }
 
+/** Installs a new account-mode connection named `name` the way an admin does in a browser. */
+async function installAccountConnection(desk: TestDesk, name: string): Promise<void> {
+  const created = await desk.api('POST', '/api/v2/slack/connections', {
+    connection: { name, mode: 'account' },
+  });
+  if (created.status !== 201) throw new Error(`creating ${name}: ${JSON.stringify(created.body)}`);
+  const cookie = await sessionCookie(desk);
+  const install = await browserInstall(desk, created.body.connection.install_url, 'allow', cookie);
+  const back = await followBack(desk, install.decided.headers.get('location')!, cookie);
+  if (back.status !== 200) throw new Error(`installing ${name}: ${back.status} ${back.text}`);
+}
+
+// Each lifecycle test that changes which connections are live (installing the account
+// connection, disconnecting the sandbox's, revoking tokens) gets a desk of its own, so any test
+// runs alone and in any order; the others share one desk whose sandbox connection stays live.
 forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
   it('installs a bot connection through OAuth and lands on a success page', async () => {
     const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
@@ -105,79 +120,6 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
       (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
       'pending',
     );
-  });
-
-  it('installs an account-mode connection with user scopes, and keeps a cancelled one pending', async () => {
-    const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
-      connection: { name: 'HR Desk', mode: 'account' },
-    });
-    const c = created.body.connection;
-    const cookie = await sessionCookie(ctx.desk);
-    const cancelled = await browserInstall(ctx.desk, c.install_url, 'cancel', cookie);
-    const denied = await followBack(ctx.desk, cancelled.decided.headers.get('location')!, cookie);
-    assert.equal(denied.status, 400);
-    assert.match(denied.text, /cancelled/);
-    assert.equal(
-      (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
-      'pending',
-    );
-
-    const { authorize, decided } = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
-    assert.equal(authorize.searchParams.get('scope'), null);
-    assert.ok(authorize.searchParams.get('user_scope')!.includes('im:history'));
-    const back = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
-    assert.equal(back.status, 200, back.text);
-    const after = (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection;
-    assert.equal(after.status, 'active');
-    assert.equal(after.identity_user_id, 'U0HELP');
-    // A state is single-use.
-    const replay = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
-    assert.equal(replay.status, 400);
-  });
-
-  it('completes an install approved within the attempt, and starts anew after a longer wait', async () => {
-    const sb = sandboxOf(ctx.desk);
-    const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
-      connection: { name: 'Sales', mode: 'bot' },
-    });
-    const c = created.body.connection;
-    const cookie = await sessionCookie(ctx.desk);
-    // Free the bot identity first so this install can take it.
-    const sandboxConn = (
-      await ctx.desk.api('GET', '/api/v2/slack/connections')
-    ).body.connections.find((x: any) => x.name === 'Sandbox Help Desk');
-    sb.setRequireApproval(true);
-    const first = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
-    assert.equal(first.decided.status, 200, 'the request waits for an admin');
-    assert.match(await first.decided.text(), /waiting|request/i);
-    const second = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
-    assert.equal(second.decided.status, 200);
-    assert.equal(
-      (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
-      'pending',
-    );
-    const del = await ctx.desk.api('DELETE', `/api/v2/slack/connections/${sandboxConn.id}`);
-    assert.equal(del.status, 200);
-    assert.equal(del.body.connection.status, 'disconnected');
-    // Slack's approval came after the first attempt's ten minutes: that state is worthless.
-    await ctx.desk.parley.db
-      .updateTable('slack_oauth_states')
-      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
-      .where('state_hash', '=', sha256(first.authorize.searchParams.get('state')!))
-      .execute();
-    const late = await followBack(ctx.desk, sb.approve().redirect, cookie);
-    assert.equal(late.status, 400);
-    assert.match(late.text, /expired/);
-    // The admin starts again; the workspace has approved the app by now.
-    const again = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
-    assert.equal(again.decided.status, 302);
-    const back = await followBack(ctx.desk, again.decided.headers.get('location')!, cookie);
-    assert.equal(back.status, 200, back.text);
-    assert.equal(
-      (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
-      'active',
-    );
-    sb.setRequireApproval(false);
   });
 
   it('refuses unsigned, wrongly signed and stale requests and answers url_verification', async () => {
@@ -242,8 +184,110 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
     assert.ok(outcomes.some((o) => /thread reply/.test(o.outcome ?? '')));
   });
 
+  it('keeps channel administration to admins and validates input', async () => {
+    const agent = await ctx.desk.createAgent('Plain Agent');
+    const denied = await ctx.desk.api('GET', '/api/v2/slack/connections', undefined, {
+      auth: agent.auth,
+    });
+    assert.equal(denied.status, 403);
+    const bad = await ctx.desk.api('POST', '/api/v2/slack/connections', {
+      connection: { name: '', mode: 'robot' },
+    });
+    assert.equal(bad.status, 422);
+    assert.ok(bad.body.details.name && bad.body.details.mode);
+    const types = await ctx.desk.api('POST', '/api/v2/slack/connections', {
+      connection: { name: 'x', allowed_file_types: ['../etc'] },
+    });
+    assert.equal(types.status, 422);
+    const res = await ctx.desk.api('PUT', '/api/v2/slack/connections/1', {
+      connection: { allowed_file_types: ['pdf', '.JPG', 'docx'] },
+    });
+    assert.equal(res.status, 200);
+    assert.deepEqual(res.body.connection.allowed_file_types, ['pdf', 'jpeg', 'docx']);
+  });
+});
+
+forEachDatabase('Slack install: an account-mode connection', (ctx) => {
+  it('installs an account-mode connection with user scopes, and keeps a cancelled one pending', async () => {
+    const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
+      connection: { name: 'HR Desk', mode: 'account' },
+    });
+    const c = created.body.connection;
+    const cookie = await sessionCookie(ctx.desk);
+    const cancelled = await browserInstall(ctx.desk, c.install_url, 'cancel', cookie);
+    const denied = await followBack(ctx.desk, cancelled.decided.headers.get('location')!, cookie);
+    assert.equal(denied.status, 400);
+    assert.match(denied.text, /cancelled/);
+    assert.equal(
+      (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
+      'pending',
+    );
+
+    const { authorize, decided } = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(authorize.searchParams.get('scope'), null);
+    assert.ok(authorize.searchParams.get('user_scope')!.includes('im:history'));
+    const back = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
+    assert.equal(back.status, 200, back.text);
+    const after = (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection;
+    assert.equal(after.status, 'active');
+    assert.equal(after.identity_user_id, 'U0HELP');
+    // A state is single-use.
+    const replay = await followBack(ctx.desk, decided.headers.get('location')!, cookie);
+    assert.equal(replay.status, 400);
+  });
+});
+
+forEachDatabase('Slack install: an install approved later', (ctx) => {
+  it('completes an install approved within the attempt, and starts anew after a longer wait', async () => {
+    const sb = sandboxOf(ctx.desk);
+    const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
+      connection: { name: 'Sales', mode: 'bot' },
+    });
+    const c = created.body.connection;
+    const cookie = await sessionCookie(ctx.desk);
+    // Free the bot identity first so this install can take it.
+    const sandboxConn = (
+      await ctx.desk.api('GET', '/api/v2/slack/connections')
+    ).body.connections.find((x: any) => x.name === 'Sandbox Help Desk');
+    sb.setRequireApproval(true);
+    const first = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(first.decided.status, 200, 'the request waits for an admin');
+    assert.match(await first.decided.text(), /waiting|request/i);
+    const second = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(second.decided.status, 200);
+    assert.equal(
+      (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
+      'pending',
+    );
+    const del = await ctx.desk.api('DELETE', `/api/v2/slack/connections/${sandboxConn.id}`);
+    assert.equal(del.status, 200);
+    assert.equal(del.body.connection.status, 'disconnected');
+    // Slack's approval came after the first attempt's ten minutes: that state is worthless.
+    await ctx.desk.parley.db
+      .updateTable('slack_oauth_states')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('state_hash', '=', sha256(first.authorize.searchParams.get('state')!))
+      .execute();
+    const late = await followBack(ctx.desk, sb.approve().redirect, cookie);
+    assert.equal(late.status, 400);
+    assert.match(late.text, /expired/);
+    // The admin starts again; the workspace has approved the app by now.
+    const again = await browserInstall(ctx.desk, c.install_url, 'allow', cookie);
+    assert.equal(again.decided.status, 302);
+    const back = await followBack(ctx.desk, again.decided.headers.get('location')!, cookie);
+    assert.equal(back.status, 200, back.text);
+    assert.equal(
+      (await ctx.desk.api('GET', `/api/v2/slack/connections/${c.id}`)).body.connection.status,
+      'active',
+    );
+    sb.setRequireApproval(false);
+  });
+});
+
+forEachDatabase('Slack install: revoked and uninstalled', (ctx) => {
   it('disconnects on tokens_revoked and app_uninstalled, keeping every ticket', async () => {
     const sb = sandboxOf(ctx.desk);
+    await installAccountConnection(ctx.desk, 'HR Desk');
     await sb.sendMessage({ user: ALICE, text: 'before the end', to: 'account' });
     await settle(ctx.desk);
     const alice = (await userIdForSlack(ctx.desk, ALICE))!;
@@ -266,27 +310,5 @@ forEachDatabase('Slack install, events endpoint and lifecycle', (ctx) => {
       return all.every((x: any) => x.status !== 'active');
     });
     assert.equal((await ticketsOf(ctx.desk, alice)).length, before.length);
-  });
-
-  it('keeps channel administration to admins and validates input', async () => {
-    const agent = await ctx.desk.createAgent('Plain Agent');
-    const denied = await ctx.desk.api('GET', '/api/v2/slack/connections', undefined, {
-      auth: agent.auth,
-    });
-    assert.equal(denied.status, 403);
-    const bad = await ctx.desk.api('POST', '/api/v2/slack/connections', {
-      connection: { name: '', mode: 'robot' },
-    });
-    assert.equal(bad.status, 422);
-    assert.ok(bad.body.details.name && bad.body.details.mode);
-    const types = await ctx.desk.api('POST', '/api/v2/slack/connections', {
-      connection: { name: 'x', allowed_file_types: ['../etc'] },
-    });
-    assert.equal(types.status, 422);
-    const res = await ctx.desk.api('PUT', '/api/v2/slack/connections/1', {
-      connection: { allowed_file_types: ['pdf', '.JPG', 'docx'] },
-    });
-    assert.equal(res.status, 200);
-    assert.deepEqual(res.body.connection.allowed_file_types, ['pdf', 'jpeg', 'docx']);
   });
 });

@@ -52,17 +52,17 @@ describe('several nodes on one PostgreSQL', () => {
         PARLEY_SLACK_SANDBOX_SECRET: SANDBOX_SECRET,
       });
       const secret = randomBytes(32).toString('hex');
-      const ports = [await freePort(), await freePort()];
+      const ports = [await freePort(), await freePort()] as const;
       const urls = ports.map((p) => `http://127.0.0.1:${p}`);
       // The first node installs the sandbox connection; the second finds it.
       children.push(startChild(env(ports[0])));
-      await waitHealthy(urls[0]);
+      await waitHealthy(urls[0]!);
       const stateFile = path.join(dataDir, 'sandbox.json');
       for (let i = 0; i < 100 && !existsSync(stateFile); i++) {
         await new Promise((r) => setTimeout(r, 50));
       }
       children.push(startChild(env(ports[1])));
-      await waitHealthy(urls[1]);
+      await waitHealthy(urls[1]!);
 
       const signing = await sandboxSigningSecret(db, secret);
       // Both nodes' sandboxes must know the people (each node asks its own for users.info).
@@ -90,7 +90,7 @@ describe('several nodes on one PostgreSQL', () => {
                 text: `node message ${i}`,
               }),
             );
-            assert.equal(await postSlackEvent(urls[i % 2], signing, payload), 200);
+            assert.equal(await postSlackEvent(urls[i % 2]!, signing, payload), 200);
           }
         }),
       );
@@ -113,7 +113,7 @@ describe('several nodes on one PostgreSQL', () => {
       assert.equal(comments.length, total, 'no event became two comments');
       const byRequester = new Map<number, number[]>();
       for (const [j, c] of comments.entries()) {
-        byRequester.set(c.requester_id, [...(byRequester.get(c.requester_id) ?? []), numbers[j]]);
+        byRequester.set(c.requester_id, [...(byRequester.get(c.requester_id) ?? []), numbers[j]!]);
       }
       assert.equal(byRequester.size, PEOPLE.length);
       for (const list of byRequester.values()) {

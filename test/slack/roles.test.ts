@@ -135,7 +135,7 @@ describe('roles: web and worker processes on one PostgreSQL', () => {
         await sleep(1500);
         const inbox = await db.selectFrom('slack_inbox').select('processed_at').execute();
         assert.equal(inbox.length, 1);
-        assert.equal(inbox[0].processed_at, null, 'the web node applied no event');
+        assert.equal(inbox[0]!.processed_at, null, 'the web node applied no event');
         const none = await db.selectFrom('tickets').select('id').execute();
         assert.equal(none.length, 0);
 

@@ -225,7 +225,7 @@ describe('Slack sandbox Socket Mode', () => {
     const sent = await sandbox.sendMessage({ user: 'U0ALICE', text: 'hello over the socket' });
     assert.equal(sent.delivery.status, 'acked');
     assert.equal(sent.delivery.transport, 'socket');
-    const [e] = a.envelopes;
+    const e = a.envelopes[0]!;
     assert.equal(e.type, 'events_api');
     assert.equal(e.retry_num, 0);
     assert.equal(e.body.type, 'event_callback');
@@ -305,7 +305,7 @@ describe('Slack sandbox Socket Mode', () => {
         [sent.event_id, 1],
       ],
     );
-    assert.equal(sandbox.socketDeliveries(sent.event_id)[0].ack_dropped, true);
+    assert.equal(sandbox.socketDeliveries(sent.event_id)[0]!.ack_dropped, true);
   });
 
   it('holds events while no app is connected and sends them when one connects', async () => {
@@ -357,7 +357,7 @@ describe('Slack sandbox Socket Mode', () => {
     assert.equal(sandbox.socketConnections, 1);
     const sent = await sandbox.sendMessage({ user: 'U0ALICE', text: 'after reconnect' });
     assert.equal(sent.delivery.status, 'acked');
-    assert.equal(sandbox.socketDeliveries(sent.event_id)[0].connection, 2);
+    assert.equal(sandbox.socketDeliveries(sent.event_id)[0]!.connection, 2);
     assert.deepEqual(a.texts(), ['after reconnect']);
   });
 

@@ -153,7 +153,7 @@ async function authorize(params: Record<string, string>, action: 'allow' | 'canc
   const html = await page.text();
   const fields: Record<string, string> = {};
   for (const m of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    fields[m[1]] = m[2]
+    fields[m[1]!] = m[2]!
       .replace(/&quot;/g, '"')
       .replace(/&#39;/g, "'")
       .replace(/&amp;/g, '&');
@@ -894,7 +894,7 @@ describe('Slack sandbox', () => {
       assert.equal(retry.headers['x-slack-retry-reason'], 'http_error');
       assert.ok(verifySignature(retry));
       const all = receiver.received.filter((r) => r.body.event_id === sent.body.event_id);
-      assert.equal(all[0].raw, retry.raw, 'a retry carries the same body');
+      assert.equal(all[0]!.raw, retry.raw, 'a retry carries the same body');
       // The log shows both attempts once the retry was answered.
       let log: any[] = [];
       while (log.length < 2) {
@@ -1081,10 +1081,10 @@ describe('Slack sandbox', () => {
       ]);
       const parts = parseMultipart(body, b);
       assert.equal(parts.length, 2);
-      assert.equal(parts[0].name, 'channel');
-      assert.equal(parts[0].data.toString(), 'D1');
-      assert.equal(parts[1].filename, 'a "q".bin');
-      assert.deepEqual([...parts[1].data], [0, 13, 10, 45, 45, 255]);
+      assert.equal(parts[0]!.name, 'channel');
+      assert.equal(parts[0]!.data.toString(), 'D1');
+      assert.equal(parts[1]!.filename, 'a "q".bin');
+      assert.deepEqual([...parts[1]!.data], [0, 13, 10, 45, 45, 255]);
       assert.throws(() => parseMultipart(Buffer.from(`--${b}\r\nno end`), b));
     });
   });

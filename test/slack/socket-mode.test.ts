@@ -10,6 +10,7 @@ import {
   ALICE,
   botMessages,
   commentsOf,
+  personWithTicket,
   sandboxOf,
   settle,
   ticketsOf,
@@ -17,11 +18,13 @@ import {
   waitFor,
 } from './helpers.ts';
 
+const SOCKET_MODE = { env: { PARLEY_SLACK_SOCKET_MODE: 'on' } };
+
+// Each test that needs a conversation starts its own with a new person (personWithTicket), so
+// any test runs alone and in any order; only the first-DM test speaks as Alice.
 forEachDatabase(
   'Slack DM channel over Socket Mode',
   (ctx) => {
-    let ticketId: number;
-
     /** Socket Mode envelopes Parley has acked so far. */
     const acked = () =>
       sandboxOf(ctx.desk)
@@ -56,7 +59,7 @@ forEachDatabase(
       const aliceId = (await userIdForSlack(ctx.desk, ALICE))!;
       assert.ok(aliceId, 'requester created');
       const [ticket] = await ticketsOf(ctx.desk, aliceId);
-      ticketId = ticket.id;
+      const ticketId = ticket.id;
       assert.equal(ticket.via.source.from.slack_user_id, ALICE);
       const [comment] = await commentsOf(ctx.desk, ticketId);
       assert.equal(comment.author_id, aliceId);
@@ -86,8 +89,9 @@ forEachDatabase(
 
     it('applies an envelope Slack sends again (lost ack) once', async () => {
       const sb = sandboxOf(ctx.desk);
+      const { person, ticketId } = await personWithTicket(ctx.desk, 'The printer is on fire');
       sb.dropSocketAcks(1);
-      const sent = await sb.sendMessage({ user: ALICE, text: 'is anyone there?' });
+      const sent = await sb.sendMessage({ user: person, text: 'is anyone there?' });
       assert.equal(sent.delivery.status, 'failed', 'the ack was lost');
       assert.equal(sent.delivery.reason, 'timeout');
       await waitFor('the redelivery to be acked', async () =>
@@ -109,14 +113,19 @@ forEachDatabase(
 
     it('posts agent replies to the DM, and ignores their echo', async () => {
       const sb = sandboxOf(ctx.desk);
-      const before = botMessages(sb, ALICE).length;
+      const { person, ticketId } = await personWithTicket(
+        ctx.desk,
+        'The printer is on fire',
+        'is anyone there?',
+      );
+      const before = botMessages(sb, person).length;
       const echoesBefore = acked().length;
       const res = await ctx.desk.api('PUT', `/api/v2/tickets/${ticketId}`, {
         ticket: { comment: { body: 'Please step away from the **printer**.' } },
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       await settle(ctx.desk);
-      const posted = botMessages(sb, ALICE).slice(before);
+      const posted = botMessages(sb, person).slice(before);
       assert.deepEqual(
         posted.map((m) => m.text),
         ['Please step away from the *printer*.'],
@@ -130,9 +139,25 @@ forEachDatabase(
       assert.deepEqual(reply.delivery, { status: 'delivered', error: null });
       assert.deepEqual(sb.deliveries(), [], 'still no HTTP delivery');
     });
+  },
+  SOCKET_MODE,
+);
 
+// Apps added here stay connected for the rest of the desk's life: a desk of their own keeps
+// the connection counts above true whatever runs first.
+forEachDatabase(
+  'Slack DM channel over Socket Mode, with apps added through the API',
+  (ctx) => {
     it('connects apps added through the API at once, and survives a refused token', async () => {
       const sb = sandboxOf(ctx.desk);
+      // The sandbox deals envelopes to its open connections in turn, counting every envelope it
+      // has sent: after these two, 'still here' goes to the first connection, the sandbox app's
+      // own. The second app has no installation, so an event dealt to it is ignored.
+      const { person, ticketId } = await personWithTicket(
+        ctx.desk,
+        'The printer is on fire',
+        'is anyone there?',
+      );
       const add = (clientId: string, appToken: string) =>
         ctx.desk.api('POST', '/api/v2/slack/apps', {
           app: {
@@ -154,12 +179,12 @@ forEachDatabase(
       assert.equal(second.status, 201);
       await waitFor('the second connection', async () => sb.socketConnections === 2);
       assert.ok(ctx.desk.parley.slack.socketMode!.appIds.includes(second.body.app.id));
-      const sent = await sb.sendMessage({ user: ALICE, text: 'still here' });
+      const sent = await sb.sendMessage({ user: person, text: 'still here' });
       assert.equal(sent.delivery.status, 'acked');
       await settle(ctx.desk);
       const comments = await commentsOf(ctx.desk, ticketId);
       assert.equal(comments.at(-1).plain_body, 'still here');
     });
   },
-  { env: { PARLEY_SLACK_SOCKET_MODE: 'on' } },
+  SOCKET_MODE,
 );

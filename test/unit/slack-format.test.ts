@@ -627,7 +627,7 @@ describe('splitForSlack', () => {
     const parts = splitForSlack(text);
     assert.ok(text.length > 3500 && parts.length >= 2);
     for (const p of parts) assert.ok(p.length <= 3500);
-    assert.ok(parts[0].length > 3000, 'packs messages instead of sending one per paragraph');
+    assert.ok(parts[0]!.length > 3000, 'packs messages instead of sending one per paragraph');
   });
 
   it('splits a long paragraph at lines, then at spaces', () => {
@@ -656,7 +656,7 @@ describe('splitForSlack', () => {
     const code = '```\n' + Array.from({ length: 8 }, (_, i) => `line ${i}`).join('\n') + '\n```';
     const parts = splitForSlack(`${intro}\n${code}\nafter`, intro.length + 20);
     assert.equal(parts[0], intro);
-    assert.ok(parts[1].startsWith(code));
+    assert.ok(parts[1]!.startsWith(code));
   });
 
   it('closes and reopens a fence that must be split', () => {
@@ -675,7 +675,7 @@ describe('splitForSlack', () => {
     const seen = parts.join('\n').match(/code line \d+/g) ?? [];
     assert.equal(seen.length, 60);
     assert.equal(new Set(seen).size, 60);
-    assert.equal(parts[parts.length - 1].endsWith('After'), true);
+    assert.equal(parts[parts.length - 1]!.endsWith('After'), true);
   });
 
   it('splits what markdownToMrkdwn produced without breaking its tokens', () => {

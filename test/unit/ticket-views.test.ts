@@ -91,7 +91,7 @@ describe('ticket views: what a reader sees is what a kept rendering is keyed by'
 
   it('shows an internal first comment as the description only where the view says so', () => {
     for (const a of AUDIENCES) {
-      const json = presentTicket(SAMPLES[0], BASE, { audience: a });
+      const json = presentTicket(SAMPLES[0]!, BASE, { audience: a });
       assert.equal(json.description, TICKET_VIEWS[a].internalDescription ? 'An internal note' : '');
     }
   });

@@ -258,7 +258,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
       .execute();
     const res = await t.client.chat.postMessage({
       channel: t.channel,
-      text: parts[i],
+      text: parts[i]!, // i < parts.length
       unfurl_links: false,
       metadata: { event_type: 'parley_comment', event_payload: { comment_id: commentId, part: i } },
     });

@@ -13,13 +13,15 @@ import type { SlackFile } from './classify.ts';
  * only, and accepted only when both the extension and the content say the type is allowed.
  */
 
+const isZip = (b: Buffer) => b.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]));
+
 const SIGNATURES: Record<string, (b: Buffer) => boolean> = {
   pdf: (b) => b.subarray(0, 5).toString('latin1') === '%PDF-',
   png: (b) =>
     b.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
   jpeg: (b) => b.length > 3 && b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff,
   gif: (b) => ['GIF87a', 'GIF89a'].includes(b.subarray(0, 6).toString('latin1')),
-  zip: (b) => b.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04])),
+  zip: isZip,
   webp: (b) =>
     b.subarray(0, 4).toString('latin1') === 'RIFF' &&
     b.subarray(8, 12).toString('latin1') === 'WEBP',
@@ -27,7 +29,7 @@ const SIGNATURES: Record<string, (b: Buffer) => boolean> = {
   mov: (b) => b.subarray(4, 8).toString('latin1') === 'ftyp',
 };
 // Office files are zip containers.
-for (const ext of ['docx', 'xlsx', 'pptx', 'odt', 'ods']) SIGNATURES[ext] = SIGNATURES.zip;
+for (const ext of ['docx', 'xlsx', 'pptx', 'odt', 'ods']) SIGNATURES[ext] = isZip;
 
 const TEXT_TYPES = new Set(['txt', 'csv', 'log', 'md', 'json', 'xml', 'yaml', 'yml', 'tsv']);
 
@@ -53,7 +55,7 @@ function looksLikeText(b: Buffer): boolean {
   const bad = (text.match(/\uFFFD/g) ?? []).length;
   let control = 0;
   for (let i = 0; i < b.length; i++) {
-    const c = b[i];
+    const c = b[i]!; // i < b.length
     // Tab, newline, vertical tab, form feed and carriage return are text; other C0 codes are not.
     if (c < 0x20 && (c < 0x09 || c > 0x0d)) control++;
   }

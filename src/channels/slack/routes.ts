@@ -98,7 +98,7 @@ export function slackPublicRoutes(
       if (body.type !== 'event_callback' || !body.event_id) return reply.status(200).send();
       await slack.inbox.add({
         eventId: body.event_id,
-        appId: apps[appIndex].id,
+        appId: apps[appIndex]!.id, // the index of the secret that verified the request
         teamId: body.authorizations?.[0]?.team_id ?? body.team_id ?? null,
         conversationKey: body.event?.channel ?? null,
         payload: raw,

@@ -28,7 +28,7 @@ export function verifySlackSignature(args: {
   }
   const given = Buffer.from(signature.slice(3), 'hex');
   for (let i = 0; i < args.secrets.length; i++) {
-    const expected = createHmac('sha256', args.secrets[i])
+    const expected = createHmac('sha256', args.secrets[i]!) // i < secrets.length
       .update(`v0:${timestamp}:${args.rawBody}`)
       .digest();
     if (timingSafeEqual(expected, given)) return i;

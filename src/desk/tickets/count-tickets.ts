@@ -21,7 +21,7 @@ export async function countLiveTickets(db: Conn): Promise<number> {
     : await sql<{ n: number | string }>`
         select (select count(*) from tickets)
           - (select count(*) from tickets where deleted_at is not null) as n`.execute(db);
-  return Number(rows[0].n);
+  return Number(rows[0]!.n); // an aggregate without group by gives one row
 }
 
 /**

@@ -88,7 +88,7 @@ async function resolveRequester(trx: Conn, r: RequesterInput, now: string): Prom
   if (existing) return existing;
   return createUser(
     trx,
-    { name: r.name?.trim() || r.email.split('@')[0], email: r.email, locale: r.locale ?? 'en-US' },
+    { name: r.name?.trim() || r.email.split('@')[0]!, email: r.email, locale: r.locale ?? 'en-US' },
     now,
     { emailLookedUp: true },
   );

@@ -1,9 +1,8 @@
 /** Outgoing: mrkdwn lines written under the current quote and list prefixes. */
 
-export type Frame =
-  | { kind: 'quote' }
-  | { kind: 'list'; ordered: boolean; next: number; tight: boolean }
-  | { kind: 'item'; marker: string; used: boolean };
+type ListFrame = { kind: 'list'; ordered: boolean; next: number; tight: boolean };
+
+export type Frame = { kind: 'quote' } | ListFrame | { kind: 'item'; marker: string; used: boolean };
 
 /** Writes block content line by line under the current quote and list prefixes. */
 export class BlockWriter {
@@ -28,12 +27,9 @@ export class BlockWriter {
   }
 
   private inTightList(): boolean {
-    for (let k = this.frames.length - 1; k >= 0; k--) {
-      const f = this.frames[k];
-      if (f.kind === 'list') return f.tight;
-      if (f.kind === 'quote') return false;
-    }
-    return false;
+    // The innermost list or quote decides; an item alone does not.
+    const f = this.frames.findLast((frame) => frame.kind !== 'item');
+    return f?.kind === 'list' ? f.tight : false;
   }
 
   emit(lines: string[]) {
@@ -63,10 +59,6 @@ export class BlockWriter {
   }
 
   currentList() {
-    for (let k = this.frames.length - 1; k >= 0; k--) {
-      const f = this.frames[k];
-      if (f.kind === 'list') return f;
-    }
-    return undefined;
+    return this.frames.findLast((f): f is ListFrame => f.kind === 'list');
   }
 }

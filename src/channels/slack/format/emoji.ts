@@ -81,6 +81,7 @@ const EMOJI = new Map<string, string>();
 for (const entry of EMOJI_TABLE.split(/\s+/)) {
   if (!entry) continue;
   const [names, hex] = entry.split('=');
+  if (names === undefined || hex === undefined) throw new Error(`emoji table: no '=' in ${entry}`);
   const char = fromCodepoints(hex);
   if (char) for (const name of names.split(',')) EMOJI.set(name, char);
 }

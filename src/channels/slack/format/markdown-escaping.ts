@@ -22,9 +22,10 @@ export function finishMarkdown(pieces: Piece[]): string {
     if (p.em) pairs.set(p.em, [...(pairs.get(p.em) ?? []), i]);
   });
   for (const [pair, [open, close]] of pairs) {
-    if (close === undefined) continue;
-    const before = total[offsets[open] - 1] ?? '';
-    const after = total[offsets[close] + pieces[close].text.length] ?? '';
+    if (open === undefined || close === undefined) continue;
+    // `offsets` holds one start per piece, so both indices are in range.
+    const before = total[offsets[open]! - 1] ?? '';
+    const after = total[offsets[close]! + pieces[close]!.text.length] ?? '';
     if (ALNUM.test(before) || ALNUM.test(after)) pair.star = true;
   }
 
@@ -97,7 +98,8 @@ function escapeLiterals(s: string, literal: boolean[]): string {
 function bareUrls(s: string, literal: boolean[]): boolean[] {
   const inUrl = new Array<boolean>(s.length).fill(false);
   for (const m of s.matchAll(BARE_URL)) {
-    for (let i = m.index; i < m.index + m[0].length; i++) inUrl[i] = literal[i];
+    // `literal` has one flag per character of `s`.
+    for (let i = m.index; i < m.index + m[0].length; i++) inUrl[i] = literal[i]!;
   }
   return inUrl;
 }
@@ -131,7 +133,7 @@ function markLine({ literal, escape, drop }: Marks, line: string, lineStart: num
   let prefix = '';
   for (let k = 0; k < line.length && prefix.length <= MAX_BLOCK_PREFIX; k++) {
     if (drop[at(k)]) continue;
-    const c = line[k];
+    const c = line[k]!; // k < line.length
     if (literal[at(k)] && (c === '#' || c === '>') && BLOCK_PREFIX.test(prefix)) {
       if (c === '>' || /^#{1,6}(?:[ \t]|$)/.test(line.slice(k, k + 8))) escape[at(k)] = true;
     }
@@ -156,7 +158,7 @@ function markInline({ s, literal, inUrl, escape, drop }: Marks, counts: Delimite
   // For each position, the index of the next `]` (-1 if none): is a `[` the start of a link?
   const nextClose = new Array<number>(s.length).fill(-1);
   for (let i = s.length - 2; i >= 0; i--)
-    nextClose[i] = s[i + 1] === ']' ? i + 1 : nextClose[i + 1];
+    nextClose[i] = s[i + 1] === ']' ? i + 1 : nextClose[i + 1]!; // i + 1 < s.length
 
   for (let i = 0; i < s.length; i++) {
     if (!literal[i] || inUrl[i] || drop[i]) continue;
@@ -173,7 +175,7 @@ function markInline({ s, literal, inUrl, escape, drop }: Marks, counts: Delimite
         s.slice(i, i + 40),
       );
     else if (c === '[') {
-      const close = nextClose[i];
+      const close = nextClose[i]!; // one entry per character
       escape[i] ||= close > 0 && '([:'.includes(s[close + 1] ?? ' ');
     }
   }

@@ -34,8 +34,9 @@ function plainText(tokens: Token[]): string {
 function findClose(tokens: Token[], from: number, open: string, close: string): number {
   let depth = 0;
   for (let j = from; j < tokens.length; j++) {
-    if (tokens[j].type === open) depth++;
-    else if (tokens[j].type === close && --depth === 0) return j;
+    const type = tokens[j]!.type; // j < tokens.length
+    if (type === open) depth++;
+    else if (type === close && --depth === 0) return j;
   }
   return tokens.length;
 }
@@ -43,7 +44,7 @@ function findClose(tokens: Token[], from: number, open: string, close: string): 
 function inlineMrkdwn(tokens: Token[], inHeading = false): string {
   let out = '';
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
+    const t = tokens[i]!; // i < tokens.length (a link moves i to its close, still inside)
     switch (t.type) {
       case 'text':
       case 'html_inline':
@@ -110,9 +111,9 @@ function inlineMrkdwn(tokens: Token[], inHeading = false): string {
 }
 
 function isTight(tokens: Token[], listIndex: number): boolean {
-  const level = tokens[listIndex].level;
+  const level = tokens[listIndex]!.level; // the list's own open token
   for (let j = listIndex + 1; j < tokens.length; j++) {
-    const t = tokens[j];
+    const t = tokens[j]!; // j < tokens.length
     if (t.level <= level && t.type.endsWith('_list_close')) break;
     if (t.type === 'paragraph_open' && t.level === level + 2) return t.hidden;
   }
@@ -141,8 +142,7 @@ export function markdownToMrkdwn(markdown: string): string {
   const st: BlockState = { w: new BlockWriter(), heading: false };
   const { w } = st;
 
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i];
+  for (const [i, t] of tokens.entries()) {
     switch (t.type) {
       case 'heading_open':
         st.heading = true;
@@ -180,7 +180,7 @@ export function markdownToMrkdwn(markdown: string): string {
 
 /** Opens or closes a quote, list or list item; false for any other token. */
 function containerToken(tokens: Token[], i: number, w: BlockWriter): boolean {
-  const t = tokens[i];
+  const t = tokens[i]!; // the caller's current token
   switch (t.type) {
     case 'blockquote_open':
       w.push({ kind: 'quote' });

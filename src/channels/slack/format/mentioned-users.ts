@@ -20,7 +20,8 @@ function richElementsOf(blocks: SlackBlock[] | undefined): SlackRichElement[] {
 export function mentionedUserIds(message: SlackMessageLike): string[] {
   const ids = new Set<string>();
   const fromText = (text: string | undefined) => {
-    for (const m of (text ?? '').matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)) ids.add(m[1]);
+    // The id group always takes part in a match.
+    for (const m of (text ?? '').matchAll(/<@([A-Z0-9]+)(?:\|[^>]*)?>/g)) ids.add(m[1]!);
   };
   const fromBlocks = (blocks: SlackBlock[] | undefined) => {
     for (const el of richElementsOf(blocks))

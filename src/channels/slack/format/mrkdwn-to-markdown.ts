@@ -20,7 +20,7 @@ function tokenPieces(body: string, names: Names): Piece[] {
     return [lit(`#${known === id && label ? label.replace(/^#/, '') : known}`)];
   }
   if (target.startsWith('!')) {
-    const [command, ...args] = target.slice(1).split('^');
+    const [command = '', ...args] = target.slice(1).split('^'); // split gives at least one part
     if (command === 'subteam') {
       const id = args[0] ?? '';
       const known = names.group(id);
@@ -55,7 +55,8 @@ class Slots {
     for (const m of line.matchAll(PLACEHOLDER)) {
       if (m.index > last) out.push(lit(unescapeSlack(line.slice(last, m.index))));
       last = m.index + m[0].length;
-      const slot = this.slots[Number(m[1])];
+      // The source's own \uFFFF were removed, so every placeholder is one `hold` made.
+      const slot = this.slots[Number(m[1])]!;
       if ('pieces' in slot) {
         out.push(...slot.pieces);
       } else {

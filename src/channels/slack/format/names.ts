@@ -20,11 +20,12 @@ export function namesFor(message: SlackMessageLike, resolve: SlackNameResolver):
   };
   const texts = [message.text ?? '', ...(message.attachments ?? []).map((a) => a.text ?? '')];
   for (const text of texts) {
+    // Every group in these patterns takes part in a match.
     for (const m of text.matchAll(/<([@#])([A-Z0-9]+)\|([^>]+)>/g)) {
-      labels[m[1] === '@' ? 'user' : 'channel'].set(m[2], unescapeSlack(m[3]));
+      labels[m[1] === '@' ? 'user' : 'channel'].set(m[2]!, unescapeSlack(m[3]!));
     }
     for (const m of text.matchAll(/<!subteam\^([A-Z0-9]+)\|([^>]+)>/g)) {
-      labels.group.set(m[1], unescapeSlack(m[2]).replace(/^@/, ''));
+      labels.group.set(m[1]!, unescapeSlack(m[2]!).replace(/^@/, ''));
     }
   }
   const clean = (name: string | undefined, sigil: string) =>

@@ -42,12 +42,13 @@ export function prefixLines(pieces: Piece[], first: string, rest: string): Piece
 /** Removes newlines (and only newlines) at both ends of a piece list. */
 export function trimNewlines(pieces: Piece[]): Piece[] {
   const out = pieces.map((p) => ({ ...p }));
-  while (out.length && /^\n*$/.test(out[0].text) && !out[0].em) out.shift();
-  if (out.length) out[0].text = out[0].text.replace(/^\n+/, '');
-  while (out.length && /^\n*$/.test(out[out.length - 1].text) && !out[out.length - 1].em) {
-    out.pop();
-  }
-  if (out.length) out[out.length - 1].text = out[out.length - 1].text.replace(/\n+$/, '');
+  const onlyNewlines = (p: Piece | undefined) => !!p && /^\n*$/.test(p.text) && !p.em;
+  while (onlyNewlines(out[0])) out.shift();
+  const first = out[0];
+  if (first) first.text = first.text.replace(/^\n+/, '');
+  while (onlyNewlines(out.at(-1))) out.pop();
+  const last = out.at(-1);
+  if (last) last.text = last.text.replace(/\n+$/, '');
   return out.filter((p) => p.text !== '' || p.em);
 }
 

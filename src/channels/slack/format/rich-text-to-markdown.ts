@@ -109,9 +109,7 @@ class StyledOutput {
     const top = this.open.pop()!;
     // A closing delimiter after whitespace does not close: move the whitespace outside.
     let ws = '';
-    while (out.length) {
-      const last = out[out.length - 1];
-      if (last.raw) break;
+    for (let last = out.at(-1); last && !last.raw; last = out.at(-1)) {
       const m = /\s+$/.exec(last.text);
       if (!m) break;
       ws = m[0] + ws;
@@ -220,7 +218,7 @@ export function richBlocks(blocks: SlackBlock[], names: Names): Piece[] {
   const out: Piece[] = [];
   rendered.forEach((block, i) => {
     if (i > 0) {
-      const tight = block.kind === 'list' && rendered[i - 1].kind === 'list';
+      const tight = block.kind === 'list' && rendered[i - 1]?.kind === 'list';
       out.push(raw(tight ? '\n' : '\n\n'));
     }
     out.push(...block.pieces);

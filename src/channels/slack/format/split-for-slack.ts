@@ -76,7 +76,7 @@ function toUnits(text: string): Unit[] {
   let sep = '';
   let i = 0;
   while (i < lines.length) {
-    const line = lines[i];
+    const line = lines[i]!; // i < lines.length, here and in the scans below
     if (!line.trim()) {
       sep += '\n';
       i++;
@@ -88,7 +88,7 @@ function toUnits(text: string): Unit[] {
     if (countFences(line) % 2 === 1) {
       // A fenced block runs to the line that closes it (or to the end).
       i++;
-      while (i < lines.length && countFences(lines[i]) % 2 === 0) i++;
+      while (i < lines.length && countFences(lines[i]!) % 2 === 0) i++;
       i = Math.min(i + 1, lines.length);
       // Reopen under the same quote/indentation, without any text that preceded the fence.
       const prefix = /^(?:[ \t]*>[ \t]?)*[ \t]*/.exec(line)?.[0] ?? '';
@@ -100,7 +100,7 @@ function toUnits(text: string): Unit[] {
       continue;
     }
     i++;
-    while (i < lines.length && lines[i].trim() && countFences(lines[i]) % 2 === 0) i++;
+    while (i < lines.length && lines[i]!.trim() && countFences(lines[i]!) % 2 === 0) i++;
     units.push({ text: lines.slice(start, i).join('\n'), sep: unitSep });
   }
   return units;

@@ -121,7 +121,7 @@ export class IngestWorker {
         const key = row.conversation_key;
         if (key) {
           for (let i = prepared.length - 1; i >= 0; i--) {
-            if (prepared[i].row.conversation_key === key) prepared.splice(i, 1);
+            if (prepared[i]!.row.conversation_key === key) prepared.splice(i, 1); // i < length
           }
           blocked.add(key);
         }

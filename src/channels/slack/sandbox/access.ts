@@ -84,7 +84,7 @@ export function checkControlRequest(
   }
   const type = req.headers['content-type'];
   if (req.method !== 'GET' && req.method !== 'HEAD' && type !== undefined) {
-    const essence = String(type).split(';')[0].trim().toLowerCase();
+    const essence = String(type).split(';')[0]!.trim().toLowerCase(); // split gives one part at least
     if (essence !== 'application/json') {
       return {
         status: 415,

@@ -63,7 +63,8 @@ export function initialsOf(name: string): string {
     .toUpperCase()
     .split(/[^A-Z0-9]+/)
     .filter(Boolean);
-  const letters = words.length > 1 ? words[0][0] + words[1][0] : (words[0] ?? '?').slice(0, 2);
+  const [first, second] = words;
+  const letters = first && second ? first.charAt(0) + second.charAt(0) : (first ?? '?').slice(0, 2);
   return [...letters].filter((c) => GLYPHS[c]).join('') || '?';
 }
 
@@ -91,7 +92,7 @@ export function avatarPng(initials: string, colorHex: string, size: number): Buf
         const gy = Math.floor(ty / scale);
         const ch = text[Math.floor(gx / 6)];
         const cx = gx % 6;
-        on = !!ch && cx < 5 && GLYPHS[ch][gy * 5 + cx] === '1';
+        on = !!ch && cx < 5 && GLYPHS[ch]?.[gy * 5 + cx] === '1';
       }
       const o = y * row + 1 + x * 3;
       raw[o] = on ? 255 : r;

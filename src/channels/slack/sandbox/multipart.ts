@@ -33,8 +33,9 @@ export function headerParams(value: string): { value: string; params: Record<str
       rest = rest.slice(next + 1);
       continue;
     }
-    const key = m[1].toLowerCase();
-    const raw = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2].trim();
+    // Groups 1 and 2 always take part in a match; 3 only for a quoted value.
+    const key = m[1]!.toLowerCase();
+    const raw = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[2]!.trim();
     params[key] = raw;
     rest = rest.slice(m[0].length);
   }
@@ -54,7 +55,7 @@ function decodeExtValue(v: string): string | undefined {
   const m = /^([\w!#$%&+^`{}~-]*)'[\w-]*'(.*)$/.exec(v);
   if (!m) return undefined;
   try {
-    return decodeURIComponent(m[2]);
+    return decodeURIComponent(m[2]!); // the group always takes part in a match
   } catch {
     return undefined;
   }

@@ -151,7 +151,7 @@ export class SlackSandbox {
       (f) => (f.method === method || f.method === '*') && f.times > 0,
     );
     if (i < 0) return null;
-    const fault = this.faults[i];
+    const fault = this.faults[i]!; // findIndex found it
     fault.times--;
     if (fault.times <= 0) this.faults.splice(i, 1);
     return { ...fault };

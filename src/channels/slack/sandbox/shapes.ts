@@ -295,7 +295,7 @@ export function typedTextToMrkdwn(raw: string): string {
   const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   for (let m = re.exec(raw); m; m = re.exec(raw)) {
     parts.push(esc(raw.slice(last, m.index)));
-    parts.push(m[1] ?? `<${m[2].replace(/&/g, '&amp;')}>`);
+    parts.push(m[1] ?? `<${m[2]!.replace(/&/g, '&amp;')}>`); // one alternative matched
     last = m.index + m[0].length;
   }
   parts.push(esc(raw.slice(last)));

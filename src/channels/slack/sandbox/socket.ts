@@ -216,7 +216,7 @@ export class SocketHub {
       this.queue.push(job);
       return;
     }
-    const conn = open[this.roundRobin++ % open.length];
+    const conn = open[this.roundRobin++ % open.length]!; // open is not empty
     const envelopeId = randomUUID();
     const timer = setTimeout(() => this.onTimeout(envelopeId), this.opts.ackTimeoutMs);
     this.inflight.set(envelopeId, { job, conn, started: Date.now(), timer, dropped: false });

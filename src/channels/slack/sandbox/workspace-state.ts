@@ -193,7 +193,8 @@ export function randomId(prefix: string, length = 10): string {
 export function hashId(prefix: string, input: string, length = 10): string {
   const digest = createHash('sha256').update(input).digest();
   let out = prefix;
-  for (let i = 0; i < length; i++) out += BASE32[digest[i] % 32];
+  // Callers ask for at most 10 characters; a sha256 digest has 32 bytes.
+  for (let i = 0; i < length; i++) out += BASE32[digest[i]! % 32];
   return out;
 }
 

@@ -201,13 +201,14 @@ export class Workspace {
     if (!token) throw new SlackApiError('not_authed');
     const m = /^(xoxb|xoxp)-([A-Z0-9]+)-(\d+)-([A-Za-z0-9_-]{32})$/.exec(token);
     if (!m) throw new SlackApiError('invalid_auth');
+    // Every group takes part in a match.
     const kind: TokenKind = m[1] === 'xoxb' ? 'bot' : 'user';
-    const userId = m[2];
+    const userId = m[2]!;
     const gen = Number(m[3]);
     const user = this.user(userId);
     if (!user) throw new SlackApiError('invalid_auth');
     const expected = Buffer.from(this.mac(kind, userId, gen));
-    const given = Buffer.from(m[4]);
+    const given = Buffer.from(m[4]!);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw new SlackApiError('invalid_auth');
     }

@@ -26,7 +26,7 @@ const TYPES_BY_EXTENSION: Record<string, string> = {
 };
 
 function contentTypeFor(fileName: string, header: string | undefined): string {
-  const given = header?.split(';')[0].trim().toLowerCase();
+  const given = header?.split(';')[0]!.trim().toLowerCase(); // split gives one part at least
   if (given && given !== 'application/binary' && given !== 'application/octet-stream') {
     return given;
   }

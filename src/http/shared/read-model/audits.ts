@@ -22,7 +22,7 @@ export async function loadAuditPayload(
     .executeTakeFirst();
   if (!audit) return null;
   const [events] = await auditPayloads(db, [audit], base);
-  return events;
+  return events ?? null;
 }
 
 async function presentWrittenAudit(db: Conn, w: WrittenAudit, base: string) {

@@ -383,7 +383,7 @@ export function ticketReader(db: Conn, base: string, cache: RenderedTickets): Ti
     const rows = await renderer.select(query).execute();
     const texts = await renderer.finish(rows);
     // Possibly newer than a page's row (a write in between): kept with its own version.
-    rows.forEach((r, i) => cache.set(r.id, r.version, audience, texts[i]));
+    rows.forEach((r, i) => cache.set(r.id, r.version, audience, texts[i]!)); // one text per row
     return { rows, texts };
   };
   const visible = (scope: TicketScope) =>
@@ -411,7 +411,8 @@ export function ticketReader(db: Conn, base: string, cache: RenderedTickets): Ti
         audienceOf(actor.user),
         visible(await ticketScope(db, actor)).where('id', '=', id),
       );
-      return rows.length ? { row: rows[0], json: texts[0] } : null;
+      const row = rows[0];
+      return row ? { row, json: texts[0]! } : null; // one text per row
     },
   };
 }

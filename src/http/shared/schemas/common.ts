@@ -74,7 +74,9 @@ const ISO_TIME =
 function parseIsoTime(s: string): number | null {
   const m = ISO_TIME.exec(s);
   if (!m) return null;
-  const [y, mo, d, h = 0, mi = 0, sec = 0] = m.slice(1, 7).map((v) => (v ? Number(v) : 0));
+  const [y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0] = m
+    .slice(1, 7)
+    .map((v) => (v ? Number(v) : 0));
   const utc = Date.UTC(y, mo - 1, d, h, mi, sec);
   const back = new Date(utc);
   // Date.UTC rolls a 30 February or a 25:00 over into the next month or day: refuse those.

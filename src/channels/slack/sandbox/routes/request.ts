@@ -69,10 +69,10 @@ export function credentials(req: FastifyRequest): {
 } {
   const h = req.headers.authorization ?? '';
   const bearer = /^Bearer\s+(\S+)$/i.exec(h);
-  if (bearer) return { bearer: bearer[1], basic: null };
+  if (bearer) return { bearer: bearer[1]!, basic: null }; // (\S+) takes part in every match
   const basic = /^Basic\s+(\S+)$/i.exec(h);
   if (basic) {
-    const decoded = Buffer.from(basic[1], 'base64').toString('utf8');
+    const decoded = Buffer.from(basic[1]!, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon > 0) {
       return {
