@@ -9,6 +9,7 @@
  *     [--creates 3000] [--shows 3000] [--lists 1000] [--concurrency 8] [--copies 5]
  *     [--phase-seconds 60] [--rounds 3] [--ticket-cache-mb 64]
  */
+import { DeskEvents } from '../src/desk/events.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -333,7 +334,7 @@ async function createTickets(db: Db, pop: Population, count: number, start: numb
       };
       const input = ticketInput(r, pop, closed);
       const now = new Date(start + i * step).toISOString();
-      const { ticket } = await createTicket(db, actor, input, now);
+      const { ticket } = await createTicket(db, actor, input, now, { events: new DeskEvents() });
       if (ticket.status === 'closed') closed.push(ticket.id);
       done++;
       if (Date.now() - lastReport > 10_000) {

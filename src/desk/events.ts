@@ -160,11 +160,12 @@ export class TransactionEvents {
 export class EventsAfterCommit {
   private last: TransactionEvents | undefined;
 
-  /** Without a bus (scripts, some tests) nothing is collected and nothing published. */
-  constructor(private readonly bus: DeskEvents | undefined) {}
+  // The bus is required: a write without one would skip its processors' outbox rows (a
+  // public reply never sent to Slack), so no caller may leave it out by accident.
+  constructor(private readonly bus: DeskEvents) {}
 
-  attempt(): TransactionEvents | undefined {
-    this.last = this.bus?.begin();
+  attempt(): TransactionEvents {
+    this.last = this.bus.begin();
     return this.last;
   }
 

@@ -308,7 +308,7 @@ export async function deleteMembership(
   actor: Actor,
   id: number,
   now: string,
-  bus?: DeskEvents,
+  bus: DeskEvents,
 ): Promise<{ unassignedTicketIds: number[] }> {
   await authorize(db, actor, 'group-membership:manage');
   const events = new EventsAfterCommit(bus);

@@ -29,7 +29,7 @@ export async function mergeUsers(
   sourceId: number,
   targetId: number,
   now: string,
-  bus?: DeskEvents,
+  bus: DeskEvents,
 ): Promise<User> {
   const events = new EventsAfterCommit(bus);
   const committed = transaction(db, async (trx) => {
@@ -221,7 +221,7 @@ export async function mergeSelfInto(
   actor: User,
   credentials: { email: string; password: string },
   now: string,
-  bus?: DeskEvents,
+  bus: DeskEvents,
 ): Promise<User> {
   const target = await findUserByEmail(db, credentials.email);
   const ok =

@@ -1,3 +1,4 @@
+import { DeskEvents } from '../../src/desk/events.ts';
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Migrator } from 'kysely';
@@ -31,7 +32,8 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         );
         const actor = { user: agent, via: via('api') };
         const make = async (body: string) =>
-          (await createTicket(db, actor, { comment: { body } }, now)).ticket.id;
+          (await createTicket(db, actor, { comment: { body } }, now, { events: new DeskEvents() }))
+            .ticket.id;
         const [open, note, noteThenReply] = [await make('a'), await make('b'), await make('c')];
         // As older versions left them: an internal first comment, and one answered since.
         await db

@@ -1,3 +1,4 @@
+import { DeskEvents } from '../../src/desk/events.ts';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
@@ -154,7 +155,9 @@ describe('SQLite: writes that arrive together commit together', () => {
       await ensureDefaultBrand(db, now);
       const agent = await createUser(db, { name: 'A', email: 'a@example.com', role: 'agent' }, now);
       const actor = { user: agent, via: via('api') };
-      const open = await createTicket(db, actor, { comment: { body: 'open' } }, now);
+      const open = await createTicket(db, actor, { comment: { body: 'open' } }, now, {
+        events: new DeskEvents(),
+      });
       const outcomes = await Promise.allSettled(
         Array.from({ length: 12 }, (_, i) =>
           createTicket(
@@ -167,6 +170,7 @@ describe('SQLite: writes that arrive together commit together', () => {
               ...(i === 5 ? { via_followup_source_id: open.ticket.id } : {}),
             },
             now,
+            { events: new DeskEvents() },
           ),
         ),
       );
@@ -306,6 +310,7 @@ describe('PostgreSQL storage', () => {
           actor: person,
           via: via('api'),
           now,
+          events: new DeskEvents().begin(),
         })
       ).ticket;
     // The same three updates on two pairs of tickets, at once and batched.
@@ -332,6 +337,7 @@ describe('PostgreSQL storage', () => {
             via: via('api'),
             now: later,
             batch: wb,
+            events: new DeskEvents().begin(),
           });
           current.set(u.id, r.ticket);
           commentIds.push(r.commentId!);
@@ -412,6 +418,7 @@ describe('PostgreSQL storage', () => {
         via: via('api'),
         now,
         batch,
+        events: new DeskEvents().begin(),
       });
     const other = (await start('first')).ticket;
     const ids = await db.transaction().execute(async (trx) => {
@@ -425,6 +432,7 @@ describe('PostgreSQL storage', () => {
           via: via('api'),
           now,
           batch,
+          events: new DeskEvents().begin(),
         });
       // A batched write draws ids ahead; the create after it is written at once.
       await comment(other, 'on the other ticket');
@@ -436,6 +444,7 @@ describe('PostgreSQL storage', () => {
         via: via('api'),
         now,
         batch,
+        events: new DeskEvents().begin(),
       });
       const next = await comment(created.ticket, 'second');
       const last = await comment(next.ticket, 'third');
@@ -498,7 +507,10 @@ for (const kind of ['sqlite', 'postgres'] as const) {
           now,
         );
         const actor = { user: agent, via: via('api') };
-        const create = (i: number) => createTicket(db, actor, { comment: { body: `t${i}` } }, now);
+        const create = (i: number) =>
+          createTicket(db, actor, { comment: { body: `t${i}` } }, now, {
+            events: new DeskEvents(),
+          });
         const first = await Promise.all([0, 1, 2].map(create));
         await deleteTicket(db, actor, first[1]!.ticket.id, now);
         await migrateToLatest(db);

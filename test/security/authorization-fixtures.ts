@@ -1,3 +1,4 @@
+import { DeskEvents } from '../../src/desk/events.ts';
 import assert from 'node:assert/strict';
 import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
 import { nowIso } from '../../src/desk/time.ts';
@@ -70,6 +71,7 @@ export async function setUp(desk: TestDesk): Promise<SetUp> {
         comment: { body: 'Hi from Slack', public: true },
       },
       nowIso(),
+      { events: new DeskEvents() },
     );
     return written.ticket.id;
   };

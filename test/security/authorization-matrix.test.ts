@@ -1,3 +1,4 @@
+import { DeskEvents } from '../../src/desk/events.ts';
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
 import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
@@ -156,6 +157,7 @@ forEachDatabase('authorization matrix', (ctx) => {
         comment: { body: 'A file', public: true, uploads: [upload.body.upload.token] },
       },
       nowIso(),
+      { events: new DeskEvents() },
     );
     const attachment = await parley.db
       .selectFrom('attachments')

@@ -99,7 +99,7 @@ export async function createTicket(
   actor: Actor,
   input: CreateTicketInput,
   now: string,
-  options: { events?: DeskEvents } = {},
+  options: { events: DeskEvents },
 ): Promise<WriteResult> {
   const events = new EventsAfterCommit(options.events);
   const committed = writeTransaction(db, async (trx) => {

@@ -50,7 +50,7 @@ export interface PersistOptions {
    * The events of the caller's transaction: the write emits its `ticket.written` there (its
    * processors write their outbox rows now), published when the caller's transaction commits.
    */
-  events?: TransactionEvents;
+  events: TransactionEvents;
 }
 
 /**
@@ -366,6 +366,6 @@ export async function persistTicketWrite(
     // RETURNING promises no order; ids follow the order of the VALUES.
     written.events = rows.sort((a, b) => a.id - b.id);
   }
-  await opts.events?.emit(trx, ticketWritten(plan, { ticketId, auditId, commentId }, opts.via));
+  await opts.events.emit(trx, ticketWritten(plan, { ticketId, auditId, commentId }, opts.via));
   return { ticket, auditId, commentId, ...(written ? { written } : {}) };
 }

@@ -26,7 +26,7 @@ export interface UpdateOptions {
   /** Kept in the update's audit as `metadata.custom`. */
   metadata?: Record<string, unknown>;
   /** The instance's bus: the update's `ticket.written` is published there once it commits. */
-  events?: DeskEvents;
+  events: DeskEvents;
 }
 
 export const UPDATE_CONFLICT =
@@ -40,7 +40,7 @@ export async function updateTicket(
   patch: TicketPatch,
   comment: CommentInput | null,
   now: string,
-  options: UpdateOptions = {},
+  options: UpdateOptions,
 ): Promise<WriteResult> {
   const events = new EventsAfterCommit(options.events);
   const committed = writeTransaction(db, async (trx) => {

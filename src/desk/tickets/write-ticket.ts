@@ -36,7 +36,7 @@ export interface WriteTicketArgs {
    * The events of the caller's transaction, which publishes them once it commits
    * (publishCommitted): the write emits its `ticket.written` there.
    */
-  events?: TransactionEvents;
+  events: TransactionEvents;
   /** The client's `metadata`, kept in the audit as `metadata.custom` (as Zendesk does). */
   metadata?: Record<string, unknown>;
   /** Only for creates. */

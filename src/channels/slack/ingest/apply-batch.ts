@@ -36,9 +36,8 @@ export async function applyBatch(
     );
     const todo = batch.filter((p) => still.has(p.row.id));
     if (todo.length === 0) return;
-    const state = await loadState(trx, todo, pg);
+    const state = await loadState(trx, todo, pg, run);
     if (pg) state.batch = new WriteBatch(trx, todo.length);
-    if (run) state.events = run;
     const outcomes: { id: number; outcome: string }[] = [];
     for (const p of todo)
       outcomes.push({ id: p.row.id, outcome: await applyEvent(ctx, trx, p, state) });

@@ -23,7 +23,7 @@ export interface ApplyState {
    */
   batch?: WriteBatch;
   /** The transaction's desk events, published by applyBatch once it commits. */
-  events?: TransactionEvents;
+  events: TransactionEvents;
   /** Incoming messages recorded, written in one statement before anything reads them. */
   messages: {
     conversation_id: number;
@@ -34,8 +34,14 @@ export interface ApplyState {
 }
 
 /** Reads, in one query each, the rows the events of one transaction look up. */
-export async function loadState(trx: Conn, batch: Prepared[], pg: boolean): Promise<ApplyState> {
+export async function loadState(
+  trx: Conn,
+  batch: Prepared[],
+  pg: boolean,
+  events: TransactionEvents,
+): Promise<ApplyState> {
   const state: ApplyState = {
+    events,
     requesters: new Map(),
     conversations: new Map(),
     seen: new Set(),

@@ -18,7 +18,7 @@ export async function noteRefusedFiles(
   ticketId: number,
   requester: User,
   refused: RefusedFile[],
-  opts: { now: string; uploadLimit: number; signals: JobSignals; events?: TransactionEvents },
+  opts: { now: string; uploadLimit: number; signals: JobSignals; events: TransactionEvents },
 ) {
   const { now } = opts;
   const ticket = await trx
