@@ -158,8 +158,12 @@ function cleanName(name: string | undefined): string {
   return trimmed;
 }
 
-/** Read-only keys are Zendesk's to compute; a client sending them changes nothing. */
-const READ_ONLY_KEYS = ['chat_access', 'group_access', 'light_agent', 'moderate_forums'] as const;
+/**
+ * Read-only keys are Zendesk's to compute; a client sending them changes nothing. Zendesk also
+ * computes `chat_access`, but in Parley it is the permission to see messaging (Slack) tickets,
+ * and an admin must be able to withhold it, so it is writable here.
+ */
+const READ_ONLY_KEYS = ['group_access', 'light_agent', 'moderate_forums'] as const;
 
 function writableConfiguration(config: CustomRoleConfigurationPatch): CustomRoleConfigurationPatch {
   const out = { ...config };

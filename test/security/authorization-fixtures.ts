@@ -20,17 +20,13 @@ export async function setUp(desk: TestDesk): Promise<SetUp> {
   const endUser = await desk.createEndUser('Erin Enduser');
   const restricted = await desk.createAgent('Rita Restricted');
   const agent = await desk.createAgent('Alan Agent');
+  // An admin withholds the messaging permission through the API, as the README says.
   const role = await api('POST', '/api/v2/custom_roles', {
-    custom_role: { name: 'No chat', configuration: { ticket_access: 'all' } },
+    custom_role: { name: 'No chat', configuration: { ticket_access: 'all', chat_access: false } },
   });
   assert.equal(role.status, 201, JSON.stringify(role.body));
+  assert.equal(role.body.custom_role.configuration.chat_access, false);
   const roleId = role.body.custom_role.id as number;
-  // chat_access is Zendesk's to compute, so the API does not write it: set as Zendesk would.
-  await db
-    .updateTable('custom_roles')
-    .set({ configuration: JSON.stringify({ ticket_access: 'all', chat_access: false }) })
-    .where('id', '=', roleId)
-    .execute();
   await db
     .updateTable('users')
     .set({ custom_role_id: roleId })
