@@ -1,8 +1,8 @@
 import { transaction } from '../db/transaction.ts';
 import type { User, UserIdentity } from '../db/types.ts';
-import type { Conn } from './context.ts';
+import type { Actor, Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { assertMayEdit } from './user-commands.ts';
+import { authorize } from './policies/authorize.ts';
 import {
   assertIdentityFree,
   type IdentityType,
@@ -58,14 +58,15 @@ export async function identitiesOf(db: Conn, userIds: number[]): Promise<UserIde
 
 export async function addIdentity(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   input: { type: IdentityType; value: string; verified?: boolean },
   now: string,
 ): Promise<UserIdentity> {
   return transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
+    await authorize(trx, actor, 'user:edit', user);
     const value = normalizeIdentityValue(input.type, input.value);
     await assertIdentityFree(trx, input.type, value, null);
     return insertIdentity(trx, user, input.type, value, now, { verified: input.verified });
@@ -75,14 +76,15 @@ export async function addIdentity(
 /** The identity becomes its type's primary; a primary email (phone) is the user's `email` (`phone`). */
 export async function makePrimary(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   identityId: number,
   now: string,
 ): Promise<UserIdentity[]> {
   return transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
+    await authorize(trx, actor, 'user:edit', user);
     const identity = await getIdentity(trx, userId, identityId);
     await trx
       .updateTable('user_identities')
@@ -110,14 +112,15 @@ export async function makePrimary(
 /** Marks an identity verified; a user with a verified identity is a verified user. */
 export async function verifyIdentity(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   identityId: number,
   now: string,
 ): Promise<UserIdentity> {
   return transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
+    await authorize(trx, actor, 'user:edit', user);
     const identity = await getIdentity(trx, userId, identityId);
     await trx
       .updateTable('user_identities')
@@ -144,14 +147,15 @@ export async function verifyIdentity(
  */
 export async function deleteIdentity(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   identityId: number,
   now: string,
 ): Promise<void> {
   await transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
+    await authorize(trx, actor, 'user:edit', user);
     const identity = await getIdentity(trx, userId, identityId);
     const others = await trx
       .selectFrom('user_identities')

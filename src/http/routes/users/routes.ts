@@ -119,9 +119,10 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.post('/users', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const body = parseWith(createSchema, req.body).user;
-    const user = await createUserAs(db, actor.user, body, nowIso());
+    const user = await createUserAs(db, actor, body, nowIso());
     const presented = presentUser(user, base);
     reply.status(201).header('location', presented.url);
     return { user: presented };
@@ -129,9 +130,10 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.post('/users/create_or_update', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const body = parseWith(upsertSchema, req.body).user;
-    const { user, created } = await createOrUpdateUser(db, actor.user, body, nowIso());
+    const { user, created } = await createOrUpdateUser(db, actor, body, nowIso());
     const presented = presentUser(user, base);
     if (created) reply.status(201).header('location', presented.url);
     return { user: presented };
@@ -140,32 +142,35 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   app.put('/users/me/merge', async (req) => {
     const actor = actorOf(req);
     const { email, password } = parseWith(selfMergeSchema, req.body).user;
-    const target = await mergeSelfInto(db, actor.user, { email, password }, nowIso(), events);
+    const target = await mergeSelfInto(db, actor, { email, password }, nowIso(), events);
     return { user: presentUserFor(actor.user, target, base) };
   });
 
   app.put('/users/:id', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const userId = idParam(req.params);
     const body = parseWith(updateSchema, req.body).user;
-    const user = await updateUser(db, actor.user, userId, body, nowIso());
+    const user = await updateUser(db, actor, userId, body, nowIso());
     return { user: presentUser(user, base) };
   });
 
   app.delete('/users/:id', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write');
-    const user = await deleteUser(db, actor.user, idParam(req.params), nowIso());
+    const user = await deleteUser(db, actor, idParam(req.params), nowIso());
     return { user: presentUser(user, base) };
   });
 
   app.put('/users/:id/merge', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const sourceId = idParam(req.params);
     const targetId = parseWith(mergeSchema, req.body).user.id;
-    const target = await mergeUsers(db, actor.user, sourceId, targetId, nowIso(), events);
+    const target = await mergeUsers(db, actor, sourceId, targetId, nowIso(), events);
     return { user: presentUser(target, base) };
   });
 
@@ -191,9 +196,10 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.post('/users/:id/identities', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     const input = parseWith(identitySchema, req.body).identity;
-    const identity = await addIdentity(db, actor.user, idParam(req.params), input, nowIso());
+    const identity = await addIdentity(db, actor, idParam(req.params), input, nowIso());
     const presented = presentIdentity(identity, base);
     reply.status(201).header('location', presented.url);
     return { identity: presented };
@@ -201,10 +207,11 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id/identities/:identityId/make_primary', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     const rows = await makePrimary(
       db,
-      actor.user,
+      actor,
       idParam(req.params),
       idParam(req.params, 'identityId'),
       nowIso(),
@@ -214,10 +221,11 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id/identities/:identityId/verify', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     const identity = await verifyIdentity(
       db,
-      actor.user,
+      actor,
       idParam(req.params),
       idParam(req.params, 'identityId'),
       nowIso(),
@@ -227,10 +235,11 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.delete('/users/:id/identities/:identityId', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     await deleteIdentity(
       db,
-      actor.user,
+      actor,
       idParam(req.params),
       idParam(req.params, 'identityId'),
       nowIso(),
