@@ -20,7 +20,13 @@ async function activeUser(db: Conn, userId: number): Promise<User> {
   return user;
 }
 
-export async function listIdentities(db: Conn, userId: number): Promise<UserIdentity[]> {
+/** `GET /users/{id}/identities`, for those who may read identities. */
+export async function listIdentities(
+  db: Conn,
+  actor: Actor,
+  userId: number,
+): Promise<UserIdentity[]> {
+  await authorize(db, actor, 'user:read-identities');
   await activeUser(db, userId);
   return db
     .selectFrom('user_identities')
@@ -30,11 +36,19 @@ export async function listIdentities(db: Conn, userId: number): Promise<UserIden
     .execute();
 }
 
-export async function getIdentity(
+/** `GET /users/{id}/identities/{identityId}`. */
+export async function showIdentity(
   db: Conn,
+  actor: Actor,
   userId: number,
   identityId: number,
 ): Promise<UserIdentity> {
+  await authorize(db, actor, 'user:read-identities');
+  return findIdentity(db, userId, identityId);
+}
+
+/** One of the user's identities, for the commands below (which have authorized). */
+async function findIdentity(db: Conn, userId: number, identityId: number): Promise<UserIdentity> {
   const identity = await db
     .selectFrom('user_identities')
     .selectAll()
@@ -85,7 +99,7 @@ export async function makePrimary(
     await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
     await authorize(trx, actor, 'user:edit', user);
-    const identity = await getIdentity(trx, userId, identityId);
+    const identity = await findIdentity(trx, userId, identityId);
     await trx
       .updateTable('user_identities')
       .set({ is_primary: 0, updated_at: now })
@@ -121,7 +135,7 @@ export async function verifyIdentity(
     await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
     await authorize(trx, actor, 'user:edit', user);
-    const identity = await getIdentity(trx, userId, identityId);
+    const identity = await findIdentity(trx, userId, identityId);
     await trx
       .updateTable('user_identities')
       .set({ verified: 1, updated_at: now })
@@ -132,7 +146,7 @@ export async function verifyIdentity(
       .set({ verified: 1, updated_at: now })
       .where('id', '=', userId)
       .execute();
-    return getIdentity(trx, userId, identityId);
+    return findIdentity(trx, userId, identityId);
   });
 }
 
@@ -156,7 +170,7 @@ export async function deleteIdentity(
     await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
     await authorize(trx, actor, 'user:edit', user);
-    const identity = await getIdentity(trx, userId, identityId);
+    const identity = await findIdentity(trx, userId, identityId);
     const others = await trx
       .selectFrom('user_identities')
       .select(['id', 'type'])
