@@ -2,8 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { ConfigError, loadConfig } from '../config.ts';
 import { migrateToLatest, openDatabase } from '../db/index.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../desk/api-tokens.ts';
+import { issueApiToken, listApiTokens, revokeApiToken } from '../desk/api-tokens.ts';
 import { ensureDefaultBrand } from '../desk/brands.ts';
+import { operatorActor } from '../desk/context.ts';
 import { NotFoundError, ValidationError } from '../desk/errors.ts';
 import { hashPassword } from '../desk/passwords.ts';
 import { nowIso, presentTime } from '../desk/time.ts';
@@ -153,9 +154,9 @@ export function buildCli(): Command {
     .action(async (opts: { description: string }) => {
       if (!opts.description.trim()) throw new CliError('--description must not be empty');
       await withDb(async (db) => {
-        const created = await createApiToken(db, {
+        // Run at the server's shell: the operator's, not any user's, token.
+        const created = await issueApiToken(db, operatorActor, {
           description: opts.description.trim(),
-          createdById: null,
           now: nowIso(),
         });
         console.error(
@@ -169,7 +170,7 @@ export function buildCli(): Command {
     .description('list API tokens: id, description, first characters, created, last used')
     .action(async () => {
       await withDb(async (db) => {
-        const tokens = await listApiTokens(db);
+        const tokens = await listApiTokens(db, operatorActor);
         if (tokens.length === 0) {
           console.log('No API tokens.');
           return;
@@ -198,7 +199,7 @@ export function buildCli(): Command {
       }
       await withDb(async (db) => {
         try {
-          const revoked = await revokeApiToken(db, Number(rawId));
+          const revoked = await revokeApiToken(db, operatorActor, Number(rawId));
           console.log(`Revoked API token ${revoked.id} ("${revoked.description}").`);
         } catch (err) {
           if (err instanceof NotFoundError) throw new CliError(`No API token has the id ${rawId}.`);

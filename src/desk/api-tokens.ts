@@ -1,15 +1,33 @@
 import { randomBytes } from 'node:crypto';
 import { sha256Hex } from '../crypto/digest.ts';
 import type { ApiToken, User } from '../db/types.ts';
-import type { Conn } from './context.ts';
+import { type Actor, type Conn, isOperator } from './context.ts';
 import { NotFoundError } from './errors.ts';
+import { authorize } from './policies/authorize.ts';
 import { normalizeEmail } from './users.ts';
 
 export function hashToken(token: string): string {
   return sha256Hex(token);
 }
 
-/** Creates an account-level API token; the plaintext is returned once and only its hash is kept. */
+/**
+ * Creates an API token on behalf of `actor` (the operator's tokens name no creator); the
+ * plaintext is returned once.
+ */
+export async function issueApiToken(
+  db: Conn,
+  actor: Actor,
+  args: { description: string; now: string },
+): Promise<{ id: number; token: string }> {
+  await authorize(db, actor, 'api-token:manage');
+  const createdById = isOperator(actor) ? null : actor.user.id;
+  return createApiToken(db, { ...args, createdById });
+}
+
+/**
+ * Creates an account-level API token; the plaintext is returned once and only its hash is kept.
+ * Unchecked: doors call issueApiToken.
+ */
 export async function createApiToken(
   db: Conn,
   args: { description: string; createdById: number | null; now: string },
@@ -53,11 +71,13 @@ const INFO_COLUMNS = [
 ] as const;
 
 /** Every API token, oldest first: an account has a handful. */
-export async function listApiTokens(db: Conn): Promise<ApiTokenInfo[]> {
+export async function listApiTokens(db: Conn, actor: Actor): Promise<ApiTokenInfo[]> {
+  await authorize(db, actor, 'api-token:manage');
   return db.selectFrom('api_tokens').select(INFO_COLUMNS).orderBy('id').execute();
 }
 
-export async function getApiToken(db: Conn, id: number): Promise<ApiTokenInfo> {
+export async function showApiToken(db: Conn, actor: Actor, id: number): Promise<ApiTokenInfo> {
+  await authorize(db, actor, 'api-token:manage');
   const row = await db
     .selectFrom('api_tokens')
     .select(INFO_COLUMNS)
@@ -72,7 +92,8 @@ export async function getApiToken(db: Conn, id: number): Promise<ApiTokenInfo> {
  * that remember accepted credentials must forget them (the HTTP layer's forgetTokenUsers);
  * other processes stop accepting it when their memory of it lapses, within a second.
  */
-export async function revokeApiToken(db: Conn, id: number): Promise<ApiTokenInfo> {
+export async function revokeApiToken(db: Conn, actor: Actor, id: number): Promise<ApiTokenInfo> {
+  await authorize(db, actor, 'api-token:manage');
   const row = await db
     .deleteFrom('api_tokens')
     .where('id', '=', id)

@@ -37,8 +37,16 @@ export async function ensureDefaultBrand(db: Conn, now: string): Promise<void> {
     .execute();
 }
 
-export function listBrands(db: Conn): Promise<Brand[]> {
+/** `GET /brands`: every brand, for those who may read brands. */
+export async function listBrands(db: Conn, actor: Actor): Promise<Brand[]> {
+  await authorize(db, actor, 'brand:read');
   return db.selectFrom('brands').selectAll().orderBy('id').execute();
+}
+
+/** `GET /brands/{id}`; getBrand is the desk's own, unchecked lookup. */
+export async function showBrand(db: Conn, actor: Actor, id: number): Promise<Brand> {
+  await authorize(db, actor, 'brand:read');
+  return getBrand(db, id);
 }
 
 export interface BrandInput {

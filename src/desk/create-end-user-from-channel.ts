@@ -24,6 +24,10 @@ export interface ChannelProfile {
  * who has the profile's email gains the identity; without one, an end user is created with it.
  * Users carry no audit (creating one through the users API writes none either), so neither
  * does this; the tickets the person then writes are audited with the channel's via.
+ *
+ * It takes no actor and asks no policy: the channel acts for a person the desk does not know
+ * yet, so there is nobody to authorize. Only a channel calls it, once it has verified that the
+ * message came from its platform (for Slack, the signed event).
  */
 export async function createEndUserFromChannel(
   trx: Conn,

@@ -122,8 +122,16 @@ export async function getCustomRole(db: Conn, id: number): Promise<CustomRole> {
   return row;
 }
 
-export function listCustomRoles(db: Conn): Promise<CustomRole[]> {
+/** `GET /custom_roles`: only admins read roles. */
+export async function listCustomRoles(db: Conn, actor: Actor): Promise<CustomRole[]> {
+  await authorize(db, actor, 'custom-role:manage');
   return db.selectFrom('custom_roles').selectAll().orderBy('id').execute();
+}
+
+/** `GET /custom_roles/{id}`; getCustomRole is the desk's own, unchecked lookup. */
+export async function showCustomRole(db: Conn, actor: Actor, id: number): Promise<CustomRole> {
+  await authorize(db, actor, 'custom-role:manage');
+  return getCustomRole(db, id);
 }
 
 /** team_member_count: the active users holding each role (deleted users are nobody's team). */

@@ -22,25 +22,6 @@ export function groupsQuery(db: Conn, opts: { excludeDeleted?: boolean } = {}) {
   return q;
 }
 
-export async function countGroups(db: Conn): Promise<number> {
-  const row = await db
-    .selectFrom('groups')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('deleted', '=', 0)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
-export function groupUsersQuery(db: Conn, groupId: number) {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where('active', '=', 1)
-    .where('id', 'in', (eb) =>
-      eb.selectFrom('group_memberships').select('user_id').where('group_id', '=', groupId),
-    );
-}
-
 export interface GroupInput {
   name?: string;
   description?: string;

@@ -1,8 +1,8 @@
 import { transaction } from '../db/transaction.ts';
 import type { User, UserIdentity } from '../db/types.ts';
-import type { Conn } from './context.ts';
+import type { Actor, Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
-import { assertMayEdit } from './user-commands.ts';
+import { authorize } from './policies/authorize.ts';
 import {
   assertIdentityFree,
   type IdentityType,
@@ -20,7 +20,13 @@ async function activeUser(db: Conn, userId: number): Promise<User> {
   return user;
 }
 
-export async function listIdentities(db: Conn, userId: number): Promise<UserIdentity[]> {
+/** `GET /users/{id}/identities`, for those who may read identities. */
+export async function listIdentities(
+  db: Conn,
+  actor: Actor,
+  userId: number,
+): Promise<UserIdentity[]> {
+  await authorize(db, actor, 'user:read-identities');
   await activeUser(db, userId);
   return db
     .selectFrom('user_identities')
@@ -30,11 +36,19 @@ export async function listIdentities(db: Conn, userId: number): Promise<UserIden
     .execute();
 }
 
-export async function getIdentity(
+/** `GET /users/{id}/identities/{identityId}`. */
+export async function showIdentity(
   db: Conn,
+  actor: Actor,
   userId: number,
   identityId: number,
 ): Promise<UserIdentity> {
+  await authorize(db, actor, 'user:read-identities');
+  return findIdentity(db, userId, identityId);
+}
+
+/** One of the user's identities, for the commands below (which have authorized). */
+async function findIdentity(db: Conn, userId: number, identityId: number): Promise<UserIdentity> {
   const identity = await db
     .selectFrom('user_identities')
     .selectAll()
@@ -58,14 +72,15 @@ export async function identitiesOf(db: Conn, userIds: number[]): Promise<UserIde
 
 export async function addIdentity(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   input: { type: IdentityType; value: string; verified?: boolean },
   now: string,
 ): Promise<UserIdentity> {
   return transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
+    await authorize(trx, actor, 'user:edit', user);
     const value = normalizeIdentityValue(input.type, input.value);
     await assertIdentityFree(trx, input.type, value, null);
     return insertIdentity(trx, user, input.type, value, now, { verified: input.verified });
@@ -75,15 +90,16 @@ export async function addIdentity(
 /** The identity becomes its type's primary; a primary email (phone) is the user's `email` (`phone`). */
 export async function makePrimary(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   identityId: number,
   now: string,
 ): Promise<UserIdentity[]> {
   return transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
-    const identity = await getIdentity(trx, userId, identityId);
+    await authorize(trx, actor, 'user:edit', user);
+    const identity = await findIdentity(trx, userId, identityId);
     await trx
       .updateTable('user_identities')
       .set({ is_primary: 0, updated_at: now })
@@ -110,15 +126,16 @@ export async function makePrimary(
 /** Marks an identity verified; a user with a verified identity is a verified user. */
 export async function verifyIdentity(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   identityId: number,
   now: string,
 ): Promise<UserIdentity> {
   return transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
-    const identity = await getIdentity(trx, userId, identityId);
+    await authorize(trx, actor, 'user:edit', user);
+    const identity = await findIdentity(trx, userId, identityId);
     await trx
       .updateTable('user_identities')
       .set({ verified: 1, updated_at: now })
@@ -129,7 +146,7 @@ export async function verifyIdentity(
       .set({ verified: 1, updated_at: now })
       .where('id', '=', userId)
       .execute();
-    return getIdentity(trx, userId, identityId);
+    return findIdentity(trx, userId, identityId);
   });
 }
 
@@ -144,15 +161,16 @@ export async function verifyIdentity(
  */
 export async function deleteIdentity(
   db: Conn,
-  actor: User,
+  actor: Actor,
   userId: number,
   identityId: number,
   now: string,
 ): Promise<void> {
   await transaction(db, async (trx) => {
+    await authorize(trx, actor, 'user:write-identities');
     const user = await activeUser(trx, userId);
-    assertMayEdit(actor, user);
-    const identity = await getIdentity(trx, userId, identityId);
+    await authorize(trx, actor, 'user:edit', user);
+    const identity = await findIdentity(trx, userId, identityId);
     const others = await trx
       .selectFrom('user_identities')
       .select(['id', 'type'])

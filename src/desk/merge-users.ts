@@ -2,11 +2,11 @@ import { isPostgres } from '../db/dialect.ts';
 import { transaction } from '../db/transaction.ts';
 import type { User } from '../db/types.ts';
 import { writeAudit, writeAuditEvents, type AuditEventInput } from './audits.ts';
-import type { Conn } from './context.ts';
-import { isAgent } from './context.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import type { Actor, Conn } from './context.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
 import { type DeskEventOf, type DeskEvents, EventsAfterCommit } from './events.ts';
 import { verifyPassword } from './passwords.ts';
+import { authorize } from './policies/authorize.ts';
 import { mirrorPrimary } from './user-identity-values.ts';
 import { findUserByEmail, loadUser } from './users.ts';
 import { via } from './via.ts';
@@ -25,7 +25,7 @@ const MERGE_VIA = via('merge');
  */
 export async function mergeUsers(
   db: Conn,
-  actor: User,
+  actor: Actor,
   sourceId: number,
   targetId: number,
   now: string,
@@ -52,7 +52,7 @@ export async function mergeUsers(
     if (!target) {
       throw ValidationError.field('id', `Id: user ${targetId} does not exist`, 'InvalidValue');
     }
-    if (actor.id !== source.id && !isAgent(actor)) throw new ForbiddenError();
+    await authorize(trx, actor, 'user:merge', source);
     if (source.role !== 'end-user' || target.role !== 'end-user') {
       throw ValidationError.field('base', 'Only end users can be merged', 'InvalidValue');
     }
@@ -74,7 +74,12 @@ export async function mergeUsers(
 
     await moveIdentities(trx, source, target, now);
 
-    const moved = await auditMovedTickets(trx, requested, { source, target, actor, now });
+    const moved = await auditMovedTickets(trx, requested, {
+      source,
+      target,
+      actor: actor.user,
+      now,
+    });
     await moveOwnedRows(trx, source, target, now);
     await trx.deleteFrom('sessions').where('user_id', '=', source.id).execute();
     await trx
@@ -218,7 +223,7 @@ async function moveIdentities(trx: Conn, source: User, target: User, now: string
  */
 export async function mergeSelfInto(
   db: Conn,
-  actor: User,
+  actor: Actor,
   credentials: { email: string; password: string },
   now: string,
   bus: DeskEvents,
@@ -235,5 +240,5 @@ export async function mergeSelfInto(
       'InvalidValue',
     );
   }
-  return mergeUsers(db, actor, actor.id, target.id, now, bus);
+  return mergeUsers(db, actor, actor.user.id, target.id, now, bus);
 }

@@ -4,7 +4,7 @@ import type { Organization } from '../db/types.ts';
 import type { Actor, Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
 import { authorize } from './policies/authorize.ts';
-import { externalIdIn, externalIdIs } from './external-ids.ts';
+import { externalIdIs } from './external-ids.ts';
 import { normalizeTags } from './tickets/native-rules.ts';
 import { parseJson } from './time.ts';
 
@@ -22,47 +22,11 @@ export function organizationsQuery(db: Conn) {
   return db.selectFrom('organizations').selectAll();
 }
 
-export function organizationsByIds(db: Conn, ids: number[]): Promise<Organization[]> {
-  if (ids.length === 0) return Promise.resolve([]);
-  return organizationsQuery(db).where('id', 'in', ids).orderBy('id').execute();
-}
-
-/** External ids are unique regardless of case, so they are looked up that way too. */
-export function organizationsByExternalIds(
-  db: Conn,
-  externalIds: string[],
-): Promise<Organization[]> {
-  if (externalIds.length === 0) return Promise.resolve([]);
-  return organizationsQuery(db).where(externalIdIn(externalIds)).orderBy('id').execute();
-}
-
-export async function countOrganizations(db: Conn): Promise<number> {
-  const row = await db
-    .selectFrom('organizations')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
-}
-
 /** Zendesk's organization search matches a name or an external id exactly, ignoring case. */
 export function searchOrganizationsQuery(db: Conn, by: { name: string } | { external_id: string }) {
   const q = organizationsQuery(db);
   if ('name' in by) return q.where('name_key', '=', nameKey(by.name));
   return q.where(externalIdIs(by.external_id.trim()));
-}
-
-/** Names that start with `prefix`, ignoring case. */
-export function autocompleteOrganizationsQuery(db: Conn, prefix: string) {
-  const escaped = nameKey(prefix).replace(/[\\%_]/g, (c) => `\\${c}`);
-  return organizationsQuery(db).where(sql<boolean>`name_key like ${`${escaped}%`} escape '\\'`);
-}
-
-export function organizationUsersQuery(db: Conn, organizationId: number) {
-  return db
-    .selectFrom('users')
-    .selectAll()
-    .where('organization_id', '=', organizationId)
-    .where('active', '=', 1);
 }
 
 export interface OrganizationInput {

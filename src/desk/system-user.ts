@@ -5,7 +5,8 @@ const SYSTEM_EMAIL = 'system@parley.invalid';
 
 /**
  * The author of notes Parley writes itself (e.g. a channel's refused files): an agent with no
- * password and no identity rows, found by its email and made on first use.
+ * password and no identity rows, found by its email and made on first use. No actor and no
+ * policy: Parley itself asks for its own author, on a channel's behalf, not a person at a door.
  */
 export async function systemUser(trx: Conn, now: string): Promise<User> {
   const existing = await trx

@@ -1,8 +1,12 @@
-/** Who may change whom, and writing users: create, update, create-or-update, delete. */
+/**
+ * Writing users: create, update, create-or-update, delete. Who may change whom is the user
+ * policies' answer (policies/users.ts).
+ */
 import { transaction } from '../db/transaction.ts';
 import type { Role, User, UserUpdate } from '../db/types.ts';
-import { type Conn, isAgent } from './context.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from './errors.ts';
+import type { Actor, Conn } from './context.ts';
+import { NotFoundError, ValidationError } from './errors.ts';
+import { authorize } from './policies/authorize.ts';
 import {
   assertIdentityFree,
   type IdentityType,
@@ -18,16 +22,6 @@ import {
   loadUser,
   lockUser,
 } from './users.ts';
-
-/**
- * Admins edit anyone; agents edit end users and their own profile; end users edit nobody
- * through the users API.
- */
-export function assertMayEdit(actor: User, target: User): void {
-  if (actor.role === 'admin') return;
-  if (actor.role === 'agent' && (target.role === 'end-user' || target.id === actor.id)) return;
-  throw new ForbiddenError();
-}
 
 export interface UserInput {
   name?: string;
@@ -65,19 +59,23 @@ function normalizeTagList(tags: readonly string[]): string[] {
 }
 
 /** Role-gated fields: who may set them, and that they make sense for the resulting role. */
-function assertRoleRules(actor: User, before: User | null, input: UserInput): void {
-  const isAdmin = actor.role === 'admin';
+async function assertRoleRules(
+  db: Conn,
+  actor: Actor,
+  before: User | null,
+  input: UserInput,
+): Promise<void> {
   const roleChanges =
     input.role !== undefined && input.role !== (before ? before.role : 'end-user');
-  if (!isAdmin && roleChanges) throw new ForbiddenError('Only admins can set roles.');
+  if (roleChanges) await authorize(db, actor, 'user:set-role');
   const customRoleChanges =
     input.custom_role_id !== undefined &&
     input.custom_role_id !== (before ? before.custom_role_id : null);
-  if (!isAdmin && customRoleChanges) throw new ForbiddenError('Only admins can set roles.');
-  if (!isAdmin && input.suspended !== undefined && input.suspended !== !!before?.suspended) {
-    throw new ForbiddenError('Only admins can suspend users.');
+  if (customRoleChanges) await authorize(db, actor, 'user:set-role');
+  if (input.suspended !== undefined && input.suspended !== !!before?.suspended) {
+    await authorize(db, actor, 'user:suspend');
   }
-  if (before && input.suspended && before.id === actor.id) {
+  if (before && input.suspended && before.id === actor.user.id) {
     throw ValidationError.field('suspended', 'Suspended: you cannot suspend yourself');
   }
   const role = input.role ?? before?.role ?? 'end-user';
@@ -185,13 +183,13 @@ function requireName(input: UserInput): string {
  */
 async function createUserIn(
   trx: Conn,
-  actor: User,
+  actor: Actor,
   input: UserInput,
   now: string,
   opts: { keysLookedUp?: boolean } = {},
 ): Promise<User> {
-  if (!isAgent(actor)) throw new ForbiddenError();
-  assertRoleRules(actor, null, input);
+  await authorize(trx, actor, 'user:write');
+  await assertRoleRules(trx, actor, null, input);
   const name = requireName(input);
   await assertReferences(trx, input, null, opts.keysLookedUp);
   const extra = (input.identities ?? []).map((i) => ({
@@ -235,14 +233,14 @@ async function createUserIn(
 /** Applies an update on behalf of an actor, inside the caller's transaction. */
 async function updateUserIn(
   trx: Conn,
-  actor: User,
+  actor: Actor,
   before: User,
   input: UserInput,
   now: string,
 ): Promise<User> {
   if (!before.active) throw new NotFoundError('User');
-  assertMayEdit(actor, before);
-  assertRoleRules(actor, before, input);
+  await authorize(trx, actor, 'user:edit', before);
+  await assertRoleRules(trx, actor, before, input);
   if (input.name !== undefined) requireName(input);
   await assertReferences(trx, input, before.id);
 
@@ -296,7 +294,7 @@ async function updateUserIn(
 /** `POST /users`. */
 export async function createUserAs(
   db: Conn,
-  actor: User,
+  actor: Actor,
   input: UserInput,
   now: string,
 ): Promise<User> {
@@ -306,7 +304,7 @@ export async function createUserAs(
 /** `PUT /users/{id}`. */
 export async function updateUser(
   db: Conn,
-  actor: User,
+  actor: Actor,
   id: number,
   input: UserInput,
   now: string,
@@ -324,12 +322,12 @@ export async function updateUser(
  */
 export async function createOrUpdateUser(
   db: Conn,
-  actor: User,
+  actor: Actor,
   input: UserInput,
   now: string,
 ): Promise<{ user: User; created: boolean }> {
   return transaction(db, async (trx) => {
-    if (!isAgent(actor)) throw new ForbiddenError();
+    await authorize(trx, actor, 'user:write');
     let match: User | undefined;
     if (input.external_id) {
       match = await listUsersQuery(trx, { externalId: input.external_id }).executeTakeFirst();
@@ -355,15 +353,15 @@ export async function createOrUpdateUser(
  * comments and audits keep their author, but the identities are released: the email or Slack
  * account can sign up or write in again as a new user, and a deleted user can no longer sign in.
  */
-export async function deleteUser(db: Conn, actor: User, id: number, now: string): Promise<User> {
+export async function deleteUser(db: Conn, actor: Actor, id: number, now: string): Promise<User> {
   return transaction(db, async (trx) => {
     const user = await lockUser(trx, id);
     if (!user || !user.active) throw new NotFoundError('User');
-    if (!isAgent(actor)) throw new ForbiddenError();
-    if (user.id === actor.id) {
+    await authorize(trx, actor, 'user:write');
+    if (user.id === actor.user.id) {
       throw ValidationError.field('base', 'You cannot delete yourself', 'InvalidValue');
     }
-    if (actor.role !== 'admin' && user.role !== 'end-user') throw new ForbiddenError();
+    await authorize(trx, actor, 'user:delete', user);
     await trx.deleteFrom('user_identities').where('user_id', '=', id).execute();
     await trx.deleteFrom('sessions').where('user_id', '=', id).execute();
     await trx.deleteFrom('group_memberships').where('user_id', '=', id).execute();

@@ -57,6 +57,6 @@ export async function authorize<A extends Action>(
   ...subject: SubjectArgs<A>
 ): Promise<void> {
   if (await can(db, actor, action, ...subject)) return;
-  const { hides } = RULES[action] as Rule<unknown>;
-  throw hides ? new NotFoundError(hides) : new ForbiddenError();
+  const { hides, refusal } = RULES[action] as Rule<unknown>;
+  throw hides ? new NotFoundError(hides) : new ForbiddenError(refusal);
 }

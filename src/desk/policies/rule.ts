@@ -16,6 +16,8 @@ export interface Who {
 export interface Rule<S = undefined> {
   allow(who: Who, subject: S): boolean;
   hides?: string;
+  /** The message of a 403 refusal, where the desk has always said why. */
+  refusal?: string;
 }
 
 export const agentsOnly: Rule = { allow: (who) => isAgent(who.user) };

@@ -1,4 +1,4 @@
-import { getApiToken, listApiTokens, revokeApiToken } from '../../../desk/api-tokens.ts';
+import { listApiTokens, revokeApiToken, showApiToken } from '../../../desk/api-tokens.ts';
 import { authorize } from '../../../desk/policies/authorize.ts';
 import { forgetTokenUsers } from '../../auth.ts';
 import type { RoutePlugin } from '../../context.ts';
@@ -15,8 +15,7 @@ export const apiTokenRoutes: RoutePlugin = (app, { db, config }) => {
   const base = config.publicUrl;
 
   app.get('/api_tokens', async (req) => {
-    await authorize(db, actorOf(req), 'api-token:manage');
-    const tokens = await listApiTokens(db);
+    const tokens = await listApiTokens(db, actorOf(req));
     return {
       api_tokens: tokens.map((row) => presentApiToken(row, base)),
       next_page: null,
@@ -26,13 +25,15 @@ export const apiTokenRoutes: RoutePlugin = (app, { db, config }) => {
   });
 
   app.get('/api_tokens/:id', async (req) => {
-    await authorize(db, actorOf(req), 'api-token:manage');
-    return { api_token: presentApiToken(await getApiToken(db, idParam(req.params)), base) };
+    const token = await showApiToken(db, actorOf(req), idParam(req.params));
+    return { api_token: presentApiToken(token, base) };
   });
 
   app.delete('/api_tokens/:id', async (req, reply) => {
-    await authorize(db, actorOf(req), 'api-token:manage');
-    await revokeApiToken(db, idParam(req.params));
+    const actor = actorOf(req);
+    // Early: without the right, 403 whatever the path says; the desk checks again.
+    await authorize(db, actor, 'api-token:manage');
+    await revokeApiToken(db, actor, idParam(req.params));
     // This process remembers accepted credentials for a second; a revoked token must fail
     // on the very next request, not a second later.
     forgetTokenUsers();

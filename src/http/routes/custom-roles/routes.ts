@@ -3,8 +3,8 @@ import type { Conn } from '../../../desk/context.ts';
 import {
   createCustomRole,
   deleteCustomRole,
-  getCustomRole,
   listCustomRoles,
+  showCustomRole,
   teamMemberCounts,
   updateCustomRole,
 } from '../../../desk/custom-roles.ts';
@@ -31,14 +31,12 @@ async function present(db: Conn, roles: CustomRole[]) {
  */
 export const customRoleRoutes: RoutePlugin = (app, { db }) => {
   app.get('/custom_roles', async (req) => {
-    await authorize(db, actorOf(req), 'custom-role:manage');
-    const roles = await present(db, await listCustomRoles(db));
+    const roles = await present(db, await listCustomRoles(db, actorOf(req)));
     return { custom_roles: roles, next_page: null, previous_page: null, count: roles.length };
   });
 
   app.get('/custom_roles/:id', async (req) => {
-    await authorize(db, actorOf(req), 'custom-role:manage');
-    const [role] = await present(db, [await getCustomRole(db, idParam(req.params))]);
+    const [role] = await present(db, [await showCustomRole(db, actorOf(req), idParam(req.params))]);
     return { custom_role: role };
   });
 

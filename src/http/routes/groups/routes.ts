@@ -1,20 +1,21 @@
 import type { FastifyRequest } from 'fastify';
 import {
   countGroups,
+  listGroups,
+  listGroupUsers,
+  listMemberships,
+  showGroup,
+  showMembership,
+} from '../../../desk/group-queries.ts';
+import {
   createGroup,
   createMembership,
   deleteGroup,
   deleteMembership,
-  getGroup,
-  getMembership,
-  groupsQuery,
-  groupUsersQuery,
   makeDefaultMembership,
-  membershipsQuery,
   updateGroup,
 } from '../../../desk/groups.ts';
 import { authorize } from '../../../desk/policies/authorize.ts';
-import { getUser } from '../../../desk/users.ts';
 import { nowIso } from '../../../desk/time.ts';
 import type { RoutePlugin } from '../../context.ts';
 import { actorOf } from '../../shared/actor.ts';
@@ -50,8 +51,9 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
     req: FastifyRequest,
     filter: { userId?: number; groupId?: number },
   ) {
+    const query = await listMemberships(db, actorOf(req), filter);
     const { include } = parseQuery(membershipListQuery, req.query);
-    const page = await paginate(req, base, membershipsQuery(db, filter), {
+    const page = await paginate(req, base, query, {
       sortable: { created_at: 'created_at' },
     });
     return {
@@ -64,37 +66,31 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
   // Groups ------------------------------------------------------------------------------------
 
   app.get('/groups', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
+    const actor = actorOf(req);
     const { exclude_deleted } = parseWith(listGroupsQuery, req.query ?? {});
-    const page = await paginate(
-      req,
-      base,
-      groupsQuery(db, { excludeDeleted: exclude_deleted }),
-      groupSort,
-    );
+    const query = await listGroups(db, actor, { excludeDeleted: exclude_deleted });
+    const page = await paginate(req, base, query, groupSort);
     return { groups: page.rows.map((g) => presentGroup(g, base)), ...page.meta };
   });
 
   app.get('/groups/assignable', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    const page = await paginate(req, base, groupsQuery(db, { excludeDeleted: true }), groupSort);
+    const query = await listGroups(db, actorOf(req), { excludeDeleted: true });
+    const page = await paginate(req, base, query, groupSort);
     return { groups: page.rows.map((g) => presentGroup(g, base)), ...page.meta };
   });
 
   app.get('/groups/count', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    return { count: { value: await countGroups(db), refreshed_at: refreshedAt() } };
+    const value = await countGroups(db, actorOf(req));
+    return { count: { value, refreshed_at: refreshedAt() } };
   });
 
   app.get('/groups/:id', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    return { group: presentGroup(await getGroup(db, idParam(req.params)), base) };
+    return { group: presentGroup(await showGroup(db, actorOf(req), idParam(req.params)), base) };
   });
 
   app.get('/groups/:id/users', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    const group = await getGroup(db, idParam(req.params));
-    const page = await paginate(req, base, groupUsersQuery(db, group.id), {
+    const query = await listGroupUsers(db, actorOf(req), idParam(req.params));
+    const page = await paginate(req, base, query, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
     return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };
@@ -126,26 +122,20 @@ export const groupRoutes: RoutePlugin = (app, { db, config, events, renderedTick
   // Group memberships -------------------------------------------------------------------------
 
   app.get('/group_memberships', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
     return membershipPage(req, {});
   });
 
   app.get('/group_memberships/:id', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    const membership = await getMembership(db, idParam(req.params));
+    const membership = await showMembership(db, actorOf(req), idParam(req.params));
     return { group_membership: presentGroupMembership(membership, base) };
   });
 
   app.get('/users/:id/group_memberships', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    const user = await getUser(db, idParam(req.params));
-    return membershipPage(req, { userId: user.id });
+    return membershipPage(req, { userId: idParam(req.params) });
   });
 
   app.get('/groups/:id/memberships', async (req) => {
-    await authorize(db, actorOf(req), 'group:read');
-    const group = await getGroup(db, idParam(req.params));
-    return membershipPage(req, { groupId: group.id });
+    return membershipPage(req, { groupId: idParam(req.params) });
   });
 
   app.post('/group_memberships', async (req, reply) => {

@@ -1,16 +1,17 @@
 import type { FastifyRequest } from 'fastify';
 import {
-  autocompleteOrganizationsQuery as autocompleteOrganizations,
+  autocompleteOrganizations,
   countOrganizations,
+  listOrganizations,
+  listOrganizationUsers,
+  searchOrganizations,
+  showManyOrganizations,
+  showOrganization,
+} from '../../../desk/organization-queries.ts';
+import {
   createOrganization,
   createOrUpdateOrganization,
   deleteOrganization,
-  getOrganization,
-  organizationsByExternalIds,
-  organizationsByIds,
-  organizationsQuery,
-  organizationUsersQuery,
-  searchOrganizationsQuery as searchOrganizations,
   updateOrganization,
 } from '../../../desk/organizations.ts';
 import { authorize } from '../../../desk/policies/authorize.ts';
@@ -38,44 +39,40 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   const base = config.publicUrl;
 
   app.get('/organizations', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
-    const page = await paginate(req, base, organizationsQuery(db), {
+    const query = await listOrganizations(db, actorOf(req));
+    const page = await paginate(req, base, query, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at', name: 'name_key' },
     });
     return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
   });
 
   app.get('/organizations/count', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
+    const value = await countOrganizations(db, actorOf(req));
     return {
       count: {
-        value: await countOrganizations(db),
+        value,
         refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
     };
   });
 
   app.get('/organizations/show_many', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
     const q = parseQuery(showManyOrganizationsQuery, req.query);
-    const rows =
-      q.by === 'ids'
-        ? await organizationsByIds(db, q.ids)
-        : await organizationsByExternalIds(db, q.externalIds);
+    const by = q.by === 'ids' ? { ids: q.ids } : { externalIds: q.externalIds };
+    const rows = await showManyOrganizations(db, actorOf(req), by);
     return { organizations: rows.map((o) => presentOrganization(o, base)) };
   });
 
   app.get('/organizations/search', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
     const by = parseQuery(searchOrganizationsQuery, req.query);
-    const page = await paginate(req, base, searchOrganizations(db, by));
+    const page = await paginate(req, base, await searchOrganizations(db, actorOf(req), by));
     return { organizations: page.rows.map((o) => presentOrganization(o, base)), ...page.meta };
   });
 
   app.get('/organizations/autocomplete', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
     const { name } = parseQuery(autocompleteOrganizationsQuery, req.query);
-    const page = await paginate(req, base, autocompleteOrganizations(db, name), {
+    const query = await autocompleteOrganizations(db, actorOf(req), name);
+    const page = await paginate(req, base, query, {
       sortable: { name: 'name_key' },
       defaultSort: 'name',
     });
@@ -83,16 +80,13 @@ export const organizationRoutes: RoutePlugin = (app, svc) => {
   });
 
   app.get('/organizations/:id', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
-    return {
-      organization: presentOrganization(await getOrganization(db, idParam(req.params)), base),
-    };
+    const org = await showOrganization(db, actorOf(req), idParam(req.params));
+    return { organization: presentOrganization(org, base) };
   });
 
   app.get('/organizations/:id/users', async (req) => {
-    await authorize(db, actorOf(req), 'organization:read');
-    const org = await getOrganization(db, idParam(req.params));
-    const page = await paginate(req, base, organizationUsersQuery(db, org.id), {
+    const query = await listOrganizationUsers(db, actorOf(req), idParam(req.params));
+    const page = await paginate(req, base, query, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
     return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };

@@ -1,11 +1,10 @@
 import { isAgent } from '../../../desk/context.ts';
-import { externalIdIn } from '../../../desk/external-ids.ts';
 import {
   addIdentity,
   deleteIdentity,
-  getIdentity,
   listIdentities,
   makePrimary,
+  showIdentity,
   verifyIdentity,
 } from '../../../desk/identities.ts';
 import { mergeSelfInto, mergeUsers } from '../../../desk/merge-users.ts';
@@ -18,11 +17,12 @@ import {
   updateUser,
 } from '../../../desk/user-commands.ts';
 import {
-  autocompleteUsersQuery as autocompleteUsers,
-  listUsersQuery as listUsers,
-  searchUsersQuery as searchUsers,
+  autocompleteUsers,
+  listUsers,
+  searchUsers,
+  showManyUsers,
+  showUser,
 } from '../../../desk/user-queries.ts';
-import { loadUser } from '../../../desk/users.ts';
 import type { RoutePlugin } from '../../context.ts';
 import { actorOf } from '../../shared/actor.ts';
 import { parseWith } from '../../shared/errors.ts';
@@ -57,9 +57,8 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   const sortable = { name: 'name', created_at: 'created_at', updated_at: 'updated_at' };
 
   app.get('/users', async (req) => {
-    await authorize(db, actorOf(req), 'user:list');
     const q = parseQuery(listUsersQuery, req.query);
-    const query = listUsers(db, {
+    const query = await listUsers(db, actorOf(req), {
       roles: q.roles,
       externalId: q.external_id,
       customRoleId: q.permission_set,
@@ -72,56 +71,50 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   app.get('/users/me', async (req) => {
     const actor = actorOf(req);
     const { include } = parseQuery(showUserQuery, req.query);
-    const user = await loadUser(db, actor.user.id);
+    const user = await showUser(db, actor, actor.user.id);
     const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 
   app.get('/users/show_many', async (req) => {
-    await authorize(db, actorOf(req), 'user:list');
     const q = parseQuery(showManyUsersQuery, req.query);
-    let query = db.selectFrom('users').selectAll();
-    if (q.by === 'external_ids') query = query.where(externalIdIn(q.externalIds));
-    else query = query.where('id', 'in', q.ids);
-    const rows = await query.orderBy('id').execute();
+    const by = q.by === 'external_ids' ? { externalIds: q.externalIds } : { ids: q.ids };
+    const rows = await showManyUsers(db, actorOf(req), by);
     const extra = await read.userSideloads(rows, q.include);
     return { users: rows.map((u) => presentUser(u, base)), ...extra };
   });
 
   app.get('/users/search', async (req) => {
-    await authorize(db, actorOf(req), 'user:list');
     const q = parseQuery(searchUsersQuery, req.query);
-    const query =
-      q.by === 'external_id'
-        ? listUsers(db, { externalId: q.externalId })
-        : searchUsers(db, q.text);
+    const by = q.by === 'external_id' ? { externalId: q.externalId } : { text: q.text };
+    const query = await searchUsers(db, actorOf(req), by);
     const page = await paginate(req, base, query, { sortable });
     const extra = await read.userSideloads(page.rows, q.include);
     return { users: page.rows.map((u) => presentUser(u, base)), ...extra, ...page.meta };
   });
 
   app.get('/users/autocomplete', async (req) => {
-    await authorize(db, actorOf(req), 'user:list');
     const { name } = parseQuery(autocompleteUsersQuery, req.query);
-    const page = await paginate(req, base, autocompleteUsers(db, name), { sortable });
+    const query = await autocompleteUsers(db, actorOf(req), name);
+    const page = await paginate(req, base, query, { sortable });
     return { users: page.rows.map((u) => presentUser(u, base)), ...page.meta };
   });
 
   app.get('/users/:id', async (req) => {
     const actor = actorOf(req);
     const userId = idParam(req.params);
-    await authorize(db, actor, 'user:read', { userId });
     const { include } = parseQuery(showUserQuery, req.query);
-    const user = await loadUser(db, userId);
+    const user = await showUser(db, actor, userId);
     const extra = isAgent(actor.user) ? await read.userSideloads([user], include) : {};
     return { user: presentUserFor(actor.user, user, base), ...extra };
   });
 
   app.post('/users', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const body = parseWith(createSchema, req.body).user;
-    const user = await createUserAs(db, actor.user, body, nowIso());
+    const user = await createUserAs(db, actor, body, nowIso());
     const presented = presentUser(user, base);
     reply.status(201).header('location', presented.url);
     return { user: presented };
@@ -129,9 +122,10 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.post('/users/create_or_update', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const body = parseWith(upsertSchema, req.body).user;
-    const { user, created } = await createOrUpdateUser(db, actor.user, body, nowIso());
+    const { user, created } = await createOrUpdateUser(db, actor, body, nowIso());
     const presented = presentUser(user, base);
     if (created) reply.status(201).header('location', presented.url);
     return { user: presented };
@@ -140,32 +134,35 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   app.put('/users/me/merge', async (req) => {
     const actor = actorOf(req);
     const { email, password } = parseWith(selfMergeSchema, req.body).user;
-    const target = await mergeSelfInto(db, actor.user, { email, password }, nowIso(), events);
+    const target = await mergeSelfInto(db, actor, { email, password }, nowIso(), events);
     return { user: presentUserFor(actor.user, target, base) };
   });
 
   app.put('/users/:id', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const userId = idParam(req.params);
     const body = parseWith(updateSchema, req.body).user;
-    const user = await updateUser(db, actor.user, userId, body, nowIso());
+    const user = await updateUser(db, actor, userId, body, nowIso());
     return { user: presentUser(user, base) };
   });
 
   app.delete('/users/:id', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write');
-    const user = await deleteUser(db, actor.user, idParam(req.params), nowIso());
+    const user = await deleteUser(db, actor, idParam(req.params), nowIso());
     return { user: presentUser(user, base) };
   });
 
   app.put('/users/:id/merge', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write');
     const sourceId = idParam(req.params);
     const targetId = parseWith(mergeSchema, req.body).user.id;
-    const target = await mergeUsers(db, actor.user, sourceId, targetId, nowIso(), events);
+    const target = await mergeUsers(db, actor, sourceId, targetId, nowIso(), events);
     return { user: presentUser(target, base) };
   });
 
@@ -173,8 +170,7 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   // /end_users/{id}/identities, which Parley does not offer).
 
   app.get('/users/:id/identities', async (req) => {
-    await authorize(db, actorOf(req), 'user:read-identities');
-    const rows = await listIdentities(db, idParam(req.params));
+    const rows = await listIdentities(db, actorOf(req), idParam(req.params));
     return {
       identities: rows.map((i) => presentIdentity(i, base)),
       next_page: null,
@@ -184,16 +180,21 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
   });
 
   app.get('/users/:id/identities/:identityId', async (req) => {
-    await authorize(db, actorOf(req), 'user:read-identities');
-    const identity = await getIdentity(db, idParam(req.params), idParam(req.params, 'identityId'));
+    const identity = await showIdentity(
+      db,
+      actorOf(req),
+      idParam(req.params),
+      idParam(req.params, 'identityId'),
+    );
     return { identity: presentIdentity(identity, base) };
   });
 
   app.post('/users/:id/identities', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 before the body is read (not 400/422); the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     const input = parseWith(identitySchema, req.body).identity;
-    const identity = await addIdentity(db, actor.user, idParam(req.params), input, nowIso());
+    const identity = await addIdentity(db, actor, idParam(req.params), input, nowIso());
     const presented = presentIdentity(identity, base);
     reply.status(201).header('location', presented.url);
     return { identity: presented };
@@ -201,10 +202,11 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id/identities/:identityId/make_primary', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     const rows = await makePrimary(
       db,
-      actor.user,
+      actor,
       idParam(req.params),
       idParam(req.params, 'identityId'),
       nowIso(),
@@ -214,10 +216,11 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.put('/users/:id/identities/:identityId/verify', async (req) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     const identity = await verifyIdentity(
       db,
-      actor.user,
+      actor,
       idParam(req.params),
       idParam(req.params, 'identityId'),
       nowIso(),
@@ -227,10 +230,11 @@ export const userRoutes: RoutePlugin = (app, { db, config, events, renderedTicke
 
   app.delete('/users/:id/identities/:identityId', async (req, reply) => {
     const actor = actorOf(req);
+    // Early: without the right, 403 rather than the desk's 404; the desk checks again.
     await authorize(db, actor, 'user:write-identities');
     await deleteIdentity(
       db,
-      actor.user,
+      actor,
       idParam(req.params),
       idParam(req.params, 'identityId'),
       nowIso(),
