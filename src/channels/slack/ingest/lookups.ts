@@ -41,19 +41,35 @@ export async function connectionsFor(
   row: SlackInboxRow,
   env: SlackEnvelope,
 ): Promise<SlackConnection[]> {
-  const auth = env.authorizations?.[0];
   const teamId = teamOf(env);
   if (!teamId) return [];
-  const key = `${teamId} ${row.app_id}`;
+  const found = await connectionsOf(db, lookups, env, teamId, { appId: row.app_id });
+  if (found.length > 0 || row.app_id === null || !env.api_app_id) return found;
+  // Slack spreads one app's Socket Mode envelopes over every connection opened with its
+  // app-level token. When two Parley app records share that token, an envelope can come in
+  // on the record without the installation; the Slack app id it carries still finds it.
+  return connectionsOf(db, lookups, env, teamId, { slackAppId: env.api_app_id });
+}
+
+async function connectionsOf(
+  db: Conn,
+  lookups: PassLookups,
+  env: SlackEnvelope,
+  teamId: string,
+  by: { appId: number | null } | { slackAppId: string },
+): Promise<SlackConnection[]> {
+  const key = 'appId' in by ? `${teamId} ${by.appId}` : `${teamId} slack:${by.slackAppId}`;
   let read = lookups.connections.get(key);
   if (!read) {
     let q = db.selectFrom('slack_connections').selectAll().where('team_id', '=', teamId);
-    if (row.app_id !== null) q = q.where('app_id', '=', row.app_id);
+    if ('slackAppId' in by) q = q.where('slack_app_id', '=', by.slackAppId);
+    else if (by.appId !== null) q = q.where('app_id', '=', by.appId);
     read = q.orderBy('id').execute();
     lookups.connections.set(key, read);
   }
   const all = await read;
   if (['app_uninstalled', 'tokens_revoked'].includes(env.event.type)) return all;
+  const auth = env.authorizations?.[0];
   const active = all.filter((c) => c.status === 'active');
   const exact = active.filter((c) => auth?.user_id && c.identity_user_id === auth.user_id);
   return exact.length > 0 ? exact : active.length === 1 ? active : [];
