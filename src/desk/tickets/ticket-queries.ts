@@ -1,7 +1,12 @@
 import type { Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../context.ts';
 import { authorize } from '../policies/authorize.ts';
-import { ticketScope, visibleTickets } from '../policies/tickets.ts';
+import {
+  type TicketScope,
+  ticketScope,
+  visibleComments,
+  visibleTickets,
+} from '../policies/tickets.ts';
 import { countLiveTickets } from './count-tickets.ts';
 import { loadTicket } from './write-ticket.ts';
 
@@ -28,4 +33,34 @@ export async function countTickets(db: Conn, actor: Actor): Promise<number> {
     scope,
   ).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/** The comments of a ticket `actor` may read, as far as they see them (end users: public ones). */
+export async function ticketCommentsQuery(db: Conn, actor: Actor, id: number) {
+  const ticket = await showTicket(db, actor, id);
+  return visibleComments(
+    db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id),
+    actor,
+  );
+}
+
+/** The audits of a ticket `actor` may read (agents only). */
+export async function ticketAuditsQuery(db: Conn, actor: Actor, id: number) {
+  await authorize(db, actor, 'ticket:read-audits');
+  const ticket = await showTicket(db, actor, id);
+  return db.selectFrom('audits').selectAll().where('ticket_id', '=', ticket.id);
+}
+
+/**
+ * Which tickets a list of someone's (requested or assigned) or an organization's tickets may
+ * show `actor`: the list's own rule first, then the actor's scope, which the reader applies.
+ */
+export async function ticketListScope(
+  db: Conn,
+  actor: Actor,
+  of: { userId: number } | { organizationId: number },
+): Promise<TicketScope> {
+  if ('userId' in of) await authorize(db, actor, 'ticket:list-by-user', { userId: of.userId });
+  else await authorize(db, actor, 'ticket:list-by-organization');
+  return ticketScope(db, actor);
 }

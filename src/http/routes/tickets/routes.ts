@@ -1,11 +1,17 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { NotFoundError, ValidationError } from '../../../desk/errors.ts';
 import { authorize } from '../../../desk/policies/authorize.ts';
-import { ticketScope, visibleComments } from '../../../desk/policies/tickets.ts';
+import { ticketScope } from '../../../desk/policies/tickets.ts';
 import { createTicket } from '../../../desk/tickets/create-ticket.ts';
 import { countLiveTickets } from '../../../desk/tickets/count-tickets.ts';
 import { normalizeTags } from '../../../desk/tickets/native-rules.ts';
-import { countTickets, showTicket } from '../../../desk/tickets/ticket-queries.ts';
+import {
+  countTickets,
+  showTicket,
+  ticketAuditsQuery,
+  ticketCommentsQuery,
+  ticketListScope,
+} from '../../../desk/tickets/ticket-queries.ts';
 import { deleteTicket, updateTicket } from '../../../desk/tickets/update-ticket.ts';
 import { nowIso } from '../../../desk/time.ts';
 import type { RoutePlugin } from '../../context.ts';
@@ -148,11 +154,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   });
 
   app.get('/tickets/:id/comments', async (req) => {
-    const ticket = await showTicket(db, actorOf(req), idParam(req.params));
-    const q = visibleComments(
-      db.selectFrom('comments').selectAll().where('ticket_id', '=', ticket.id),
-      actorOf(req),
-    );
+    const q = await ticketCommentsQuery(db, actorOf(req), idParam(req.params));
     const query = parseQuery(listCommentsQuery, req.query);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at' },
@@ -172,9 +174,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
 
   app.get('/tickets/:id/audits', async (req) => {
     const actor = actorOf(req);
-    await authorize(db, actor, 'ticket:read-audits');
-    const ticket = await showTicket(db, actor, idParam(req.params));
-    const q = db.selectFrom('audits').selectAll().where('ticket_id', '=', ticket.id);
+    const q = await ticketAuditsQuery(db, actor, idParam(req.params));
     const page = await paginate(req, base, q);
     return { audits: await read.audits(page.rows), ...page.meta };
   });
@@ -188,6 +188,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
   const tagRoute =
     (mode: 'tags' | 'additional_tags' | 'remove_tags') => async (req: FastifyRequest) => {
       const actor = actorOf(req);
+      // 403 before the body is read; updateTicket authorizes the change again in the desk.
       await authorize(db, actor, 'ticket:edit-tags');
       const body = parseWith(tagsSchema, req.body);
       const result = await updateTicket(
@@ -210,8 +211,7 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
     async (req: FastifyRequest, reply: FastifyReply) => {
       const actor = actorOf(req);
       const userId = idParam(req.params);
-      await authorize(db, actor, 'ticket:list-by-user', { userId });
-      const visible = tickets.visible(await ticketScope(db, actor));
+      const visible = tickets.visible(await ticketListScope(db, actor, { userId }));
       const page = await paginate(req, base, visible.where(column, '=', userId), {
         sortable: { created_at: 'created_at', updated_at: 'updated_at' },
       });
@@ -222,9 +222,9 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
 
   app.get('/organizations/:id/tickets', async (req, reply) => {
     const actor = actorOf(req);
-    await authorize(db, actor, 'ticket:list-by-organization');
-    const scope = await ticketScope(db, actor);
-    const q = tickets.visible(scope).where('organization_id', '=', idParam(req.params));
+    const organizationId = idParam(req.params);
+    const scope = await ticketListScope(db, actor, { organizationId });
+    const q = tickets.visible(scope).where('organization_id', '=', organizationId);
     const page = await paginate(req, base, q, {
       sortable: { created_at: 'created_at', updated_at: 'updated_at' },
     });
