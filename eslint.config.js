@@ -32,10 +32,12 @@ export default tseslint.config(
       ],
     },
   },
-  // Small named steps: a desk command or an ingest stage that outgrows a screen gets split.
+  // Small named steps: a desk command, a rule step or an ingest stage that outgrows a screen
+  // gets split.
   {
     files: [
       'src/desk/**/*.ts',
+      'src/rules/**/*.ts',
       'src/channels/slack/ingest/**/*.ts',
       'src/channels/slack/ingest*.ts',
     ],
