@@ -94,6 +94,16 @@ function actionsJson(actions: unknown): string {
   return JSON.stringify(actions);
 }
 
+/** Zendesk refuses any business rule of 65 kB or more (reference §3.1, limits). */
+const MAX_RULE_BYTES = 65_536;
+
+function checkSize(parts: readonly (string | null | undefined)[]): void {
+  const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p ?? ''), 0);
+  if (bytes >= MAX_RULE_BYTES) {
+    throw ValidationError.field('base', 'Trigger: a business rule must be smaller than 65 kB');
+  }
+}
+
 function hasConditions(input: TriggerInput): boolean {
   return input.conditions !== undefined || input.all !== undefined || input.any !== undefined;
 }
@@ -116,6 +126,7 @@ export async function createTrigger(
   const title = cleanTitle(input.title);
   const conditions = conditionsJson(input);
   const actions = actionsJson(input.actions ?? []);
+  checkSize([title, input.raw_title, input.description, conditions, actions]);
   return transaction(db, async (trx) => {
     await checkCategory(trx, input.category_id);
     return trx
@@ -165,6 +176,13 @@ export async function updateTrigger(
     if (input.actions !== undefined) {
       set.actions = actionsJson(input.actions);
     }
+    checkSize([
+      set.title ?? before.title,
+      set.raw_title ?? before.raw_title,
+      set.description !== undefined ? set.description : before.description,
+      set.conditions ?? before.conditions,
+      set.actions ?? before.actions,
+    ]);
     return trx
       .updateTable('triggers')
       .set(set)

@@ -118,6 +118,11 @@ forEachDatabase('triggers API', (ctx) => {
       [c, a],
     );
     assert.equal(page1.body.meta.has_more, true);
+    const offset = await api('GET', '/api/v2/triggers?per_page=2&page=2');
+    assert.deepEqual(
+      offset.body.triggers.map((x: any) => x.id),
+      [b],
+    );
     const page2 = await api(
       'GET',
       `/api/v2/triggers?page[size]=2&page[after]=${page1.body.meta.after_cursor}`,
@@ -164,6 +169,20 @@ forEachDatabase('triggers API', (ctx) => {
     });
     assert.equal(noActions.status, 422);
     assert.ok(noActions.body.details.actions, JSON.stringify(noActions.body));
+
+    const huge = await api('POST', '/api/v2/triggers', {
+      trigger: { ...simple('Huge'), description: undefined, raw_title: 'x'.repeat(1000) },
+    });
+    assert.equal(huge.status, 201, JSON.stringify(huge.body));
+    await api('DELETE', `/api/v2/triggers/${huge.body.trigger.id}`);
+    const tooBig = await api('POST', '/api/v2/triggers', {
+      trigger: {
+        ...simple('Too big'),
+        actions: Array.from({ length: 3000 }, () => ({ field: 'priority', value: 'high' })),
+      },
+    });
+    assert.equal(tooBig.status, 422);
+    assert.ok(tooBig.body.details.base, JSON.stringify(tooBig.body).slice(0, 300));
 
     const badCategory = await api('POST', '/api/v2/triggers', {
       trigger: { ...simple('Bad category'), category_id: '999999' },
