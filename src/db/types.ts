@@ -393,6 +393,30 @@ export interface ScheduledTasksTable {
   last_error: string | null;
 }
 
+/** A trigger (0015): conditions and actions are the rules model's JSON text. */
+export interface TriggersTable {
+  id: Generated<number>;
+  title: string;
+  raw_title: string;
+  description: string | null;
+  active: Generated<Flag>;
+  is_default: Generated<Flag>;
+  position: number;
+  category_id: number | null;
+  conditions: string;
+  actions: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface TriggerCategoriesTable {
+  id: Generated<number>;
+  name: string;
+  position: number;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -424,9 +448,13 @@ export interface DB {
   jobs: JobsTable;
   job_paces: JobPacesTable;
   scheduled_tasks: ScheduledTasksTable;
+  triggers: TriggersTable;
+  trigger_categories: TriggerCategoriesTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
+export type Trigger = Selectable<TriggersTable>;
+export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type CustomRole = Selectable<CustomRolesTable>;
 export type Group = Selectable<GroupsTable>;
 export type Organization = Selectable<OrganizationsTable>;

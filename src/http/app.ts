@@ -10,6 +10,7 @@ import type { RoutePlugin, Services } from './context.ts';
 import { errorHandler, HttpError, tooDeepError } from './shared/errors.ts';
 import { apiTokenRoutes } from './routes/api-tokens/routes.ts';
 import { brandRoutes } from './routes/brands/routes.ts';
+import { triggerRoutes } from './routes/triggers/routes.ts';
 import { customRoleRoutes } from './routes/custom-roles/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
 import { organizationRoutes } from './routes/organizations/routes.ts';
@@ -30,6 +31,7 @@ const apiRoutes: RoutePlugin[] = [
   customRoleRoutes,
   sessionRoutes,
   apiTokenRoutes,
+  triggerRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

@@ -59,6 +59,25 @@ const admins: Expected = { endUser: 403, restricted: 403, agent: 403, admin: 'ok
 const adminsPass: Expected = { endUser: 403, restricted: 403, agent: 403, admin: 'allowed' };
 const at = (path: string) => () => ({ path });
 
+const triggerBody = (f: Fixtures) => ({
+  title: `T${f.n()}`,
+  conditions: { all: [{ field: 'status', operator: 'is', value: 'open' }], any: [] },
+  actions: [{ field: 'priority', value: 'high' }],
+});
+/** A fresh trigger, made by the admin, for calls about one. */
+async function newTrigger(f: Fixtures): Promise<number> {
+  const res = await f.desk.api('POST', '/api/v2/triggers', { trigger: triggerBody(f) });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.trigger.id as number;
+}
+async function newCategory(f: Fixtures): Promise<string> {
+  const res = await f.desk.api('POST', '/api/v2/trigger_categories', {
+    trigger_category: { name: `C${f.n()}` },
+  });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.trigger_category.id as string;
+}
+
 export const TABLE: Record<string, Endpoint> = {
   // Tickets
   'GET /api/v2/tickets': { call: at('/api/v2/tickets'), expect: all('ok') },
@@ -407,6 +426,59 @@ export const TABLE: Record<string, Endpoint> = {
       });
       return { path: `/api/v2/brands/${b.body.brand.id}` };
     },
+    expect: admins,
+  },
+  // Triggers and trigger categories: admins, and agents whose role grants manage_triggers
+  'GET /api/v2/triggers': { call: at('/api/v2/triggers'), expect: admins },
+  'GET /api/v2/triggers/active': { call: at('/api/v2/triggers/active'), expect: admins },
+  'GET /api/v2/triggers/search': { call: at('/api/v2/triggers/search?query=a'), expect: admins },
+  'GET /api/v2/triggers/:id': {
+    call: async (f) => ({ path: `/api/v2/triggers/${await newTrigger(f)}` }),
+    expect: admins,
+  },
+  'POST /api/v2/triggers': {
+    call: (f) => ({ path: '/api/v2/triggers', body: { trigger: triggerBody(f) } }),
+    expect: admins,
+  },
+  'PUT /api/v2/triggers/reorder': {
+    call: async (f) => ({
+      path: '/api/v2/triggers/reorder',
+      body: { trigger_ids: [await newTrigger(f)] },
+    }),
+    expect: admins,
+  },
+  'PUT /api/v2/triggers/:id': {
+    call: async (f) => ({
+      path: `/api/v2/triggers/${await newTrigger(f)}`,
+      body: { trigger: { title: `R${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/triggers/:id': {
+    call: async (f) => ({ path: `/api/v2/triggers/${await newTrigger(f)}` }),
+    expect: admins,
+  },
+  'GET /api/v2/trigger_categories': { call: at('/api/v2/trigger_categories'), expect: admins },
+  'POST /api/v2/trigger_categories': {
+    call: (f) => ({
+      path: '/api/v2/trigger_categories',
+      body: { trigger_category: { name: `TC${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'GET /api/v2/trigger_categories/:id': {
+    call: async (f) => ({ path: `/api/v2/trigger_categories/${await newCategory(f)}` }),
+    expect: admins,
+  },
+  'PATCH /api/v2/trigger_categories/:id': {
+    call: async (f) => ({
+      path: `/api/v2/trigger_categories/${await newCategory(f)}`,
+      body: { trigger_category: { name: `RC${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/trigger_categories/:id': {
+    call: async (f) => ({ path: `/api/v2/trigger_categories/${await newCategory(f)}` }),
     expect: admins,
   },
   'GET /api/v2/custom_roles': { call: at('/api/v2/custom_roles'), expect: admins },

@@ -7,6 +7,7 @@ import { groupRules } from './groups.ts';
 import { organizationRules } from './organizations.ts';
 import { roleRules } from './roles.ts';
 import type { Rule } from './rule.ts';
+import { ruleRules } from './rules.ts';
 import { ticketRules } from './tickets.ts';
 import { tokenRules } from './tokens.ts';
 import { userRules } from './users.ts';
@@ -24,6 +25,7 @@ const RULES = {
   ...roleRules,
   ...tokenRules,
   ...channelRules,
+  ...ruleRules,
 };
 
 type Rules = typeof RULES;

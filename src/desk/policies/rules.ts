@@ -1,0 +1,10 @@
+import { holding } from './rule.ts';
+
+/**
+ * Business rules (triggers for now): admins, and agents whose custom role grants
+ * `manage_triggers`, read and manage them; other agents and end users never.
+ */
+export const ruleRules = {
+  'trigger:read': holding('manage_triggers'),
+  'trigger:manage': holding('manage_triggers'),
+};
