@@ -21,6 +21,23 @@ export interface CommentAdded {
   authorIsAgent: boolean;
 }
 
+/**
+ * A side effect a business rule asked for (a notification, a webhook call), as data: the rules
+ * decide, processors on the bus carry it out (as outbox rows written with the ticket write).
+ * `recipient` is Zendesk's: a user id, or `requester_id`, `assignee_id`, `current_user`,
+ * `all_agents`, `group_id` (notification_group: a group id or `group_id`).
+ */
+export type RuleEffect =
+  | { type: 'notification_user'; recipient: string | number; subject: string; body: string }
+  | { type: 'notification_group'; recipient: string | number; subject: string; body: string }
+  | { type: 'notification_webhook'; webhookId: number; body: string };
+
+/** A rule's side effect with the rule that fired it (a trigger, or an automation's update). */
+export interface FiredEffect {
+  rule: { kind: 'trigger' | 'automation'; id: number; title: string };
+  effect: RuleEffect;
+}
+
 /** One committed ticket write: exactly what its audit recorded. */
 export interface TicketWritten {
   ticketId: number;
@@ -31,6 +48,8 @@ export interface TicketWritten {
   changes: FieldChange[];
   comments: CommentAdded[];
   actor: { userId: number; via: Via };
+  /** The side effects the write's rules asked for, in the order they fired ([] for none). */
+  effects: FiredEffect[];
 }
 
 export interface DeskEventMap {

@@ -176,6 +176,7 @@ async function auditMovedTickets(
       changes,
       comments: [],
       actor: { userId: actor.id, via: MERGE_VIA },
+      effects: [],
     });
   }
   return written;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizeTags } from '../desk/tickets/native-rules.ts';
+import type { RuleEffect } from '../desk/events.ts';
 import { applyPatch } from '../desk/tickets/plan-ticket-write.ts';
 import type { TicketFields, TicketPatch } from '../desk/tickets/ticket-fields.ts';
 import {
@@ -175,10 +176,7 @@ function listValue(v: Raw, kind: ActionValueKind): ActionValue | undefined {
 // ---- Applying ----
 
 /** A side effect of a rule, to be carried out after the write commits (outbox rows). */
-export type SideEffect =
-  | { type: 'notification_user'; recipient: NotificationRecipient; subject: string; body: string }
-  | { type: 'notification_group'; recipient: NotificationRecipient; subject: string; body: string }
-  | { type: 'notification_webhook'; webhookId: number; body: string };
+export type SideEffect = RuleEffect;
 
 /** The comment a macro adds, in the terms of a ticket write's comment. */
 export interface ActionComment {

@@ -21,6 +21,7 @@ function written(ticketId: number): DeskEventOf<'ticket.written'> {
     changes: [{ field: 'status', previous: 'new', value: 'open' }],
     comments: [{ id: 7, public: true, authorId: 2, authorIsAgent: true }],
     actor: { userId: 2, via: via('api') },
+    effects: [],
   };
 }
 

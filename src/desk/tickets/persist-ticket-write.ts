@@ -2,7 +2,7 @@ import type { Attachment, Audit, AuditEvent, Comment, Ticket } from '../../db/ty
 import { type AuditEventInput, auditEventRows, auditRow } from '../audits.ts';
 import type { Conn } from '../context.ts';
 import { ValidationError } from '../errors.ts';
-import type { TransactionEvents } from '../events.ts';
+import type { FiredEffect, TransactionEvents } from '../events.ts';
 import { type RenderedBody, renderHtml, renderMarkdown } from '../markdown.ts';
 import type { Via } from '../via.ts';
 import { changesNothing, type TicketWritePlan } from './plan-ticket-write.ts';
@@ -51,6 +51,8 @@ export interface PersistOptions {
    * processors write their outbox rows now), published when the caller's transaction commits.
    */
   events: TransactionEvents;
+  /** Side effects of the rule making this write (an automation), for its `ticket.written`. */
+  effects?: readonly FiredEffect[];
 }
 
 /**
@@ -366,6 +368,9 @@ export async function persistTicketWrite(
     // RETURNING promises no order; ids follow the order of the VALUES.
     written.events = rows.sort((a, b) => a.id - b.id);
   }
-  await opts.events.emit(trx, ticketWritten(plan, { ticketId, auditId, commentId }, opts.via));
+  await opts.events.emit(
+    trx,
+    ticketWritten(plan, { ticketId, auditId, commentId }, opts.via, opts.effects),
+  );
   return { ticket, auditId, commentId, ...(written ? { written } : {}) };
 }

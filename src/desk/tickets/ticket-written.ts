@@ -1,4 +1,4 @@
-import type { DeskEventOf } from '../events.ts';
+import type { DeskEventOf, FiredEffect } from '../events.ts';
 import type { Via } from '../via.ts';
 import type { TicketWritePlan } from './plan-ticket-write.ts';
 
@@ -7,6 +7,7 @@ export function ticketWritten(
   plan: TicketWritePlan,
   written: { ticketId: number; auditId: number; commentId: number | null },
   via: Via,
+  effects: readonly FiredEffect[] = [],
 ): DeskEventOf<'ticket.written'> {
   const { comment } = plan;
   return {
@@ -27,5 +28,6 @@ export function ticketWritten(
           ]
         : [],
     actor: { userId: plan.actor.id, via },
+    effects: [...effects],
   };
 }

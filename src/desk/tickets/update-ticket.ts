@@ -3,7 +3,7 @@ import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
-import { type DeskEvents, EventsAfterCommit } from '../events.ts';
+import { type DeskEvents, EventsAfterCommit, type FiredEffect } from '../events.ts';
 import { authorize } from '../policies/authorize.ts';
 import { ticketScope } from '../policies/tickets.ts';
 import { presentTime } from '../time.ts';
@@ -27,6 +27,8 @@ export interface UpdateOptions {
   metadata?: Record<string, unknown>;
   /** The instance's bus: the update's `ticket.written` is published there once it commits. */
   events: DeskEvents;
+  /** Side effects of the rule making this update (an automation), for its `ticket.written`. */
+  effects?: readonly FiredEffect[];
 }
 
 export const UPDATE_CONFLICT =
@@ -74,6 +76,7 @@ export async function updateTicket(
       now,
       metadata: options.metadata,
       events: run,
+      effects: options.effects,
     });
   });
   return events.publishAfter(committed);

@@ -1,7 +1,7 @@
 import type { Ticket, User } from '../../db/types.ts';
 import type { Conn } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
-import type { TransactionEvents } from '../events.ts';
+import type { FiredEffect, TransactionEvents } from '../events.ts';
 import type { Via } from '../via.ts';
 import { batchFor, persistTicketWrite, type WriteResult } from './persist-ticket-write.ts';
 import { commentToWrite, planTicketWrite } from './plan-ticket-write.ts';
@@ -37,6 +37,8 @@ export interface WriteTicketArgs {
    * (publishCommitted): the write emits its `ticket.written` there.
    */
   events: TransactionEvents;
+  /** Side effects of the rule making this write (an automation), for its `ticket.written`. */
+  effects?: readonly FiredEffect[];
   /** The client's `metadata`, kept in the audit as `metadata.custom` (as Zendesk does). */
   metadata?: Record<string, unknown>;
   /** Only for creates. */
@@ -70,6 +72,7 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
     create: args.create,
     batch,
     events: args.events,
+    effects: args.effects,
   });
 }
 
