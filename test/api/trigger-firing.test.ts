@@ -304,3 +304,127 @@ forEachDatabase('trigger firing', (ctx) => {
     await deactivate(desk, broken.id);
   });
 });
+
+forEachDatabase('triggers bulk API and definitions', (ctx) => {
+  const simple = (title: string) => ({
+    title,
+    conditions: { all: [{ field: 'status', operator: 'is', value: 'new' }], any: [] },
+    actions: [{ field: 'current_tags', value: 'bulk' }],
+  });
+
+  it('updates position, active and category of many triggers, all or nothing', async () => {
+    const { desk } = ctx;
+    const a = await trigger(desk, simple('A'));
+    const b = await trigger(desk, simple('B'));
+    const cat = await desk.api('POST', '/api/v2/trigger_categories', {
+      trigger_category: { name: 'Bulk' },
+    });
+    const categoryId = cat.body.trigger_category.id;
+
+    const refused = await desk.api('PUT', '/api/v2/triggers/update_many', {
+      triggers: [
+        { id: a.id, active: false },
+        { id: 999_999, active: false },
+      ],
+    });
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.ok(refused.body.details['triggers[1].id'], JSON.stringify(refused.body));
+    const stillA = await desk.api('GET', `/api/v2/triggers/${a.id}`);
+    assert.equal(stillA.body.trigger.active, true, 'nothing changed');
+
+    const badCategory = await desk.api('PUT', '/api/v2/triggers/update_many', {
+      triggers: [{ id: a.id, category_id: '999999' }],
+    });
+    assert.equal(badCategory.status, 422);
+    assert.ok(badCategory.body.details['triggers[0].category_id']);
+
+    const done = await desk.api('PUT', '/api/v2/triggers/update_many', {
+      triggers: [
+        { id: a.id, position: 900, active: false, category_id: categoryId },
+        { id: b.id, position: 899 },
+      ],
+    });
+    assert.equal(done.status, 200, JSON.stringify(done.body));
+    assert.deepEqual(
+      done.body.triggers.map((t: any) => [t.id, t.position, t.active, t.category_id]),
+      [
+        [b.id, 899, true, null],
+        [a.id, 900, false, categoryId],
+      ],
+    );
+
+    // The inactive one no longer fires; the other still does.
+    const created = await desk.api('POST', '/api/v2/tickets', {
+      ticket: { subject: 'Bulk', comment: { body: 'x' } },
+    });
+    assert.deepEqual(created.body.ticket.tags, ['bulk']);
+    const { seen, off } = listen(desk);
+    try {
+      await desk.api('PUT', '/api/v2/triggers/update_many', {
+        triggers: [{ id: b.id, active: false }],
+      });
+      const second = await desk.api('POST', '/api/v2/tickets', {
+        ticket: { subject: 'Bulk 2', comment: { body: 'x' } },
+      });
+      assert.deepEqual(second.body.ticket.tags, [], 'the change reached the cached triggers');
+      assert.equal(seen.length, 1);
+    } finally {
+      off();
+    }
+  });
+
+  it('destroys many triggers, all or nothing', async () => {
+    const { desk } = ctx;
+    const a = await trigger(desk, simple('D1'));
+    const b = await trigger(desk, simple('D2'));
+    const refused = await desk.api('DELETE', `/api/v2/triggers/destroy_many?ids=${a.id},999999`);
+    assert.equal(refused.status, 422);
+    assert.equal((await desk.api('GET', `/api/v2/triggers/${a.id}`)).status, 200);
+    const bad = await desk.api('DELETE', '/api/v2/triggers/destroy_many?ids=1,x');
+    assert.equal(bad.status, 400);
+    assert.equal((await desk.api('DELETE', '/api/v2/triggers/destroy_many')).status, 400);
+    const done = await desk.api('DELETE', `/api/v2/triggers/destroy_many?ids=${a.id},${b.id}`);
+    assert.equal(done.status, 204);
+    assert.equal((await desk.api('GET', `/api/v2/triggers/${a.id}`)).status, 404);
+    assert.equal((await desk.api('GET', `/api/v2/triggers/${b.id}`)).status, 404);
+  });
+
+  it("describes the conditions and actions in Zendesk's shape, with the desk's values", async () => {
+    const { desk } = ctx;
+    const gid = await group(desk, 'Facilities');
+    const res = await desk.api('GET', '/api/v2/triggers/definitions');
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    const { conditions_all, conditions_any, actions } = res.body.definitions;
+    assert.deepEqual(conditions_any, conditions_all);
+    const status = conditions_all.find((d: any) => d.subject === 'status');
+    assert.equal(status.type, 'list');
+    assert.deepEqual(
+      status.operators.find((o: any) => o.value === 'value'),
+      {
+        value: 'value',
+        title: 'Changed to',
+        terminal: false,
+      },
+    );
+    assert.deepEqual(status.operators.find((o: any) => o.value === 'changed')?.terminal, true);
+    assert.ok(status.values.some((v: any) => v.value === 'solved' && v.title === 'Solved'));
+    const groupCondition = conditions_all.find((d: any) => d.subject === 'group_id');
+    assert.ok(groupCondition.values.some((v: any) => v.value === String(gid)));
+    const subjects = conditions_all.map((d: any) => d.subject);
+    for (const s of ['update_type', 'comment_includes_word', 'slack_connection_id', 'via_id']) {
+      assert.ok(subjects.includes(s), s);
+    }
+    assert.ok(!subjects.includes('NEW'), 'time conditions are for automations and views');
+    const actionSubjects = actions.map((d: any) => d.subject);
+    assert.ok(actionSubjects.includes('notification_user'));
+    assert.ok(!actionSubjects.includes('comment_value'), 'comments are for macros');
+    const assign = actions.find((d: any) => d.subject === 'assignee_id');
+    assert.ok(assign.values.some((v: any) => v.value === 'current_user'));
+    assert.ok(assign.values.some((v: any) => v.value === String(desk.adminId)));
+    for (const d of [...conditions_all, ...actions]) {
+      for (const key of ['subject', 'title', 'type', 'group', 'nullable', 'repeatable', 'values']) {
+        assert.ok(key in d, `${d.subject}.${key}`);
+      }
+    }
+  });
+});
