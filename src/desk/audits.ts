@@ -38,8 +38,9 @@ export function auditEventRows(auditId: number, ticketId: number, events: AuditE
     previous_value: 'previous_value' in e ? JSON.stringify(e.previous_value ?? null) : null,
     comment_id: 'comment_id' in e ? e.comment_id : null,
     data: 'data' in e ? JSON.stringify(e.data) : '{}',
-    // Set on every row (null for none) so that the rows of one multi-row insert agree.
-    via: 'via' in e && e.via ? JSON.stringify(e.via) : null,
+    // Only on events a rule made: a row without it takes the column's default (null) in a
+    // multi-row insert, and writes that no rule touched name no column older schemas lack.
+    ...('via' in e && e.via ? { via: JSON.stringify(e.via) } : {}),
   }));
 }
 

@@ -281,6 +281,35 @@ forEachDatabase('trigger firing', (ctx) => {
     await deactivate(desk, onRequester.id);
   });
 
+  it('counts reopens and agent replies for the reopens and replies conditions', async () => {
+    const { desk } = ctx;
+    const reopened = await trigger(desk, {
+      title: 'Reopened',
+      conditions: { all: [{ field: 'reopens', operator: 'greater_than', value: '0' }] },
+      actions: [{ field: 'current_tags', value: 'was_reopened' }],
+    });
+    const replied = await trigger(desk, {
+      title: 'Replied twice',
+      conditions: { all: [{ field: 'replies', operator: 'is', value: '2' }] },
+      actions: [{ field: 'current_tags', value: 'two_replies' }],
+    });
+    const created = await desk.api('POST', '/api/v2/tickets', {
+      ticket: { subject: 'Counted', comment: { body: 'the description is no reply' } },
+    });
+    const id = created.body.ticket.id;
+    const put = (ticket: object) => desk.api('PUT', `/api/v2/tickets/${id}`, { ticket });
+    assert.deepEqual((await put({ comment: { body: 'one' } })).body.ticket.tags, []);
+    assert.deepEqual(
+      (await put({ comment: { body: 'note', public: false } })).body.ticket.tags,
+      [],
+    );
+    assert.deepEqual((await put({ comment: { body: 'two' } })).body.ticket.tags, ['two_replies']);
+    assert.deepEqual((await put({ status: 'solved' })).body.ticket.tags, ['two_replies']);
+    const back = await put({ status: 'open' });
+    assert.deepEqual(back.body.ticket.tags.sort(), ['two_replies', 'was_reopened']);
+    await deactivate(desk, reopened.id, replied.id);
+  });
+
   it('skips an action the ticket refuses and applies the others', async () => {
     const { desk } = ctx;
     const gone = await group(desk, 'Gone soon');

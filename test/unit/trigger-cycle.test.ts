@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { DEFAULT_TRIGGERS } from '../../src/db/migrations/0016_trigger_firing.ts';
 import type { FieldChange } from '../../src/desk/tickets/plan-ticket-write.ts';
 import type { TicketFields } from '../../src/desk/tickets/ticket-fields.ts';
 import { applyActions, parseActions } from '../../src/rules/actions.ts';
@@ -211,5 +212,21 @@ describe('trigger cycle', () => {
     const r = await runTriggerCycle(triggers, start, ops);
     assert.deepEqual(r.state.log, [2, 1]);
     assert.deepEqual(r.state.next.tags, ['saw_change']);
+  });
+
+  it('parses the default triggers, and "Notify assignee of assignment" fires on an assignment', async () => {
+    const defaults = DEFAULT_TRIGGERS.map((t, i) => ({
+      id: i + 1,
+      title: t.title,
+      position: i + 1,
+      conditions: parseConditions(t.conditions, { kind: 'trigger' }),
+      actions: parseActions(t.actions, 'trigger'),
+    }));
+    const assigned: State = { next: { ...PREVIOUS, assignee_id: 7 }, log: [] };
+    const r = await runTriggerCycle(defaults, assigned, ops);
+    assert.deepEqual(
+      r.state.log.map((id) => defaults[id - 1]!.title),
+      ['Notify assignee of assignment'],
+    );
   });
 });

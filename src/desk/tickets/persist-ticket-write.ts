@@ -180,22 +180,38 @@ async function syncTags(trx: Conn, ticketId: number, before: string[], after: st
 
 /** The ticket columns the plan sets, its timestamps and counters included. */
 function ticketRow(plan: TicketWritePlan) {
-  return { ...fieldColumns(plan.next, !plan.before), ...plan.timestamps, ...countersOf(plan) };
+  return { ...fieldColumns(plan.next, !plan.before), ...plan.timestamps, ...movedCounters(plan) };
 }
 
 /**
- * The counters the `reopens` and `replies` conditions read, moved by this write: a reopen is
- * a solved ticket set to an unsolved status; a reply is an agent's public comment on an
- * update (the first comment of a ticket is its description, not a reply).
+ * What moves the counters the `reopens` and `replies` conditions read: a reopen is a solved
+ * ticket set to an unsolved status; a reply is an agent's public comment on an update (the
+ * first comment of a ticket is its description, not a reply).
  */
-export function countersOf(plan: TicketWritePlan): { reopens: number; agent_replies: number } {
+function counterMoves(plan: TicketWritePlan): { reopened: boolean; replied: boolean } {
   const { before, next, comment } = plan;
-  const reopened =
-    before?.status === 'solved' && next.status !== 'solved' && next.status !== 'closed';
-  const replied = before !== null && comment !== null && comment.public && comment.authorIsAgent;
   return {
-    reopens: (before?.reopens ?? 0) + (reopened ? 1 : 0),
-    agent_replies: (before?.agent_replies ?? 0) + (replied ? 1 : 0),
+    reopened: before?.status === 'solved' && next.status !== 'solved' && next.status !== 'closed',
+    replied: before !== null && comment !== null && comment.public && comment.authorIsAgent,
+  };
+}
+
+/** The counters after this write. */
+export function countersOf(plan: TicketWritePlan): { reopens: number; agent_replies: number } {
+  const { reopened, replied } = counterMoves(plan);
+  return {
+    reopens: (plan.before?.reopens ?? 0) + (reopened ? 1 : 0),
+    agent_replies: (plan.before?.agent_replies ?? 0) + (replied ? 1 : 0),
+  };
+}
+
+/** Only the counters this write moves, so that a write leaves the others' columns alone. */
+function movedCounters(plan: TicketWritePlan): Partial<{ reopens: number; agent_replies: number }> {
+  const { reopened, replied } = counterMoves(plan);
+  const after = countersOf(plan);
+  return {
+    ...(reopened ? { reopens: after.reopens } : {}),
+    ...(replied ? { agent_replies: after.agent_replies } : {}),
   };
 }
 
