@@ -310,6 +310,31 @@ forEachDatabase('trigger firing', (ctx) => {
     await deactivate(desk, reopened.id, replied.id);
   });
 
+  it("reads the requester's facts when a trigger's conditions name them", async () => {
+    const { desk } = ctx;
+    const byRole = await trigger(desk, {
+      title: 'Requested by an end user at example.com',
+      conditions: {
+        all: [
+          { field: 'requester_role', operator: 'is', value: 'end_user' },
+          { field: 'requester.email_domain', operator: 'is', value: 'example.com' },
+        ],
+      },
+      actions: [{ field: 'current_tags', value: 'customer' }],
+    });
+    const customer = await desk.createEndUser('Customer');
+    assert.match(customer.email, /@example\.com$/);
+    const theirs = await desk.api('POST', '/api/v2/tickets', {
+      ticket: { subject: 'Theirs', requester_id: customer.id, comment: { body: 'x' } },
+    });
+    assert.deepEqual(theirs.body.ticket.tags, ['customer']);
+    const mine = await desk.api('POST', '/api/v2/tickets', {
+      ticket: { subject: 'Mine', comment: { body: 'x' } },
+    });
+    assert.deepEqual(mine.body.ticket.tags, [], 'the admin is no end user');
+    await deactivate(desk, byRole.id);
+  });
+
   it('skips an action the ticket refuses and applies the others', async () => {
     const { desk } = ctx;
     const gone = await group(desk, 'Gone soon');
