@@ -31,6 +31,7 @@ import { RenderedTickets } from './http/shared/read-model/rendered-tickets.ts';
 import { periodicTasks } from './jobs/periodic-tasks.ts';
 import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
+import { triggerWriteRules } from './rules/fire-triggers.ts';
 
 export interface Parley {
   app: FastifyInstance;
@@ -157,6 +158,8 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const blobs =
     config.blobStore === 'db' ? dbBlobStore(db) : fsBlobStore(path.join(config.dataDir, 'files'));
   const events = new DeskEvents(logger.child({ component: 'desk-events' }));
+  // Every ticket write runs the triggers between planning and persisting it.
+  events.useWriteRules(triggerWriteRules(logger.child({ component: 'triggers' })));
   const host: ChannelHost = {
     db,
     config,

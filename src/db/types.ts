@@ -153,6 +153,10 @@ export interface TicketsTable {
   deleted_at: string | null;
   /** Raised by every change to what the API shows of the ticket (migration 0005). */
   version: Generated<number>;
+  /** Times the ticket left solved for an unsolved status (migration 0016; `reopens`). */
+  reopens: Generated<number>;
+  /** Public comments agents added after the first (migration 0016; `replies`). */
+  agent_replies: Generated<number>;
 }
 
 export interface TicketTagsTable {
@@ -198,6 +202,8 @@ export interface AuditEventsTable {
   previous_value: string | null;
   comment_id: number | null;
   data: Generated<string>;
+  /** JSON `via` of an event a rule made (migration 0016); null: the audit's via. */
+  via: string | null;
 }
 
 export interface AttachmentsTable {
@@ -409,6 +415,12 @@ export interface TriggersTable {
   updated_at: string;
 }
 
+/** A version per kind of rule, raised by each change of them (migration 0016). */
+export interface RuleVersionsTable {
+  name: string;
+  version: number;
+}
+
 export interface TriggerCategoriesTable {
   id: Generated<number>;
   name: string;
@@ -450,6 +462,7 @@ export interface DB {
   scheduled_tasks: ScheduledTasksTable;
   triggers: TriggersTable;
   trigger_categories: TriggerCategoriesTable;
+  rule_versions: RuleVersionsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;

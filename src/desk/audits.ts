@@ -2,8 +2,8 @@ import type { Conn } from './context.ts';
 import type { Via } from './via.ts';
 
 export type AuditEventInput =
-  | { type: 'Create'; field_name: string; value: unknown }
-  | { type: 'Change'; field_name: string; value: unknown; previous_value: unknown }
+  | { type: 'Create'; field_name: string; value: unknown; via?: Via }
+  | { type: 'Change'; field_name: string; value: unknown; previous_value: unknown; via?: Via }
   | { type: 'Comment'; comment_id: number }
   | { type: 'Notification' | 'Info'; data: Record<string, unknown> };
 
@@ -38,6 +38,9 @@ export function auditEventRows(auditId: number, ticketId: number, events: AuditE
     previous_value: 'previous_value' in e ? JSON.stringify(e.previous_value ?? null) : null,
     comment_id: 'comment_id' in e ? e.comment_id : null,
     data: 'data' in e ? JSON.stringify(e.data) : '{}',
+    // Only on events a rule made: a row without it takes the column's default (null) in a
+    // multi-row insert, and writes that no rule touched name no column older schemas lack.
+    ...('via' in e && e.via ? { via: JSON.stringify(e.via) } : {}),
   }));
 }
 

@@ -1,6 +1,7 @@
 import type { Conn } from './context.ts';
 import type { FieldChange } from './tickets/plan-ticket-write.ts';
 import type { Via } from './via.ts';
+import type { WriteRules } from './tickets/write-rules.ts';
 
 /**
  * Desk events: what a committed write did, told to whatever works on it (Slack delivery today;
@@ -91,6 +92,7 @@ export interface EventErrorLog {
 
 export class DeskEvents {
   private readonly processors = new Set<Processor>();
+  private rules: WriteRules | undefined;
 
   constructor(private readonly log?: EventErrorLog) {}
 
@@ -112,6 +114,22 @@ export class DeskEvents {
         listener(event as DeskEventOf<K>);
       },
     });
+  }
+
+  /**
+   * Sets the rules every ticket write runs between planning and persisting (the triggers),
+   * registered by the composition root; returns the function that removes them.
+   */
+  useWriteRules(rules: WriteRules): () => void {
+    this.rules = rules;
+    return () => {
+      if (this.rules === rules) this.rules = undefined;
+    };
+  }
+
+  /** The rules ticket writes run, if any are registered. */
+  get writeRules(): WriteRules | undefined {
+    return this.rules;
   }
 
   /** The events of one transaction attempt, collected as it writes. */
@@ -148,6 +166,11 @@ export class TransactionEvents {
   private readonly events: DeskEvent[] = [];
 
   constructor(private readonly bus: DeskEvents) {}
+
+  /** The rules the writes of this transaction run (see DeskEvents.useWriteRules). */
+  get writeRules(): WriteRules | undefined {
+    return this.bus.writeRules;
+  }
 
   async emit(trx: Conn, event: DeskEvent): Promise<void> {
     for (const p of this.bus.handlersOf(event.name)) await p.inTransaction?.(trx, event);

@@ -5,6 +5,7 @@ import type { Actor, Conn } from '../desk/context.ts';
 import { NotFoundError, ValidationError } from '../desk/errors.ts';
 import { authorize } from '../desk/policies/authorize.ts';
 import { parseActions } from './actions.ts';
+import { triggersChanged } from './active-triggers.ts';
 import { conditionsOfRule } from './conditions.ts';
 
 /** A trigger as a door sends it (Zendesk's `trigger` object, already shaped by the door). */
@@ -129,6 +130,7 @@ export async function createTrigger(
   checkSize([title, input.raw_title, input.description, conditions, actions]);
   return transaction(db, async (trx) => {
     await checkCategory(trx, input.category_id);
+    await triggersChanged(trx);
     return trx
       .insertInto('triggers')
       .values({
@@ -183,6 +185,7 @@ export async function updateTrigger(
       set.conditions ?? before.conditions,
       set.actions ?? before.actions,
     ]);
+    await triggersChanged(trx);
     return trx
       .updateTable('triggers')
       .set(set)
@@ -197,6 +200,7 @@ export async function deleteTrigger(db: Conn, actor: Actor, id: number): Promise
   await transaction(db, async (trx) => {
     await getTrigger(trx, id);
     await trx.deleteFrom('triggers').where('id', '=', id).execute();
+    await triggersChanged(trx);
   });
 }
 
@@ -223,6 +227,7 @@ export async function reorderTriggers(
     if (missing !== undefined) {
       throw ValidationError.field('trigger_ids', `Trigger ids: no trigger has the id ${missing}`);
     }
+    await triggersChanged(trx);
     const listed = new Set(ids);
     const order = [...ids, ...rows.filter((r) => !listed.has(r.id)).map((r) => r.id)];
     for (const [i, id] of order.entries()) {

@@ -432,8 +432,20 @@ export const TABLE: Record<string, Endpoint> = {
   'GET /api/v2/triggers': { call: at('/api/v2/triggers'), expect: admins },
   'GET /api/v2/triggers/active': { call: at('/api/v2/triggers/active'), expect: admins },
   'GET /api/v2/triggers/search': { call: at('/api/v2/triggers/search?query=a'), expect: admins },
+  'GET /api/v2/triggers/definitions': { call: at('/api/v2/triggers/definitions'), expect: admins },
   'GET /api/v2/triggers/:id': {
     call: async (f) => ({ path: `/api/v2/triggers/${await newTrigger(f)}` }),
+    expect: admins,
+  },
+  'PUT /api/v2/triggers/update_many': {
+    call: async (f) => ({
+      path: '/api/v2/triggers/update_many',
+      body: { triggers: [{ id: await newTrigger(f), active: false }] },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/triggers/destroy_many': {
+    call: async (f) => ({ path: `/api/v2/triggers/destroy_many?ids=${await newTrigger(f)}` }),
     expect: admins,
   },
   'POST /api/v2/triggers': {

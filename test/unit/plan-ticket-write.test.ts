@@ -90,6 +90,8 @@ function ticket(fields: Partial<Ticket> = {}): Ticket {
     closed_at: null,
     deleted_at: null,
     version: 1,
+    reopens: 0,
+    agent_replies: 0,
     ...fields,
   };
 }

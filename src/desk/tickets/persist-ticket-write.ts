@@ -10,6 +10,7 @@ import { fieldColumns } from './ticket-fields.ts';
 import type { CommentInput } from './ticket-input.ts';
 import { ticketWritten } from './ticket-written.ts';
 import type { WriteBatch } from './write-batch.ts';
+import type { RuleFieldChange } from './write-rules.ts';
 
 export interface WriteResult {
   ticket: Ticket;
@@ -51,8 +52,10 @@ export interface PersistOptions {
    * processors write their outbox rows now), published when the caller's transaction commits.
    */
   events: TransactionEvents;
-  /** Side effects of the rule making this write (an automation), for its `ticket.written`. */
+  /** Side effects of the rules of this write (an automation's, the triggers'), for its event. */
   effects?: readonly FiredEffect[];
+  /** The fields a rule (a trigger) set, whose audit events carry the rule's via. */
+  ruleChanges?: ReadonlyMap<string, RuleFieldChange>;
 }
 
 /**
@@ -175,9 +178,41 @@ async function syncTags(trx: Conn, ticketId: number, before: string[], after: st
   }
 }
 
-/** The ticket columns the plan sets, its timestamps included. */
+/** The ticket columns the plan sets, its timestamps and counters included. */
 function ticketRow(plan: TicketWritePlan) {
-  return { ...fieldColumns(plan.next, !plan.before), ...plan.timestamps };
+  return { ...fieldColumns(plan.next, !plan.before), ...plan.timestamps, ...movedCounters(plan) };
+}
+
+/**
+ * What moves the counters the `reopens` and `replies` conditions read: a reopen is a solved
+ * ticket set to an unsolved status; a reply is an agent's public comment on an update (the
+ * first comment of a ticket is its description, not a reply).
+ */
+function counterMoves(plan: TicketWritePlan): { reopened: boolean; replied: boolean } {
+  const { before, next, comment } = plan;
+  return {
+    reopened: before?.status === 'solved' && next.status !== 'solved' && next.status !== 'closed',
+    replied: before !== null && comment !== null && comment.public && comment.authorIsAgent,
+  };
+}
+
+/** The counters after this write. */
+export function countersOf(plan: TicketWritePlan): { reopens: number; agent_replies: number } {
+  const { reopened, replied } = counterMoves(plan);
+  return {
+    reopens: (plan.before?.reopens ?? 0) + (reopened ? 1 : 0),
+    agent_replies: (plan.before?.agent_replies ?? 0) + (replied ? 1 : 0),
+  };
+}
+
+/** Only the counters this write moves, so that a write leaves the others' columns alone. */
+function movedCounters(plan: TicketWritePlan): Partial<{ reopens: number; agent_replies: number }> {
+  const { reopened, replied } = counterMoves(plan);
+  const after = countersOf(plan);
+  return {
+    ...(reopened ? { reopens: after.reopens } : {}),
+    ...(replied ? { agent_replies: after.agent_replies } : {}),
+  };
 }
 
 async function insertTicket(
@@ -249,18 +284,48 @@ function eventValue(v: unknown): unknown {
   return v;
 }
 
-/** The plan's changes as audit events: Create events for a new ticket, Change events after. */
-function changeEvents(plan: TicketWritePlan): AuditEventInput[] {
-  return plan.changes.map((c) =>
-    plan.previous
-      ? {
+function isBlank(v: unknown): boolean {
+  return v === null || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * The plan's changes as audit events: Create events for a new ticket, Change events after. A
+ * field a rule set carries the rule's via; on a create, what the rule changed is a Change
+ * event from the value the create asked for (after that value's Create event, if it had one),
+ * as Zendesk's creation audits show a trigger's changes.
+ */
+function changeEvents(
+  plan: TicketWritePlan,
+  ruled: ReadonlyMap<string, RuleFieldChange> = new Map(),
+): AuditEventInput[] {
+  return plan.changes.flatMap((c): AuditEventInput[] => {
+    const rule = ruled.get(c.field);
+    const via = rule ? { via: rule.via } : {};
+    const value = eventValue(c.value);
+    if (plan.previous) {
+      return [
+        {
           type: 'Change',
           field_name: c.field,
-          value: eventValue(c.value),
+          value,
           previous_value: eventValue(c.previous),
-        }
-      : { type: 'Create', field_name: c.field, value: eventValue(c.value) },
-  );
+          ...via,
+        },
+      ];
+    }
+    if (!rule) return [{ type: 'Create', field_name: c.field, value }];
+    const asked = eventValue(rule.before);
+    const change: AuditEventInput = {
+      type: 'Change',
+      field_name: c.field,
+      value,
+      previous_value: isBlank(rule.before) ? null : asked,
+      via: rule.via,
+    };
+    return isBlank(rule.before)
+      ? [change]
+      : [{ type: 'Create', field_name: c.field, value: asked }, change];
+  });
 }
 
 /** Inserts the audit row, or records it in the batch; returns its id and, written, its row. */
@@ -357,7 +422,7 @@ export async function persistTicketWrite(
     commentId = await writeComment(trx, args, opts, ids, written);
     events.push({ type: 'Comment', comment_id: commentId });
   }
-  events.push(...changeEvents(plan));
+  events.push(...changeEvents(plan, opts.ruleChanges));
   if (opts.batch) opts.batch.addEvents(auditEventRows(auditId, ticketId, events));
   else if (events.length > 0 && written) {
     const rows = await trx

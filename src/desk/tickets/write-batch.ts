@@ -27,6 +27,8 @@ const INTEGER_COLUMNS = new Set([
   'from_messaging_channel',
   'followup_source_id',
   'is_public',
+  'reopens',
+  'agent_replies',
 ]);
 
 export class WriteBatch {

@@ -2,12 +2,19 @@ import type { Ticket, User } from '../../db/types.ts';
 import type { Conn } from '../context.ts';
 import { NotFoundError } from '../errors.ts';
 import type { FiredEffect, TransactionEvents } from '../events.ts';
-import type { Via } from '../via.ts';
+import { parseJson } from '../time.ts';
+import type { Via, ViaSource } from '../via.ts';
 import { batchFor, persistTicketWrite, type WriteResult } from './persist-ticket-write.ts';
-import { commentToWrite, planTicketWrite } from './plan-ticket-write.ts';
+import {
+  changesNothing,
+  commentToWrite,
+  planTicketWrite,
+  type TicketWritePlan,
+} from './plan-ticket-write.ts';
 import { resolveAuthor, resolveReferences, type SeenUsers } from './ticket-references.ts';
 import type { CommentInput, TicketPatch } from './ticket-input.ts';
 import type { WriteBatch } from './write-batch.ts';
+import type { RuledWrite } from './write-rules.ts';
 
 // The names callers have imported from here since before the write was split in two.
 export type { CommentInput, TicketPatch } from './ticket-input.ts';
@@ -65,15 +72,42 @@ export async function writeTicket(trx: Conn, args: WriteTicketArgs): Promise<Wri
   const comment = commentToWrite(before, args.comment);
   const author = await resolveAuthor(trx, comment, actor, seen);
   const planned = planTicketWrite(before, args.patch, comment, actor, { now, author });
-  const plan = await resolveReferences(trx, planned, seen, args.knownBrandId);
-  return persistTicketWrite(trx, plan, {
+  const resolved = await resolveReferences(trx, planned, seen, args.knownBrandId);
+  const ruled = await runWriteRules(trx, resolved, args, seen);
+  return persistTicketWrite(trx, ruled.plan, {
     via: args.via,
     metadata: args.metadata,
     create: args.create,
     batch,
     events: args.events,
-    effects: args.effects,
+    effects: [...(args.effects ?? []), ...ruled.effects],
+    ruleChanges: ruled.changedBy,
   });
+}
+
+/**
+ * The instance's write rules (the triggers) over the plan. None run for an update that changes
+ * nothing, nor on a closed ticket (Zendesk: triggers don't run once a ticket is closed; the
+ * update that closes it runs them, its `before` not being closed yet).
+ */
+async function runWriteRules(
+  trx: Conn,
+  plan: TicketWritePlan,
+  args: WriteTicketArgs,
+  seen: SeenUsers,
+): Promise<RuledWrite> {
+  const rules = args.events.writeRules;
+  const { before } = args;
+  if (!rules || before?.status === 'closed' || changesNothing(plan)) {
+    return { plan, effects: [], changedBy: new Map() };
+  }
+  const ticketVia: Via = before
+    ? {
+        channel: before.via_channel,
+        source: parseJson<ViaSource>(before.via_source, { from: {}, to: {}, rel: null }),
+      }
+    : (args.create?.viaSource ?? args.via);
+  return rules(trx, plan, { via: args.via, ticketVia, actor: args.actor, seen });
 }
 
 export async function loadTicket(db: Conn, id: number): Promise<Ticket> {

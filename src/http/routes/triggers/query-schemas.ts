@@ -39,3 +39,21 @@ export const searchTriggersQuery = z
     category_id: categoryId.optional(),
   })
   .passthrough();
+
+/** `DELETE /triggers/destroy_many?ids=1,2`: up to 100 trigger ids, comma-separated. */
+export const destroyManyQuery = z
+  .object({
+    ids: oneString('ids').transform((v, ctx) => {
+      const parts = (v ?? '').split(',').map((p) => p.trim());
+      const ok = parts.every((p) => /^\d{1,15}$/.test(p) && Number(p) > 0 && Number(p) <= MAX_ID);
+      if (!v || !ok || parts.length > 100) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'ids must be up to 100 comma-separated trigger ids',
+        });
+        return z.NEVER;
+      }
+      return [...new Set(parts.map(Number))];
+    }),
+  })
+  .passthrough();

@@ -18,14 +18,16 @@ import {
   updateTrigger,
 } from '../../../rules/triggers.ts';
 import { nowIso } from '../../../desk/time.ts';
+import { destroyManyTriggers, updateManyTriggers } from '../../../rules/trigger-bulk.ts';
+import { triggerDefinitions } from '../../../rules/trigger-definitions.ts';
 import type { RoutePlugin } from '../../context.ts';
 import { actorOf } from '../../shared/actor.ts';
 import { parseWith } from '../../shared/errors.ts';
 import { paginate } from '../../shared/pagination.ts';
 import { parseQuery } from '../../shared/query.ts';
 import { idParam } from '../../shared/schemas/common.ts';
-import { listTriggersQuery, searchTriggersQuery } from './query-schemas.ts';
-import { categorySchema, reorderSchema, triggerSchema } from './schemas.ts';
+import { destroyManyQuery, listTriggersQuery, searchTriggersQuery } from './query-schemas.ts';
+import { categorySchema, reorderSchema, triggerSchema, updateManySchema } from './schemas.ts';
 
 const sortable = {
   position: 'position',
@@ -98,6 +100,24 @@ export const triggerRoutes: RoutePlugin = (app, { db, config }) => {
     });
     const page = await paginate(req, base, query, pageOptions);
     return { triggers: page.rows.map((r) => presentTrigger(r, base)), ...page.meta };
+  });
+
+  app.get('/triggers/definitions', async (req) => {
+    return { definitions: await triggerDefinitions(db, actorOf(req)) };
+  });
+
+  app.put('/triggers/update_many', async (req) => {
+    await authorize(db, actorOf(req), 'trigger:manage');
+    const { triggers } = parseWith(updateManySchema, req.body);
+    const rows = await updateManyTriggers(db, actorOf(req), triggers, nowIso());
+    return { triggers: rows.map((r) => presentTrigger(r, base)), count: rows.length };
+  });
+
+  app.delete('/triggers/destroy_many', async (req, reply) => {
+    await authorize(db, actorOf(req), 'trigger:manage');
+    const { ids } = parseQuery(destroyManyQuery, req.query);
+    await destroyManyTriggers(db, actorOf(req), ids);
+    return reply.status(204).send();
   });
 
   app.get('/triggers/:id', async (req) => {

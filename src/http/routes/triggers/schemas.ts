@@ -29,3 +29,20 @@ const categoryFields = {
 export const categorySchema = z.object({
   trigger_category: z.object(categoryFields).strip(),
 });
+
+/** `PUT /triggers/update_many`: Zendesk's bulk body; only position, active and category change. */
+export const updateManySchema = z.object({
+  triggers: z
+    .array(
+      z
+        .object({
+          id,
+          position: position.optional(),
+          active: z.boolean().optional(),
+          category_id: nullableId.optional(),
+        })
+        .strip(),
+    )
+    .min(1)
+    .max(100),
+});

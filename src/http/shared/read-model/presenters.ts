@@ -61,6 +61,11 @@ export function presentComment(row: Comment, attachments: Attachment[], base: st
   };
 }
 
+/** An event a rule made shows the rule's via (Zendesk's per-event `via`); others have none. */
+function eventVia(e: AuditEvent): { via?: unknown } {
+  return e.via ? { via: parseJson<unknown>(e.via, null) } : {};
+}
+
 export function presentAuditEvent(
   e: AuditEvent,
   comment: ReturnType<typeof presentComment> | undefined,
@@ -86,6 +91,7 @@ export function presentAuditEvent(
         type: 'Create',
         field_name: e.field_name,
         value: parseJson(e.value, null),
+        ...eventVia(e),
       };
     case 'Change':
       return {
@@ -94,6 +100,7 @@ export function presentAuditEvent(
         field_name: e.field_name,
         value: parseJson(e.value, null),
         previous_value: parseJson(e.previous_value, null),
+        ...eventVia(e),
       };
     default:
       return { id: e.id, type: e.type, ...parseJson<Record<string, unknown>>(e.data, {}) };
