@@ -54,6 +54,8 @@ export const DEFAULT_TRIGGERS: {
       all: [
         { field: 'update_type', operator: 'is', value: 'Create' },
         { field: 'via_id', operator: 'is', value: 91 },
+        // The person wrote first: not a conversation an agent opened with them.
+        { field: 'role', operator: 'is', value: 'end_user' },
       ],
       any: [],
     },
