@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
 import type { Ticket } from '../../src/db/types.ts';
 import { ValidationError } from '../../src/desk/errors.ts';
 import { hoursOf, wholeHours } from '../../src/rules/automation-facts.ts';
@@ -411,5 +412,22 @@ describe('automation hours', () => {
     const after = hoursOf(t, at(50, 10));
     assert.equal(after.due_date, 2);
     assert.equal(after.until_due_date, undefined);
+  });
+});
+
+describe('automation interval setting', () => {
+  const base = { DATABASE_URL: 'sqlite::memory:', PARLEY_SECRET_KEY: 'ab'.repeat(32) };
+  it('is hourly by default and takes whole minutes from 1 to 1440', () => {
+    assert.equal(loadConfig(base).automationIntervalMinutes, 60);
+    const every15 = { ...base, PARLEY_AUTOMATION_INTERVAL_MINUTES: '15' };
+    assert.equal(loadConfig(every15).automationIntervalMinutes, 15);
+    for (const bad of ['0', '1441', '1.5', 'hourly']) {
+      assert.throws(
+        () => loadConfig({ ...base, PARLEY_AUTOMATION_INTERVAL_MINUTES: bad }),
+        (err: unknown) =>
+          err instanceof ConfigError &&
+          err.problems.some((p) => p.includes('PARLEY_AUTOMATION_INTERVAL_MINUTES')),
+      );
+    }
   });
 });
