@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { TicketWritten } from '../../src/desk/events.ts';
+import { systemUser } from '../../src/desk/system-user.ts';
+import { NotApplicable, updateTicket } from '../../src/desk/tickets/update-ticket.ts';
+import { via } from '../../src/desk/via.ts';
 import { automationTask } from '../../src/jobs/periodic-tasks.ts';
 import { createScheduler } from '../../src/jobs/scheduler.ts';
 import { runAutomations } from '../../src/rules/automation-run.ts';
@@ -223,6 +226,29 @@ forEachDatabase('automations run', (ctx) => {
     await runAutomations({ db, events, log: logger, now: after(solvedAt, 97) });
     assert.equal((await ticketRow(desk, worn.id)).status, 'closed');
     await desk.api('DELETE', `/api/v2/automations/${a.id}`);
+  });
+
+  it('re-checks on the ticket as locked for the write: a declined guard writes nothing', async () => {
+    const desk = ctx.desk;
+    const { db, events } = desk.parley;
+    const t = await newTicket(desk, { priority: 'low' });
+    // The ticket changes after a run would have selected it.
+    await desk.api('PUT', `/api/v2/tickets/${t.id}`, { ticket: { priority: 'high' } });
+    const system = await systemUser(db, new Date().toISOString());
+    const actor = { user: system, via: via('rule', { rel: 'automation' }) };
+    const seen: string[] = [];
+    await assert.rejects(
+      updateTicket(db, actor, t.id, { priority: 'urgent' }, null, new Date().toISOString(), {
+        events,
+        guard: async (_trx, before) => {
+          seen.push(before.priority ?? '');
+          return before.priority === 'low';
+        },
+      }),
+      NotApplicable,
+    );
+    assert.deepEqual(seen, ['high'], 'the guard saw the ticket as it is now');
+    assert.equal((await ticketRow(desk, t.id)).priority, 'high');
   });
 
   it('is run by one of two schedulers on the same database', async () => {
