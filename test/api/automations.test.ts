@@ -82,6 +82,13 @@ forEachDatabase('automations API', (ctx) => {
     const inactive = await api('GET', '/api/v2/automations?active=false');
     assert.ok(inactive.body.automations.some((x: any) => x.id === a.id));
 
+    const sorted = await api('GET', '/api/v2/automations?sort_by=alphabetical&sort_order=desc');
+    assert.equal(sorted.status, 200, JSON.stringify(sorted.body));
+    const titles = sorted.body.automations.map((x: any) => x.title);
+    assert.deepEqual(titles, [...titles].sort().reverse());
+    assert.ok(titles.length >= 3);
+    assert.equal((await api('GET', '/api/v2/automations?sort_by=usage_1h')).status, 400);
+
     assert.equal((await api('DELETE', `/api/v2/automations/${a.id}`)).status, 204);
     assert.equal((await api('GET', `/api/v2/automations/${a.id}`)).status, 404);
   });

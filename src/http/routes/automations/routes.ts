@@ -20,9 +20,11 @@ import { idParam } from '../../shared/schemas/common.ts';
 import { destroyManyQuery, listAutomationsQuery, searchAutomationsQuery } from './query-schemas.ts';
 import { automationSchema, updateManySchema } from './schemas.ts';
 
+/** Zendesk's sort_by values for automations (usage counts are not kept). */
 const sortable = {
   position: 'position',
   title: 'title',
+  alphabetical: 'title',
   created_at: 'created_at',
   updated_at: 'updated_at',
 };
