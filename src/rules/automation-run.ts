@@ -73,8 +73,15 @@ export async function runAutomations(opts: AutomationRunOptions): Promise<Automa
   if (active.length === 0) return result;
   const system = await systemUser(opts.db, opts.now.toISOString());
   for (const automation of active) {
-    const running = prepare(opts, system, automation);
-    result.changed[automation.id] = await runOne(running, result);
+    try {
+      const running = prepare(opts, system, automation);
+      result.changed[automation.id] = await runOne(running, result);
+    } catch (err) {
+      // An automation that cannot run (a rule the catalogue no longer knows, a database
+      // error while paging) does not keep the others from theirs.
+      result.failed++;
+      opts.log.error({ err, automation: automation.id }, 'automation could not run');
+    }
   }
   return result;
 }

@@ -251,6 +251,34 @@ forEachDatabase('automations run', (ctx) => {
     assert.equal((await ticketRow(desk, t.id)).priority, 'high');
   });
 
+  it('goes on with the other automations when one cannot run', async () => {
+    const desk = ctx.desk;
+    const { db, events } = desk.parley;
+    const now = new Date().toISOString();
+    const broken = await db
+      .insertInto('automations')
+      .values({
+        title: 'From an older catalogue',
+        raw_title: 'From an older catalogue',
+        position: 0,
+        conditions: JSON.stringify({ all: [{ field: 'gone', operator: 'is', value: '1' }] }),
+        actions: JSON.stringify([{ field: 'status', value: 'closed' }]),
+        created_at: now,
+        updated_at: now,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const t = await newTicket(desk, { assignee_id: desk.adminId, status: 'solved' });
+    const solvedAt = (await ticketRow(desk, t.id)).status_updated_at;
+    const errors: unknown[] = [];
+    const log = { error: (obj: object) => errors.push(obj) };
+    const result = await runAutomations({ db, events, log, now: after(solvedAt, 97) });
+    assert.equal(result.failed, 1);
+    assert.equal(errors.length, 1);
+    assert.equal((await ticketRow(desk, t.id)).status, 'closed', 'the close automation ran');
+    await db.deleteFrom('automations').where('id', '=', broken.id).execute();
+  });
+
   it('is run by one of two schedulers on the same database', async () => {
     const desk = ctx.desk;
     const clock = { now: new Date(Date.now() + 2000 * HOUR) };
