@@ -1,10 +1,10 @@
-import type { Automation, Ticket } from '../db/types.ts';
-import { type Actor, type Conn } from '../desk/context.ts';
+import type { Automation, Ticket, User } from '../db/types.ts';
+import type { Conn } from '../desk/context.ts';
 import type { DeskEvents, FiredEffect } from '../desk/events.ts';
-import { systemUser } from '../desk/system-user.ts';
+import { findSystemUser, systemUser } from '../desk/system-user.ts';
 import { fieldsOf } from '../desk/tickets/ticket-fields.ts';
 import { NotApplicable, updateTicket } from '../desk/tickets/update-ticket.ts';
-import { via } from '../desk/via.ts';
+import { type Via, via } from '../desk/via.ts';
 import { applyActions } from './actions.ts';
 import { candidatePage } from './automation-candidates.ts';
 import { automationFacts, type FactNeeds, factNeeds } from './automation-facts.ts';
@@ -46,10 +46,22 @@ export const MAX_TICKETS_PER_AUTOMATION = 1000;
 /** Zendesk: automations update one ticket at most 100 times (the close one excepted). */
 export const MAX_UPDATES_PER_TICKET = 100;
 const HOUR_MS = 3_600_000;
+/** No user's id: `current_user` before the system user exists. */
+const NO_USER = -1;
+
+/**
+ * The system user the updates are made as: read once, and made only when an automation first
+ * changes a ticket (a run with nothing to do adds no user).
+ */
+interface SystemUser {
+  user: User | undefined;
+  get(): Promise<User>;
+}
 
 interface Running {
   opts: AutomationRunOptions;
-  actor: Actor;
+  system: SystemUser;
+  via: Via;
   automation: Automation;
   rule: AutomationRule;
   needs: FactNeeds;
@@ -57,7 +69,6 @@ interface Running {
   once: boolean;
   /** It closes the ticket: not counted against the 100 updates (it can fire only once). */
   closes: boolean;
-  patch: ReturnType<typeof applyActions>['patch'];
   effects: FiredEffect[];
 }
 
@@ -71,7 +82,12 @@ export async function runAutomations(opts: AutomationRunOptions): Promise<Automa
     .orderBy('id')
     .execute();
   if (active.length === 0) return result;
-  const system = await systemUser(opts.db, opts.now.toISOString());
+  const system: SystemUser = {
+    user: await findSystemUser(opts.db),
+    async get() {
+      return (this.user ??= await systemUser(opts.db, opts.now.toISOString()));
+    },
+  };
   for (const automation of active) {
     try {
       const running = prepare(opts, system, automation);
@@ -86,26 +102,25 @@ export async function runAutomations(opts: AutomationRunOptions): Promise<Automa
   return result;
 }
 
-function prepare(
-  opts: AutomationRunOptions,
-  system: Actor['user'],
-  automation: Automation,
-): Running {
+/** What the actions ask of a ticket: the same for every ticket (tags are added, not set). */
+function patchOf(rule: AutomationRule, systemId: number) {
+  return applyActions(rule.actions, fieldsOf({} as Ticket), { currentUserId: systemId });
+}
+
+function prepare(opts: AutomationRunOptions, system: SystemUser, automation: Automation): Running {
   const rule = storedRule(automation);
   const ruleRef = { kind: 'automation' as const, id: automation.id, title: automation.title };
   const source = { rel: 'automation', from: { id: automation.id, title: automation.title } };
-  // The patch of the actions does not depend on the ticket (tags are added and removed, not
-  // set from what the ticket had), so it is made once.
-  const applied = applyActions(rule.actions, fieldsOf({} as Ticket), { currentUserId: system.id });
+  const applied = patchOf(rule, NO_USER);
   return {
     opts,
-    actor: { user: system, via: via('rule', source) },
+    system,
+    via: via('rule', source),
     automation,
     rule,
     needs: factNeeds(rule.conditions),
     once: [...rule.conditions.all, ...rule.conditions.any].some(onceOnly),
     closes: applied.patch.status === 'closed',
-    patch: applied.patch,
     effects: applied.effects.map((effect) => ({ rule: ruleRef, effect })),
   };
 }
@@ -142,7 +157,8 @@ async function runOne(r: Running, result: AutomationRunResult): Promise<number> 
 
 /** Whether the automation acts on the ticket as it is: its conditions and its limits. */
 async function applies(r: Running, db: Conn, ticket: Ticket): Promise<boolean> {
-  const facts = await automationFacts(db, ticket, r.opts.now, r.actor.user.id, r.needs);
+  const actorId = r.system.user?.id ?? NO_USER;
+  const facts = await automationFacts(db, ticket, r.opts.now, actorId, r.needs);
   if (!matches(r.rule.conditions, facts)) return false;
   const firings = await db
     .selectFrom('automation_firings')
@@ -165,8 +181,10 @@ async function applies(r: Running, db: Conn, ticket: Ticket): Promise<boolean> {
 async function fire(r: Running, ticketId: number): Promise<boolean> {
   const { db, now, events } = r.opts;
   const at = now.toISOString();
+  const user = await r.system.get();
+  const { patch } = patchOf(r.rule, user.id);
   try {
-    await updateTicket(db, r.actor, ticketId, r.patch, null, at, {
+    await updateTicket(db, { user, via: r.via }, ticketId, patch, null, at, {
       events,
       effects: r.effects,
       guard: async (trx, before) => {

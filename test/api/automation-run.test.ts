@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { TicketWritten } from '../../src/desk/events.ts';
-import { systemUser } from '../../src/desk/system-user.ts';
+import { findSystemUser, systemUser } from '../../src/desk/system-user.ts';
 import { NotApplicable, updateTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { via } from '../../src/desk/via.ts';
 import { automationTask } from '../../src/jobs/periodic-tasks.ts';
@@ -40,6 +40,13 @@ function schedulerAt(desk: TestDesk, clock: { now: Date }, limits = {}) {
 const after = (iso: string, hours: number) => new Date(Date.parse(iso) + hours * HOUR);
 
 forEachDatabase('automations run', (ctx) => {
+  it('makes no system user when it has nothing to change', async () => {
+    const { db, events, logger } = ctx.desk.parley;
+    const result = await runAutomations({ db, events, log: logger, now: new Date() });
+    assert.equal(result.failed, 0);
+    assert.equal(await findSystemUser(db), undefined);
+  });
+
   it('closes a solved ticket 4 days after it was solved, not before, with an audit via the automation', async () => {
     const desk = ctx.desk;
     const t = await newTicket(desk, { assignee_id: desk.adminId });
