@@ -116,6 +116,8 @@ const envSchema = z.object({
     .optional(),
   PARLEY_SLACK_PACE_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
+  // Zendesk runs automations hourly; a shorter period only makes them notice sooner.
+  PARLEY_AUTOMATION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
 });
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -152,6 +154,8 @@ export interface Config {
   trustProxy: TrustProxy;
   /** A web session unused this long is over (besides its 14-day limit). */
   sessionIdleMinutes: number;
+  /** How often the automations run (Zendesk: every hour). */
+  automationIntervalMinutes: number;
   slack: SlackConfig;
 }
 
@@ -279,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ticketCacheMb: e.PARLEY_TICKET_CACHE_MB,
     trustProxy: e.PARLEY_TRUST_PROXY,
     sessionIdleMinutes: e.PARLEY_SESSION_IDLE_MINUTES,
+    automationIntervalMinutes: e.PARLEY_AUTOMATION_INTERVAL_MINUTES,
     slack: {
       app: slackApp,
       sandbox,

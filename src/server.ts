@@ -178,7 +178,10 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
     : null;
-  if (scheduler) for (const task of periodicTasks(db, blobs, logger)) scheduler.register(task);
+  if (scheduler) {
+    const rules = { events, automationIntervalMinutes: config.automationIntervalMinutes };
+    for (const task of periodicTasks(db, blobs, logger, rules)) scheduler.register(task);
+  }
 
   let sandbox: Sandbox | null = null;
   let sandboxApp: AppCredentials | undefined;

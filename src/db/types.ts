@@ -429,6 +429,30 @@ export interface TriggerCategoriesTable {
   updated_at: string;
 }
 
+/** An automation (0018): conditions and actions are the rules model's JSON text. */
+export interface AutomationsTable {
+  id: Generated<number>;
+  title: string;
+  raw_title: string;
+  active: Generated<Flag>;
+  is_default: Generated<Flag>;
+  /** A standard automation Parley relies on ('close_solved'); null for the others. */
+  system_key: string | null;
+  position: number;
+  conditions: string;
+  actions: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** What one automation did to one ticket (0018): how often, and when last. */
+export interface AutomationFiringsTable {
+  automation_id: number;
+  ticket_id: number;
+  count: number;
+  last_fired_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -463,11 +487,14 @@ export interface DB {
   triggers: TriggersTable;
   trigger_categories: TriggerCategoriesTable;
   rule_versions: RuleVersionsTable;
+  automations: AutomationsTable;
+  automation_firings: AutomationFiringsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
+export type Automation = Selectable<AutomationsTable>;
 export type CustomRole = Selectable<CustomRolesTable>;
 export type Group = Selectable<GroupsTable>;
 export type Organization = Selectable<OrganizationsTable>;

@@ -9,11 +9,7 @@ const SYSTEM_EMAIL = 'system@parley.invalid';
  * policy: Parley itself asks for its own author, on a channel's behalf, not a person at a door.
  */
 export async function systemUser(trx: Conn, now: string): Promise<User> {
-  const existing = await trx
-    .selectFrom('users')
-    .selectAll()
-    .where('email', '=', SYSTEM_EMAIL)
-    .executeTakeFirst();
+  const existing = await findSystemUser(trx);
   if (existing) return existing;
   return trx
     .insertInto('users')
@@ -27,4 +23,9 @@ export async function systemUser(trx: Conn, now: string): Promise<User> {
     })
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+/** The system user if it was made already: for work that must not make it for nothing. */
+export async function findSystemUser(db: Conn): Promise<User | undefined> {
+  return db.selectFrom('users').selectAll().where('email', '=', SYSTEM_EMAIL).executeTakeFirst();
 }

@@ -78,6 +78,18 @@ async function newCategory(f: Fixtures): Promise<string> {
   return res.body.trigger_category.id as string;
 }
 
+const automationBody = (f: Fixtures) => ({
+  title: `A${f.n()}`,
+  conditions: { all: [{ field: 'NEW', operator: 'is', value: String(f.n()) }], any: [] },
+  actions: [{ field: 'priority', value: 'high' }],
+});
+/** A fresh automation, made by the admin, for calls about one. */
+async function newAutomation(f: Fixtures): Promise<number> {
+  const res = await f.desk.api('POST', '/api/v2/automations', { automation: automationBody(f) });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.automation.id as number;
+}
+
 export const TABLE: Record<string, Endpoint> = {
   // Tickets
   'GET /api/v2/tickets': { call: at('/api/v2/tickets'), expect: all('ok') },
@@ -426,6 +438,43 @@ export const TABLE: Record<string, Endpoint> = {
       });
       return { path: `/api/v2/brands/${b.body.brand.id}` };
     },
+    expect: admins,
+  },
+  // Automations: admins, and agents whose role grants manage_automations
+  'GET /api/v2/automations': { call: at('/api/v2/automations'), expect: admins },
+  'GET /api/v2/automations/active': { call: at('/api/v2/automations/active'), expect: admins },
+  'GET /api/v2/automations/search': {
+    call: at('/api/v2/automations/search?query=a'),
+    expect: admins,
+  },
+  'GET /api/v2/automations/:id': {
+    call: async (f) => ({ path: `/api/v2/automations/${await newAutomation(f)}` }),
+    expect: admins,
+  },
+  'POST /api/v2/automations': {
+    call: (f) => ({ path: '/api/v2/automations', body: { automation: automationBody(f) } }),
+    expect: admins,
+  },
+  'PUT /api/v2/automations/update_many': {
+    call: async (f) => ({
+      path: '/api/v2/automations/update_many',
+      body: { automations: [{ id: await newAutomation(f), position: 50 }] },
+    }),
+    expect: admins,
+  },
+  'PUT /api/v2/automations/:id': {
+    call: async (f) => ({
+      path: `/api/v2/automations/${await newAutomation(f)}`,
+      body: { automation: { title: `RA${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/automations/destroy_many': {
+    call: async (f) => ({ path: `/api/v2/automations/destroy_many?ids=${await newAutomation(f)}` }),
+    expect: admins,
+  },
+  'DELETE /api/v2/automations/:id': {
+    call: async (f) => ({ path: `/api/v2/automations/${await newAutomation(f)}` }),
     expect: admins,
   },
   // Triggers and trigger categories: admins, and agents whose role grants manage_triggers

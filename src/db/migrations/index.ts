@@ -15,6 +15,7 @@ import * as m0013 from './0013_paces_and_scheduled_tasks.ts';
 import * as m0014 from './0014_upload_expiry.ts';
 import * as m0015 from './0015_triggers.ts';
 import * as m0016 from './0016_trigger_firing.ts';
+import * as m0018 from './0018_automations.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -34,6 +35,7 @@ const migrations: Record<string, Migration> = {
   '0014_upload_expiry': m0014,
   '0015_triggers': m0015,
   '0016_trigger_firing': m0016,
+  '0018_automations': m0018,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -392,8 +392,11 @@ export async function persistTicketWrite(
     ...options,
     batch: await batchFor(before, plan.comment?.input ?? null, options.batch),
   };
-  // Nothing changed: no audit, no new updated_at (as Zendesk does).
-  if (before && changesNothing(plan)) return { ticket: before, auditId: 0, commentId: null };
+  // Nothing changed: no audit, no new updated_at (as Zendesk does). A rule's update that only
+  // notifies (an automation's reminder) still writes its audit, whose event carries the effects.
+  if (before && changesNothing(plan) && !options.effects?.length) {
+    return { ticket: before, auditId: 0, commentId: null };
+  }
 
   // Rendered before the ticket row is written so that a new ticket is inserted with its
   // description (its first comment's plain text) instead of updated again right after.

@@ -1,4 +1,5 @@
 import { isPostgres } from '../../db/dialect.ts';
+import type { Ticket } from '../../db/types.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
@@ -29,6 +30,19 @@ export interface UpdateOptions {
   events: DeskEvents;
   /** Side effects of the rule making this update (an automation), for its `ticket.written`. */
   effects?: readonly FiredEffect[];
+  /**
+   * A rule's last word on the ticket as locked for the write (an automation re-checks its
+   * conditions: the ticket may have changed since it was selected). Runs inside the update's
+   * transaction; false leaves the ticket alone and the update answers NotApplicable.
+   */
+  guard?: (trx: Conn, before: Ticket) => Promise<boolean>;
+}
+
+/** An update its guard declined: the rule no longer applies to the ticket. */
+export class NotApplicable extends Error {
+  constructor() {
+    super('the rule no longer applies to the ticket');
+  }
 }
 
 export const UPDATE_CONFLICT =
@@ -59,6 +73,7 @@ export async function updateTicket(
     // A ticket one may not read is one that does not exist, to write as well.
     await authorize(trx, actor, 'ticket:read', before);
     if (Object.keys(patch).length > 0) await authorize(trx, actor, 'ticket:change-fields');
+    if (options.guard && !(await options.guard(trx, before))) throw new NotApplicable();
     // Compared as the API shows updated_at (to the second), since that is what clients send
     // back; read under the row lock, so no write can slip in between the check and this one.
     if (
