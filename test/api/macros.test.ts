@@ -354,6 +354,94 @@ forEachDatabase('macros API', (ctx) => {
     await api('DELETE', `/api/v2/macros/destroy_many?ids=${ids.join(',')}`);
   });
 
+  it('records the macros an update names, counts their usage, sorts and side-loads by it', async () => {
+    const { api } = ctx.desk;
+    const often = (await api('POST', '/api/v2/macros', { macro: simple('Often used') })).body.macro;
+    const once = (await api('POST', '/api/v2/macros', { macro: simple('Aa used once') })).body
+      .macro;
+    const never = (await api('POST', '/api/v2/macros', { macro: simple('Ab never used') })).body
+      .macro;
+    const ticket = await makeTicket(ctx.desk);
+    const first = await api('PUT', `/api/v2/tickets/${ticket.id}`, {
+      ticket: { priority: 'high', macro_ids: [often.id, once.id] },
+    });
+    assert.equal(first.status, 200, JSON.stringify(first.body));
+    const refs = first.body.audit.events.filter((e: any) => e.type === 'AgentMacroReference');
+    assert.deepEqual(
+      refs.map((e: any) => [e.macro_id, e.macro_title]),
+      [
+        [String(often.id), 'Often used'],
+        [String(once.id), 'Aa used once'],
+      ],
+    );
+    const second = await api('PUT', `/api/v2/tickets/${ticket.id}`, {
+      ticket: { status: 'pending', macro_id: often.id },
+    });
+    assert.equal(second.status, 200, JSON.stringify(second.body));
+    const stored = (await api('GET', `/api/v2/tickets/${ticket.id}/audits`)).body.audits;
+    assert.ok(
+      stored
+        .at(-1)
+        .events.some(
+          (e: any) => e.type === 'AgentMacroReference' && e.macro_id === String(often.id),
+        ),
+    );
+
+    const ours = [often.id, once.id, never.id];
+    const list = await api(
+      'GET',
+      '/api/v2/macros?sort_by=usage_7d&sort_order=desc&include=usage_1h,usage_30d',
+    );
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    const rows = list.body.macros.filter((m: any) => ours.includes(m.id));
+    assert.deepEqual(
+      rows.map((m: any) => [m.title, m.usage_1h, m.usage_30d, m.usage_7d]),
+      [
+        ['Often used', 2, 2, undefined],
+        ['Aa used once', 1, 1, undefined],
+        ['Ab never used', 0, 0, undefined],
+      ],
+    );
+    const alphabetical = (await api('GET', '/api/v2/macros')).body.macros.filter((m: any) =>
+      ours.includes(m.id),
+    );
+    assert.deepEqual(
+      alphabetical.map((m: any) => m.title),
+      ['Aa used once', 'Ab never used', 'Often used'],
+    );
+    assert.equal((await api('GET', '/api/v2/macros?include=usage_2h')).status, 400);
+
+    // An unknown macro, or one the agent may not use, is refused, and nothing is written.
+    const bob = await ctx.desk.createAgent('Bob Other');
+    const bobs = await api(
+      'POST',
+      '/api/v2/macros',
+      { macro: simple('Bob only', { type: 'User', id: bob.id }) },
+      { auth: bob.auth },
+    );
+    assert.equal(bobs.status, 201, JSON.stringify(bobs.body));
+    // Another agent's personal macro is not the updating agent's to use.
+    const carol = await ctx.desk.createAgent('Carol Plain');
+    for (const ids of [[999999], [bobs.body.macro.id]]) {
+      const bad = await api(
+        'PUT',
+        `/api/v2/tickets/${ticket.id}`,
+        { ticket: { status: 'open', macro_ids: ids } },
+        { auth: carol.auth },
+      );
+      assert.equal(bad.status, 422, JSON.stringify(bad.body));
+      assert.match(bad.body.details.macro_ids[0].description, new RegExp(String(ids[0])));
+    }
+    const now = (await api('GET', `/api/v2/tickets/${ticket.id}`)).body.ticket;
+    assert.equal(now.status, 'pending');
+    assert.equal(
+      (await api('GET', `/api/v2/tickets/${ticket.id}/audits`)).body.audits.length,
+      stored.length,
+    );
+    const after = (await api('GET', '/api/v2/macros?include=usage_30d')).body.macros;
+    assert.equal(after.find((m: any) => m.id === often.id).usage_30d, 2);
+  });
+
   it('updates and destroys many macros at once, all or none', async () => {
     const { api } = ctx.desk;
     const a = (await api('POST', '/api/v2/macros', { macro: simple('Many A') })).body.macro;
