@@ -20,6 +20,20 @@ export async function groupIdsOf(db: Conn, userId: number): Promise<number[]> {
   return rows.map((r) => r.group_id);
 }
 
+/** A macro's `current_groups` for this agent: their default group, else their first; or null. */
+export async function currentGroupOf(db: Conn, userId: number): Promise<number | null> {
+  const row = await db
+    .selectFrom('group_memberships')
+    .innerJoin('groups', 'groups.id', 'group_memberships.group_id')
+    .select('group_memberships.group_id')
+    .where('group_memberships.user_id', '=', userId)
+    .where('groups.deleted', '=', 0)
+    .orderBy('group_memberships.is_default', 'desc')
+    .orderBy('group_memberships.id')
+    .executeTakeFirst();
+  return row?.group_id ?? null;
+}
+
 /** The groups of each macro, by macro id. */
 export async function macroGroupIds(
   db: Conn,

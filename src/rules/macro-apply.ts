@@ -8,7 +8,7 @@ import type { CommentInput, TicketPatch } from '../desk/tickets/ticket-input.ts'
 import { showTicket } from '../desk/tickets/ticket-queries.ts';
 import { parseJson } from '../desk/time.ts';
 import { type ActionComment, applyActions, parseActions } from './actions.ts';
-import { visibleMacro } from './macro-access.ts';
+import { currentGroupOf, visibleMacro } from './macro-access.ts';
 import { loadPlaceholderContext, type PlaceholderSite } from './placeholder-context.ts';
 import { renderPlaceholders } from './placeholders.ts';
 
@@ -71,9 +71,12 @@ function presentComment(c: ActionComment, text: (t: string) => string): AppliedC
   };
 }
 
-function applied(macro: Macro, actor: Actor, ticket: TicketFields) {
+async function applied(db: Conn, macro: Macro, actor: Actor, ticket: TicketFields) {
   const actions = parseActions(parseJson(macro.actions, []), 'macro');
-  return applyActions(actions, ticket, { currentUserId: actor.user.id });
+  const currentGroupId = actions.some((a) => a.value === 'current_groups')
+    ? await currentGroupOf(db, actor.user.id)
+    : null;
+  return applyActions(actions, ticket, { currentUserId: actor.user.id, currentGroupId });
 }
 
 /** `GET /macros/{id}/apply`: placeholders stay as written, since there is no ticket. */
@@ -83,7 +86,7 @@ export async function applyMacro(
   macroId: number,
 ): Promise<MacroApplication> {
   const { macro } = await visibleMacro(db, actor, macroId);
-  const result = applied(macro, actor, BLANK);
+  const result = await applied(db, macro, actor, BLANK);
   const comment = result.comment ? presentComment(result.comment, (t) => t) : null;
   return { macro, patch: result.patch, comment };
 }
@@ -105,7 +108,7 @@ export async function applyMacroToTicket(
   await authorize(db, actor, 'macro:use');
   const before = await showTicket(db, actor, ticketId);
   const { macro } = await visibleMacro(db, actor, macroId);
-  const result = applied(macro, actor, fieldsOf(before));
+  const result = await applied(db, macro, actor, fieldsOf(before));
   let comment: AppliedComment | null = null;
   let input: CommentInput | null = null;
   if (result.comment) {

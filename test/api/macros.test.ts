@@ -18,6 +18,7 @@ const zendeskMacro = {
     { field: 'priority', value: 'normal' },
     { field: 'type', value: 'incident' },
     { field: 'assignee_id', value: 'current_user' },
+    { field: 'group_id', value: 'current_groups' },
     {
       field: 'comment_value',
       value: 'Thanks for your request, ticket {{ticket.id}} is solved. {{current_user.name}}',
@@ -108,12 +109,17 @@ forEachDatabase('macros API', (ctx) => {
   it('applies a macro without saving anything: the changes alone, or the whole ticket', async () => {
     const { api } = ctx.desk;
     const m = (await api('POST', '/api/v2/macros', { macro: zendeskMacro })).body.macro;
+    // current_groups is the applying agent's group; without one the macro leaves the group be.
+    const withoutGroup = await api('GET', `/api/v2/macros/${m.id}/apply.json`);
+    assert.equal(withoutGroup.status, 200, JSON.stringify(withoutGroup.body));
+    assert.equal(withoutGroup.body.result.ticket.group_id, undefined);
+    const group = await makeGroup(ctx.desk, 'Apply desk', [ctx.desk.adminId]);
     const applied = await api('GET', `/api/v2/macros/${m.id}/apply.json`);
     assert.equal(applied.status, 200, JSON.stringify(applied.body));
     const comment = applied.body.result.ticket.comment;
     assert.equal(
       comment.body,
-      zendeskMacro.actions[4]!.value,
+      zendeskMacro.actions[5]!.value,
       'no ticket: placeholders as written',
     );
     assert.equal(comment.public, true);
@@ -126,6 +132,7 @@ forEachDatabase('macros API', (ctx) => {
       priority: 'normal',
       type: 'incident',
       assignee_id: ctx.desk.adminId,
+      group_id: group,
     });
 
     const ticket = await makeTicket(ctx.desk);
@@ -142,6 +149,7 @@ forEachDatabase('macros API', (ctx) => {
     assert.equal(result.ticket.priority, 'normal');
     assert.equal(result.ticket.type, 'incident');
     assert.equal(result.ticket.assignee_id, ctx.desk.adminId);
+    assert.equal(result.ticket.group_id, group);
     assert.deepEqual(Object.keys(result.ticket).sort(), [...Object.keys(before), 'comment'].sort());
     const admin = (await api('GET', '/api/v2/users/me')).body.user;
     const text = `Thanks for your request, ticket ${ticket.id} is solved. ${admin.name}`;
