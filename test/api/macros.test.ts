@@ -258,6 +258,10 @@ forEachDatabase('macros API', (ctx) => {
       403,
     );
     assert.deepEqual(await titles({ auth: ctx.desk.auth }, '?access=agents'), ['Ann only']);
+    const adminTitles = await titles({ auth: ctx.desk.auth });
+    assert.ok(!adminTitles.includes('Ann only'), "not in an admin's own list");
+    assert.ok((await titles({ auth: ctx.desk.auth }, '?access=account')).includes('Ann only'));
+    assert.deepEqual(await titles(ann, '?access=account'), await titles(ann));
 
     // Plain agents read and apply shared and group macros but do not edit them.
     assert.equal(
@@ -409,6 +413,12 @@ forEachDatabase('macros API', (ctx) => {
         ['Aa used once', 1, 1, undefined],
         ['Ab never used', 0, 0, undefined],
       ],
+    );
+    const cursor = await api('GET', '/api/v2/macros?page[size]=100&sort=-usage_30d');
+    assert.equal(cursor.status, 200, JSON.stringify(cursor.body));
+    assert.deepEqual(
+      cursor.body.macros.filter((m: any) => ours.includes(m.id)).map((m: any) => m.id),
+      rows.map((m: any) => m.id),
     );
     const alphabetical = (await api('GET', '/api/v2/macros')).body.macros.filter((m: any) =>
       ours.includes(m.id),
