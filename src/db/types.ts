@@ -453,6 +453,35 @@ export interface AutomationFiringsTable {
   last_fired_at: string;
 }
 
+/** A macro (0019): `restriction_type` null (shared), 'User' (owner_id) or 'Group' (macro_groups). */
+export interface MacrosTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  active: Generated<Flag>;
+  is_default: Generated<Flag>;
+  position: number;
+  restriction_type: 'User' | 'Group' | null;
+  owner_id: number | null;
+  actions: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MacroGroupsTable {
+  macro_id: number;
+  group_id: number;
+}
+
+/** One use of a macro on a ticket update (0019). */
+export interface MacroUsagesTable {
+  id: Generated<number>;
+  macro_id: number;
+  ticket_id: number;
+  user_id: number;
+  used_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -489,12 +518,16 @@ export interface DB {
   rule_versions: RuleVersionsTable;
   automations: AutomationsTable;
   automation_firings: AutomationFiringsTable;
+  macros: MacrosTable;
+  macro_groups: MacroGroupsTable;
+  macro_usages: MacroUsagesTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type Automation = Selectable<AutomationsTable>;
+export type Macro = Selectable<MacrosTable>;
 export type CustomRole = Selectable<CustomRolesTable>;
 export type Group = Selectable<GroupsTable>;
 export type Organization = Selectable<OrganizationsTable>;

@@ -5,7 +5,7 @@ export type AuditEventInput =
   | { type: 'Create'; field_name: string; value: unknown; via?: Via }
   | { type: 'Change'; field_name: string; value: unknown; previous_value: unknown; via?: Via }
   | { type: 'Comment'; comment_id: number }
-  | { type: 'Notification' | 'Info'; data: Record<string, unknown> };
+  | { type: 'Notification' | 'Info' | 'AgentMacroReference'; data: Record<string, unknown> };
 
 export interface AuditInput {
   ticketId: number;

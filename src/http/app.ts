@@ -12,6 +12,7 @@ import { apiTokenRoutes } from './routes/api-tokens/routes.ts';
 import { brandRoutes } from './routes/brands/routes.ts';
 import { triggerRoutes } from './routes/triggers/routes.ts';
 import { automationRoutes } from './routes/automations/routes.ts';
+import { macroRoutes } from './routes/macros/routes.ts';
 import { customRoleRoutes } from './routes/custom-roles/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
 import { organizationRoutes } from './routes/organizations/routes.ts';
@@ -34,6 +35,7 @@ const apiRoutes: RoutePlugin[] = [
   apiTokenRoutes,
   triggerRoutes,
   automationRoutes,
+  macroRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

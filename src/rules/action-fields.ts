@@ -11,14 +11,15 @@ export type ActionRuleKind = 'trigger' | 'automation' | 'macro';
 
 /**
  * - `enum`: one of `values` (`''` clears where `blank`); `macroValues` narrows it for macros;
- * - `id`: a record id, `''` (none) where `blank`, or one of `special`;
+ * - `id`: a record id, `''` (none) where `blank`, or one of `special` (for macros also
+ *   `macroSpecial`);
  * - `words`: space-separated tags; `text`: a string; `boolean`: true/false (or "true"/"false");
  * - `comment`: a string, or `[channel, text]` (channel:all, channel:web, channel:chat);
  * - `notification`: `[recipient, subject, body]`; `webhook`: `[webhook id, body]`.
  */
 export type ActionValueKind =
   | { kind: 'enum'; values: readonly string[]; blank: boolean; macroValues?: readonly string[] }
-  | { kind: 'id'; blank: boolean; special: readonly string[] }
+  | { kind: 'id'; blank: boolean; special: readonly string[]; macroSpecial?: readonly string[] }
   | { kind: 'words' }
   | { kind: 'text' }
   | { kind: 'boolean' }
@@ -54,7 +55,11 @@ export const ACTION_FIELDS: Readonly<Record<string, ActionField>> = {
     where: EVERY,
   },
   type: { value: { kind: 'enum', values: TICKET_FIELDS.type.values, blank: true }, where: EVERY },
-  group_id: { value: { kind: 'id', blank: true, special: [] }, where: EVERY },
+  // Macros also `current_groups`: the applying agent's group (§3.4).
+  group_id: {
+    value: { kind: 'id', blank: true, special: [], macroSpecial: ['current_groups'] },
+    where: EVERY,
+  },
   assignee_id: { value: { kind: 'id', blank: true, special: ['current_user'] }, where: EVERY },
   brand_id: { value: { kind: 'id', blank: false, special: [] }, where: ['trigger'] },
   set_tags: { value: { kind: 'words' }, where: EVERY },

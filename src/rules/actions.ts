@@ -94,8 +94,10 @@ function expected(kind: ActionValueKind, rule: ActionRuleKind): string {
       const values = (rule === 'macro' && kind.macroValues) || kind.values;
       return ` (one of ${[...(kind.blank ? ['""'] : []), ...values].join(', ')})`;
     }
-    case 'id':
-      return ` (an id${kind.blank ? ', ""' : ''}${kind.special.map((s) => `, ${s}`).join('')})`;
+    case 'id': {
+      const special = [...kind.special, ...(rule === 'macro' ? (kind.macroSpecial ?? []) : [])];
+      return ` (an id${kind.blank ? ', ""' : ''}${special.map((s) => `, ${s}`).join('')})`;
+    }
     case 'words':
       return ' (space-separated tags)';
     case 'text':
@@ -132,6 +134,7 @@ function actionValue(v: Raw, kind: ActionValueKind, rule: ActionRuleKind): Actio
     case 'id':
       if (v === null || v === '') return kind.blank ? null : undefined;
       if (typeof v === 'string' && kind.special.includes(v)) return v;
+      if (typeof v === 'string' && rule === 'macro' && kind.macroSpecial?.includes(v)) return v;
       return idOf(v);
     case 'words':
       return Array.isArray(v) || typeof v === 'string'
@@ -190,6 +193,11 @@ export interface ActionComment {
 export interface ActionContext {
   /** The user the rule acts for: `current_user` (the updater, or the agent applying a macro). */
   currentUserId: number;
+  /**
+   * A macro's `current_groups`: the applying agent's default group (else their first); null
+   * when they have none, and the action then leaves the group as it is.
+   */
+  currentGroupId?: number | null;
 }
 
 export interface ActionResult {
@@ -230,6 +238,11 @@ export function applyActions(
 }
 
 function setField(patch: TicketPatch, a: Action, context: ActionContext): void {
+  if (a.field === 'group_id' && a.value === 'current_groups') {
+    if (context.currentGroupId === undefined || context.currentGroupId === null) return;
+    patch.group_id = context.currentGroupId;
+    return;
+  }
   const value =
     a.field === 'assignee_id' && a.value === 'current_user' ? context.currentUserId : a.value;
   (patch as Record<string, unknown>)[a.field] = value;

@@ -89,6 +89,16 @@ async function newAutomation(f: Fixtures): Promise<number> {
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.automation.id as number;
 }
+const macroBody = (f: Fixtures) => ({
+  title: `M${f.n()}`,
+  actions: [{ field: 'priority', value: 'high' }],
+});
+/** A fresh shared macro, made by the admin, for calls about one. */
+async function newMacro(f: Fixtures): Promise<number> {
+  const res = await f.desk.api('POST', '/api/v2/macros', { macro: macroBody(f) });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.macro.id as number;
+}
 
 export const TABLE: Record<string, Endpoint> = {
   // Tickets
@@ -475,6 +485,58 @@ export const TABLE: Record<string, Endpoint> = {
   },
   'DELETE /api/v2/automations/:id': {
     call: async (f) => ({ path: `/api/v2/automations/${await newAutomation(f)}` }),
+    expect: admins,
+  },
+  // Macros: every agent reads and applies shared ones; managing a shared one takes admin or
+  // macro_access full (personal and group macros are the macros API test's)
+  'GET /api/v2/macros': { call: at('/api/v2/macros'), expect: agents },
+  'GET /api/v2/macros/active': { call: at('/api/v2/macros/active'), expect: agents },
+  'GET /api/v2/macros/search': { call: at('/api/v2/macros/search?query=M'), expect: agents },
+  'GET /api/v2/macros/categories': { call: at('/api/v2/macros/categories'), expect: agents },
+  'GET /api/v2/macros/actions': { call: at('/api/v2/macros/actions'), expect: agents },
+  'GET /api/v2/macros/definitions': { call: at('/api/v2/macros/definitions'), expect: agents },
+  'GET /api/v2/macros/new': {
+    call: async (f) => ({ path: `/api/v2/macros/new?macro_id=${await newMacro(f)}` }),
+    expect: agents,
+  },
+  'GET /api/v2/macros/:id': {
+    call: async (f) => ({ path: `/api/v2/macros/${await newMacro(f)}` }),
+    expect: agents,
+  },
+  'GET /api/v2/macros/:id/apply': {
+    call: async (f) => ({ path: `/api/v2/macros/${await newMacro(f)}/apply` }),
+    expect: agents,
+  },
+  'GET /api/v2/tickets/:id/macros/:macro_id/apply': {
+    call: async (f, _a, t) => ({ path: `/api/v2/tickets/${t}/macros/${await newMacro(f)}/apply` }),
+    expect: agents,
+    ticket: true,
+    slackHidden: 404,
+  },
+  'POST /api/v2/macros': {
+    call: (f) => ({ path: '/api/v2/macros', body: { macro: macroBody(f) } }),
+    expect: admins,
+  },
+  'PUT /api/v2/macros/update_many': {
+    call: async (f) => ({
+      path: '/api/v2/macros/update_many',
+      body: { macros: [{ id: await newMacro(f), active: false }] },
+    }),
+    expect: admins,
+  },
+  'PUT /api/v2/macros/:id': {
+    call: async (f) => ({
+      path: `/api/v2/macros/${await newMacro(f)}`,
+      body: { macro: { title: `R${f.n()}` } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/macros/destroy_many': {
+    call: async (f) => ({ path: `/api/v2/macros/destroy_many?ids=${await newMacro(f)}` }),
+    expect: admins,
+  },
+  'DELETE /api/v2/macros/:id': {
+    call: async (f) => ({ path: `/api/v2/macros/${await newMacro(f)}` }),
     expect: admins,
   },
   // Triggers and trigger categories: admins, and agents whose role grants manage_triggers

@@ -76,6 +76,15 @@ describe('rule actions: Zendesk JSON parses and applies', () => {
     });
   });
 
+  it("resolves a macro's group_id current_groups to the agent's group, or leaves the group", () => {
+    const actions = parseActions([{ field: 'group_id', value: 'current_groups' }], 'macro');
+    const withGroup = applyActions(actions, TICKET, { currentUserId: 7, currentGroupId: 12 });
+    assert.deepEqual(withGroup.patch, { group_id: 12 });
+    const without = applyActions(actions, TICKET, { currentUserId: 7, currentGroupId: null });
+    assert.deepEqual(without.patch, {});
+    assert.equal(without.next.group_id, null);
+  });
+
   it("carries the standard triggers' notifications as data (§3.5)", () => {
     const result = apply([
       {
@@ -223,7 +232,7 @@ describe('rule actions: refusals name what is wrong', () => {
       ['status', 'closed', 'macro'],
       ['priority', '', 'trigger'],
       ['type', 'bug', 'trigger'],
-      ['group_id', 'current_groups', 'macro'],
+      ['group_id', 'current_groups', 'trigger'],
       ['group_id', 'abc', 'trigger'],
       ['assignee_id', 0, 'trigger'],
       ['assignee_id', 'requester', 'trigger'],

@@ -1,5 +1,6 @@
 import { isPostgres } from '../../db/dialect.ts';
 import type { Ticket } from '../../db/types.ts';
+import { type AuditEventInput, auditEventRows } from '../audits.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
@@ -36,6 +37,11 @@ export interface UpdateOptions {
    * transaction; false leaves the ticket alone and the update answers NotApplicable.
    */
   guard?: (trx: Conn, before: Ticket) => Promise<boolean>;
+  /**
+   * Work that must commit or roll back with this update (recording the macros it applied),
+   * run in its transaction after the write; the events it returns join the update's audit.
+   */
+  alongside?: (trx: Conn, result: WriteResult) => Promise<AuditEventInput[]>;
 }
 
 /** An update its guard declined: the rule no longer applies to the ticket. */
@@ -82,7 +88,7 @@ export async function updateTicket(
     ) {
       throw new ConflictError(UPDATE_CONFLICT, 'UpdateConflict');
     }
-    return writeTicket(trx, {
+    const result = await writeTicket(trx, {
       before,
       patch: isAgent(actor.user) ? await resolveAssigneeEmail(trx, patch) : patch,
       comment,
@@ -93,8 +99,21 @@ export async function updateTicket(
       events: run,
       effects: options.effects,
     });
+    if (options.alongside) await addToAudit(trx, result, await options.alongside(trx, result));
+    return result;
   });
   return events.publishAfter(committed);
+}
+
+/** Events added to a written audit (an update that changed nothing has none to add to). */
+async function addToAudit(trx: Conn, result: WriteResult, events: AuditEventInput[]) {
+  if (events.length === 0 || result.auditId === 0) return;
+  const rows = await trx
+    .insertInto('audit_events')
+    .values(auditEventRows(result.auditId, result.ticket.id, events))
+    .returningAll()
+    .execute();
+  result.written?.events.push(...rows.sort((a, b) => a.id - b.id));
 }
 
 /** Zendesk's delete is soft: the ticket leaves lists and reads but its history stays. */

@@ -14,6 +14,8 @@ import {
 } from '../../../desk/tickets/ticket-queries.ts';
 import { deleteTicket, updateTicket } from '../../../desk/tickets/update-ticket.ts';
 import { nowIso } from '../../../desk/time.ts';
+import type { Actor } from '../../../desk/context.ts';
+import { macroUsageRecorder } from '../../../rules/macro-usage.ts';
 import type { RoutePlugin } from '../../context.ts';
 import { actorOf } from '../../shared/actor.ts';
 import { parseWith } from '../../shared/errors.ts';
@@ -46,6 +48,20 @@ function safeUpdateStamp(body: {
     );
   }
   return body.updated_stamp;
+}
+
+/** The update's `alongside` work recording the macros it names, if it names any. */
+function macrosApplied(
+  actor: Actor,
+  body: { macro_ids?: number[] | null; macro_id?: number | null },
+  now: string,
+) {
+  if (body.macro_ids && body.macro_ids.length > 0) {
+    return { alongside: macroUsageRecorder(actor, body.macro_ids, 'macro_ids', now) };
+  }
+  if (body.macro_id)
+    return { alongside: macroUsageRecorder(actor, [body.macro_id], 'macro_id', now) };
+  return {};
 }
 
 export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTickets }) => {
@@ -132,15 +148,13 @@ export const ticketRoutes: RoutePlugin = (app, { db, config, events, renderedTic
       updated_stamp: _u,
       ...patch
     } = withoutUnsupported(body);
-    const result = await updateTicket(
-      db,
-      actorOf(req),
-      ticketId,
-      patch,
-      comment ?? null,
-      nowIso(),
-      { updatedStamp: safeUpdateStamp(body), events, ...(metadata ? { metadata } : {}) },
-    );
+    const now = nowIso();
+    const result = await updateTicket(db, actorOf(req), ticketId, patch, comment ?? null, now, {
+      updatedStamp: safeUpdateStamp(body),
+      events,
+      ...(metadata ? { metadata } : {}),
+      ...macrosApplied(actorOf(req), body, now),
+    });
     const ticket = await read.writtenTicket(actorOf(req), result.ticket);
     return {
       ticket,

@@ -94,8 +94,17 @@ export const safeUpdateFields = {
   updated_stamp: isoTime.optional(),
 };
 
+/**
+ * The macros an update applied, as Zendesk clients name them (`macro_ids`, older `macro_id`):
+ * each is recorded as used (rules/macro-usage.ts).
+ */
+export const macroUseFields = {
+  macro_ids: z.array(id).max(100).nullable().optional(),
+  macro_id: nullableId.optional(),
+};
+
 export const updateSchema = z.object({
-  ticket: z.object({ ...ticketFields, ...safeUpdateFields }).strip(),
+  ticket: z.object({ ...ticketFields, ...safeUpdateFields, ...macroUseFields }).strip(),
 });
 
 export const tagsSchema = z.object({ tags: tagList, ...safeUpdateFields });
