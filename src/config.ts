@@ -116,6 +116,7 @@ const envSchema = z.object({
     .optional(),
   PARLEY_SLACK_PACE_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
+  PARLEY_WEBHOOK_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
 });
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -153,6 +154,14 @@ export interface Config {
   /** A web session unused this long is over (besides its 14-day limit). */
   sessionIdleMinutes: number;
   slack: SlackConfig;
+  webhooks: {
+    /**
+     * Webhooks may call private, loopback and link-local addresses
+     * (PARLEY_WEBHOOK_ALLOW_PRIVATE=on): off by default, since a webhook could otherwise reach
+     * this machine, its network or a cloud's metadata service (SSRF).
+     */
+    allowPrivate: boolean;
+  };
 }
 
 export interface SlackConfig {
@@ -293,5 +302,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
       pace: { intervalMs: e.PARLEY_SLACK_PACE_INTERVAL_MS, burst: e.PARLEY_SLACK_PACE_BURST },
     },
+    webhooks: { allowPrivate: e.PARLEY_WEBHOOK_ALLOW_PRIVATE === 'on' },
   };
 }
