@@ -6,6 +6,7 @@ import { NotFoundError, ValidationError } from '../desk/errors.ts';
 import { authorize } from '../desk/policies/authorize.ts';
 import { parseActions } from './actions.ts';
 import { conditionsOfRule } from './conditions.ts';
+import { refuseUnknownWebhooks } from './webhooks.ts';
 
 /** A trigger as a door sends it (Zendesk's `trigger` object, already shaped by the door). */
 export interface TriggerInput {
@@ -129,6 +130,7 @@ export async function createTrigger(
   checkSize([title, input.raw_title, input.description, conditions, actions]);
   return transaction(db, async (trx) => {
     await checkCategory(trx, input.category_id);
+    await refuseUnknownWebhooks(trx, parseActions(input.actions ?? [], 'trigger'));
     return trx
       .insertInto('triggers')
       .values({
@@ -175,6 +177,7 @@ export async function updateTrigger(
     if (hasConditions(input)) set.conditions = conditionsJson(input);
     if (input.actions !== undefined) {
       set.actions = actionsJson(input.actions);
+      await refuseUnknownWebhooks(trx, parseActions(input.actions, 'trigger'));
     }
     checkSize([
       set.title ?? before.title,

@@ -6,6 +6,7 @@ import type { Webhook } from '../db/types.ts';
 import type { Actor, Conn } from '../desk/context.ts';
 import { NotFoundError, ValidationError } from '../desk/errors.ts';
 import { authorize } from '../desk/policies/authorize.ts';
+import type { Action } from './actions.ts';
 import {
   AddressRefused,
   type GuardOptions,
@@ -361,4 +362,29 @@ export async function missingWebhooks(db: Conn, ids: readonly number[]): Promise
   const found = await db.selectFrom('webhooks').select('id').where('id', 'in', ids).execute();
   const have = new Set(found.map((r) => r.id));
   return ids.filter((id) => !have.has(id));
+}
+
+/**
+ * A rule's `notification_webhook` actions must name webhooks that exist: a trigger exported
+ * from Zendesk naming one this desk does not have is refused (422 naming the action), never
+ * stored to fail silently at every firing.
+ */
+export async function refuseUnknownWebhooks(
+  db: Conn,
+  actions: readonly Action[],
+  prefix = 'actions',
+): Promise<void> {
+  const named = actions.flatMap((a, i) =>
+    a.field === 'notification_webhook'
+      ? [{ i, id: (a.value as { webhookId: number }).webhookId }]
+      : [],
+  );
+  const missing = new Set(await missingWebhooks(db, [...new Set(named.map((n) => n.id))]));
+  const bad = named.find((n) => missing.has(n.id));
+  if (bad) {
+    throw ValidationError.field(
+      `${prefix}[${bad.i}].value`,
+      `notification_webhook: no webhook has the id ${bad.id}`,
+    );
+  }
 }

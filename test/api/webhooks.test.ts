@@ -387,6 +387,30 @@ forEachDatabase(
       assert.ok(zendeskSignatureValid(secret, last.headers, last.body));
     });
 
+    it('lets triggers name existing webhooks only (422 naming the action otherwise)', async () => {
+      const { api } = ctx.desk;
+      const created = await createHook();
+      const trigger = (webhookId: string) => ({
+        title: `Notify ${webhookId}`,
+        conditions: { all: [{ field: 'status', operator: 'is', value: 'new' }], any: [] },
+        actions: [
+          { field: 'priority', value: 'high' },
+          { field: 'notification_webhook', value: [webhookId, '{"id": "{{ticket.id}}"}'] },
+        ],
+      });
+      const missing = await api('POST', '/api/v2/triggers', { trigger: trigger('987654') });
+      assert.equal(missing.status, 422, JSON.stringify(missing.body));
+      assert.match(missing.body.details['actions[1].value'][0].description, /987654/);
+      const ok = await api('POST', '/api/v2/triggers', { trigger: trigger(created.id) });
+      assert.equal(ok.status, 201, JSON.stringify(ok.body));
+      assert.deepEqual(ok.body.trigger.actions[1].value, [created.id, '{"id": "{{ticket.id}}"}']);
+      const changed = await api('PUT', `/api/v2/triggers/${ok.body.trigger.id}`, {
+        trigger: { actions: trigger('987655').actions },
+      });
+      assert.equal(changed.status, 422);
+      assert.ok('actions[1].value' in changed.body.details);
+    });
+
     it('is for admins only', async () => {
       const agent = await ctx.desk.createAgent('Webhook Agent');
       const res = await ctx.desk.api('GET', '/api/v2/webhooks', undefined, { auth: agent.auth });
