@@ -256,7 +256,8 @@ async function deliver(s: DeliveryServices, job: Job, p: WebhookJob): Promise<Jo
       error: err.message,
       durationMs: err.durationMs,
     });
-    return afterFailure(db, inv, attempt, null, err.message, err.kind !== 'refused', null);
+    const again = err.kind === 'network' || err.kind === 'timeout';
+    return afterFailure(db, inv, attempt, null, err.message, again, null);
   }
 }
 

@@ -53,7 +53,8 @@ export interface WebhookResponse {
 /** Why a request got no HTTP answer: refused by the guard, a network error, or a timeout. */
 export class SendFailure extends Error {
   constructor(
-    readonly kind: 'refused' | 'network' | 'timeout',
+    /** `refused` by the guard and `invalid` (a request Node will not make) are not retried. */
+    readonly kind: 'refused' | 'invalid' | 'network' | 'timeout',
     message: string,
     readonly durationMs: number,
   ) {
@@ -147,6 +148,36 @@ export async function sendWebhook(req: WebhookRequest): Promise<WebhookResponse>
   );
 }
 
+/** The response, its body read up to MAX_RESPONSE_BYTES. */
+function readResponse(res: http.IncomingMessage, started: number): Promise<WebhookResponse> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    res.on('data', (chunk: Buffer) => {
+      if (size >= MAX_RESPONSE_BYTES) return;
+      chunks.push(chunk.subarray(0, MAX_RESPONSE_BYTES - size));
+      size += chunk.length;
+      // Enough is kept; the rest is not worth waiting for.
+      if (size >= MAX_RESPONSE_BYTES) res.destroy();
+    });
+    const done = () => {
+      const out: Record<string, string> = {};
+      for (const [k, v] of Object.entries(res.headers)) {
+        if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+      }
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: out,
+        body: Buffer.concat(chunks).toString('utf8'),
+        durationMs: Date.now() - started,
+      });
+    };
+    res.on('end', done);
+    res.on('close', done);
+    res.on('error', done);
+  });
+}
+
 function exchange(
   url: URL,
   method: string,
@@ -158,37 +189,18 @@ function exchange(
 ): Promise<WebhookResponse> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(
-      url,
-      { method, headers, lookup: pinnedLookup(target) },
-      (res) => {
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          if (size >= MAX_RESPONSE_BYTES) return;
-          chunks.push(chunk.subarray(0, MAX_RESPONSE_BYTES - size));
-          size += chunk.length;
-          // Enough is kept; the rest is not worth waiting for.
-          if (size >= MAX_RESPONSE_BYTES) res.destroy();
-        });
-        const done = () => {
-          clearTimeout(timer);
-          const out: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) {
-            if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-          }
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: out,
-            body: Buffer.concat(chunks).toString('utf8'),
-            durationMs: Date.now() - started,
-          });
-        };
-        res.on('end', done);
-        res.on('close', done);
-        res.on('error', done);
-      },
-    );
+    let request: http.ClientRequest;
+    try {
+      request = client.request(url, { method, headers, lookup: pinnedLookup(target) }, (res) => {
+        clearTimeout(timer);
+        resolve(readResponse(res, started));
+      });
+    } catch (err) {
+      // A header Node will not send (checked at save, but stored data may predate a check).
+      reject(new SendFailure('invalid', (err as Error).message, Date.now() - started));
+      return;
+    }
+    // The whole exchange, answer included, is bounded: a receiver trickling bytes is a timeout.
     const timer = setTimeout(() => {
       request.destroy(new SendFailure('timeout', `no answer within ${timeoutMs} ms`, timeoutMs));
     }, timeoutMs);

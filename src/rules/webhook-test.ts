@@ -6,6 +6,7 @@ import {
   type AuthData,
   checkEndpoint,
   getWebhook,
+  isReservedHeader,
   openAuthentication,
   storedHeaders,
   type WebhookInput,
@@ -72,11 +73,17 @@ export async function testWebhook(
   const endpoint = req.endpoint ?? stored?.endpoint;
   if (!endpoint) throw ValidationError.field('endpoint', 'endpoint: is required', 'BlankValue');
   const checked = await checkEndpoint(endpoint, services.guard);
-  const headers: Record<string, string> = {
-    ...(stored ? storedHeaders(stored) : {}),
-    ...(req.custom_headers ?? {}),
-  };
-  for (const h of req.headers ?? []) headers[h.key] = h.value;
+  const headers: Record<string, string> = stored ? storedHeaders(stored) : {};
+  for (const h of [
+    ...Object.entries(req.custom_headers ?? {}),
+    ...(req.headers ?? []).map((x) => [x.key, x.value] as const),
+  ]) {
+    const [key, value] = h;
+    if (/[\r\n\0]/.test(value) || isReservedHeader(key)) {
+      throw ValidationError.field(`headers.${key}`, 'Header: reserved, or not a header value');
+    }
+    headers[key] = value;
+  }
   try {
     const res = await sendWebhook({
       endpoint: withParams(checked, req.params),
@@ -102,7 +109,8 @@ export async function testWebhook(
     };
   } catch (err) {
     if (!(err instanceof SendFailure)) throw err;
-    if (err.kind === 'refused') throw ValidationError.field('endpoint', `Endpoint ${err.message}`);
+    if (err.kind === 'refused' || err.kind === 'invalid')
+      throw ValidationError.field('endpoint', `Endpoint ${err.message}`);
     return { status: null, headers: [], body: '', error: err.message };
   }
 }

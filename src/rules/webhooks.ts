@@ -67,6 +67,14 @@ const RESERVED_HEADERS = new Set([
   'proxy-authorization',
   'cookie',
 ]);
+const HEADER_NAME = /^[!#$%&'*+.^`|~\w-]{1,128}$/;
+
+/** A header a webhook may not set itself (custom headers, API key names, test headers). */
+export function isReservedHeader(name: string): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_HEADERS.has(lower) || lower.startsWith('x-zendesk-webhook');
+}
+
 /** Zendesk allows five custom headers (reference: webhooks limits). */
 const MAX_CUSTOM_HEADERS = 5;
 
@@ -120,7 +128,9 @@ export async function checkEndpoint(endpoint: string, guard: GuardOptions): Prom
 
 function authData(auth: NonNullable<WebhookInput['authentication']>): AuthData {
   const d = (auth.data ?? {}) as Record<string, unknown>;
-  const str = (k: string) => (typeof d[k] === 'string' && d[k] !== '' ? d[k] : null);
+  // Values go into a header: a line break would smuggle in another one.
+  const str = (k: string) =>
+    typeof d[k] === 'string' && d[k] !== '' && !/[\r\n\0]/.test(d[k]) ? d[k] : null;
   const need = (...keys: string[]) => {
     const missing = keys.filter((k) => str(k) === null);
     if (missing.length > 0) {
@@ -139,7 +149,7 @@ function authData(auth: NonNullable<WebhookInput['authentication']>): AuthData {
     return { type: 'bearer_token', data: { token: str('token')! } };
   }
   need('name', 'value');
-  if (RESERVED_HEADERS.has(str('name')!.toLowerCase())) {
+  if (!HEADER_NAME.test(str('name')!) || isReservedHeader(str('name')!)) {
     throw ValidationError.field('authentication.data.name', 'Authentication: a reserved header');
   }
   return { type: 'api_key', data: { name: str('name')!, value: str('value')! } };
@@ -174,11 +184,10 @@ function headersJson(
 ): string {
   const out: Record<string, string> = { ...before };
   for (const [name, value] of Object.entries(given ?? {})) {
-    const lower = name.toLowerCase();
-    if (!/^[!#$%&'*+.^`|~\w-]{1,128}$/.test(name)) {
+    if (!HEADER_NAME.test(name)) {
       throw ValidationError.field(`custom_headers.${name}`, 'Custom header: not a header name');
     }
-    if (RESERVED_HEADERS.has(lower) || lower.startsWith('x-zendesk-webhook')) {
+    if (isReservedHeader(name)) {
       throw ValidationError.field(`custom_headers.${name}`, 'Custom header: a reserved header');
     }
     if (value === null) delete out[name];

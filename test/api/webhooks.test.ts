@@ -212,6 +212,15 @@ forEachDatabase(
           'authentication.data',
         ],
         [{ custom_headers: { Authorization: 'x' } }, 'custom_headers.Authorization'],
+        [{ custom_headers: { 'X-A': 'a\r\nX-Evil: 1' } }, 'custom_headers.X-A'],
+        [
+          { authentication: { type: 'bearer_token', data: { token: 'a\r\nX-Evil: 1' } } },
+          'authentication.data',
+        ],
+        [
+          { authentication: { type: 'api_key', data: { name: 'Not a name', value: 'v' } } },
+          'authentication.data.name',
+        ],
       ];
       for (const [extra, field] of cases) {
         const res = await api('POST', '/api/v2/webhooks', { webhook: hook(extra) });
