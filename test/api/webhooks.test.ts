@@ -297,6 +297,24 @@ forEachDatabase(
       assert.equal(attempts.body.attempts[0].status, 'success');
     });
 
+    it('sends a GET webhook’s body as query parameters, signed over the empty body', async () => {
+      const { api } = ctx.desk;
+      const created = await createHook({ http_method: 'GET' });
+      const secret = (await api('GET', `/api/v2/webhooks/${created.id}/signing_secret`)).body
+        .signing_secret.secret as string;
+      const ticketId = await newTicket(ctx.desk);
+      const before = receiver.received.length;
+      await updateWithEffects(ctx.desk, ticketId, [
+        webhookEffect(created.id, '[["ticket", "{{ticket.id}}"], ["state", "{{ticket.status}}"]]'),
+      ]);
+      await drained(ctx.desk);
+      const req = receiver.received[before]!;
+      assert.equal(req.method, 'GET');
+      assert.equal(req.url, `/hook?ticket=${ticketId}&state=new`);
+      assert.equal(req.body, '');
+      assert.ok(zendeskSignatureValid(secret, req.headers, ''));
+    });
+
     it('retries after a 503 and records both attempts', async () => {
       const { api } = ctx.desk;
       const created = await createHook();
