@@ -7,6 +7,9 @@ import type { FiredEffect } from '../../src/desk/events.ts';
 import { updateTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { via } from '../../src/desk/via.ts';
+import type { Job } from '../../src/db/types.ts';
+import { createSecretBox } from '../../src/crypto/secret-box.ts';
+import { MAX_ATTEMPTS, webhookHandler } from '../../src/rules/webhook-delivery.ts';
 import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
 
 /**
@@ -337,6 +340,47 @@ forEachDatabase(
           [2, 'success', 200],
         ],
       );
+    });
+
+    it('gives up after its last attempt and shows why', async () => {
+      const { api, parley } = ctx.desk;
+      const created = await createHook();
+      const ticketId = await newTicket(ctx.desk);
+      const inv = await parley.db
+        .insertInto('webhook_invocations')
+        .values({
+          webhook_id: Number(created.id),
+          ticket_id: ticketId,
+          status: 'in_progress',
+          created_at: nowIso(),
+        })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      // The job as the queue hands it over after MAX_ATTEMPTS - 1 failed attempts.
+      const handle = webhookHandler({
+        db: parley.db,
+        box: createSecretBox(parley.config.secretKey),
+        guard: { allowPrivate: true },
+        publicUrl: parley.config.publicUrl,
+        logger: parley.logger,
+      });
+      const payload = {
+        invocation_id: inv.id,
+        ticket_id: ticketId,
+        actor_user_id: ctx.desk.adminId,
+        body: '{}',
+      };
+      receiver.answers.push(503);
+      const early = await handle({ attempts: 0 } as Job, payload);
+      assert.equal(early.kind, 'retry');
+      receiver.answers.push(503);
+      const last = await handle({ attempts: MAX_ATTEMPTS - 1 } as Job, payload);
+      assert.equal(last.kind, 'failed');
+      const shown = (await api('GET', `/api/v2/webhooks/${created.id}/invocations`)).body
+        .invocations[0];
+      assert.equal(shown.status, 'failed');
+      assert.equal(shown.status_code, 503);
+      assert.match(shown.error, /503 \(gave up after 5 attempts\)/);
     });
 
     it('does not retry a 400, and shows why the call failed', async () => {
