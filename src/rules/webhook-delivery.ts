@@ -12,7 +12,7 @@ import { loadPlaceholderContext } from './placeholder-context.ts';
 import { renderPlaceholders } from './placeholders.ts';
 import type { GuardOptions } from './webhook-address.ts';
 import { SendFailure, sendWebhook, type WebhookResponse } from './webhook-send.ts';
-import { openAuthentication, storedHeaders } from './webhooks.ts';
+import { MAX_STORED_ID, openAuthentication, storedHeaders } from './webhooks.ts';
 
 /**
  * Webhook calls rules asked for, from the outbox: the processor writes one job and one
@@ -60,7 +60,7 @@ async function enqueueEffect(
     .select('id')
     .where('dedupe_key', '=', dedupeKey)
     .executeTakeFirst();
-  if (queued) return;
+  if (queued || effect.webhookId > MAX_STORED_ID) return;
   const webhook = await trx
     .selectFrom('webhooks')
     .select('id')

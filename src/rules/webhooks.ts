@@ -75,6 +75,9 @@ export function isReservedHeader(name: string): boolean {
   return RESERVED_HEADERS.has(lower) || lower.startsWith('x-zendesk-webhook');
 }
 
+/** The largest id a webhook can have (ids are PostgreSQL int4). */
+export const MAX_STORED_ID = 2_147_483_647;
+
 /** Zendesk allows five custom headers (reference: webhooks limits). */
 const MAX_CUSTOM_HEADERS = 5;
 
@@ -367,8 +370,10 @@ export async function resetSigningSecret(
 
 /** Which of `ids` name no webhook (for rules naming webhooks, checked at save). */
 export async function missingWebhooks(db: Conn, ids: readonly number[]): Promise<number[]> {
-  if (ids.length === 0) return [];
-  const found = await db.selectFrom('webhooks').select('id').where('id', 'in', ids).execute();
+  // Ids are int4: a larger one names nothing, and PostgreSQL would refuse it as out of range.
+  const storable = ids.filter((id) => id <= MAX_STORED_ID);
+  if (storable.length === 0) return [...ids];
+  const found = await db.selectFrom('webhooks').select('id').where('id', 'in', storable).execute();
   const have = new Set(found.map((r) => r.id));
   return ids.filter((id) => !have.has(id));
 }

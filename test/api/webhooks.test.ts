@@ -472,6 +472,9 @@ forEachDatabase(
       const missing = await api('POST', '/api/v2/triggers', { trigger: trigger('987654') });
       assert.equal(missing.status, 422, JSON.stringify(missing.body));
       assert.match(missing.body.details['actions[1].value'][0].description, /987654/);
+      const huge = await api('POST', '/api/v2/triggers', { trigger: trigger('99999999999999') });
+      assert.equal(huge.status, 422, JSON.stringify(huge.body));
+      assert.ok('actions[1].value' in huge.body.details);
       const ok = await api('POST', '/api/v2/triggers', { trigger: trigger(created.id) });
       assert.equal(ok.status, 201, JSON.stringify(ok.body));
       assert.deepEqual(ok.body.trigger.actions[1].value, [created.id, '{"id": "{{ticket.id}}"}']);
