@@ -118,6 +118,7 @@ const envSchema = z.object({
   PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
   // Zendesk runs automations hourly; a shorter period only makes them notice sooner.
   PARLEY_AUTOMATION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
+  PARLEY_WEBHOOK_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
 });
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -157,6 +158,14 @@ export interface Config {
   /** How often the automations run (Zendesk: every hour). */
   automationIntervalMinutes: number;
   slack: SlackConfig;
+  webhooks: {
+    /**
+     * Webhooks may call private, loopback and link-local addresses
+     * (PARLEY_WEBHOOK_ALLOW_PRIVATE=on): off by default, since a webhook could otherwise reach
+     * this machine, its network or a cloud's metadata service (SSRF).
+     */
+    allowPrivate: boolean;
+  };
 }
 
 export interface SlackConfig {
@@ -298,5 +307,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
       pace: { intervalMs: e.PARLEY_SLACK_PACE_INTERVAL_MS, burst: e.PARLEY_SLACK_PACE_BURST },
     },
+    webhooks: { allowPrivate: e.PARLEY_WEBHOOK_ALLOW_PRIVATE === 'on' },
   };
 }

@@ -32,6 +32,7 @@ import { periodicTasks } from './jobs/periodic-tasks.ts';
 import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
 import { triggerWriteRules } from './rules/fire-triggers.ts';
+import { startWebhookRuntime, type WebhookRuntime } from './rules/webhook-runtime.ts';
 
 export interface Parley {
   app: FastifyInstance;
@@ -45,6 +46,8 @@ export interface Parley {
   events: DeskEvents;
   /** The Slack channel's runtime (its context, inbox and workers). */
   slack: SlackRuntime;
+  /** Webhook calls rules ask for: their outbox processor and (with workers) their worker. */
+  webhooks: WebhookRuntime;
   role: Role;
   /** Periodic tasks, on nodes with the scheduler role. */
   scheduler: Scheduler | null;
@@ -175,6 +178,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   });
   const slack = slackChannel.runtime;
   const channels: Channel[] = [slackChannel];
+  const webhooks = startWebhookRuntime({ db, config, logger, events, workers: works });
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
     : null;
@@ -227,6 +231,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     channels,
     events,
     slack,
+    webhooks,
     role,
     scheduler,
     sandbox,
@@ -236,6 +241,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     async close() {
       await scheduler?.stop();
       for (const channel of channels) await channel.stop();
+      await webhooks.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();
       await app.close();

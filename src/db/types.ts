@@ -482,6 +482,58 @@ export interface MacroUsagesTable {
   used_at: string;
 }
 
+/** A webhook (0020): `*_sealed` columns are secret-box ciphertext, never shown. */
+export interface WebhooksTable {
+  id: Generated<number>;
+  name: string;
+  description: string | null;
+  status: 'active' | 'inactive';
+  endpoint: string;
+  http_method: string;
+  request_format: string;
+  /** JSON array of Zendesk's subscription names. */
+  subscriptions: string;
+  auth_type: string | null;
+  auth_add_position: string | null;
+  /** The authentication's data (JSON), sealed. */
+  auth_data_sealed: string | null;
+  /** JSON object of header name to value. */
+  custom_headers: string;
+  signing_secret_sealed: string;
+  created_by: number | null;
+  updated_by: number | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** One call a rule asked of a webhook, with its outcome once known. */
+export interface WebhookInvocationsTable {
+  id: Generated<number>;
+  webhook_id: number;
+  ticket_id: number | null;
+  rule_kind: string | null;
+  rule_id: number | null;
+  rule_title: string | null;
+  /** in_progress, success, failed, skipped (the webhook was inactive). */
+  status: string;
+  status_code: number | null;
+  error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface WebhookInvocationAttemptsTable {
+  id: Generated<number>;
+  invocation_id: number;
+  attempt: number;
+  /** success, failed */
+  status: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  completed_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -521,6 +573,9 @@ export interface DB {
   macros: MacrosTable;
   macro_groups: MacroGroupsTable;
   macro_usages: MacroUsagesTable;
+  webhooks: WebhooksTable;
+  webhook_invocations: WebhookInvocationsTable;
+  webhook_invocation_attempts: WebhookInvocationAttemptsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
@@ -528,6 +583,9 @@ export type Trigger = Selectable<TriggersTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type Automation = Selectable<AutomationsTable>;
 export type Macro = Selectable<MacrosTable>;
+export type Webhook = Selectable<WebhooksTable>;
+export type WebhookInvocation = Selectable<WebhookInvocationsTable>;
+export type WebhookInvocationAttempt = Selectable<WebhookInvocationAttemptsTable>;
 export type CustomRole = Selectable<CustomRolesTable>;
 export type Group = Selectable<GroupsTable>;
 export type Organization = Selectable<OrganizationsTable>;

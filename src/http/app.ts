@@ -20,6 +20,7 @@ import { sessionRoutes } from './routes/sessions/routes.ts';
 import { ticketRoutes } from './routes/tickets/routes.ts';
 import { uploadRoutes } from './routes/uploads/routes.ts';
 import { userRoutes } from './routes/users/routes.ts';
+import { webhookRoutes } from './routes/webhooks/routes.ts';
 import { setupPages } from './setup.ts';
 import { sessionPolicy } from './sessions.ts';
 
@@ -36,6 +37,7 @@ const apiRoutes: RoutePlugin[] = [
   triggerRoutes,
   automationRoutes,
   macroRoutes,
+  webhookRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

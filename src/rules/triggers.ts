@@ -7,6 +7,7 @@ import { authorize } from '../desk/policies/authorize.ts';
 import { parseActions } from './actions.ts';
 import { triggersChanged } from './active-triggers.ts';
 import { conditionsOfRule } from './conditions.ts';
+import { refuseUnknownWebhooks } from './webhooks.ts';
 
 /** A trigger as a door sends it (Zendesk's `trigger` object, already shaped by the door). */
 export interface TriggerInput {
@@ -131,6 +132,7 @@ export async function createTrigger(
   return transaction(db, async (trx) => {
     await checkCategory(trx, input.category_id);
     await triggersChanged(trx);
+    await refuseUnknownWebhooks(trx, parseActions(input.actions ?? [], 'trigger'));
     return trx
       .insertInto('triggers')
       .values({
@@ -177,6 +179,7 @@ export async function updateTrigger(
     if (hasConditions(input)) set.conditions = conditionsJson(input);
     if (input.actions !== undefined) {
       set.actions = actionsJson(input.actions);
+      await refuseUnknownWebhooks(trx, parseActions(input.actions, 'trigger'));
     }
     checkSize([
       set.title ?? before.title,

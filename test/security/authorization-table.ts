@@ -99,6 +99,19 @@ async function newMacro(f: Fixtures): Promise<number> {
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.macro.id as number;
 }
+/** A public IP literal: saved without a DNS answer, never called by these tests. */
+const webhookBody = (f: Fixtures) => ({
+  name: `W${f.n()}`,
+  endpoint: 'https://93.184.216.34/hook',
+  http_method: 'POST',
+  request_format: 'json',
+});
+/** A fresh webhook, made by the admin, for calls about one. */
+async function newWebhook(f: Fixtures): Promise<string> {
+  const res = await f.desk.api('POST', '/api/v2/webhooks', { webhook: webhookBody(f) });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body.webhook.id as string;
+}
 
 export const TABLE: Record<string, Endpoint> = {
   // Tickets
@@ -603,6 +616,60 @@ export const TABLE: Record<string, Endpoint> = {
   'DELETE /api/v2/trigger_categories/:id': {
     call: async (f) => ({ path: `/api/v2/trigger_categories/${await newCategory(f)}` }),
     expect: admins,
+  },
+  // Webhooks: admins only (they hold receivers' credentials and call out of Parley)
+  'GET /api/v2/webhooks': { call: at('/api/v2/webhooks'), expect: admins },
+  'POST /api/v2/webhooks': {
+    call: (f) => ({ path: '/api/v2/webhooks', body: { webhook: webhookBody(f) } }),
+    expect: admins,
+  },
+  'POST /api/v2/webhooks/test': {
+    // Loopback port 9: refused by the guard (422) or by the port; nothing leaves the machine.
+    call: () => ({
+      path: '/api/v2/webhooks/test',
+      body: { request: { endpoint: 'http://127.0.0.1:9/', http_method: 'POST' } },
+    }),
+    expect: adminsPass,
+  },
+  'GET /api/v2/webhooks/:id': {
+    call: async (f) => ({ path: `/api/v2/webhooks/${await newWebhook(f)}` }),
+    expect: admins,
+  },
+  'PUT /api/v2/webhooks/:id': {
+    call: async (f) => ({
+      path: `/api/v2/webhooks/${await newWebhook(f)}`,
+      body: { webhook: webhookBody(f) },
+    }),
+    expect: admins,
+  },
+  'PATCH /api/v2/webhooks/:id': {
+    call: async (f) => ({
+      path: `/api/v2/webhooks/${await newWebhook(f)}`,
+      body: { webhook: { status: 'inactive' } },
+    }),
+    expect: admins,
+  },
+  'DELETE /api/v2/webhooks/:id': {
+    call: async (f) => ({ path: `/api/v2/webhooks/${await newWebhook(f)}` }),
+    expect: admins,
+  },
+  'GET /api/v2/webhooks/:id/signing_secret': {
+    call: async (f) => ({ path: `/api/v2/webhooks/${await newWebhook(f)}/signing_secret` }),
+    expect: admins,
+  },
+  'POST /api/v2/webhooks/:id/signing_secret': {
+    call: async (f) => ({ path: `/api/v2/webhooks/${await newWebhook(f)}/signing_secret` }),
+    expect: admins,
+  },
+  'GET /api/v2/webhooks/:id/invocations': {
+    call: async (f) => ({ path: `/api/v2/webhooks/${await newWebhook(f)}/invocations` }),
+    expect: admins,
+  },
+  'GET /api/v2/webhooks/:id/invocations/:invocation_id/attempts': {
+    call: async (f) => ({
+      path: `/api/v2/webhooks/${await newWebhook(f)}/invocations/999999/attempts`,
+    }),
+    expect: adminsPass,
   },
   'GET /api/v2/custom_roles': { call: at('/api/v2/custom_roles'), expect: admins },
   'POST /api/v2/custom_roles': {

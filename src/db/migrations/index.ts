@@ -17,6 +17,7 @@ import * as m0015 from './0015_triggers.ts';
 import * as m0016 from './0016_trigger_firing.ts';
 import * as m0018 from './0018_automations.ts';
 import * as m0019 from './0019_macros.ts';
+import * as m0020 from './0020_webhooks.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -38,6 +39,7 @@ const migrations: Record<string, Migration> = {
   '0016_trigger_firing': m0016,
   '0018_automations': m0018,
   '0019_macros': m0019,
+  '0020_webhooks': m0020,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -43,10 +43,11 @@ const manageMacro: Rule<MacroScope> = {
 /**
  * Business rules. Triggers and automations: admins, and agents whose custom role grants
  * `manage_triggers` / `manage_automations`, read and manage them; other agents and end users
- * never. Macros: every agent reads and
- * applies the shared ones, their own and their groups' (which ones is the macros' query);
- * managing one depends on its scope and the actor's `macro_access`; every agent's personal
- * macros are listed to admins only.
+ * never. Macros: every agent reads and applies the shared ones, their own and their groups'
+ * (which ones is the macros' query); managing one depends on its scope and the actor's
+ * `macro_access`; every agent's personal macros are listed to admins only. Webhooks: admins
+ * only, as in Zendesk — a webhook holds a receiver's credentials and can make Parley call any
+ * address.
  */
 export const ruleRules = {
   'trigger:read': holding('manage_triggers'),
@@ -56,4 +57,6 @@ export const ruleRules = {
   'macro:use': agentsOnly,
   'macro:manage': manageMacro,
   'macro:list-personal': adminsOnly,
+  'webhook:read': adminsOnly,
+  'webhook:manage': adminsOnly,
 };

@@ -20,6 +20,8 @@ export interface PageOptions {
    * `count(*)` over the query itself.
    */
   count?: () => Promise<number>;
+  /** Always cursor pages (Zendesk's newer APIs, e.g. webhooks, offer no offset paging). */
+  cursorOnly?: boolean;
 }
 
 export interface Page<T> {
@@ -90,7 +92,9 @@ export async function paginate<DB, TB extends keyof DB, O extends Record<string,
   const idCol = opts.idColumn ?? 'id';
   const sortable: Record<string, string> = { id: idCol, ...(opts.sortable ?? {}) };
   const url = `${baseUrl}${req.url.split('?')[0]}`;
-  const cursorMode = ['page[size]', 'page[after]', 'page[before]'].some((k) => q[k] !== undefined);
+  const cursorMode =
+    opts.cursorOnly === true ||
+    ['page[size]', 'page[after]', 'page[before]'].some((k) => q[k] !== undefined);
 
   if (cursorMode) {
     const size = intParam(q, 'page[size]', 100, 100);
