@@ -409,6 +409,28 @@ export interface TriggersTable {
   updated_at: string;
 }
 
+/** A view (migration 0017): shared, personal (`user_id`) or for groups (`view_groups`). */
+export interface ViewsTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  active: Generated<Flag>;
+  is_default: Generated<Flag>;
+  position: number;
+  user_id: number | null;
+  /** `{all, any}` as the rules model parsed it. */
+  conditions: string;
+  /** `{columns, group_by, group_order, sort_by, sort_order}` (Zendesk's `output`). */
+  output: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ViewGroupsTable {
+  view_id: number;
+  group_id: number;
+}
+
 export interface TriggerCategoriesTable {
   id: Generated<number>;
   name: string;
@@ -450,10 +472,13 @@ export interface DB {
   scheduled_tasks: ScheduledTasksTable;
   triggers: TriggersTable;
   trigger_categories: TriggerCategoriesTable;
+  views: ViewsTable;
+  view_groups: ViewGroupsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
+export type View = Selectable<ViewsTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type CustomRole = Selectable<CustomRolesTable>;
 export type Group = Selectable<GroupsTable>;
