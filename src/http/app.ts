@@ -18,6 +18,7 @@ import { sessionRoutes } from './routes/sessions/routes.ts';
 import { ticketRoutes } from './routes/tickets/routes.ts';
 import { uploadRoutes } from './routes/uploads/routes.ts';
 import { userRoutes } from './routes/users/routes.ts';
+import { viewRoutes } from './routes/views/routes.ts';
 import { setupPages } from './setup.ts';
 import { sessionPolicy } from './sessions.ts';
 
@@ -32,6 +33,7 @@ const apiRoutes: RoutePlugin[] = [
   sessionRoutes,
   apiTokenRoutes,
   triggerRoutes,
+  viewRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */
