@@ -9,8 +9,9 @@ import { idColumn, isPostgres } from '../dialect.ts';
  *
  * The ticket indexes serve the views' compiled queries (src/rules/view-query.ts) and their
  * counts, the default views first: each is partial on live tickets, which every view query
- * says (`deleted_at is null`), and ends with `deleted_at` so that SQLite counts from the index
- * alone (a COVERING INDEX search; without the column it reads each ticket row to check it).
+ * says (`deleted_at is null`), and ends with `from_messaging_channel` (the scope of an agent
+ * without chat access) and `deleted_at`, so that SQLite counts from the index alone (a
+ * COVERING INDEX search; without them it reads each ticket row to check it).
  */
 export async function up(db: Kysely<any>): Promise<void> {
   const id = idColumn(isPostgres(db));
@@ -54,19 +55,35 @@ export async function up(db: Kysely<any>): Promise<void> {
       .where(sql.ref('deleted_at'), 'is', null)
       .execute();
   // Your unsolved / unassigned tickets: assignee (or none) and a status list.
-  await live('tickets_view_assignee_status', ['assignee_id', 'status', 'deleted_at']);
+  await live('tickets_view_assignee_status', [
+    'assignee_id',
+    'status',
+    'from_messaging_channel',
+    'deleted_at',
+  ]);
   // Group views: a group and a status list.
-  await live('tickets_view_group_status', ['group_id', 'status', 'deleted_at']);
+  await live('tickets_view_group_status', [
+    'group_id',
+    'status',
+    'from_messaging_channel',
+    'deleted_at',
+  ]);
   // All unsolved, pending, recently solved and recently updated: a status, and how long it has
   // been in it or since the last update.
   await live('tickets_view_status_since', [
     'status',
     'status_updated_at',
     'updated_at',
+    'from_messaging_channel',
     'deleted_at',
   ]);
   // Slack conversations: a channel and a status list.
-  await live('tickets_view_via_status', ['via_channel', 'status', 'deleted_at']);
+  await live('tickets_view_via_status', [
+    'via_channel',
+    'status',
+    'from_messaging_channel',
+    'deleted_at',
+  ]);
 
   await insertDefaultViews(db);
 }
