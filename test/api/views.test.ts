@@ -123,6 +123,9 @@ forEachDatabase('views API', (ctx) => {
       DEFAULT_TITLES,
     );
     assert.ok(defaults.every((v: any) => v.restriction === null && v.active));
+    const viewCount = await desk.api('GET', '/api/v2/views/count.json');
+    assert.equal(viewCount.status, 200, JSON.stringify(viewCount.body));
+    assert.equal(viewCount.body.count.value, list.body.views.length);
     const counts: Record<string, number> = {};
     for (const title of DEFAULT_TITLES) {
       counts[title] = await count((await defaultView(title)).id, agent.auth);

@@ -25,6 +25,7 @@ export const VIEW_ENDPOINTS: Record<string, Endpoint> = {
   // Views: agents read shared ones and manage their personal ones; admins manage shared ones
   'GET /api/v2/views': { call: at('/api/v2/views'), expect: agents },
   'GET /api/v2/views/active': { call: at('/api/v2/views/active'), expect: agents },
+  'GET /api/v2/views/count': { call: at('/api/v2/views/count'), expect: agents },
   'GET /api/v2/views/compact': { call: at('/api/v2/views/compact'), expect: agents },
   'GET /api/v2/views/search': { call: at('/api/v2/views/search?query=a'), expect: agents },
   'GET /api/v2/views/show_many': {

@@ -151,6 +151,26 @@ export const viewRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
     return { views: views.map((v) => presentCompactView(v, base)), ...meta };
   });
 
+  /** `GET /views/count`: how many views the agent may list (Zendesk's `{count: {value}}`). */
+  app.get('/views/count', async (req) => {
+    const q = parseQuery(listViewsQuery, req.query);
+    const query = await listViews(db, actorOf(req), {
+      active: q.active,
+      access: q.access,
+      groupId: q.group_id,
+    });
+    const row = await query
+      .clearSelect()
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirst();
+    return {
+      count: {
+        value: Number(row?.n ?? 0),
+        refreshed_at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      },
+    };
+  });
+
   app.get('/views/search', async (req) => {
     await gate(req);
     const q = parseQuery(searchViewsQuery, req.query);
