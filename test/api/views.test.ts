@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
+import zendesk from 'node-zendesk';
 import { DeskEvents } from '../../src/desk/events.ts';
 import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
 import { nowIso } from '../../src/desk/time.ts';
@@ -525,5 +526,36 @@ forEachDatabase('views API', (ctx) => {
       view: { title: 'Pending tickets' },
     });
     assert.equal(back.status, 200);
+  });
+
+  it('works through node-zendesk unmodified', async () => {
+    const client = zendesk.createClient({
+      endpointUri: `${desk.url}/api/v2`,
+      username: desk.adminEmail,
+      token: desk.token,
+      throwOriginalException: true,
+    });
+    const listed = (await client.views.list()) as any[];
+    assert.ok(
+      listed.some((v) => v.title === 'Pending tickets'),
+      JSON.stringify(listed),
+    );
+    const created = (await client.views.create({
+      view: {
+        title: 'Via the client',
+        all: [{ field: 'status', operator: 'is', value: 'pending' }],
+      },
+    })) as any;
+    const view = created.result ?? created;
+    assert.equal(view.title, 'Via the client', JSON.stringify(created));
+    const shown = (await client.views.show(view.id)) as any;
+    assert.equal((shown.result ?? shown).id, view.id);
+    const count = (await client.views.showCount(view.id)) as any;
+    assert.equal((count.result ?? count).value ?? (count.result ?? count).view_count?.value, 1);
+    const counts = (await client.views.showCounts([view.id])) as any;
+    assert.equal(JSON.stringify(counts).includes(`"view_id":${view.id}`), true);
+    const tickets = (await client.views.tickets(view.id)) as any;
+    const list = Array.isArray(tickets) ? tickets : (tickets.result ?? tickets);
+    assert.equal(JSON.stringify(list).includes(`"id":${ticketIds.pending}`), true);
   });
 });
