@@ -124,6 +124,37 @@ export function orderOf(
   };
 }
 
+/**
+ * The ids of one page, in the view's order, and the view's total. Only ids are sorted: the
+ * ticket indexes cover them (and the default views' sort keys), so a large view's page sorts
+ * small index entries instead of reading every matching ticket row.
+ */
+async function pageIds(
+  db: Conn,
+  actor: Actor,
+  conditions: Conditions,
+  order: ViewOrder,
+  page: PageRequest,
+  now: Date,
+): Promise<{ ids: number[]; count: number }> {
+  const run = await runOf(db, actor, now);
+  const base = viewTickets(db, conditions, run);
+  const rows = await ordered(base.select('tickets.id'), order)
+    .limit(page.perPage)
+    .offset((page.page - 1) * page.perPage)
+    .execute();
+  const counted = await base
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirst();
+  return { ids: rows.map((r) => r.id), count: Number(counted?.n ?? 0) };
+}
+
+/** The rows of `ids` in that order (a ticket gone in between is left out). */
+function inOrder<R extends { id: number }>(ids: readonly number[], rows: R[]): R[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 /** One page of the view's tickets for `actor`, in the view's order, with the total. */
 export async function pageOfView(
   db: Conn,
@@ -133,19 +164,18 @@ export async function pageOfView(
   page: PageRequest,
   now: Date,
 ): Promise<{ rows: ViewRow[]; count: number }> {
-  const run = await runOf(db, actor, now);
-  const base = viewTickets(db, conditions, run);
-  const rows = await ordered(base.select(ROW_COLUMNS.map((c) => `tickets.${c}` as const)), order)
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage)
+  const { ids, count } = await pageIds(db, actor, conditions, order, page, now);
+  if (ids.length === 0) return { rows: [], count };
+  const rows = await db
+    .selectFrom('tickets')
+    .select(ROW_COLUMNS)
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
     .execute();
-  const counted = await base
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirst();
-  return { rows: rows as ViewRow[], count: Number(counted?.n ?? 0) };
+  return { rows: inOrder(ids, rows), count };
 }
 
-/** The ids of one page of the view's tickets (for `/views/{id}/tickets`). */
+/** The ids and versions of one page of the view's tickets (for `/views/{id}/tickets`). */
 export async function ticketIdsOfView(
   db: Conn,
   actor: Actor,
@@ -154,16 +184,15 @@ export async function ticketIdsOfView(
   page: PageRequest,
   now: Date,
 ): Promise<{ rows: Pick<Ticket, 'id' | 'version'>[]; count: number }> {
-  const run = await runOf(db, actor, now);
-  const base = viewTickets(db, conditions, run);
-  const rows = await ordered(base.select(['tickets.id', 'tickets.version']), order)
-    .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage)
+  const { ids, count } = await pageIds(db, actor, conditions, order, page, now);
+  if (ids.length === 0) return { rows: [], count };
+  const rows = await db
+    .selectFrom('tickets')
+    .select(['id', 'version'])
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
     .execute();
-  const counted = await base
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirst();
-  return { rows, count: Number(counted?.n ?? 0) };
+  return { rows: inOrder(ids, rows), count };
 }
 
 /** `group_by`: each value of the grouping column in the view, in the group order, with its count. */
