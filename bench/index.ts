@@ -17,6 +17,10 @@ const benchmarks: Record<string, Benchmark> = {
     describe: 'Slack events: durable acks, end-to-end ingest, reply delivery (separate process)',
     run: () => import('./slack.ts'),
   },
+  views: {
+    describe: 'default views: count and execute first page over HTTP, beside a raw count(*)',
+    run: () => import('./views.ts'),
+  },
 };
 
 function usage(): string {

@@ -421,6 +421,28 @@ export interface RuleVersionsTable {
   version: number;
 }
 
+/** A view (migration 0017): shared, personal (`user_id`) or for groups (`view_groups`). */
+export interface ViewsTable {
+  id: Generated<number>;
+  title: string;
+  description: string | null;
+  active: Generated<Flag>;
+  is_default: Generated<Flag>;
+  position: number;
+  user_id: number | null;
+  /** `{all, any}` as the rules model parsed it. */
+  conditions: string;
+  /** `{columns, group_by, group_order, sort_by, sort_order}` (Zendesk's `output`). */
+  output: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ViewGroupsTable {
+  view_id: number;
+  group_id: number;
+}
+
 export interface TriggerCategoriesTable {
   id: Generated<number>;
   name: string;
@@ -576,10 +598,13 @@ export interface DB {
   webhooks: WebhooksTable;
   webhook_invocations: WebhookInvocationsTable;
   webhook_invocation_attempts: WebhookInvocationAttemptsTable;
+  views: ViewsTable;
+  view_groups: ViewGroupsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
+export type View = Selectable<ViewsTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type Automation = Selectable<AutomationsTable>;
 export type Macro = Selectable<MacrosTable>;

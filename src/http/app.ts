@@ -21,6 +21,7 @@ import { ticketRoutes } from './routes/tickets/routes.ts';
 import { uploadRoutes } from './routes/uploads/routes.ts';
 import { userRoutes } from './routes/users/routes.ts';
 import { webhookRoutes } from './routes/webhooks/routes.ts';
+import { viewRoutes } from './routes/views/routes.ts';
 import { setupPages } from './setup.ts';
 import { sessionPolicy } from './sessions.ts';
 
@@ -38,6 +39,7 @@ const apiRoutes: RoutePlugin[] = [
   automationRoutes,
   macroRoutes,
   webhookRoutes,
+  viewRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

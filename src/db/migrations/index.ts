@@ -18,6 +18,7 @@ import * as m0016 from './0016_trigger_firing.ts';
 import * as m0018 from './0018_automations.ts';
 import * as m0019 from './0019_macros.ts';
 import * as m0020 from './0020_webhooks.ts';
+import * as m0017 from './0017_views.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -40,6 +41,7 @@ const migrations: Record<string, Migration> = {
   '0018_automations': m0018,
   '0019_macros': m0019,
   '0020_webhooks': m0020,
+  '0017_views': m0017,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,218 @@
+import { type Expression, type SelectQueryBuilder, sql } from 'kysely';
+import type { DB, Ticket } from '../db/types.ts';
+import type { Actor, Conn } from '../desk/context.ts';
+import { ValidationError } from '../desk/errors.ts';
+import { authorize } from '../desk/policies/authorize.ts';
+import { ticketScope } from '../desk/policies/tickets.ts';
+import { TICKET_FIELDS } from '../desk/tickets/ticket-fields.ts';
+import type { Conditions } from './conditions.ts';
+import { VIEW_COLUMNS, type ViewOutput } from './view-output.ts';
+import { type ViewRun, viewTickets } from './view-query.ts';
+
+/**
+ * Running a view for an agent: its count, a page of its tickets in the view's (or the
+ * caller's) order, and its groups. Every answer is one SQL query over `tickets` built by the
+ * compiler (view-query.ts), with the agent's ticket scope in it.
+ */
+
+export interface ViewOrder {
+  sortBy: string | null;
+  sortOrder: 'asc' | 'desc';
+  groupBy: string | null;
+  groupOrder: 'asc' | 'desc';
+}
+
+export interface PageRequest {
+  page: number;
+  perPage: number;
+}
+
+/** What `execute` rows show of a ticket: the columns' values and the `ticket` partial. */
+export const ROW_COLUMNS = [
+  'id',
+  'subject',
+  'description',
+  'status',
+  'priority',
+  'type',
+  'requester_id',
+  'submitter_id',
+  'assignee_id',
+  'group_id',
+  'organization_id',
+  'brand_id',
+  'via_channel',
+  'created_at',
+  'updated_at',
+  'assigned_at',
+  'solved_at',
+  'due_at',
+  'requester_updated_at',
+  'assignee_updated_at',
+] as const satisfies readonly (keyof Ticket)[];
+
+export type ViewRow = Pick<Ticket, (typeof ROW_COLUMNS)[number]>;
+
+async function runOf(db: Conn, actor: Actor, now: Date): Promise<ViewRun> {
+  await authorize(db, actor, 'view:list');
+  return { userId: actor.user.id, now, scope: await ticketScope(db, actor) };
+}
+
+/** The number of tickets in the view for `actor`. */
+export async function countView(
+  db: Conn,
+  actor: Actor,
+  conditions: Conditions,
+  now: Date,
+): Promise<number> {
+  const run = await runOf(db, actor, now);
+  const row = await viewTickets(db, conditions, run)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** The SQL a column sorts by: ordered enums by their rank, others by the column. */
+function sortExpression(columnId: string): Expression<unknown> {
+  const column = VIEW_COLUMNS[columnId]?.column;
+  if (!column) throw ValidationError.field('sort_by', `Sort by: ${columnId} cannot be sorted`);
+  if (column === 'status' || column === 'priority') {
+    const values = TICKET_FIELDS[column].values;
+    const cases = values.map((v, i) => sql`when ${v} then ${sql.lit(i)}`);
+    return sql`case ${sql.ref(`tickets.${column}`)} ${sql.join(cases, sql` `)} else -1 end`;
+  }
+  return sql.ref(`tickets.${column}`);
+}
+
+function nullable(columnId: string): boolean {
+  const column = VIEW_COLUMNS[columnId]?.column;
+  return (
+    column !== 'id' && column !== 'status' && column !== 'created_at' && column !== 'updated_at'
+  );
+}
+
+/**
+ * The view's order: its group first, then its sort (no sort: newest first, by id), the id
+ * breaking ties. Empty values sort last in both databases.
+ */
+function ordered<O>(
+  q: SelectQueryBuilder<DB, 'tickets', O>,
+  order: ViewOrder,
+): SelectQueryBuilder<DB, 'tickets', O> {
+  const by = (id: string, dir: 'asc' | 'desc') => {
+    if (nullable(id)) {
+      q = q.orderBy(sql`case when ${sortExpression(id)} is null then 1 else 0 end`, 'asc');
+    }
+    q = q.orderBy(sortExpression(id), dir);
+  };
+  if (order.groupBy) by(order.groupBy, order.groupOrder);
+  if (order.sortBy && order.sortBy !== 'nice_id') by(order.sortBy, order.sortOrder);
+  const idDir = order.sortBy === 'nice_id' || order.sortBy === 'created' ? order.sortOrder : 'desc';
+  return q.orderBy('tickets.id', order.sortBy ? idDir : 'desc');
+}
+
+export function orderOf(
+  output: ViewOutput,
+  sortBy?: string,
+  sortOrder?: 'asc' | 'desc',
+): ViewOrder {
+  return {
+    sortBy: sortBy ?? output.sort_by,
+    sortOrder: sortOrder ?? (sortBy ? 'asc' : output.sort_order),
+    groupBy: output.group_by,
+    groupOrder: output.group_order,
+  };
+}
+
+/**
+ * The ids of one page, in the view's order, and the view's total. Only ids are sorted: the
+ * ticket indexes cover them (and the default views' sort keys), so a large view's page sorts
+ * small index entries instead of reading every matching ticket row.
+ */
+async function pageIds(
+  db: Conn,
+  actor: Actor,
+  conditions: Conditions,
+  order: ViewOrder,
+  page: PageRequest,
+  now: Date,
+): Promise<{ ids: number[]; count: number }> {
+  const run = await runOf(db, actor, now);
+  const base = viewTickets(db, conditions, run);
+  const rows = await ordered(base.select('tickets.id'), order)
+    .limit(page.perPage)
+    .offset((page.page - 1) * page.perPage)
+    .execute();
+  const counted = await base
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirst();
+  return { ids: rows.map((r) => r.id), count: Number(counted?.n ?? 0) };
+}
+
+/** The rows of `ids` in that order (a ticket gone in between is left out). */
+function inOrder<R extends { id: number }>(ids: readonly number[], rows: R[]): R[] {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
+/** One page of the view's tickets for `actor`, in the view's order, with the total. */
+export async function pageOfView(
+  db: Conn,
+  actor: Actor,
+  conditions: Conditions,
+  order: ViewOrder,
+  page: PageRequest,
+  now: Date,
+): Promise<{ rows: ViewRow[]; count: number }> {
+  const { ids, count } = await pageIds(db, actor, conditions, order, page, now);
+  if (ids.length === 0) return { rows: [], count };
+  const rows = await db
+    .selectFrom('tickets')
+    .select(ROW_COLUMNS)
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
+    .execute();
+  return { rows: inOrder(ids, rows), count };
+}
+
+/** The ids and versions of one page of the view's tickets (for `/views/{id}/tickets`). */
+export async function ticketIdsOfView(
+  db: Conn,
+  actor: Actor,
+  conditions: Conditions,
+  order: ViewOrder,
+  page: PageRequest,
+  now: Date,
+): Promise<{ rows: Pick<Ticket, 'id' | 'version'>[]; count: number }> {
+  const { ids, count } = await pageIds(db, actor, conditions, order, page, now);
+  if (ids.length === 0) return { rows: [], count };
+  const rows = await db
+    .selectFrom('tickets')
+    .select(['id', 'version'])
+    .where('id', 'in', ids)
+    .where('deleted_at', 'is', null)
+    .execute();
+  return { rows: inOrder(ids, rows), count };
+}
+
+/** `group_by`: each value of the grouping column in the view, in the group order, with its count. */
+export async function groupsOfView(
+  db: Conn,
+  actor: Actor,
+  conditions: Conditions,
+  order: ViewOrder,
+  now: Date,
+): Promise<{ id: unknown; count: number }[]> {
+  if (!order.groupBy) return [];
+  const column = VIEW_COLUMNS[order.groupBy]?.column;
+  if (!column) return [];
+  const run = await runOf(db, actor, now);
+  const ref = sql.ref(`tickets.${column}`);
+  const rows = await viewTickets(db, conditions, run)
+    .select([ref.as('value'), (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy(ref)
+    .orderBy(sql`case when ${ref} is null then 1 else 0 end`)
+    .orderBy(sortExpression(order.groupBy), order.groupOrder)
+    .execute();
+  return rows.map((r) => ({ id: (r as { value: unknown }).value, count: Number(r.n) }));
+}
