@@ -175,6 +175,12 @@ forEachDatabase('trigger firing', (ctx) => {
   it('puts the fired notifications and webhooks into ticket.written', async () => {
     const { desk } = ctx;
     const support = await group(desk, 'Support');
+    // A public IP literal: saved without a DNS answer; this test calls no webhook.
+    const hook = await desk.api('POST', '/api/v2/webhooks', {
+      webhook: { name: 'Audit log', endpoint: 'https://93.184.216.34/hook', http_method: 'POST' },
+    });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    const hookId = Number(hook.body.webhook.id);
     const { seen, off } = listen(desk);
     try {
       const notify = await trigger(desk, {
@@ -182,7 +188,7 @@ forEachDatabase('trigger firing', (ctx) => {
         conditions: { all: [{ field: 'update_type', operator: 'is', value: 'Create' }] },
         actions: [
           { field: 'notification_user', value: ['requester_id', 'Hi {{ticket.id}}', 'Body'] },
-          { field: 'notification_webhook', value: ['12', '{"id": "{{ticket.id}}"}'] },
+          { field: 'notification_webhook', value: [String(hookId), '{"id": "{{ticket.id}}"}'] },
         ],
       });
       const created = await desk.api('POST', '/api/v2/tickets', {
@@ -212,7 +218,7 @@ forEachDatabase('trigger firing', (ctx) => {
       });
       assert.deepEqual(event.effects[2]!.effect, {
         type: 'notification_webhook',
-        webhookId: 12,
+        webhookId: hookId,
         body: '{"id": "{{ticket.id}}"}',
       });
       await deactivate(desk, notify.id);
