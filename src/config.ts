@@ -116,6 +116,12 @@ const envSchema = z.object({
     .optional(),
   PARLEY_SLACK_PACE_INTERVAL_MS: z.coerce.number().int().min(0).max(600_000).default(1000),
   PARLEY_SLACK_PACE_BURST: z.coerce.number().int().min(1).max(100).default(3),
+  PARLEY_SMTP_URL: z
+    .string()
+    .url()
+    .regex(/^smtps?:\/\//i, 'must start with smtp:// or smtps://')
+    .optional(),
+  PARLEY_SMTP_FROM: z.string().trim().min(3).max(300).default('Parley <parley@localhost>'),
 });
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -153,6 +159,11 @@ export interface Config {
   /** A web session unused this long is over (besides its 14-day limit). */
   sessionIdleMinutes: number;
   slack: SlackConfig;
+  /**
+   * Email for rule notifications (PARLEY_SMTP_URL, PARLEY_SMTP_FROM); null sends none. The URL
+   * holds the SMTP password: it is handed to the mailer and never logged.
+   */
+  smtp: { url: string; from: string } | null;
 }
 
 export interface SlackConfig {
@@ -293,5 +304,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         .filter(Boolean),
       pace: { intervalMs: e.PARLEY_SLACK_PACE_INTERVAL_MS, burst: e.PARLEY_SLACK_PACE_BURST },
     },
+    smtp: e.PARLEY_SMTP_URL ? { url: e.PARLEY_SMTP_URL, from: e.PARLEY_SMTP_FROM } : null,
   };
 }

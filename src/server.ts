@@ -13,6 +13,7 @@ import {
   mountSandbox,
   sandboxSlackSettings,
 } from './channels/slack/hosted-sandbox.ts';
+import { slackRequesterChannel } from './channels/slack/notify-requester.ts';
 import type { SlackRuntime } from './channels/slack/runtime.ts';
 import type { Sandbox } from './channels/slack/sandbox/server.ts';
 import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
@@ -31,6 +32,7 @@ import { RenderedTickets } from './http/shared/read-model/rendered-tickets.ts';
 import { periodicTasks } from './jobs/periodic-tasks.ts';
 import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
+import { type NotificationsRuntime, startNotifications } from './rules/notifications/runtime.ts';
 
 export interface Parley {
   app: FastifyInstance;
@@ -44,6 +46,8 @@ export interface Parley {
   events: DeskEvents;
   /** The Slack channel's runtime (its context, inbox and workers). */
   slack: SlackRuntime;
+  /** Rule notifications (in-app, email, the requester's Slack DM) and their workers. */
+  notifications: NotificationsRuntime;
   role: Role;
   /** Periodic tasks, on nodes with the scheduler role. */
   scheduler: Scheduler | null;
@@ -172,6 +176,14 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   });
   const slack = slackChannel.runtime;
   const channels: Channel[] = [slackChannel];
+  const notifications = startNotifications({
+    db,
+    config,
+    events,
+    logger,
+    workers: works,
+    requesterChannels: [slackRequesterChannel(slack.ctx)],
+  });
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
     : null;
@@ -221,6 +233,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     channels,
     events,
     slack,
+    notifications,
     role,
     scheduler,
     sandbox,
@@ -229,6 +242,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     url: internalUrl,
     async close() {
       await scheduler?.stop();
+      await notifications.stop();
       for (const channel of channels) await channel.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();

@@ -11,6 +11,7 @@ import { errorHandler, HttpError, tooDeepError } from './shared/errors.ts';
 import { apiTokenRoutes } from './routes/api-tokens/routes.ts';
 import { brandRoutes } from './routes/brands/routes.ts';
 import { triggerRoutes } from './routes/triggers/routes.ts';
+import { notificationRoutes } from './routes/notifications/routes.ts';
 import { customRoleRoutes } from './routes/custom-roles/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
 import { organizationRoutes } from './routes/organizations/routes.ts';
@@ -32,6 +33,7 @@ const apiRoutes: RoutePlugin[] = [
   sessionRoutes,
   apiTokenRoutes,
   triggerRoutes,
+  notificationRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

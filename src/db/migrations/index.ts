@@ -14,6 +14,7 @@ import * as m0012 from './0012_slack_install_binding.ts';
 import * as m0013 from './0013_paces_and_scheduled_tasks.ts';
 import * as m0014 from './0014_upload_expiry.ts';
 import * as m0015 from './0015_triggers.ts';
+import * as m0021 from './0021_notifications.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -32,6 +33,7 @@ const migrations: Record<string, Migration> = {
   '0013_paces_and_scheduled_tasks': m0013,
   '0014_upload_expiry': m0014,
   '0015_triggers': m0015,
+  '0021_notifications': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {
