@@ -53,6 +53,7 @@ function parse(raw: string): { header(name: string): string; parts: Record<strin
 
 async function startSmtp(): Promise<{ server: SMTPServer; port: number; inbox: Received[] }> {
   const inbox: Received[] = [];
+  const greylisted = new Set<string>();
   const server = new SMTPServer({
     authOptional: true,
     allowInsecureAuth: true,
@@ -63,7 +64,11 @@ async function startSmtp(): Promise<{ server: SMTPServer; port: number; inbox: R
       else cb(new Error('bad credentials'));
     },
     onRcptTo(address, _session, cb) {
-      if (address.address.startsWith('bounce')) {
+      // `busy.` addresses are refused for now once, as a greylisting server does.
+      if (address.address.startsWith('busy.') && !greylisted.has(address.address)) {
+        greylisted.add(address.address);
+        cb(Object.assign(new Error('4.7.1 Try again later'), { responseCode: 451 }));
+      } else if (address.address.startsWith('bounce')) {
         cb(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 }));
       } else cb();
     },
@@ -202,6 +207,30 @@ for (const kind of DB_KINDS) {
         smtp.inbox.filter((m) => m.to.includes(endUser.email)),
         [],
       );
+    });
+
+    it('retries an address refused for now, and delivers it once', async () => {
+      const agent = await desk.createAgent('Gus Grey');
+      const address = `busy.${agent.id}@example.com`;
+      await desk.parley.db
+        .updateTable('users')
+        .set({ email: address })
+        .where('id', '=', agent.id)
+        .execute();
+      const created = await desk.api('POST', '/api/v2/tickets', {
+        ticket: { subject: 'grey', comment: { body: 'x' } },
+      });
+      await notify(desk, created.body.ticket.id, [
+        { type: 'notification_user', recipient: agent.id, subject: 'Retried', body: 'b' },
+      ]);
+      assert.equal(smtp.inbox.filter((m) => m.to.includes(address)).length, 1);
+      const job = await desk.parley.db
+        .selectFrom('jobs')
+        .select(['status', 'attempts'])
+        .where('queue', '=', 'rules.email')
+        .where('payload', 'like', `%${address}%`)
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(job, { status: 'done', attempts: 2 });
     });
 
     it('shows a refused address to the assignee in-app, with the server answer', async () => {
