@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { FiredEffect, RuleEffect } from '../../src/desk/events.ts';
 import { API_VIA } from '../../src/desk/via.ts';
+import { systemUser } from '../../src/desk/system-user.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { updateTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
@@ -78,6 +79,7 @@ forEachDatabase('Rule notifications in-app', (ctx) => {
     const suspended = await desk.createAgent('Sus Pended');
     const other = await desk.createAgent('Otto Other');
     const requester = await desk.createAgent('Rita Requester');
+    const system = await systemUser(desk.parley.db, nowIso());
     await desk.parley.db
       .updateTable('users')
       .set({ suspended: 1 })
@@ -120,6 +122,7 @@ forEachDatabase('Rule notifications in-app', (ctx) => {
     assert.deepEqual(await subjectsOf(desk, other.id), ['to actor', 'to all']);
     assert.deepEqual(await subjectsOf(desk, member.id), ['to id', 'to group', 'to all']);
     assert.deepEqual(await subjectsOf(desk, suspended.id), [], 'a suspended agent is told nothing');
+    assert.deepEqual(await subjectsOf(desk, system.id), [], 'Parley itself is told nothing');
   });
 
   it('renders placeholders as text and skips end users in-app', async () => {

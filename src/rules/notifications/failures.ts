@@ -4,7 +4,7 @@ import { type DeskEvents, EventsAfterCommit } from '../../desk/events.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Db } from '../../db/index.ts';
 import { createNotification } from './in-app.ts';
-import { maySee } from './recipients.ts';
+import { maySee, reachable } from './recipients.ts';
 
 /**
  * A notification that finally could not be sent is shown where an agent will see it: an in-app
@@ -28,12 +28,7 @@ async function whoToTell(trx: Conn, ticketId: number): Promise<User[]> {
     .select(['assignee_id', 'from_messaging_channel'])
     .where('id', '=', ticketId)
     .executeTakeFirst();
-  const active = trx
-    .selectFrom('users')
-    .selectAll()
-    .where('active', '=', 1)
-    .where('suspended', '=', 0)
-    .where('merged_into_id', 'is', null);
+  const active = reachable(trx);
   if (ticket?.assignee_id) {
     const assignee = await active
       .where('id', '=', ticket.assignee_id)

@@ -2,6 +2,7 @@ import type { Ticket, User } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
 import type { RuleEffect } from '../../desk/events.ts';
 import { grantsOfUser, seesMessaging } from '../../desk/policies/grants.ts';
+import { SYSTEM_EMAIL } from '../../desk/system-user.ts';
 
 /**
  * Who a notification_user / notification_group reaches, resolved when it is sent (Zendesk's
@@ -55,13 +56,18 @@ export function isForRequester(
   return namedUserId(effect, ticket, actorUserId) === ticket.requester_id;
 }
 
-function reachable(db: Conn) {
+/**
+ * Users who can be told anything: active, not suspended, not merged away, and not Parley's own
+ * system user (an agent by role, whose address is undeliverable by design).
+ */
+export function reachable(db: Conn) {
   return db
     .selectFrom('users')
     .selectAll()
     .where('active', '=', 1)
     .where('suspended', '=', 0)
-    .where('merged_into_id', 'is', null);
+    .where('merged_into_id', 'is', null)
+    .where((eb) => eb.or([eb('email', 'is', null), eb('email', '!=', SYSTEM_EMAIL)]));
 }
 
 async function groupAgents(db: Conn, groupId: number): Promise<User[]> {
