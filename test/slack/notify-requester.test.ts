@@ -102,4 +102,29 @@ forEachDatabase('Rule notifications to a Slack requester', (ctx) => {
     assert.match(failure.subject, /^Notification to Person \d+ could not be sent$/);
     assert.match(failure.body, /Slack notification "Seen".*failed: is_archived/);
   });
+
+  it('claims a messaging ticket not linked yet, and shows it when no conversation turns up', async () => {
+    const endUser = await ctx.desk.createEndUser('Lena Unlinked');
+    const created = await ctx.desk.api('POST', '/api/v2/tickets', {
+      ticket: { subject: 'no DM', comment: { body: 'x' }, requester_id: endUser.id },
+    });
+    const ticketId = created.body.ticket.id as number;
+    await ctx.desk.parley.db
+      .updateTable('tickets')
+      .set({ from_messaging_channel: 1 })
+      .where('id', '=', ticketId)
+      .execute();
+    await notifyRequester(ctx.desk, ticketId, ack('Hello', 'b'));
+    const jobs = await ctx.desk.parley.db
+      .selectFrom('jobs')
+      .select(['queue', 'status', 'last_error'])
+      .where('payload', 'like', `%"ticket_id":${ticketId},%`)
+      .execute();
+    assert.deepEqual(jobs, [
+      { queue: 'slack.deliver', status: 'failed', last_error: 'conversation_not_found' },
+    ]);
+    const res = await ctx.desk.api('GET', '/api/v2/notifications');
+    const failure = res.body.notifications.find((n: any) => n.ticket_id === ticketId);
+    assert.equal(failure?.subject, 'Notification to Lena Unlinked could not be sent');
+  });
 });

@@ -107,7 +107,7 @@ export async function enqueueCommentDelivery(
   );
 }
 
-class Permanent extends Error {}
+export class Permanent extends Error {}
 
 /** The DM's pace allows no post yet: the job goes back to the queue for `ms`. */
 class PaceWait extends Error {

@@ -6,7 +6,7 @@ import { recordDeliveryFailure } from '../../rules/notifications/failures.ts';
 import { loadPlaceholderContext } from '../../rules/placeholder-context.ts';
 import { escapeMrkdwn, renderPlaceholders } from '../../rules/placeholders.ts';
 import type { SlackContext } from './context.ts';
-import { awaitTurn, DELIVERY_QUEUE, target, type Target } from './delivery.ts';
+import { awaitTurn, DELIVERY_QUEUE, Permanent, target, type Target } from './delivery.ts';
 import { splitForSlack } from './format.ts';
 
 /**
@@ -19,32 +19,43 @@ export const RULE_NOTIFICATION = 'rule_notification';
 
 type RuleNotificationJob = NotifyPayload & {
   kind: typeof RULE_NOTIFICATION;
-  conversation_id: number;
+  /** Null when the ticket was not linked yet (its write created it): found when sent. */
+  conversation_id: number | null;
 };
 
-/** Claims the notifications for requesters of tickets linked to a Slack conversation. */
+/**
+ * Claims the notifications for requesters of messaging tickets (Slack is Parley's only
+ * messaging channel). A ticket the same write created is linked to its conversation only after
+ * its `ticket.written` (ingest links it next), so the conversation may be found when sending.
+ */
 export function slackRequesterChannel(ctx: SlackContext): RequesterChannel {
   return {
     name: 'slack',
     async claim(trx, notification) {
-      const link = await trx
-        .selectFrom('slack_conversation_tickets')
-        .innerJoin('tickets', 'tickets.id', 'slack_conversation_tickets.ticket_id')
-        .select('slack_conversation_tickets.conversation_id')
-        .where('slack_conversation_tickets.ticket_id', '=', notification.ticket_id)
-        .where('tickets.from_messaging_channel', '=', 1)
+      const ticket = await trx
+        .selectFrom('tickets')
+        .leftJoin(
+          'slack_conversation_tickets',
+          'slack_conversation_tickets.ticket_id',
+          'tickets.id',
+        )
+        .select(['tickets.from_messaging_channel', 'slack_conversation_tickets.conversation_id'])
+        .where('tickets.id', '=', notification.ticket_id)
         .executeTakeFirst();
-      if (!link) return false;
+      if (!ticket?.from_messaging_channel) return false;
+      const conversationId = ticket.conversation_id ?? null;
       const payload: RuleNotificationJob = {
         kind: RULE_NOTIFICATION,
-        conversation_id: link.conversation_id,
+        conversation_id: conversationId,
         ...notification,
       };
       await enqueueJob(
         trx,
         {
           queue: DELIVERY_QUEUE,
-          orderKey: `conv:${link.conversation_id}`,
+          // In order with the agents' replies in that DM when the link is known.
+          orderKey:
+            conversationId === null ? `ticket:${notification.ticket_id}` : `conv:${conversationId}`,
           payload,
           dedupeKey: `notify:${notification.audit_id}:${notification.index}`,
         },
@@ -53,6 +64,17 @@ export function slackRequesterChannel(ctx: SlackContext): RequesterChannel {
       return true;
     },
   };
+}
+
+async function conversationOf(ctx: SlackContext, p: RuleNotificationJob): Promise<number> {
+  if (p.conversation_id !== null) return p.conversation_id;
+  const link = await ctx.db
+    .selectFrom('slack_conversation_tickets')
+    .select('conversation_id')
+    .where('ticket_id', '=', p.ticket_id)
+    .executeTakeFirst();
+  if (!link) throw new Permanent('conversation_not_found');
+  return link.conversation_id;
 }
 
 /**
@@ -104,7 +126,7 @@ export async function deliverRuleNotification(
     .executeTakeFirst();
   if (!ticket) return;
   const parts = await render(ctx, p);
-  const t = await target(ctx, p.conversation_id);
+  const t = await target(ctx, await conversationOf(ctx, p));
   const key = `${p.audit_id}:${p.index}`;
   // A retry may follow a post Slack took but whose answer never came back.
   const done = job.attempts > 0 ? await postedParts(t, key, job.created_at) : new Set<number>();
