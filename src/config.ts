@@ -119,6 +119,12 @@ const envSchema = z.object({
   // Zendesk runs automations hourly; a shorter period only makes them notice sooner.
   PARLEY_AUTOMATION_INTERVAL_MINUTES: z.coerce.number().int().min(1).max(1440).default(60),
   PARLEY_WEBHOOK_ALLOW_PRIVATE: z.enum(['on', 'off']).default('off'),
+  PARLEY_SMTP_URL: z
+    .string()
+    .url()
+    .regex(/^smtps?:\/\//i, 'must start with smtp:// or smtps://')
+    .optional(),
+  PARLEY_SMTP_FROM: z.string().trim().min(3).max(300).default('Parley <parley@localhost>'),
 });
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -166,6 +172,11 @@ export interface Config {
      */
     allowPrivate: boolean;
   };
+  /**
+   * Email for rule notifications (PARLEY_SMTP_URL, PARLEY_SMTP_FROM); null sends none. The URL
+   * holds the SMTP password: it is handed to the mailer and never logged.
+   */
+  smtp: { url: string; from: string } | null;
 }
 
 export interface SlackConfig {
@@ -308,5 +319,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       pace: { intervalMs: e.PARLEY_SLACK_PACE_INTERVAL_MS, burst: e.PARLEY_SLACK_PACE_BURST },
     },
     webhooks: { allowPrivate: e.PARLEY_WEBHOOK_ALLOW_PRIVATE === 'on' },
+    smtp: e.PARLEY_SMTP_URL ? { url: e.PARLEY_SMTP_URL, from: e.PARLEY_SMTP_FROM } : null,
   };
 }

@@ -79,6 +79,9 @@ export function createLogger(level: string, opts: { pretty?: boolean } = {}): Lo
         '*.access_token',
         '*.client_secret',
         '*.signing_secret',
+        // The SMTP URL carries its password (config.smtp.url).
+        'smtp.url',
+        '*.smtp.url',
       ],
       censor: '[redacted]',
     },

@@ -13,6 +13,7 @@ import {
   mountSandbox,
   sandboxSlackSettings,
 } from './channels/slack/hosted-sandbox.ts';
+import { slackRequesterChannel } from './channels/slack/notify-requester.ts';
 import type { SlackRuntime } from './channels/slack/runtime.ts';
 import type { Sandbox } from './channels/slack/sandbox/server.ts';
 import { type Config, ConfigError, DEFAULT_SLACK_API_URL } from './config.ts';
@@ -33,6 +34,7 @@ import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
 import { triggerWriteRules } from './rules/fire-triggers.ts';
 import { startWebhookRuntime, type WebhookRuntime } from './rules/webhook-runtime.ts';
+import { type NotificationsRuntime, startNotifications } from './rules/notifications/runtime.ts';
 
 export interface Parley {
   app: FastifyInstance;
@@ -48,6 +50,8 @@ export interface Parley {
   slack: SlackRuntime;
   /** Webhook calls rules ask for: their outbox processor and (with workers) their worker. */
   webhooks: WebhookRuntime;
+  /** Rule notifications (in-app, email, the requester's Slack DM) and their workers. */
+  notifications: NotificationsRuntime;
   role: Role;
   /** Periodic tasks, on nodes with the scheduler role. */
   scheduler: Scheduler | null;
@@ -179,6 +183,14 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const slack = slackChannel.runtime;
   const channels: Channel[] = [slackChannel];
   const webhooks = startWebhookRuntime({ db, config, logger, events, workers: works });
+  const notifications = startNotifications({
+    db,
+    config,
+    events,
+    logger,
+    workers: works,
+    requesterChannels: [slackRequesterChannel(slack.ctx)],
+  });
   const scheduler = schedules
     ? createScheduler({ db, logger: logger.child({ component: 'scheduler' }) })
     : null;
@@ -232,6 +244,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     events,
     slack,
     webhooks,
+    notifications,
     role,
     scheduler,
     sandbox,
@@ -240,6 +253,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     url: internalUrl,
     async close() {
       await scheduler?.stop();
+      await notifications.stop();
       for (const channel of channels) await channel.stop();
       await webhooks.stop();
       const sb = parley.sandbox;

@@ -556,6 +556,22 @@ export interface WebhookInvocationAttemptsTable {
   completed_at: string;
 }
 
+/** An in-app notification (0021): a rule's notification, as its recipient reads it. */
+export interface NotificationsTable {
+  id: Generated<number>;
+  user_id: number;
+  ticket_id: number | null;
+  /** The rule that sent it ('trigger' | 'automation'), null for Parley's own notices. */
+  rule_kind: string | null;
+  rule_id: number | null;
+  rule_title: string | null;
+  subject: string;
+  body: string;
+  dedupe_key: string | null;
+  read_at: string | null;
+  created_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -600,11 +616,13 @@ export interface DB {
   webhook_invocation_attempts: WebhookInvocationAttemptsTable;
   views: ViewsTable;
   view_groups: ViewGroupsTable;
+  notifications: NotificationsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
 export type View = Selectable<ViewsTable>;
+export type Notification = Selectable<NotificationsTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type Automation = Selectable<AutomationsTable>;
 export type Macro = Selectable<MacrosTable>;

@@ -53,8 +53,16 @@ export interface TicketWritten {
   effects: FiredEffect[];
 }
 
+/** An in-app notification written for a user (the web workspace's realtime shows it). */
+export interface NotificationCreated {
+  notificationId: number;
+  userId: number;
+  ticketId: number | null;
+}
+
 export interface DeskEventMap {
   'ticket.written': TicketWritten;
+  'notification.created': NotificationCreated;
 }
 
 export type DeskEventName = keyof DeskEventMap;
@@ -111,7 +119,7 @@ export class DeskEvents {
       name: `listener:${name}`,
       handles: [name],
       afterCommit: (event) => {
-        listener(event as DeskEventOf<K>);
+        listener(event as unknown as DeskEventOf<K>);
       },
     });
   }

@@ -1,7 +1,7 @@
 import type { User } from '../db/types.ts';
 import type { Conn } from './context.ts';
 
-const SYSTEM_EMAIL = 'system@parley.invalid';
+export const SYSTEM_EMAIL = 'system@parley.invalid';
 
 /**
  * The author of notes Parley writes itself (e.g. a channel's refused files): an agent with no

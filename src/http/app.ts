@@ -13,6 +13,7 @@ import { brandRoutes } from './routes/brands/routes.ts';
 import { triggerRoutes } from './routes/triggers/routes.ts';
 import { automationRoutes } from './routes/automations/routes.ts';
 import { macroRoutes } from './routes/macros/routes.ts';
+import { notificationRoutes } from './routes/notifications/routes.ts';
 import { customRoleRoutes } from './routes/custom-roles/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
 import { organizationRoutes } from './routes/organizations/routes.ts';
@@ -40,6 +41,7 @@ const apiRoutes: RoutePlugin[] = [
   macroRoutes,
   webhookRoutes,
   viewRoutes,
+  notificationRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

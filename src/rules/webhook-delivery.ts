@@ -101,6 +101,7 @@ export function webhookProcessor(signals: JobSignals): Processor {
     name: 'rules.webhooks',
     handles: ['ticket.written'],
     async inTransaction(trx, event) {
+      if (event.name !== 'ticket.written') return;
       const effects = event.effects;
       for (let i = 0; i < effects.length; i++) {
         await enqueueEffect(trx, event, effects[i]!, i, signals);

@@ -83,7 +83,8 @@ forEachDatabase('desk events', (ctx) => {
       name: 'refuses',
       handles: ['ticket.written'],
       async inTransaction(_trx, e) {
-        if (subjectOf(e) === 'Refused') throw new Error('refused in the transaction');
+        if (e.name === 'ticket.written' && subjectOf(e) === 'Refused')
+          throw new Error('refused in the transaction');
       },
     });
     try {
@@ -118,6 +119,7 @@ forEachDatabase('desk events', (ctx) => {
       name: 'flaky',
       handles: ['ticket.written'],
       async inTransaction(_trx, e) {
+        if (e.name !== 'ticket.written') return;
         const subject = String(subjectOf(e));
         runs.set(subject, (runs.get(subject) ?? 0) + 1);
         // PostgreSQL: a deadlock on the first attempt; writeTransaction runs it again.

@@ -71,6 +71,26 @@ async function newTrigger(f: Fixtures): Promise<number> {
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.trigger.id as number;
 }
+/** A fresh in-app notification of `actor`'s own (only one's own can be read). */
+async function ownNotification(f: Fixtures, actor: ActorName): Promise<string> {
+  const row = await f.desk.parley.db
+    .insertInto('notifications')
+    .values({
+      user_id: f.ids[actor],
+      ticket_id: null,
+      rule_kind: null,
+      rule_id: null,
+      rule_title: null,
+      subject: `N${f.n()}`,
+      body: 'body',
+      dedupe_key: null,
+      read_at: null,
+      created_at: nowIso(),
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return `/api/v2/notifications/${row.id}`;
+}
 async function newCategory(f: Fixtures): Promise<string> {
   const res = await f.desk.api('POST', '/api/v2/trigger_categories', {
     trigger_category: { name: `C${f.n()}` },
@@ -552,6 +572,27 @@ export const TABLE: Record<string, Endpoint> = {
   'DELETE /api/v2/macros/:id': {
     call: async (f) => ({ path: `/api/v2/macros/${await newMacro(f)}` }),
     expect: admins,
+  },
+  // In-app notifications: every agent and admin their own; end users have none
+  'GET /api/v2/notifications': { call: at('/api/v2/notifications'), expect: agents },
+  'PUT /api/v2/notifications/mark_all_read': {
+    call: at('/api/v2/notifications/mark_all_read'),
+    expect: agents,
+  },
+  'GET /api/v2/notifications/:id': {
+    call: async (f, actor) => ({ path: await ownNotification(f, actor) }),
+    expect: agents,
+  },
+  'PUT /api/v2/notifications/:id': {
+    call: async (f, actor) => ({
+      path: await ownNotification(f, actor),
+      body: { notification: { read: true } },
+    }),
+    expect: agents,
+  },
+  'DELETE /api/v2/notifications/:id': {
+    call: async (f, actor) => ({ path: await ownNotification(f, actor) }),
+    expect: agents,
   },
   // Triggers and trigger categories: admins, and agents whose role grants manage_triggers
   'GET /api/v2/triggers': { call: at('/api/v2/triggers'), expect: admins },

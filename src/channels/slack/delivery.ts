@@ -14,6 +14,11 @@ import type { JobSignals } from '../../jobs/signals.ts';
 import { markDisconnected } from './connections.ts';
 import { type SlackContext, connectionClient } from './context.ts';
 import { markdownToMrkdwn, splitForSlack } from './format.ts';
+import {
+  deliverRuleNotification,
+  RULE_NOTIFICATION,
+  ruleNotificationFailed,
+} from './notify-requester.ts';
 
 export const DELIVERY_QUEUE = 'slack.deliver';
 const MAX_ATTEMPTS = 10;
@@ -65,7 +70,7 @@ export function slackDeliveryProcessor(ctx: SlackContext): Processor {
     async inTransaction(trx, event) {
       // A ticket created by this write has no Slack conversation yet (outbound conversations
       // link theirs afterwards and enqueue the first message themselves).
-      if (event.created) return;
+      if (event.name !== 'ticket.written' || event.created) return;
       for (const c of event.comments) {
         if (!c.public || !c.authorIsAgent) continue;
         const link = await trx
@@ -102,7 +107,7 @@ export async function enqueueCommentDelivery(
   );
 }
 
-class Permanent extends Error {}
+export class Permanent extends Error {}
 
 /** The DM's pace allows no post yet: the job goes back to the queue for `ms`. */
 class PaceWait extends Error {
@@ -129,14 +134,14 @@ function classifyError(err: unknown, attempts: number): { retryMs: number | null
   };
 }
 
-interface Target {
+export interface Target {
   conversationId: number;
   channel: string;
   connection: SlackConnection;
   client: WebClient;
 }
 
-async function target(ctx: SlackContext, conversationId: number): Promise<Target> {
+export async function target(ctx: SlackContext, conversationId: number): Promise<Target> {
   const conv = await ctx.db
     .selectFrom('slack_conversations')
     .selectAll()
@@ -164,7 +169,7 @@ async function target(ctx: SlackContext, conversationId: number): Promise<Target
  * holds across nodes; a job that must wait goes back to the queue instead of holding a worker
  * slot that other conversations need.
  */
-async function awaitTurn(ctx: SlackContext, t: Target): Promise<void> {
+export async function awaitTurn(ctx: SlackContext, t: Target): Promise<void> {
   const pace = ctx.config.slack.pace;
   if (pace.intervalMs <= 0) return;
   const waitMs = await takePaceSlot(ctx.db, `slack.conversation:${t.conversationId}`, pace);
@@ -313,6 +318,7 @@ export function deliveryHandler(ctx: SlackContext): JobHandler {
     try {
       if (payload.kind === 'comment') await deliverComment(ctx, job, Number(payload.comment_id));
       else if (payload.kind === 'notice') await deliverNotice(ctx, payload);
+      else if (payload.kind === RULE_NOTIFICATION) await deliverRuleNotification(ctx, job, payload);
       else return { kind: 'failed', error: `unknown delivery kind ${payload.kind}` };
       return { kind: 'done' };
     } catch (err) {
@@ -337,7 +343,7 @@ export function deliveryHandler(ctx: SlackContext): JobHandler {
       );
       if (DEAD_TOKEN.has(code)) {
         const conv =
-          payload.kind === 'notice'
+          payload.kind !== 'comment'
             ? payload.conversation_id
             : await conversationOf(ctx, Number(payload.comment_id));
         if (conv) {
@@ -364,6 +370,8 @@ export function deliveryHandler(ctx: SlackContext): JobHandler {
           .where('id', '=', Number(payload.comment_id))
           .execute();
       }
+      if (final && payload.kind === RULE_NOTIFICATION)
+        await ruleNotificationFailed(ctx, payload, code);
       return final
         ? { kind: 'failed', error: code }
         : { kind: 'retry', delayMs: retryMs!, error: code };

@@ -19,6 +19,7 @@ import * as m0018 from './0018_automations.ts';
 import * as m0019 from './0019_macros.ts';
 import * as m0020 from './0020_webhooks.ts';
 import * as m0017 from './0017_views.ts';
+import * as m0021 from './0021_notifications.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0019_macros': m0019,
   '0020_webhooks': m0020,
   '0017_views': m0017,
+  '0021_notifications': m0021,
 };
 
 export const migrationProvider: MigrationProvider = {

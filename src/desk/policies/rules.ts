@@ -106,4 +106,7 @@ export const ruleRules = {
   'view:list': agentsOnly,
   'view:read': { allow: readsView, hides: 'View' } satisfies Rule<ViewSubject>,
   'view:manage': { allow: managesView } satisfies Rule<ViewSubject>,
+  // In-app notifications are for agents and admins, each reading only their own (the rules'
+  // queries filter by the reader); end users are told by email or in their channel instead.
+  'notification:read': agentsOnly,
 };
