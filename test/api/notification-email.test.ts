@@ -13,6 +13,7 @@ import { nowIso } from '../../src/desk/time.ts';
 import { updateTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { API_VIA } from '../../src/desk/via.ts';
 import { DB_KINDS, startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import { deactivateDefaultTriggers } from '../helpers/rules.ts';
 
 interface Received {
   from: string;
@@ -141,6 +142,7 @@ for (const kind of DB_KINDS) {
           PARLEY_SMTP_FROM: 'Help Desk <help@example.com>',
         },
       });
+      await deactivateDefaultTriggers(desk);
     });
     after(async () => {
       await desk?.stop();

@@ -4,13 +4,14 @@
  * their own through /api/v2/notifications.
  */
 import assert from 'node:assert/strict';
-import { it } from 'node:test';
+import { before, it } from 'node:test';
 import type { FiredEffect, RuleEffect } from '../../src/desk/events.ts';
 import { API_VIA } from '../../src/desk/via.ts';
 import { systemUser } from '../../src/desk/system-user.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { updateTicket } from '../../src/desk/tickets/update-ticket.ts';
 import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
+import { deactivateDefaultTriggers } from '../helpers/rules.ts';
 
 const RULE = { kind: 'trigger' as const, id: 7, title: 'Tell them' };
 
@@ -72,6 +73,8 @@ async function newTicket(desk: TestDesk, fields: Record<string, unknown> = {}): 
 }
 
 forEachDatabase('Rule notifications in-app', (ctx) => {
+  before(() => deactivateDefaultTriggers(ctx.desk));
+
   it('resolves requester, assignee, current_user, a user id, all_agents and group members', async () => {
     const desk = ctx.desk;
     const assignee = await desk.createAgent('Asha Assignee');

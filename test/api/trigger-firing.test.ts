@@ -177,7 +177,12 @@ forEachDatabase('trigger firing', (ctx) => {
     const support = await group(desk, 'Support');
     // A public IP literal: saved without a DNS answer; this test calls no webhook.
     const hook = await desk.api('POST', '/api/v2/webhooks', {
-      webhook: { name: 'Audit log', endpoint: 'https://93.184.216.34/hook', http_method: 'POST' },
+      webhook: {
+        name: 'Audit log',
+        endpoint: 'https://93.184.216.34/hook',
+        http_method: 'POST',
+        request_format: 'json',
+      },
     });
     assert.equal(hook.status, 201, JSON.stringify(hook.body));
     const hookId = Number(hook.body.webhook.id);
