@@ -2,14 +2,22 @@ import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { DeskEventOf } from '../../src/desk/events.ts';
 import { forEachDatabase } from '../helpers/harness.ts';
-import { newPerson, sandboxOf, settle, ticketsOf, userIdForSlack } from './helpers.ts';
+import { botMessages, newPerson, sandboxOf, settle, ticketsOf, userIdForSlack } from './helpers.ts';
 
 // Triggers fire on the Slack ingest's writes: a create from a first DM, and an update from a
-// later message (batched on PostgreSQL), with the `slack_connection_id` condition.
+// later message (batched on PostgreSQL), with the `slack_connection_id` condition. The issue's
+// end-to-end case: a DM to an "HR Desk" connection whose words match a trigger lands in the HR
+// group, and the default acknowledgement reaches the person's DM through the sandbox.
 forEachDatabase('triggers on Slack DMs', (ctx) => {
   it('routes a DM to a connection into the right group, and acknowledges it', async () => {
     const { desk } = ctx;
-    const connection = (await desk.api('GET', '/api/v2/slack/connections')).body.connections[0];
+    const first = (await desk.api('GET', '/api/v2/slack/connections')).body.connections[0];
+    const renamed = await desk.api('PUT', `/api/v2/slack/connections/${first.id}`, {
+      connection: { name: 'HR Desk' },
+    });
+    assert.equal(renamed.status, 200, JSON.stringify(renamed.body));
+    const connection = renamed.body.connection;
+    assert.equal(connection.name, 'HR Desk');
     const hr = (await desk.api('POST', '/api/v2/groups', { group: { name: 'HR' } })).body.group;
     const route = await desk.api('POST', '/api/v2/triggers', {
       trigger: {
@@ -82,6 +90,17 @@ forEachDatabase('triggers on Slack DMs', (ctx) => {
         [
           ['Acknowledge a new Slack conversation', 'notification_user'],
           ['Notify group of new unassigned ticket', 'notification_group'],
+        ],
+      );
+      // The acknowledgement, rendered, in the person's DM (posted by the delivery outbox,
+      // which settle() drained), exactly once.
+      const acks = botMessages(sb, person).filter((m) => m.text?.startsWith('*Request #'));
+      const firstName = ticket.subject.replace('Conversation with ', '').split(' ')[0];
+      assert.deepEqual(
+        acks.map((m) => m.text),
+        [
+          `*Request #${ticket.id} received*\n` +
+            `Thanks for reaching out, ${firstName}! Someone from our team will reply right here.`,
         ],
       );
 

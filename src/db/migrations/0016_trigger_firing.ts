@@ -64,9 +64,10 @@ export const DEFAULT_TRIGGERS: {
         field: 'notification_user',
         value: [
           'requester_id',
-          'Request received: {{ticket.title}}',
-          'Thanks for reaching out! Your request #{{ticket.id}} has been received; someone from ' +
-            'our team will reply right here.',
+          // A Slack ticket's title is "Conversation with …": the number says more to the person.
+          'Request #{{ticket.id}} received',
+          'Thanks for reaching out, {{ticket.requester.first_name}}! Someone from our team ' +
+            'will reply right here.',
         ],
       },
     ],
