@@ -19,7 +19,12 @@ export type PlaceholderTarget =
   /** A Slack message: values have Slack's control characters (&, <, >) escaped. */
   | 'mrkdwn'
   /** An HTML email body: the whole rendered text escaped, line breaks kept. */
-  | 'html';
+  | 'html'
+  /**
+   * A JSON webhook body: values escaped as the content of a JSON string, so that a requester's
+   * quote or line break in a title cannot break the admin's JSON (or add fields to it).
+   */
+  | 'json';
 
 export interface PlaceholderUser {
   id: number;
@@ -89,6 +94,7 @@ function engine(escape?: (value: unknown) => string): Liquid {
 
 const plain = engine();
 const slack = engine((value) => escapeMrkdwn(stringOf(value)));
+const json = engine((value) => escapeJsonString(stringOf(value)));
 
 function stringOf(value: unknown): string {
   if (value === null || value === undefined) return '';
@@ -100,6 +106,11 @@ function stringOf(value: unknown): string {
 /** Slack's own escaping for message text: the three characters it gives meaning to. */
 export function escapeMrkdwn(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** `text` as it may stand between the quotes of a JSON string. */
+export function escapeJsonString(text: string): string {
+  return JSON.stringify(text).slice(1, -1);
 }
 
 export function escapeHtml(text: string): string {
@@ -122,7 +133,7 @@ export function renderPlaceholders(
   target: PlaceholderTarget,
 ): string {
   if (!template.includes('{')) return finish(template, target, true);
-  const liquid = target === 'mrkdwn' ? slack : plain;
+  const liquid = target === 'mrkdwn' ? slack : target === 'json' ? json : plain;
   try {
     const out = liquid.parseAndRenderSync(template, context as unknown as Record<string, unknown>);
     return finish(String(out), target, false);

@@ -180,11 +180,12 @@ async function afterFailure(
   return { kind: 'failed', error: reason };
 }
 
-async function renderBody(s: DeliveryServices, p: WebhookJob): Promise<string> {
+async function renderBody(s: DeliveryServices, p: WebhookJob, format: string): Promise<string> {
   const context = await loadPlaceholderContext(s.db, p.ticket_id, p.actor_user_id, {
     publicUrl: s.publicUrl,
   });
-  return renderPlaceholders(p.body, context, 'text');
+  // A JSON body keeps its shape whatever the values hold; other formats get plain text.
+  return renderPlaceholders(p.body, context, format === 'json' ? 'json' : 'text');
 }
 
 async function deliver(s: DeliveryServices, job: Job, p: WebhookJob): Promise<JobOutcome> {
@@ -208,7 +209,7 @@ async function deliver(s: DeliveryServices, job: Job, p: WebhookJob): Promise<Jo
   }
   let body: string;
   try {
-    body = await renderBody(s, p);
+    body = await renderBody(s, p, hook.request_format);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
     await finish(db, inv.id, 'failed', null, 'the ticket no longer exists');

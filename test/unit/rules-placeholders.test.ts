@@ -128,6 +128,16 @@ describe('placeholders', () => {
     );
   });
 
+  it('escape values as JSON string content for a JSON webhook body', () => {
+    const ctx = context({ title: 'Say "hi"\n", "admin": true, "x": "' });
+    const out = renderPlaceholders(
+      '{"id": {{ticket.id}}, "title": "{{ticket.title}}"}',
+      ctx,
+      'json',
+    );
+    assert.deepEqual(JSON.parse(out), { id: 42, title: 'Say "hi"\n", "admin": true, "x": "' });
+  });
+
   it('send a template Liquid cannot parse as written, escaped for its target', () => {
     assert.equal(renderPlaceholders('Hi {{ticket.id', context(), 'text'), 'Hi {{ticket.id');
     assert.equal(renderPlaceholders('<b> {% if %}', context(), 'mrkdwn'), '&lt;b&gt; {% if %}');
