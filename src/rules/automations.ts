@@ -11,6 +11,8 @@ import {
   signature,
   storedRule,
 } from './automation-rule.ts';
+import { endPosition } from './positions.ts';
+import { refuseUnknownWebhooks } from './webhooks.ts';
 
 /**
  * Automations stored and managed (Zendesk's §4): checked by the rules model and
@@ -125,14 +127,6 @@ async function checkActive(trx: Conn, id: number | null, rule: AutomationRule): 
   }
 }
 
-async function endPosition(db: Conn): Promise<number> {
-  const row = await db
-    .selectFrom('automations')
-    .select((eb) => eb.fn.max('position').as('max'))
-    .executeTakeFirst();
-  return Number(row?.max ?? 0) + 1;
-}
-
 export async function createAutomation(
   db: Conn,
   actor: Actor,
@@ -149,13 +143,14 @@ export async function createAutomation(
   const active = input.active === false ? 0 : 1;
   return transaction(db, async (trx) => {
     if (active) await checkActive(trx, null, rule);
+    await refuseUnknownWebhooks(trx, rule.actions);
     return trx
       .insertInto('automations')
       .values({
         title,
         raw_title: rawTitle,
         active,
-        position: input.position ?? (await endPosition(trx)),
+        position: input.position ?? (await endPosition(trx, 'automations')),
         conditions,
         actions,
         created_at: now,
@@ -213,6 +208,7 @@ async function saveChanges(
   checkCloseSolved(after, rule);
   checkSize([after.title, after.raw_title, after.conditions, after.actions]);
   if (after.active === 1) await checkActive(trx, before.id, rule);
+  if (set.actions !== undefined) await refuseUnknownWebhooks(trx, rule.actions);
   return trx
     .updateTable('automations')
     .set(set)

@@ -6,6 +6,7 @@ import { ValidationError } from '../desk/errors.ts';
 import { authorize } from '../desk/policies/authorize.ts';
 import { parseActions } from './actions.ts';
 import { groupIdsOf, macroGroupIds, scopeOf, visibleMacro } from './macro-access.ts';
+import { endPosition } from './positions.ts';
 
 /** Zendesk's `restriction`: null (shared), a user (personal) or groups. */
 export type MacroRestriction =
@@ -95,14 +96,6 @@ async function authorizeScope(db: Conn, actor: Actor, r: Restricted): Promise<vo
   await authorize(db, actor, 'macro:manage', scopeOf(r, r.groups, own));
 }
 
-async function endPosition(db: Conn): Promise<number> {
-  const row = await db
-    .selectFrom('macros')
-    .select((eb) => eb.fn.max('position').as('max'))
-    .executeTakeFirst();
-  return Number(row?.max ?? 0) + 1;
-}
-
 async function setGroups(db: Conn, macroId: number, groups: readonly number[]): Promise<void> {
   await db.deleteFrom('macro_groups').where('macro_id', '=', macroId).execute();
   if (groups.length === 0) return;
@@ -130,7 +123,7 @@ export async function createMacro(
         title,
         description: input.description ?? null,
         active: input.active === false ? 0 : 1,
-        position: input.position ?? (await endPosition(trx)),
+        position: input.position ?? (await endPosition(trx, 'macros')),
         restriction_type: r.restriction_type,
         owner_id: r.owner_id,
         actions,

@@ -3,6 +3,7 @@ import type { TriggerCategory } from '../db/types.ts';
 import type { Actor, Conn } from '../desk/context.ts';
 import { NotFoundError, ValidationError } from '../desk/errors.ts';
 import { authorize } from '../desk/policies/authorize.ts';
+import { endPosition } from './positions.ts';
 
 export interface TriggerCategoryInput {
   name?: string;
@@ -49,14 +50,7 @@ export async function createTriggerCategory(
   await authorize(db, actor, 'trigger:manage');
   const name = cleanName(input.name);
   return transaction(db, async (trx) => {
-    let position = input.position;
-    if (position === undefined) {
-      const row = await trx
-        .selectFrom('trigger_categories')
-        .select((eb) => eb.fn.max('position').as('max'))
-        .executeTakeFirst();
-      position = Number(row?.max ?? 0) + 1;
-    }
+    const position = input.position ?? (await endPosition(trx, 'trigger_categories'));
     return trx
       .insertInto('trigger_categories')
       .values({ name, position, created_at: now, updated_at: now })

@@ -8,6 +8,7 @@ import { parseActions } from './actions.ts';
 import { triggersChanged } from './active-triggers.ts';
 import { conditionsOfRule } from './conditions.ts';
 import { refuseUnknownWebhooks } from './webhooks.ts';
+import { endPosition } from './positions.ts';
 
 /** A trigger as a door sends it (Zendesk's `trigger` object, already shaped by the door). */
 export interface TriggerInput {
@@ -110,14 +111,6 @@ function hasConditions(input: TriggerInput): boolean {
   return input.conditions !== undefined || input.all !== undefined || input.any !== undefined;
 }
 
-async function endPosition(db: Conn): Promise<number> {
-  const row = await db
-    .selectFrom('triggers')
-    .select((eb) => eb.fn.max('position').as('max'))
-    .executeTakeFirst();
-  return Number(row?.max ?? 0) + 1;
-}
-
 export async function createTrigger(
   db: Conn,
   actor: Actor,
@@ -140,7 +133,7 @@ export async function createTrigger(
         raw_title: input.raw_title?.trim() || title,
         description: input.description ?? null,
         active: input.active === false ? 0 : 1,
-        position: input.position ?? (await endPosition(trx)),
+        position: input.position ?? (await endPosition(trx, 'triggers')),
         category_id: input.category_id ?? null,
         conditions,
         actions,

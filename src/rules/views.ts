@@ -9,6 +9,7 @@ import { type Conditions, conditionsOfRule, parseConditions } from './conditions
 import { DEFAULT_OUTPUT, parseOutput, type ViewOutput } from './view-output.ts';
 import { checkCompilable } from './view-query.ts';
 import { parseJson } from '../desk/time.ts';
+import { endPosition } from './positions.ts';
 
 /** A view as a door sends it (Zendesk's `view` object, already shaped by the door). */
 export interface ViewInput {
@@ -246,14 +247,6 @@ async function setGroups(db: Conn, viewId: number, groupIds: readonly number[]):
   }
 }
 
-async function endPosition(db: Conn): Promise<number> {
-  const row = await db
-    .selectFrom('views')
-    .select((eb) => eb.fn.max('position').as('max'))
-    .executeTakeFirst();
-  return Number(row?.max ?? 0) + 1;
-}
-
 /** Zendesk refuses any business rule of 65 kB or more (reference §3.1, limits). */
 const MAX_RULE_BYTES = 65_536;
 
@@ -284,7 +277,7 @@ export async function createView(
         title,
         description: input.description ?? null,
         active: input.active === false ? 0 : 1,
-        position: input.position ?? (await endPosition(trx)),
+        position: input.position ?? (await endPosition(trx, 'views')),
         user_id: owner.userId,
         conditions,
         output,

@@ -130,6 +130,16 @@ forEachDatabase('automations API', (ctx) => {
     assert.equal(badAction.status, 422);
     assert.ok(badAction.body.details['actions[0].field']);
 
+    const noHook = await post({
+      ...remind('Unknown webhook', 3),
+      actions: [{ field: 'notification_webhook', value: ['987654', '{}'] }],
+    });
+    assert.equal(noHook.status, 422, JSON.stringify(noHook.body));
+    assert.match(
+      JSON.stringify(noHook.body.details['actions[0].value']),
+      /no webhook has the id 987654/,
+    );
+
     const noTitle = await post({ ...remind('', 3) });
     assert.equal(noTitle.status, 422);
     assert.ok(noTitle.body.details.title);
