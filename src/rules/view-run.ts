@@ -6,6 +6,7 @@ import { authorize } from '../desk/policies/authorize.ts';
 import { ticketScope } from '../desk/policies/tickets.ts';
 import { TICKET_FIELDS } from '../desk/tickets/ticket-fields.ts';
 import type { Conditions } from './conditions.ts';
+import { countViewTickets } from './view-count.ts';
 import { VIEW_COLUMNS, type ViewOutput } from './view-output.ts';
 import { type ViewRun, viewTickets } from './view-query.ts';
 
@@ -65,11 +66,7 @@ export async function countView(
   conditions: Conditions,
   now: Date,
 ): Promise<number> {
-  const run = await runOf(db, actor, now);
-  const row = await viewTickets(db, conditions, run)
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return countViewTickets(db, conditions, await runOf(db, actor, now));
 }
 
 /** The SQL a column sorts by: ordered enums by their rank, others by the column. */
@@ -148,10 +145,8 @@ export async function viewPageIds(
       .limit(page.perPage)
       .offset((page.page - 1) * page.perPage)
       .execute());
-  const counted = await base
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirst();
-  return { ids: rows.map((r) => r.id), count: Number(counted?.n ?? 0), probed: probed !== null };
+  const count = await countViewTickets(db, conditions, run);
+  return { ids: rows.map((r) => r.id), count, probed: probed !== null };
 }
 
 /**
