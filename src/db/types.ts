@@ -572,6 +572,17 @@ export interface NotificationsTable {
   created_at: string;
 }
 
+/**
+ * Live tickets per status and `from_messaging_channel`, kept by triggers (migration 0024);
+ * PostgreSQL spreads each pair over shards, SQLite keeps shard 0 only.
+ */
+export interface TicketStatusCountsTable {
+  status: string;
+  from_messaging_channel: number;
+  shard: number;
+  live: number | string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -617,6 +628,7 @@ export interface DB {
   views: ViewsTable;
   view_groups: ViewGroupsTable;
   notifications: NotificationsTable;
+  ticket_status_counts: TicketStatusCountsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;

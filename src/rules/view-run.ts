@@ -6,6 +6,7 @@ import { authorize } from '../desk/policies/authorize.ts';
 import { ticketScope } from '../desk/policies/tickets.ts';
 import { TICKET_FIELDS } from '../desk/tickets/ticket-fields.ts';
 import type { Conditions } from './conditions.ts';
+import { countViewTickets } from './view-count.ts';
 import { VIEW_COLUMNS, type ViewOutput } from './view-output.ts';
 import { type ViewRun, viewTickets } from './view-query.ts';
 
@@ -65,11 +66,7 @@ export async function countView(
   conditions: Conditions,
   now: Date,
 ): Promise<number> {
-  const run = await runOf(db, actor, now);
-  const row = await viewTickets(db, conditions, run)
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirst();
-  return Number(row?.n ?? 0);
+  return countViewTickets(db, conditions, await runOf(db, actor, now));
 }
 
 /** The SQL a column sorts by: ordered enums by their rank, others by the column. */
@@ -127,26 +124,79 @@ export function orderOf(
 /**
  * The ids of one page, in the view's order, and the view's total. Only ids are sorted: the
  * ticket indexes cover them (and the default views' sort keys), so a large view's page sorts
- * small index entries instead of reading every matching ticket row.
+ * small index entries instead of reading every matching ticket row. `probed` says whether the
+ * id-order probe answered (see newestFirstProbe); `probeTickets` is its size.
  */
-async function pageIds(
+export async function viewPageIds(
   db: Conn,
   actor: Actor,
   conditions: Conditions,
   order: ViewOrder,
   page: PageRequest,
   now: Date,
-): Promise<{ ids: number[]; count: number }> {
+  probeTickets = PROBE_TICKETS,
+): Promise<{ ids: number[]; count: number; probed: boolean }> {
   const run = await runOf(db, actor, now);
   const base = viewTickets(db, conditions, run);
-  const rows = await ordered(base.select('tickets.id'), order)
+  const probed = await newestFirstProbe(db, base, order, page, probeTickets);
+  const rows =
+    probed ??
+    (await ordered(base.select('tickets.id'), order)
+      .limit(page.perPage)
+      .offset((page.page - 1) * page.perPage)
+      .execute());
+  const count = await countViewTickets(db, conditions, run);
+  return { ids: rows.map((r) => r.id), count, probed: probed !== null };
+}
+
+/**
+ * How many of the newest (or oldest) live tickets the id-order probe looks through: enough
+ * that a view matching a few percent of tickets fills a first page from them, few enough that
+ * a sparse view's wasted probe costs a millisecond or two before its own index answers.
+ */
+export const PROBE_TICKETS = 2000;
+
+/** The id direction of a view ordered by id alone (the default order), else null. */
+function idOrderOf(order: ViewOrder): 'asc' | 'desc' | null {
+  if (order.groupBy) return null;
+  if (order.sortBy === null) return 'desc';
+  return order.sortBy === 'nice_id' ? order.sortOrder : null;
+}
+
+/**
+ * A page in id order looked for among the `size` newest (or oldest) live tickets only. Over
+ * a view matching most tickets the planners pick the filter's index and sort every match
+ * (700k at a million tickets) to keep a page; bounded to the probe's ids (an IN subquery on
+ * the live-ticket index, tickets_live) the view's conditions are checked on at most `size`
+ * tickets. Whenever the probe holds a whole page it is the right page: every ticket outside
+ * it comes after all of the probe's in this order, and one statement reads both. Otherwise
+ * (a sparse view, a deep page, the last page) null, and the caller runs the plain query,
+ * whose filter index suits a sparse view.
+ */
+async function newestFirstProbe(
+  db: Conn,
+  base: SelectQueryBuilder<DB, 'tickets', object>,
+  order: ViewOrder,
+  page: PageRequest,
+  size: number,
+): Promise<{ id: number }[] | null> {
+  const dir = idOrderOf(order);
+  const offset = (page.page - 1) * page.perPage;
+  if (dir === null || offset + page.perPage > size) return null;
+  const probe = db
+    .selectFrom('tickets as probe')
+    .select('probe.id')
+    .where('probe.deleted_at', 'is', null)
+    .orderBy('probe.id', dir)
+    .limit(size);
+  const rows = await base
+    .select('tickets.id')
+    .where('tickets.id', 'in', probe)
+    .orderBy('tickets.id', dir)
     .limit(page.perPage)
-    .offset((page.page - 1) * page.perPage)
+    .offset(offset)
     .execute();
-  const counted = await base
-    .select((eb) => eb.fn.countAll<number | string>().as('n'))
-    .executeTakeFirst();
-  return { ids: rows.map((r) => r.id), count: Number(counted?.n ?? 0) };
+  return rows.length === page.perPage ? rows : null;
 }
 
 /** The rows of `ids` in that order (a ticket gone in between is left out). */
@@ -164,7 +214,7 @@ export async function pageOfView(
   page: PageRequest,
   now: Date,
 ): Promise<{ rows: ViewRow[]; count: number }> {
-  const { ids, count } = await pageIds(db, actor, conditions, order, page, now);
+  const { ids, count } = await viewPageIds(db, actor, conditions, order, page, now);
   if (ids.length === 0) return { rows: [], count };
   const rows = await db
     .selectFrom('tickets')
@@ -184,7 +234,7 @@ export async function ticketIdsOfView(
   page: PageRequest,
   now: Date,
 ): Promise<{ rows: Pick<Ticket, 'id' | 'version'>[]; count: number }> {
-  const { ids, count } = await pageIds(db, actor, conditions, order, page, now);
+  const { ids, count } = await viewPageIds(db, actor, conditions, order, page, now);
   if (ids.length === 0) return { rows: [], count };
   const rows = await db
     .selectFrom('tickets')
