@@ -572,6 +572,16 @@ export interface NotificationsTable {
   created_at: string;
 }
 
+/** The realtime stream's durable log (migration 0023): see src/realtime/. */
+export interface StreamEventsTable {
+  id: Generated<number>;
+  kind: string;
+  ticket_id: number | null;
+  /** JSON: what the client is sent, and who may be sent it. */
+  payload: string;
+  created_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -617,12 +627,14 @@ export interface DB {
   views: ViewsTable;
   view_groups: ViewGroupsTable;
   notifications: NotificationsTable;
+  stream_events: StreamEventsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
 export type View = Selectable<ViewsTable>;
 export type Notification = Selectable<NotificationsTable>;
+export type StreamEvent = Selectable<StreamEventsTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type Automation = Selectable<AutomationsTable>;
 export type Macro = Selectable<MacrosTable>;
