@@ -130,6 +130,20 @@ async function streamPayloadOf(
           },
         },
       };
+    case 'comment.delivery':
+      return {
+        kind: 'comment.delivery',
+        ticketId: event.ticketId,
+        payload: {
+          data: {
+            ticket_id: event.ticketId,
+            comment_id: event.commentId,
+            status: event.status,
+            reason: event.reason,
+          },
+          audience: { messaging: await messagingOf(trx, event.ticketId) },
+        },
+      };
     default:
       return null;
   }
@@ -142,7 +156,7 @@ async function streamPayloadOf(
 export function streamLogProcessor(committed: () => void): Processor {
   return {
     name: 'realtime.stream-log',
-    handles: ['ticket.written', 'notification.created'],
+    handles: ['ticket.written', 'notification.created', 'comment.delivery'],
     async inTransaction(trx, event) {
       const p = await streamPayloadOf(trx, event);
       if (p) await appendStreamEvent(trx, p.kind, p.ticketId, p.payload);
