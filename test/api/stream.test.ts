@@ -4,7 +4,7 @@ import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import { via } from '../../src/desk/via.ts';
 import { createNotification } from '../../src/rules/notifications/in-app.ts';
-import { pruneStreamEvents } from '../../src/realtime/stream-log.ts';
+import { periodicTasks } from '../../src/jobs/periodic-tasks.ts';
 import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
 import { openSse, type SseClient, type SseEvent } from '../helpers/sse-client.ts';
 
@@ -201,7 +201,17 @@ forEachDatabase('realtime stream', (ctx) => {
       .set({ created_at: '2000-01-01T00:00:00.000Z' })
       .where('id', '<=', oldId)
       .execute();
-    assert.ok((await pruneStreamEvents(desk.parley.db, '2001-01-01T00:00:00.000Z')) > 0);
+    // The scheduler's task prunes what is older than the retention window.
+    const { db, blobs, logger } = desk.parley;
+    const task = periodicTasks(db, blobs, logger).find((t) => t.name === 'stream.prune');
+    assert.ok(task);
+    await task.run(new Date());
+    const left = await db
+      .selectFrom('stream_events')
+      .select('id')
+      .where('id', '<=', oldId)
+      .execute();
+    assert.deepEqual(left, []);
     const fresh = await newTicket('New news');
     const s = await stream(agent.auth, '', oldId - 1);
     const reset = await s.next((e) => e.event === 'reset');
