@@ -41,14 +41,26 @@ export const streamRoutes: RoutePlugin = (app, { db, stream }) => {
       'x-accel-buffering': 'no',
       'x-request-id': req.id,
     });
+    // A client may go away during the replay: from then on nothing is written to its socket.
+    let gone = false;
+    let conn: { close(): void } | null = null;
+    res.on('close', () => {
+      gone = true;
+      conn?.close();
+    });
+    // A write racing a reset socket must not become an unhandled error event.
+    res.on('error', () => {
+      gone = true;
+    });
     const sink = {
-      write: (text: string) => void res.write(text),
+      write: (text: string) => {
+        if (!gone) res.write(text);
+      },
       end: () => res.end(),
     };
     try {
-      const conn = await stream.open(actor, from, sink);
-      if (!q.follow) conn.close();
-      else res.on('close', () => conn.close());
+      conn = await stream.open(actor, from, sink);
+      if (!q.follow || gone) conn.close();
     } catch (err) {
       req.log.error({ err }, 'stream failed to open');
       res.end();
