@@ -30,6 +30,7 @@ import { channelSignIn } from './http/channel-sign-in.ts';
 import { buildHealthApp } from './http/health-app.ts';
 import { RenderedTickets } from './http/shared/read-model/rendered-tickets.ts';
 import { periodicTasks } from './jobs/periodic-tasks.ts';
+import { StreamHub, type StreamOptions } from './realtime/hub.ts';
 import { createScheduler, type Scheduler } from './jobs/scheduler.ts';
 import { createLogger } from './log.ts';
 import { triggerWriteRules } from './rules/fire-triggers.ts';
@@ -59,6 +60,8 @@ export interface Parley {
   sandbox: Sandbox | null;
   /** Tickets rendered for the API, kept for the next page that shows them. */
   renderedTickets: RenderedTickets;
+  /** The realtime stream (/api/v2/stream) and presence. */
+  stream: StreamHub;
   /**
    * The one-time code /setup asks for, made at start while no administrator exists (else
    * null). Printed by firstRunMessage; only its hash is stored.
@@ -90,6 +93,8 @@ export interface StartOptions {
   slackRetryBoundMs?: number;
   /** Password sign-in throttling (tests set small limits and their own clock). */
   signInLimits?: SignInLimits;
+  /** Realtime heartbeat, presence expiry, counts throttle, per-user stream limit. */
+  stream?: StreamOptions;
 }
 
 async function freePort(host: string): Promise<number> {
@@ -215,6 +220,9 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       });
     }
   }
+  // Every node writes the stream log with its writes; every node serving HTTP reads it.
+  const stream = new StreamHub(db, logger.child({ component: 'stream' }), opts.stream);
+  await stream.start(events, config.database, serves);
   const readiness = { ready: false };
   const renderedTickets = new RenderedTickets(config.ticketCacheMb * 1024 * 1024);
   const app = serves
@@ -227,6 +235,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
           events,
           readiness,
           renderedTickets,
+          stream,
           signInLimits: opts.signInLimits,
         },
         logger,
@@ -249,6 +258,7 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
     scheduler,
     sandbox,
     renderedTickets,
+    stream,
     setupCode,
     url: internalUrl,
     async close() {
@@ -258,6 +268,8 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
       await webhooks.stop();
       const sb = parley.sandbox;
       if (sb) await sb.close();
+      // Open streams never end by themselves: closed first, or the server would wait on them.
+      await stream.close();
       await app.close();
       await db.destroy();
     },

@@ -583,6 +583,16 @@ export interface TicketStatusCountsTable {
   live: number | string;
 }
 
+/** The realtime stream's durable log (migration 0023): see src/realtime/. */
+export interface StreamEventsTable {
+  id: Generated<number>;
+  kind: string;
+  ticket_id: number | null;
+  /** JSON: what the client is sent, and who may be sent it. */
+  payload: string;
+  created_at: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -629,12 +639,14 @@ export interface DB {
   view_groups: ViewGroupsTable;
   notifications: NotificationsTable;
   ticket_status_counts: TicketStatusCountsTable;
+  stream_events: StreamEventsTable;
 }
 
 export type Brand = Selectable<BrandsTable>;
 export type Trigger = Selectable<TriggersTable>;
 export type View = Selectable<ViewsTable>;
 export type Notification = Selectable<NotificationsTable>;
+export type StreamEvent = Selectable<StreamEventsTable>;
 export type TriggerCategory = Selectable<TriggerCategoriesTable>;
 export type Automation = Selectable<AutomationsTable>;
 export type Macro = Selectable<MacrosTable>;

@@ -60,9 +60,22 @@ export interface NotificationCreated {
   ticketId: number | null;
 }
 
+/**
+ * A public reply's delivery to its channel changed state (sending, delivered, failed with the
+ * channel's reason, or pending again before a retry): the agent workspace shows it live.
+ */
+export interface CommentDelivery {
+  commentId: number;
+  ticketId: number;
+  status: string;
+  /** The channel's error code (Slack's `channel_not_found`…), null when none. */
+  reason: string | null;
+}
+
 export interface DeskEventMap {
   'ticket.written': TicketWritten;
   'notification.created': NotificationCreated;
+  'comment.delivery': CommentDelivery;
 }
 
 export type DeskEventName = keyof DeskEventMap;

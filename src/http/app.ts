@@ -23,6 +23,7 @@ import { uploadRoutes } from './routes/uploads/routes.ts';
 import { userRoutes } from './routes/users/routes.ts';
 import { webhookRoutes } from './routes/webhooks/routes.ts';
 import { viewRoutes } from './routes/views/routes.ts';
+import { streamRoutes } from './routes/stream/routes.ts';
 import { setupPages } from './setup.ts';
 import { sessionPolicy } from './sessions.ts';
 
@@ -42,6 +43,7 @@ const apiRoutes: RoutePlugin[] = [
   webhookRoutes,
   viewRoutes,
   notificationRoutes,
+  streamRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

@@ -4,6 +4,7 @@ import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { DeskEvents } from '../desk/events.ts';
 import type { SignInLimits } from '../desk/sign-in-throttle.ts';
+import type { StreamHub } from '../realtime/hub.ts';
 import type { RenderedTickets } from './shared/read-model/rendered-tickets.ts';
 import type { WebSession } from './sessions.ts';
 
@@ -32,6 +33,8 @@ export interface Services {
   readiness: { ready: boolean };
   /** Tickets rendered for the API, shared by every route that shows tickets. */
   renderedTickets: RenderedTickets;
+  /** The realtime stream and presence of this node. */
+  stream: StreamHub;
   /** Password sign-in throttling; the defaults (DEFAULT_SIGN_IN_LIMITS) unless a test sets its own. */
   signInLimits?: SignInLimits;
 }

@@ -3,6 +3,7 @@ import type { BlobStore } from '../blobs/index.ts';
 import type { Db } from '../db/index.ts';
 import type { DeskEvents } from '../desk/events.ts';
 import { type AutomationRunOptions, runAutomations } from '../rules/automation-run.ts';
+import { pruneStreamEvents, STREAM_RETENTION_MS } from '../realtime/stream-log.ts';
 import { forgetIdlePaces } from './pace.ts';
 import type { PeriodicTask } from './scheduler.ts';
 import { SWEEP_EVERY_MS, sweepExpiredUploads } from './sweep-uploads.ts';
@@ -28,6 +29,16 @@ export function periodicTasks(
       everyMs: 60 * 60 * 1000,
       run: async (now) => {
         await forgetIdlePaces(db, now.toISOString());
+      },
+    },
+    {
+      // Stream events are kept for replay on reconnect, not for ever.
+      name: 'stream.prune',
+      everyMs: 60 * 60 * 1000,
+      run: async (now) => {
+        const before = new Date(now.getTime() - STREAM_RETENTION_MS).toISOString();
+        const removed = await pruneStreamEvents(db, before);
+        if (removed > 0) logger.info({ removed }, 'old stream events pruned');
       },
     },
     {

@@ -6,6 +6,7 @@ import {
   WebAPIRequestError,
 } from '@slack/web-api';
 import type { Job, SlackConnection } from '../../db/types.ts';
+import { recordCommentDelivery } from '../../desk/comments/record-delivery.ts';
 import type { Conn } from '../../desk/context.ts';
 import type { Processor } from '../../desk/events.ts';
 import { takePaceSlot } from '../../jobs/pace.ts';
@@ -256,11 +257,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
       }
     }
     await awaitTurn(ctx, t);
-    await db
-      .updateTable('comments')
-      .set({ delivery_status: 'sending' })
-      .where('id', '=', commentId)
-      .execute();
+    await recordCommentDelivery(db, ctx.events, commentId, { status: 'sending' });
     const res = await t.client.chat.postMessage({
       channel: t.channel,
       text: parts[i]!, // i < parts.length
@@ -280,11 +277,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
     const data = await ctx.blobs.get(a.blob_key);
     if (!data) throw new Permanent('attachment_missing');
     await awaitTurn(ctx, t);
-    await db
-      .updateTable('comments')
-      .set({ delivery_status: 'sending' })
-      .where('id', '=', commentId)
-      .execute();
+    await recordCommentDelivery(db, ctx.events, commentId, { status: 'sending' });
     await t.client.filesUploadV2({
       channel_id: t.channel,
       file: data,
@@ -293,11 +286,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
     });
     await record(`att:${a.id}`);
   }
-  await db
-    .updateTable('comments')
-    .set({ delivery_status: 'delivered', delivery_error: null })
-    .where('id', '=', commentId)
-    .execute();
+  await recordCommentDelivery(db, ctx.events, commentId, { status: 'delivered', error: null });
 }
 
 async function deliverNotice(
@@ -326,12 +315,10 @@ export function deliveryHandler(ctx: SlackContext): JobHandler {
         // Every part sent so far is recorded and the next is not on its way: nothing is in
         // flight, so the next run needs no history check.
         if (payload.kind === 'comment') {
-          await ctx.db
-            .updateTable('comments')
-            .set({ delivery_status: 'pending' })
-            .where('id', '=', Number(payload.comment_id))
-            .where('delivery_status', '=', 'sending')
-            .execute();
+          await recordCommentDelivery(ctx.db, ctx.events, Number(payload.comment_id), {
+            status: 'pending',
+            onlyFrom: 'sending',
+          });
         }
         return { kind: 'wait', delayMs: err.ms };
       }
@@ -360,15 +347,14 @@ export function deliveryHandler(ctx: SlackContext): JobHandler {
         // Only a network failure leaves it unknown whether Slack got the post; any answer
         // from Slack says it did not, so the next attempt needs no history check.
         const ambiguous = err instanceof WebAPIRequestError;
-        await ctx.db
-          .updateTable('comments')
-          .set(
-            final
-              ? { delivery_status: 'failed', delivery_error: code }
-              : { delivery_error: code, ...(ambiguous ? {} : { delivery_status: 'pending' }) },
-          )
-          .where('id', '=', Number(payload.comment_id))
-          .execute();
+        await recordCommentDelivery(
+          ctx.db,
+          ctx.events,
+          Number(payload.comment_id),
+          final
+            ? { status: 'failed', error: code }
+            : { error: code, ...(ambiguous ? {} : { status: 'pending' as const }) },
+        );
       }
       if (final && payload.kind === RULE_NOTIFICATION)
         await ruleNotificationFailed(ctx, payload, code);

@@ -20,6 +20,7 @@ import * as m0019 from './0019_macros.ts';
 import * as m0020 from './0020_webhooks.ts';
 import * as m0017 from './0017_views.ts';
 import * as m0021 from './0021_notifications.ts';
+import * as m0023 from './0023_stream_events.ts';
 import * as m0024 from './0024_ticket_status_counts.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0020_webhooks': m0020,
   '0017_views': m0017,
   '0021_notifications': m0021,
+  '0023_stream_events': m0023,
   '0024_ticket_status_counts': m0024,
 };
 

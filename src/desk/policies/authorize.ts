@@ -5,6 +5,7 @@ import { channelRules } from './channels.ts';
 import { grantsOf } from './grants.ts';
 import { groupRules } from './groups.ts';
 import { organizationRules } from './organizations.ts';
+import { realtimeRules } from './realtime.ts';
 import { roleRules } from './roles.ts';
 import type { Rule } from './rule.ts';
 import { ruleRules } from './rules.ts';
@@ -26,6 +27,7 @@ const RULES = {
   ...tokenRules,
   ...channelRules,
   ...ruleRules,
+  ...realtimeRules,
 };
 
 type Rules = typeof RULES;
