@@ -20,6 +20,7 @@ import * as m0019 from './0019_macros.ts';
 import * as m0020 from './0020_webhooks.ts';
 import * as m0017 from './0017_views.ts';
 import * as m0021 from './0021_notifications.ts';
+import * as m0022 from './0022_search.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -44,6 +45,7 @@ const migrations: Record<string, Migration> = {
   '0020_webhooks': m0020,
   '0017_views': m0017,
   '0021_notifications': m0021,
+  '0022_search': m0022,
 };
 
 export const migrationProvider: MigrationProvider = {
