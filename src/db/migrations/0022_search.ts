@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { isPostgres } from '../dialect.ts';
-import { writeTicketDocuments, writeUserDocuments } from '../search-documents.ts';
+import { rebuildSearchDocuments } from '../search-documents.ts';
 
 /**
  * Full-text search (issue 15): one document per live ticket (subject, description, comments,
@@ -30,31 +30,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     );
     await sql`create virtual table user_search using fts5(name, email, other, ${fts})`.execute(db);
   }
-  await backfill(db, 'tickets', writeTicketDocuments);
-  await backfill(db, 'users', writeUserDocuments);
-}
-
-async function backfill(
-  db: Kysely<any>,
-  table: 'tickets' | 'users',
-  write: (db: Kysely<any>, ids: number[]) => Promise<void>,
-): Promise<void> {
-  let after = 0;
-  for (;;) {
-    const rows = await db
-      .selectFrom(table)
-      .select('id')
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(1000)
-      .execute();
-    if (rows.length === 0) return;
-    await write(
-      db,
-      rows.map((r: { id: number }) => r.id),
-    );
-    after = rows[rows.length - 1]!.id;
-  }
+  await rebuildSearchDocuments(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
