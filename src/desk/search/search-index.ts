@@ -47,7 +47,10 @@ export async function reindexUserAndTickets(trx: Conn, userId: number): Promise<
   }
 }
 
-/** A deleted ticket leaves the index with its deletion. */
-export async function unindexTicket(trx: Conn, ticketId: number): Promise<void> {
+/**
+ * A ticket's document again, for writes that are not ticket writes: a deletion (the ticket
+ * leaves the index), a channel message edited or deleted (its comment's text changes).
+ */
+export async function reindexTicket(trx: Conn, ticketId: number): Promise<void> {
   await writeTicketDocuments(trx, [ticketId]);
 }

@@ -18,7 +18,7 @@ import {
   loadTicket,
   writeTicket,
 } from './write-ticket.ts';
-import { unindexTicket } from '../search/search-index.ts';
+import { reindexTicket } from '../search/search-index.ts';
 
 export interface UpdateOptions {
   /**
@@ -133,6 +133,6 @@ export async function deleteTicket(db: Conn, actor: Actor, id: number, now: stri
       .where('deleted_at', 'is', null)
       .executeTakeFirst();
     if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('Ticket');
-    await unindexTicket(trx, id);
+    await reindexTicket(trx, id);
   });
 }
