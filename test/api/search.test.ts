@@ -168,6 +168,49 @@ forEachDatabase('search API', (ctx) => {
     assert.ok(agents.results.some((r: any) => r.id === ctx.desk.adminId));
   });
 
+  it('filters by assignee, group, organization and brand; finds users by Slack name', async () => {
+    const d = ctx.desk;
+    const group = await d.api('POST', '/api/v2/groups', { group: { name: 'Network Team' } });
+    assert.equal(group.status, 201, JSON.stringify(group.body));
+    const org = await d.api('POST', '/api/v2/organizations', {
+      organization: { name: `Acme ${d.kind}` },
+    });
+    assert.equal(org.status, 201, JSON.stringify(org.body));
+    const carla = await d.createEndUser('Carla Rossi');
+    await d.api('PUT', `/api/v2/users/${carla.id}`, {
+      user: { organization_id: org.body.organization.id },
+    });
+    const id = await ticket(d, {
+      subject: 'Switch port dead',
+      comment: { body: 'Port 12' },
+      requester_id: carla.id,
+      group_id: group.body.group.id,
+      assignee_id: d.adminId,
+    });
+    const brand = (await d.api('GET', '/api/v2/brands')).body.brands[0].name as string;
+    assert.deepEqual(await ticketIds(d, 'assignee:me'), [id]);
+    const admin = (await d.api('GET', `/api/v2/users/${d.adminId}`)).body.user;
+    assert.deepEqual(await ticketIds(d, `assignee:${admin.email}`), [id]);
+    assert.deepEqual(await ticketIds(d, 'group:"Network Team"'), [id]);
+    assert.deepEqual(await ticketIds(d, 'group:none tags:vpn'), [vpn]);
+    assert.deepEqual(await ticketIds(d, `organization:"Acme ${d.kind}"`), [id]);
+    assert.deepEqual(await ticketIds(d, `brand:"${brand}" switch`), [id]);
+    assert.deepEqual(await ticketIds(d, 'brand:nosuchbrand switch'), []);
+
+    // Slack's display name is in the user's document (what the channel stores in user_fields).
+    await d.parley.db
+      .updateTable('users')
+      .set({ user_fields: JSON.stringify({ slack_display_name: 'carlettax' }) })
+      .where('id', '=', carla.id)
+      .execute();
+    await d.api('PUT', `/api/v2/users/${carla.id}`, { user: { notes: 'VIP' } });
+    const bySlack = await find(d, 'type:user carlettax');
+    assert.deepEqual(
+      bySlack.results.map((r: any) => r.id),
+      [carla.id],
+    );
+  });
+
   it('keeps the index in step with updates, comments, tags, renames, merges and deletes', async () => {
     const d = ctx.desk;
     const id = await ticket(d, { subject: 'Badge reader broken', comment: { body: 'At gate B' } });
