@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type SelectQueryBuilder, sql } from 'kysely';
 import type { DB, Ticket, User } from '../../db/types.ts';
 import { type Actor, type Conn, isAgent } from '../context.ts';
 import { ForbiddenError } from '../errors.ts';
@@ -127,8 +127,14 @@ export async function searchCount(
   return { ok: true, count: t + u };
 }
 
-async function count(q: { select: DB extends never ? never : any } | null): Promise<number> {
+/** The rows a search query matches (PostgreSQL's count is a bigint, read as text). */
+async function count(
+  q: SelectQueryBuilder<DB, 'tickets', object> | SelectQueryBuilder<DB, 'users', object> | null,
+): Promise<number> {
   if (!q) return 0;
-  const row = await q.select(sql<number>`count(*)`.as('n')).executeTakeFirst();
+  const counted = (q as SelectQueryBuilder<DB, 'tickets', object>).select(
+    sql<number | string>`count(*)`.as('n'),
+  );
+  const row = await counted.executeTakeFirst();
   return Number(row?.n ?? 0);
 }
