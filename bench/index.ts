@@ -13,6 +13,10 @@ const benchmarks: Record<string, Benchmark> = {
     describe: 'a normal request alone and with 100 concurrent bad password sign-ins running',
     run: () => import('./auth.ts'),
   },
+  search: {
+    describe: 'search: first page and count of typical queries over HTTP, index rebuild time',
+    run: () => import('./search.ts'),
+  },
   slack: {
     describe: 'Slack events: durable acks, end-to-end ingest, reply delivery (separate process)',
     run: () => import('./slack.ts'),

@@ -36,6 +36,7 @@ import { createLogger } from './log.ts';
 import { triggerWriteRules } from './rules/fire-triggers.ts';
 import { startWebhookRuntime, type WebhookRuntime } from './rules/webhook-runtime.ts';
 import { type NotificationsRuntime, startNotifications } from './rules/notifications/runtime.ts';
+import { searchIndexProcessor } from './desk/search/search-index.ts';
 
 export interface Parley {
   app: FastifyInstance;
@@ -172,6 +173,8 @@ export async function startParley(initial: Config, opts: StartOptions = {}): Pro
   const events = new DeskEvents(logger.child({ component: 'desk-events' }));
   // Every ticket write runs the triggers between planning and persisting it.
   events.useWriteRules(triggerWriteRules(logger.child({ component: 'triggers' })));
+  // Search documents change with the writes that change them, in the same transaction.
+  events.register(searchIndexProcessor);
   const host: ChannelHost = {
     db,
     config,

@@ -593,6 +593,22 @@ export interface StreamEventsTable {
   created_at: string;
 }
 
+/**
+ * Search documents (migration 0022), written and read only by raw SQL in search-documents.ts
+ * and the search's conditions, because the two databases hold them differently: on PostgreSQL
+ * these rows (a tsvector per ticket or user); on SQLite contentless FTS5 tables keyed by rowid
+ * (ticket_search: subject, description, comments, people; user_search: name, email, other).
+ */
+export interface TicketSearchTable {
+  ticket_id: number;
+  document: string;
+}
+
+export interface UserSearchTable {
+  user_id: number;
+  document: string;
+}
+
 export interface DB {
   brands: BrandsTable;
   custom_roles: CustomRolesTable;
@@ -640,6 +656,8 @@ export interface DB {
   notifications: NotificationsTable;
   ticket_status_counts: TicketStatusCountsTable;
   stream_events: StreamEventsTable;
+  ticket_search: TicketSearchTable;
+  user_search: UserSearchTable;
 }
 
 export type Brand = Selectable<BrandsTable>;

@@ -3,6 +3,7 @@ import type { Conn } from './context.ts';
 import { type ExternalTeam, organizationForExternalTeam } from './external-team-organization.ts';
 import type { IdentityType } from './user-identity-values.ts';
 import { createUser, findUserByEmail } from './users.ts';
+import { reindexUser } from './search/search-index.ts';
 
 /** A person as a messaging channel's profile describes them. */
 export interface ChannelProfile {
@@ -67,5 +68,6 @@ export async function createEndUserFromChannel(
       updated_at: now,
     })
     .execute();
+  await reindexUser(trx, user.id);
   return user;
 }

@@ -11,6 +11,7 @@ import {
   normalizeIdentityValue,
 } from './user-identity-values.ts';
 import { loadUser } from './users.ts';
+import { reindexUser } from './search/search-index.ts';
 
 /** `/users/{id}/identities…`: the ways a user is known (emails, phones, Slack accounts). */
 
@@ -190,5 +191,6 @@ export async function deleteIdentity(
     }
     await trx.deleteFrom('user_identities').where('id', '=', identity.id).execute();
     if (identity.is_primary) await mirrorPrimary(trx, userId, identity.type, null, now);
+    else await reindexUser(trx, userId);
   });
 }

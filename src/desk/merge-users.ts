@@ -10,6 +10,7 @@ import { authorize } from './policies/authorize.ts';
 import { mirrorPrimary } from './user-identity-values.ts';
 import { findUserByEmail, loadUser } from './users.ts';
 import { via } from './via.ts';
+import { reindexUser } from './search/search-index.ts';
 
 /** Zendesk blocks merging a user who requested more tickets than this. */
 export const MERGE_TICKET_LIMIT = 10_000;
@@ -88,6 +89,9 @@ export async function mergeUsers(
       .where('id', '=', source.id)
       .execute();
     await trx.updateTable('users').set({ updated_at: now }).where('id', '=', target.id).execute();
+    // The source leaves the index; the target's document gains its identities.
+    await reindexUser(trx, source.id);
+    await reindexUser(trx, target.id);
     // Told once every moved ticket row is written.
     for (const event of moved) await run?.emit(trx, event);
     return loadUser(trx, target.id);

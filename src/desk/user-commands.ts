@@ -22,6 +22,7 @@ import {
   loadUser,
   lockUser,
 } from './users.ts';
+import { reindexUser, reindexUserAndTickets } from './search/search-index.ts';
 
 export interface UserInput {
   name?: string;
@@ -288,6 +289,9 @@ async function updateUserIn(
     // A suspended user is signed out at once; API tokens are checked per request already.
     await trx.deleteFrom('sessions').where('user_id', '=', before.id).execute();
   }
+  // Tickets' documents hold their requester's name and email.
+  if (input.name !== undefined || input.email) await reindexUserAndTickets(trx, before.id);
+  else await reindexUser(trx, before.id);
   return loadUser(trx, before.id);
 }
 
@@ -370,6 +374,7 @@ export async function deleteUser(db: Conn, actor: Actor, id: number, now: string
       .set({ active: 0, updated_at: now })
       .where('id', '=', id)
       .execute();
+    await reindexUser(trx, id);
     return loadUser(trx, id);
   });
 }

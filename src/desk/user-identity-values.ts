@@ -3,6 +3,7 @@ import type { User, UserIdentity } from '../db/types.ts';
 import { type Conn } from './context.ts';
 import { ValidationError } from './errors.ts';
 import { normalizeEmail } from './users.ts';
+import { reindexUser, reindexUserAndTickets } from './search/search-index.ts';
 
 /** Stored identity types. Slack users are `slack` here and `messaging` on the API. */
 export type IdentityType = 'email' | 'phone_number' | 'slack';
@@ -85,6 +86,7 @@ export async function insertIdentity(
     .returningAll()
     .executeTakeFirstOrThrow();
   if (!primary) await mirrorPrimary(db, user.id, type, value, now);
+  else await reindexUser(db, user.id);
   return identity;
 }
 
@@ -109,4 +111,7 @@ export async function mirrorPrimary(
       .where('id', '=', userId)
       .execute();
   }
+  // A new primary email is in the user's document and in their tickets'.
+  if (type === 'email') await reindexUserAndTickets(db, userId);
+  else await reindexUser(db, userId);
 }

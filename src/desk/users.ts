@@ -2,6 +2,7 @@ import { isPostgres } from '../db/dialect.ts';
 import type { NewUser, Role, User } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { NotFoundError, ValidationError } from './errors.ts';
+import { reindexUser } from './search/search-index.ts';
 
 export const ROLES: Role[] = ['end-user', 'agent', 'admin'];
 
@@ -108,6 +109,7 @@ export async function createUser(
       })
       .execute();
   }
+  await reindexUser(db, user.id);
   return user;
 }
 

@@ -17,6 +17,7 @@ import { notificationRoutes } from './routes/notifications/routes.ts';
 import { customRoleRoutes } from './routes/custom-roles/routes.ts';
 import { groupRoutes } from './routes/groups/routes.ts';
 import { organizationRoutes } from './routes/organizations/routes.ts';
+import { searchRoutes } from './routes/search/routes.ts';
 import { sessionRoutes } from './routes/sessions/routes.ts';
 import { ticketRoutes } from './routes/tickets/routes.ts';
 import { uploadRoutes } from './routes/uploads/routes.ts';
@@ -42,6 +43,7 @@ const apiRoutes: RoutePlugin[] = [
   macroRoutes,
   webhookRoutes,
   viewRoutes,
+  searchRoutes,
   notificationRoutes,
   streamRoutes,
 ];

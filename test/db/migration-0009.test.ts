@@ -6,7 +6,7 @@ import { migrateToLatest, openDatabase } from '../../src/db/index.ts';
 import { migrationProvider } from '../../src/db/migrations/index.ts';
 import { ensureDefaultBrand } from '../../src/desk/brands.ts';
 import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
-import { createUser } from '../../src/desk/users.ts';
+import type { User } from '../../src/db/types.ts';
 import { via } from '../../src/desk/via.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -25,11 +25,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.ifError((await migrator.migrateTo('0007_unique_external_ids')).error);
         const now = new Date().toISOString();
         await ensureDefaultBrand(db, now);
-        const agent = await createUser(
-          db,
-          { name: 'A', email: 'a@example.com', role: 'agent' },
-          now,
-        );
+        // Written as rows: the desk's commands expect the latest schema (search documents).
+        const agent = (await db
+          .insertInto('users')
+          .values({
+            name: 'A',
+            email: 'a@example.com',
+            role: 'agent',
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()) as User;
         const actor = { user: agent, via: via('api') };
         const make = async (body: string) =>
           (await createTicket(db, actor, { comment: { body } }, now, { events: new DeskEvents() }))

@@ -16,6 +16,7 @@ import { createTicket } from '../../src/desk/tickets/create-ticket.ts';
 import { WriteBatch } from '../../src/desk/tickets/write-batch.ts';
 import { loadTicket, writeTicket } from '../../src/desk/tickets/write-ticket.ts';
 import { createUser } from '../../src/desk/users.ts';
+import type { User } from '../../src/db/types.ts';
 import { via } from '../../src/desk/via.ts';
 import { postgresServerUrl } from '../helpers/harness.ts';
 import { createTestDatabase } from '../helpers/postgres.ts';
@@ -501,18 +502,29 @@ for (const kind of ['sqlite', 'postgres'] as const) {
         assert.ifError(early.error);
         const now = new Date().toISOString();
         await ensureDefaultBrand(db, now);
-        const agent = await createUser(
-          db,
-          { name: 'A', email: 'a@example.com', role: 'agent' },
-          now,
-        );
+        // Written as rows: the desk's commands expect the latest schema (search documents).
+        const agent = (await db
+          .insertInto('users')
+          .values({
+            name: 'A',
+            email: 'a@example.com',
+            role: 'agent',
+            created_at: now,
+            updated_at: now,
+          })
+          .returningAll()
+          .executeTakeFirstOrThrow()) as User;
         const actor = { user: agent, via: via('api') };
         const create = (i: number) =>
           createTicket(db, actor, { comment: { body: `t${i}` } }, now, {
             events: new DeskEvents(),
           });
         const first = await Promise.all([0, 1, 2].map(create));
-        await deleteTicket(db, actor, first[1]!.ticket.id, now);
+        await db
+          .updateTable('tickets')
+          .set({ deleted_at: now })
+          .where('id', '=', first[1]!.ticket.id)
+          .execute();
         await migrateToLatest(db);
         await check('migrated', 2);
 

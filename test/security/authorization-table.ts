@@ -3,6 +3,7 @@ import { createApiToken } from '../../src/desk/api-tokens.ts';
 import { nowIso } from '../../src/desk/time.ts';
 import type { TestDesk } from '../helpers/harness.ts';
 import { STREAM_ENDPOINTS } from './authorization-stream.ts';
+import { SEARCH_ENDPOINTS } from './authorization-search.ts';
 import { VIEW_ENDPOINTS } from './authorization-views.ts';
 
 /**
@@ -716,6 +717,7 @@ export const TABLE: Record<string, Endpoint> = {
   },
   ...VIEW_ENDPOINTS,
   ...STREAM_ENDPOINTS,
+  ...SEARCH_ENDPOINTS,
   'GET /api/v2/custom_roles': { call: at('/api/v2/custom_roles'), expect: admins },
   'POST /api/v2/custom_roles': {
     call: (f) => ({ path: '/api/v2/custom_roles', body: { custom_role: { name: `C${f.n()}` } } }),

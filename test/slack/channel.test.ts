@@ -209,10 +209,18 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       .flatMap((a: any) => a.events)
       .find((e: any) => e.action === 'comment_edited_in_slack');
     assert.equal(info.previous_body, 'typo herre');
+    // Search follows the edit and the deletion (the ticket's document is rebuilt with them).
+    const found = async (word: string) =>
+      (await ctx.desk.api('GET', `/api/v2/search?query=${word}%20type%3Aticket`)).body.results.map(
+        (r: any) => r.id,
+      );
+    assert.deepEqual(await found('herre'), []);
+    assert.deepEqual(await found('typo'), [ticketId]);
     await sb.deleteMessage({ channel: sent.channel, ts: sent.ts });
     await settle(ctx.desk);
     comments = await commentsOf(ctx.desk, ticketId);
     assert.equal(comments.find((c: any) => c.id === edited.id).deleted, true);
+    assert.deepEqual(await found('typo'), []);
   });
 
   it('stores allowed files and refuses others with a note and a DM', async () => {

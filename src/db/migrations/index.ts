@@ -15,11 +15,12 @@ import * as m0013 from './0013_paces_and_scheduled_tasks.ts';
 import * as m0014 from './0014_upload_expiry.ts';
 import * as m0015 from './0015_triggers.ts';
 import * as m0016 from './0016_trigger_firing.ts';
+import * as m0017 from './0017_views.ts';
 import * as m0018 from './0018_automations.ts';
 import * as m0019 from './0019_macros.ts';
 import * as m0020 from './0020_webhooks.ts';
-import * as m0017 from './0017_views.ts';
 import * as m0021 from './0021_notifications.ts';
+import * as m0022 from './0022_search.ts';
 import * as m0023 from './0023_stream_events.ts';
 import * as m0024 from './0024_ticket_status_counts.ts';
 
@@ -41,11 +42,12 @@ const migrations: Record<string, Migration> = {
   '0014_upload_expiry': m0014,
   '0015_triggers': m0015,
   '0016_trigger_firing': m0016,
+  '0017_views': m0017,
   '0018_automations': m0018,
   '0019_macros': m0019,
   '0020_webhooks': m0020,
-  '0017_views': m0017,
   '0021_notifications': m0021,
+  '0022_search': m0022,
   '0023_stream_events': m0023,
   '0024_ticket_status_counts': m0024,
 };

@@ -1,5 +1,6 @@
 import { writeAudit, writeAuditEvents } from '../audits.ts';
 import type { Actor, Conn } from '../context.ts';
+import { reindexTicket } from '../search/search-index.ts';
 
 /**
  * A comment a messaging channel brought in, as the channel knows it: the channel's name (it
@@ -35,4 +36,6 @@ export async function auditChannelCommentChange(
     now,
   });
   await writeAuditEvents(trx, auditId, comment.ticketId, [{ type: 'Info', data }]);
+  // The comment's text changed or left: so does the ticket's search document.
+  await reindexTicket(trx, comment.ticketId);
 }

@@ -2,6 +2,7 @@ import { isPostgres } from '../../db/dialect.ts';
 import type { Ticket } from '../../db/types.ts';
 import { type AuditEventInput, auditEventRows } from '../audits.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
+import { transaction } from '../../db/transaction.ts';
 import type { Actor, Conn } from '../context.ts';
 import { isAgent } from '../context.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
@@ -17,6 +18,7 @@ import {
   loadTicket,
   writeTicket,
 } from './write-ticket.ts';
+import { reindexTicket } from '../search/search-index.ts';
 
 export interface UpdateOptions {
   /**
@@ -123,11 +125,14 @@ export async function deleteTicket(db: Conn, actor: Actor, id: number, now: stri
   if ((await ticketScope(db, actor)).kind !== 'all') {
     await authorize(db, actor, 'ticket:read', await loadTicket(db, id));
   }
-  const res = await db
-    .updateTable('tickets')
-    .set((eb) => ({ deleted_at: now, version: eb('version', '+', 1) }))
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('Ticket');
+  await transaction(db, async (trx) => {
+    const res = await trx
+      .updateTable('tickets')
+      .set((eb) => ({ deleted_at: now, version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(res.numUpdatedRows) === 0) throw new NotFoundError('Ticket');
+    await reindexTicket(trx, id);
+  });
 }

@@ -1,0 +1,218 @@
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { isPostgres } from '../../db/dialect.ts';
+import type { Actor, Conn } from '../context.ts';
+import { AGO, DAY, type FilterKey, type SearchTerm } from './parse-query.ts';
+import { fts5Expression, type TextMatch, tsqueryExpression } from './search-text.ts';
+
+/**
+ * Search terms as SQL conditions on tickets and on users. Text goes through the full-text
+ * indexes (one subquery per term, so each is an index lookup); keywords are conditions on the
+ * row. A term that cannot apply to a record type (`status:` for users, `role:` for tickets)
+ * leaves that type out of the results, as a `type:` would.
+ */
+
+const STATUSES = ['new', 'open', 'pending', 'hold', 'solved', 'closed'];
+const PRIORITIES = ['low', 'normal', 'high', 'urgent'];
+const USER_KEYS = new Set<FilterKey>(['type', 'created', 'updated', 'organization', 'role']);
+const TICKET_TEXT = new Set(['any', 'subject', 'description', 'comment']);
+const USER_TEXT = new Set(['any', 'name', 'email']);
+
+/** The values of an ordered list a comparison keeps (`status<solved`). */
+function ordered(list: string[], op: string, value: string): string[] {
+  const i = list.indexOf(value.toLowerCase());
+  if (i < 0) return [];
+  const keep: Record<string, (j: number) => boolean> = {
+    ':': (j) => j === i,
+    '<': (j) => j < i,
+    '>': (j) => j > i,
+    '<=': (j) => j <= i,
+    '>=': (j) => j >= i,
+  };
+  return list.filter((_, j) => keep[op]!(j));
+}
+
+/**
+ * A date term as an ISO range [from, to). A day is the whole day (`created:2026-01-01`),
+ * `>` is after it, `<` before it; a time ago (`created>4hours`) is a moment: `>` is since then.
+ */
+function dateRange(op: string, value: string, now: Date): { from?: string; to?: string } {
+  const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (DAY.test(value)) {
+    const start = new Date(`${value}T00:00:00Z`);
+    const next = new Date(start.getTime() + 86_400_000);
+    if (op === ':') return { from: iso(start), to: iso(next) };
+    if (op === '>') return { from: iso(next) };
+    if (op === '>=') return { from: iso(start) };
+    if (op === '<') return { to: iso(start) };
+    return { to: iso(next) };
+  }
+  const [, n, unit] = AGO.exec(value)!; // the parser let only these two forms through
+  const at = new Date(now);
+  const count = Number(n);
+  if (unit === 'month') at.setUTCMonth(at.getUTCMonth() - count);
+  else if (unit === 'year') at.setUTCFullYear(at.getUTCFullYear() - count);
+  else {
+    const ms = { minute: 60_000, hour: 3_600_000, day: 86_400_000, week: 604_800_000 }[unit!]!;
+    at.setTime(at.getTime() - count * ms);
+  }
+  return op.startsWith('<') ? { to: iso(at) } : { from: iso(at) };
+}
+
+type Sql = RawBuilder<SqlBool>;
+const TRUE: Sql = sql<SqlBool>`1 = 1`;
+const FALSE: Sql = sql<SqlBool>`1 = 0`;
+
+/** Not `cond`, a null (no assignee, say) counting as not matching: `-assignee:x` keeps unassigned. */
+function negate(cond: Sql): Sql {
+  return sql<SqlBool>`not coalesce(${cond}, false)`;
+}
+
+function all(parts: Sql[]): Sql {
+  return parts.length === 0 ? TRUE : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+}
+
+function inRange(column: string, range: { from?: string; to?: string }): Sql {
+  const ref = sql.ref(column);
+  const parts: Sql[] = [];
+  if (range.from) parts.push(sql<SqlBool>`${ref} >= ${range.from}`);
+  if (range.to) parts.push(sql<SqlBool>`${ref} < ${range.to}`);
+  return all(parts);
+}
+
+/** A user named by `me`, an email or a name (case-insensitively). */
+function usersNamed(actor: Actor, value: string) {
+  const v = value.toLowerCase();
+  if (v === 'me') return sql`(${actor.user.id})`;
+  return sql`(select id from users where lower(email) = ${v} or lower(name) = ${v})`;
+}
+
+const byName = (table: string, value: string) =>
+  sql`(select id from ${sql.table(table)} where lower(name) = ${value.toLowerCase()})`;
+
+function ticketFilter(
+  actor: Actor,
+  now: Date,
+  t: Extract<SearchTerm, { kind: 'filter' }>,
+): Sql | null {
+  const v = t.value;
+  const id = (column: string, set: RawBuilder<unknown>) =>
+    v.toLowerCase() === 'none'
+      ? sql<SqlBool>`${sql.ref(column)} is null`
+      : sql<SqlBool>`${sql.ref(column)} in ${set}`;
+  const oneOf = (column: string, values: string[]) =>
+    values.length === 0 ? FALSE : sql<SqlBool>`${sql.ref(column)} in (${sql.join(values)})`;
+  switch (t.key) {
+    case 'type':
+      return v.toLowerCase() === 'ticket' ? TRUE : null;
+    case 'status':
+      return oneOf('tickets.status', ordered(STATUSES, t.op, v));
+    case 'priority':
+      return oneOf('tickets.priority', ordered(PRIORITIES, t.op, v));
+    case 'ticket_type':
+      return oneOf('tickets.type', [v.toLowerCase()]);
+    case 'assignee':
+      return id('tickets.assignee_id', usersNamed(actor, v));
+    case 'requester':
+      return id('tickets.requester_id', usersNamed(actor, v));
+    case 'group':
+      return id('tickets.group_id', byName('groups', v));
+    case 'organization':
+      return id('tickets.organization_id', byName('organizations', v));
+    case 'brand':
+      return id('tickets.brand_id', byName('brands', v));
+    case 'tags':
+      return sql<SqlBool>`exists (select 1 from ticket_tags tt where tt.ticket_id = tickets.id and tt.tag = ${v.toLowerCase()})`;
+    case 'via': {
+      const channel = v.toLowerCase();
+      if (channel === 'slack') return sql<SqlBool>`tickets.from_messaging_channel = 1`;
+      return sql<SqlBool>`tickets.via_channel = ${channel}`;
+    }
+    case 'created':
+    case 'updated':
+    case 'solved': {
+      return inRange(`tickets.${t.key}_at`, dateRange(t.op, v, now));
+    }
+    case 'role':
+      return null;
+  }
+}
+
+function userFilter(t: Extract<SearchTerm, { kind: 'filter' }>, now: Date): Sql | null {
+  const v = t.value.toLowerCase();
+  switch (t.key) {
+    case 'type':
+      return v === 'user' ? TRUE : null;
+    case 'role':
+      return sql<SqlBool>`users.role = ${v}`;
+    case 'organization':
+      return v === 'none'
+        ? sql<SqlBool>`users.organization_id is null`
+        : sql<SqlBool>`users.organization_id in ${byName('organizations', v)}`;
+    case 'created':
+    case 'updated':
+      return inRange(`users.${t.key}_at`, dateRange(t.op, t.value, now));
+    default:
+      return null;
+  }
+}
+
+/** Text terms through the index: rows of `table` whose document matches. */
+function textIn(db: Conn, kind: 'ticket' | 'user', matches: TextMatch[], negated: boolean): Sql {
+  const idRef = sql.ref(kind === 'ticket' ? 'tickets.id' : 'users.id');
+  const not = negated ? sql`not in` : sql`in`;
+  if (isPostgres(db)) {
+    const [table, key] =
+      kind === 'ticket' ? ['ticket_search', 'ticket_id'] : ['user_search', 'user_id'];
+    return sql<SqlBool>`${idRef} ${not} (select ${sql.ref(key!)} from ${sql.table(table!)}
+      where document @@ to_tsquery('simple', ${tsqueryExpression(matches)}))`;
+  }
+  const table = sql.table(kind === 'ticket' ? 'ticket_search' : 'user_search');
+  return sql<SqlBool>`${idRef} ${not} (select rowid from ${table} where ${table} match ${fts5Expression(matches)})`;
+}
+
+/**
+ * The condition `terms` put on tickets, or null when they can match no ticket at all.
+ * Positive text terms go to the index together (one lookup), each excluded one on its own.
+ */
+export function ticketConditions(
+  db: Conn,
+  actor: Actor,
+  terms: SearchTerm[],
+  now: Date,
+): Sql | null {
+  const parts: Sql[] = [];
+  const positive: TextMatch[] = [];
+  for (const t of terms) {
+    if (t.kind === 'text') {
+      if (!TICKET_TEXT.has(t.field)) return null;
+      if (t.negated) parts.push(textIn(db, 'ticket', [t], true));
+      else positive.push(t);
+      continue;
+    }
+    const cond = ticketFilter(actor, now, t);
+    if (!cond) return null;
+    parts.push(t.negated ? negate(cond) : cond);
+  }
+  if (positive.length > 0) parts.unshift(textIn(db, 'ticket', positive, false));
+  return all(parts);
+}
+
+/** The condition `terms` put on users, or null when they can match no user. */
+export function userConditions(db: Conn, terms: SearchTerm[], now: Date): Sql | null {
+  const parts: Sql[] = [];
+  const positive: TextMatch[] = [];
+  for (const t of terms) {
+    if (t.kind === 'text') {
+      if (!USER_TEXT.has(t.field)) return null;
+      if (t.negated) parts.push(textIn(db, 'user', [t], true));
+      else positive.push(t);
+      continue;
+    }
+    if (!USER_KEYS.has(t.key)) return null;
+    const cond = userFilter(t, now);
+    if (!cond) return null;
+    parts.push(t.negated ? negate(cond) : cond);
+  }
+  if (positive.length > 0) parts.unshift(textIn(db, 'user', positive, false));
+  return all(parts);
+}
