@@ -24,6 +24,7 @@ import { userRoutes } from './routes/users/routes.ts';
 import { webhookRoutes } from './routes/webhooks/routes.ts';
 import { viewRoutes } from './routes/views/routes.ts';
 import { setupPages } from './setup.ts';
+import { webApp } from './web-app.ts';
 import { sessionPolicy } from './sessions.ts';
 
 const apiRoutes: RoutePlugin[] = [
@@ -136,6 +137,7 @@ export async function buildApp(
     { prefix: '/api/v2' },
   );
   await app.register(setupPages(svc));
+  await app.register(webApp(svc));
   for (const channel of svc.channels) channel.registerRoutes(app);
   for (const plugin of plugins) await plugin(app);
   // 503 until start-up has finished, so a load balancer (or a test) waits for a usable node.
