@@ -31,8 +31,10 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const forget = useCallback(() => {
     setCsrfToken(null);
-    client.clear();
+    // The session query stays in the cache (its observer would not see a new one); all else
+    // the signed-out agent could see goes.
     client.setQueryData(SESSION_KEY, null);
+    client.removeQueries({ predicate: (q) => q.queryKey[0] !== SESSION_KEY[0] });
   }, [client]);
 
   useEffect(() => {

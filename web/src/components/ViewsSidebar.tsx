@@ -41,6 +41,7 @@ export function ViewsSidebar() {
             component={Link}
             to={`/views/${view.id}`}
             active={openView === String(view.id)}
+            variant="filled"
             label={view.title}
             data-view-id={view.id}
             rightSection={

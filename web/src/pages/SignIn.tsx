@@ -70,7 +70,7 @@ export function SignIn() {
             <Button type="submit" loading={busy}>
               {t('signIn.submit')}
             </Button>
-            <Text size="sm" c="dimmed">
+            <Text size="sm" c="gray.7">
               {t('signIn.firstRun')} <Anchor href="/setup">{t('signIn.setupLink')}</Anchor>
             </Text>
             <LanguageSwitch />

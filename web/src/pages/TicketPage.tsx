@@ -37,7 +37,7 @@ export default function TicketPage() {
     <article aria-labelledby="ticket-title">
       <Group mb="xs">
         <StatusBadge status={ticket.data.status} />
-        <Text c="dimmed">#{ticket.data.id}</Text>
+        <Text c="gray.7">#{ticket.data.id}</Text>
       </Group>
       <Title order={2} id="ticket-title" mb="xs">
         {ticket.data.subject || t('ticket.noSubject')}
@@ -63,7 +63,7 @@ export default function TicketPage() {
               <Text fw={700}>{people.data?.get(c.author_id)?.name ?? `#${c.author_id}`}</Text>
               <Group gap="xs">
                 {!c.public && <Text size="sm">{t('ticket.internalNote')}</Text>}
-                <Text size="sm" c="dimmed" component="time" dateTime={c.created_at}>
+                <Text size="sm" c="gray.7" component="time" dateTime={c.created_at}>
                   {dates.format(new Date(c.created_at))}
                 </Text>
               </Group>

@@ -87,7 +87,7 @@ function ViewTable({ viewId }: { viewId: string }) {
           {title}
         </Title>
         {result.data && (
-          <Text c="dimmed" size="sm">
+          <Text c="gray.7" size="sm">
             {t('views.ticketCount', { count: result.data.count })}
           </Text>
         )}
@@ -149,7 +149,7 @@ function ViewTable({ viewId }: { viewId: string }) {
         </Table.Tbody>
       </Table>
       {result.data && rows.length === 0 && (
-        <Text mt="md" c="dimmed">
+        <Text mt="md" c="gray.7">
           {t('views.empty')}
         </Text>
       )}
