@@ -26,6 +26,7 @@ import { webhookRoutes } from './routes/webhooks/routes.ts';
 import { viewRoutes } from './routes/views/routes.ts';
 import { streamRoutes } from './routes/stream/routes.ts';
 import { setupPages } from './setup.ts';
+import { webApp } from './web-app.ts';
 import { sessionPolicy } from './sessions.ts';
 
 const apiRoutes: RoutePlugin[] = [
@@ -140,6 +141,7 @@ export async function buildApp(
     { prefix: '/api/v2' },
   );
   await app.register(setupPages(svc));
+  await app.register(webApp(svc));
   for (const channel of svc.channels) channel.registerRoutes(app);
   for (const plugin of plugins) await plugin(app);
   // 503 until start-up has finished, so a load balancer (or a test) waits for a usable node.

@@ -63,7 +63,7 @@ restarting Parley prints a new one.</small></p>
   );
 }
 
-function homePage(needsSetup: boolean): string {
+export function homePage(needsSetup: boolean): string {
   const next = needsSetup
     ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a> with the setup
 code Parley printed in its console when it started, or run
@@ -73,7 +73,7 @@ code Parley printed in its console when it started, or run
   return page('Running', `<h1>Parley is running</h1>\n${next}`);
 }
 
-function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
+export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
   return (
     reply
       .status(status)
@@ -108,7 +108,8 @@ function isForm(req: FastifyRequest): boolean {
 
 /**
  * The first-run door: `/setup` creates the first administrator and signs them in, then
- * disappears (404) for good. `/` says Parley is running until the web app takes it over.
+ * disappears (404) for good. `/` itself belongs to the web app (web-app.ts), which shows the
+ * server's own "Parley is running" page while no administrator exists.
  */
 export function setupPages(svc: Services) {
   return async (scope: FastifyInstance): Promise<void> => {
@@ -117,10 +118,6 @@ export function setupPages(svc: Services) {
       'application/x-www-form-urlencoded',
       { parseAs: 'string' },
       (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
-    );
-
-    scope.get('/', async (_req, reply) =>
-      sendHtml(reply, 200, homePage(!(await anyAdminExists(svc.db)))),
     );
 
     scope.get('/setup', async (_req, reply) => {

@@ -799,6 +799,13 @@ export const TABLE: Record<string, Endpoint> = {
  */
 export const OUTSIDE_THE_API = new Set([
   'GET /',
+  // The web app's files and client routes (web-app.ts): the same public HTML and scripts for
+  // everyone; what they show comes from the API, authorized there.
+  // (The route tree prints /assets/* and /tickets/* as a wildcard under /, /views/* as /views*.)
+  'GET /*',
+  'GET /sign-in',
+  'GET /views',
+  'GET /views*',
   'GET /healthz',
   'GET /setup',
   'POST /setup',

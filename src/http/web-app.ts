@@ -1,0 +1,68 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { anyAdminExists } from '../desk/create-first-admin.ts';
+import type { Services } from './context.ts';
+import { homePage, sendHtml } from './setup.ts';
+
+/** Where `npm run build:web` (Vite) writes the agent workspace. */
+export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+
+/**
+ * The web app's client-side routes: each answers index.html and lets the router take over.
+ * Listed rather than a catch-all so that a mistyped `/api/...`, `/slack/...` or `/sandbox/...`
+ * address keeps answering the API's JSON 404, never an HTML page.
+ */
+const CLIENT_ROUTES = ['/sign-in', '/views', '/views/*', '/tickets/*'];
+
+function sendIndex(reply: FastifyReply, html: string): FastifyReply {
+  return (
+    reply
+      .type('text/html; charset=utf-8')
+      // index.html names the current hashed bundles: a cached copy would load old ones.
+      .header('cache-control', 'no-cache')
+      .header('x-frame-options', 'DENY')
+      .header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
+          "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+      )
+      .send(html)
+  );
+}
+
+/**
+ * Serves the built agent workspace (web/dist) at `/`: hashed assets under /assets/ cached for
+ * a year, index.html for the app's own routes. Until the first administrator exists, `/` shows
+ * the server's page pointing at /setup, which needs the code printed at start. Without a build
+ * (a checkout where `npm ci` has not run) `/` keeps the server's "Parley is running" page.
+ */
+export function webApp(svc: Services, dist: string = WEB_DIST) {
+  return async (scope: FastifyInstance): Promise<void> => {
+    const indexFile = path.join(dist, 'index.html');
+    const built = existsSync(indexFile);
+    // Read once: the build does not change under a running server.
+    const indexHtml = built ? readFileSync(indexFile, 'utf8') : null;
+
+    scope.get('/', async (_req, reply) => {
+      if (!(await anyAdminExists(svc.db))) return sendHtml(reply, 200, homePage(true));
+      if (indexHtml === null) return sendHtml(reply, 200, homePage(false));
+      return sendIndex(reply, indexHtml);
+    });
+    if (indexHtml === null) return;
+
+    await scope.register(fastifyStatic, {
+      root: path.join(dist, 'assets'),
+      prefix: '/assets/',
+      index: false,
+      // Vite names every asset after its content hash: a changed file gets a new name.
+      immutable: true,
+      maxAge: '365d',
+    });
+    for (const route of CLIENT_ROUTES) {
+      scope.get(route, async (_req, reply) => sendIndex(reply, indexHtml));
+    }
+  };
+}

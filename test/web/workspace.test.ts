@@ -1,0 +1,166 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import { requireWebBuild } from '../helpers/web-build.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
+
+/** Serious or critical accessibility violations axe-core finds on the page. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const ids = await page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const result = await axe.run((globalThis as any).document);
+    return result.violations
+      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
+  });
+  return ids as string[];
+}
+
+describe('the agent workspace in Chromium', () => {
+  let desk: TestDesk & { stop(): Promise<void> };
+  let browser: Browser;
+  let page: Page;
+  const shots = path.resolve('test-results');
+
+  before(async () => {
+    requireWebBuild();
+    mkdirSync(shots, { recursive: true });
+    desk = await startTestDesk('sqlite');
+    // launch() gives the browser a fresh, temporary profile of its own.
+    browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const context = await browser.newContext({
+      locale: 'en-US',
+      viewport: { width: 1280, height: 720 },
+      // Only so axe-core can be injected: the app's CSP forbids inline scripts.
+      bypassCSP: true,
+    });
+    page = await context.newPage();
+    page.setDefaultTimeout(5000);
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (desk) await desk.stop();
+  });
+
+  async function signIn(password: string) {
+    await page.getByLabel('Email').fill(desk.adminEmail);
+    await page.locator('input[type=password]').fill(password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+
+  it('refuses a wrong password with a message, and has no serious a11y violation', async () => {
+    await page.goto(`${desk.url}/`);
+    await page.waitForURL(/\/sign-in$/);
+    assert.deepEqual(await seriousViolations(page), []);
+    await signIn('not the password');
+    await page.getByRole('alert').waitFor();
+    assert.match(await page.getByRole('alert').innerText(), /email or password is not right/);
+    await page.screenshot({ path: path.join(shots, 'web-sign-in-error.png') });
+  });
+
+  it('signs in to the sidebar of views with the API’s counts, and a view’s tickets', async () => {
+    for (const subject of ['Printer on fire', 'VPN down']) {
+      const made = await desk.api('POST', '/api/v2/tickets', {
+        ticket: {
+          subject,
+          comment: { body: `${subject}, help` },
+          requester: { email: 'r@example.com', name: 'Rita' },
+        },
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+    }
+    await signIn('correct horse');
+    await page.waitForURL(/\/views\/\d+$/);
+    const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
+      id: number;
+      title: string;
+    }[];
+    assert.ok(views.length > 0);
+    const ids = views.map((v) => v.id).join(',');
+    const counts = (await desk.api('GET', `/api/v2/views/count_many?ids=${ids}`)).body
+      .view_counts as {
+      view_id: number;
+      value: number;
+    }[];
+    for (const view of views) {
+      const link = page.locator(`[data-view-id="${view.id}"]`);
+      await link.getByText(view.title).waitFor();
+      const want = String(counts.find((c) => c.view_id === view.id)!.value);
+      await link.getByTestId('view-count').getByText(want, { exact: true }).waitFor();
+    }
+    const withBoth = views.find((v) => v.title === 'All unsolved tickets') ?? views[0]!;
+    await page.locator(`[data-view-id="${withBoth.id}"]`).click();
+    await page.getByRole('link', { name: 'Printer on fire' }).waitFor();
+    await page.getByRole('link', { name: 'VPN down' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'web-view.png') });
+  });
+
+  it('bulk-updates two tickets’ status', async () => {
+    const rows = page.locator('tr[data-ticket-id]');
+    const ids = await rows.evaluateAll((trs) =>
+      trs.map((tr) => Number(tr.getAttribute('data-ticket-id'))),
+    );
+    const two = ids.slice(0, 2);
+    assert.equal(two.length, 2);
+    for (const id of two) await page.getByLabel(`Select ticket #${id}`).check();
+    await page
+      .getByRole('region', { name: 'Update selected tickets' })
+      .getByLabel('Status', { exact: true })
+      .click();
+    await page.getByRole('option', { name: 'Pending' }).click();
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page
+      .getByRole('region', { name: 'Update selected tickets' })
+      .waitFor({ state: 'detached' });
+    for (const id of two) {
+      assert.equal((await desk.api('GET', `/api/v2/tickets/${id}`)).body.ticket.status, 'pending');
+    }
+  });
+
+  it('opens a ticket read-only, with its comments', async () => {
+    await page.getByRole('link', { name: 'Printer on fire' }).click();
+    await page.getByRole('heading', { name: 'Printer on fire' }).waitFor();
+    await page.getByText('Printer on fire, help').waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await page.screenshot({ path: path.join(shots, 'web-ticket.png') });
+  });
+
+  it('switches the interface to Italian from the user menu', async () => {
+    await page.getByRole('button', { name: /User menu/ }).click();
+    await page.getByRole('menuitem', { name: 'Italiano' }).click();
+    await page.getByRole('heading', { name: 'Viste' }).waitFor();
+    await page.getByText('Conversazione').waitFor();
+    await page.screenshot({ path: path.join(shots, 'web-italian.png') });
+    await page.getByRole('button', { name: /Menu utente/ }).click();
+    await page.getByRole('menuitem', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Views' }).waitFor();
+  });
+
+  it('signs out back to the sign-in page, and the session is gone', async () => {
+    await page.getByRole('button', { name: /User menu/ }).click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in to Parley' }).waitFor();
+    assert.match(page.url(), /\/sign-in$/);
+    const status = await page.evaluate(async () => (await fetch('/api/v2/session')).status);
+    assert.equal(status, 401);
+  });
+});

@@ -1,0 +1,53 @@
+import { AppShell, Button, Group, Menu, Title } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { chooseLanguage, LANGUAGES } from '../i18n.ts';
+import { useSession } from '../session.tsx';
+import { ViewsSidebar } from './ViewsSidebar.tsx';
+
+export function Shell({ children }: { children: ReactNode }) {
+  const { t, i18n } = useTranslation();
+  const { user, signOut } = useSession();
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 260, breakpoint: 'sm' }} padding="md">
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between">
+          <Title order={1} size="h3">
+            <Link to="/" style={{ color: 'inherit', textDecoration: 'none' }}>
+              {t('shell.product')}
+            </Link>
+          </Title>
+          <Menu position="bottom-end" withinPortal>
+            <Menu.Target>
+              <Button variant="default" aria-label={t('shell.userMenu', { name: user?.name })}>
+                {user?.name}
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              <Menu.Label>{t('shell.language')}</Menu.Label>
+              {LANGUAGES.map((l) => (
+                <Menu.Item
+                  key={l.code}
+                  lang={l.code}
+                  onClick={() => chooseLanguage(l.code)}
+                  aria-current={i18n.resolvedLanguage === l.code ? 'true' : undefined}
+                >
+                  {l.label}
+                </Menu.Item>
+              ))}
+              <Menu.Divider />
+              <Menu.Item color="red" onClick={() => void signOut()}>
+                {t('shell.signOut')}
+              </Menu.Item>
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="sm" component="nav" aria-label={t('views.title')}>
+        <ViewsSidebar />
+      </AppShell.Navbar>
+      <AppShell.Main>{children}</AppShell.Main>
+    </AppShell>
+  );
+}

@@ -1,0 +1,57 @@
+import { Badge, NavLink, Skeleton, Stack, Text } from '@mantine/core';
+import { useQuery } from '@tanstack/react-query';
+import { useTranslation } from 'react-i18next';
+import { Link, useLocation } from 'react-router';
+import { api } from '../api.ts';
+import { useActiveViews } from '../hooks.ts';
+import type { ViewCount } from '../types.ts';
+
+/** Counts are polled until the realtime stream can push them. */
+const COUNT_REFRESH_MS = 30_000;
+
+export function ViewsSidebar() {
+  const { t, i18n } = useTranslation();
+  // The sidebar sits outside <Routes>: the open view comes from the address itself.
+  const openView = /^\/views\/(\d+)/.exec(useLocation().pathname)?.[1];
+  const views = useActiveViews();
+  const ids = (views.data ?? []).map((v) => v.id);
+  const counts = useQuery({
+    queryKey: ['view-counts', ids],
+    enabled: ids.length > 0,
+    refetchInterval: COUNT_REFRESH_MS,
+    queryFn: () =>
+      api<{ view_counts: ViewCount[] }>(`/views/count_many?ids=${ids.join(',')}`).then(
+        (r) => new Map(r.view_counts.map((c) => [c.view_id, c.value])),
+      ),
+  });
+  const number = new Intl.NumberFormat(i18n.resolvedLanguage);
+
+  if (views.isPending) return <Skeleton h={200} />;
+  if (views.isError) return <Text c="red">{t('common.failed')}</Text>;
+  return (
+    <Stack gap={2}>
+      <Text size="sm" fw={700} component="h2" m={0} mb="xs">
+        {t('views.title')}
+      </Text>
+      {views.data.map((view) => {
+        const value = counts.data?.get(view.id);
+        return (
+          <NavLink
+            key={view.id}
+            component={Link}
+            to={`/views/${view.id}`}
+            active={openView === String(view.id)}
+            variant="filled"
+            label={view.title}
+            data-view-id={view.id}
+            rightSection={
+              <Badge variant="light" color="gray" data-testid="view-count">
+                {value === undefined ? '…' : number.format(value)}
+              </Badge>
+            }
+          />
+        );
+      })}
+    </Stack>
+  );
+}

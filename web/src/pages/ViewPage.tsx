@@ -1,0 +1,168 @@
+import {
+  Alert,
+  Checkbox,
+  Group,
+  Pagination,
+  Table,
+  Text,
+  Title,
+  UnstyledButton,
+} from '@mantine/core';
+import { keepPreviousData, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useParams } from 'react-router';
+import { api } from '../api.ts';
+import { BulkUpdate } from '../components/BulkUpdate.tsx';
+import { renderCell, sortable, userIdsOf } from '../components/ticket-cells.tsx';
+import { useActiveViews, useGroups, useUsers } from '../hooks.ts';
+import type { ExecuteResult } from '../types.ts';
+
+const PER_PAGE = 25;
+
+interface Sort {
+  by: string;
+  order: 'asc' | 'desc';
+}
+
+export default function ViewPage() {
+  const { id = '' } = useParams();
+  // A new view starts on its first page in its own order.
+  return <ViewTable key={id} viewId={id} />;
+}
+
+function ViewTable({ viewId }: { viewId: string }) {
+  const { t, i18n } = useTranslation();
+  const [page, setPage] = useState(1);
+  const [sort, setSort] = useState<Sort | null>(null);
+  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const views = useActiveViews();
+  const title = views.data?.find((v) => String(v.id) === viewId)?.title ?? '';
+
+  const params = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
+  if (sort) {
+    params.set('sort_by', sort.by);
+    params.set('sort_order', sort.order);
+  }
+  const result = useQuery({
+    queryKey: ['view', viewId, page, sort],
+    queryFn: () => api<ExecuteResult>(`/views/${viewId}/execute?${params.toString()}`),
+    placeholderData: keepPreviousData,
+  });
+  const columns = (result.data?.columns ?? []).map((c) => c.id);
+  const rows = result.data?.rows ?? [];
+  const users = useUsers(userIdsOf(rows, columns));
+  const groups = useGroups();
+  const ctx = {
+    users: users.data,
+    groups: groups.data,
+    dates: new Intl.DateTimeFormat(i18n.resolvedLanguage, {
+      dateStyle: 'medium',
+      timeStyle: 'short',
+    }),
+  };
+  const pages = Math.max(1, Math.ceil((result.data?.count ?? 0) / PER_PAGE));
+  const allChecked = rows.length > 0 && rows.every((r) => selected.has(r.ticket.id));
+
+  function toggle(id: number) {
+    const next = new Set(selected);
+    if (next.has(id)) next.delete(id);
+    else next.add(id);
+    setSelected(next);
+  }
+
+  function sortBy(column: string) {
+    setPage(1);
+    setSort((s) =>
+      s?.by === column && s.order === 'asc'
+        ? { by: column, order: 'desc' }
+        : { by: column, order: 'asc' },
+    );
+  }
+
+  return (
+    <section aria-labelledby="view-title">
+      <Group justify="space-between" mb="sm">
+        <Title order={2} id="view-title">
+          {title}
+        </Title>
+        {result.data && (
+          <Text c="gray.7" size="sm">
+            {t('views.ticketCount', { count: result.data.count })}
+          </Text>
+        )}
+      </Group>
+      {selected.size > 0 && (
+        <BulkUpdate ids={[...selected]} onDone={() => setSelected(new Set())} />
+      )}
+      {result.isError && <Alert color="red">{t('common.failed')}</Alert>}
+      <Table striped highlightOnHover aria-labelledby="view-title">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th w={40}>
+              <Checkbox
+                aria-label={t('views.selectAll')}
+                checked={allChecked}
+                indeterminate={!allChecked && rows.some((r) => selected.has(r.ticket.id))}
+                onChange={() =>
+                  setSelected(allChecked ? new Set() : new Set(rows.map((r) => r.ticket.id)))
+                }
+              />
+            </Table.Th>
+            {result.data?.columns.map((c) => {
+              const label = t(`columns.${c.id}`, { defaultValue: c.title });
+              const state = sort?.by === c.id ? sort.order : null;
+              return (
+                <Table.Th
+                  key={c.id}
+                  aria-sort={
+                    state === 'asc' ? 'ascending' : state === 'desc' ? 'descending' : undefined
+                  }
+                >
+                  {sortable(c.id) ? (
+                    <UnstyledButton onClick={() => sortBy(c.id)} fw={700} fz="sm">
+                      {label} {state === 'asc' ? '▲' : state === 'desc' ? '▼' : ''}
+                    </UnstyledButton>
+                  ) : (
+                    label
+                  )}
+                </Table.Th>
+              );
+            })}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {rows.map((row) => (
+            <Table.Tr key={row.ticket.id} data-ticket-id={row.ticket.id}>
+              <Table.Td>
+                <Checkbox
+                  aria-label={t('views.selectTicket', { id: row.ticket.id })}
+                  checked={selected.has(row.ticket.id)}
+                  onChange={() => toggle(row.ticket.id)}
+                />
+              </Table.Td>
+              {columns.map((c) => (
+                <Table.Td key={c}>{renderCell(c, row, ctx)}</Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+      {result.data && rows.length === 0 && (
+        <Text mt="md" c="gray.7">
+          {t('views.empty')}
+        </Text>
+      )}
+      {pages > 1 && (
+        <Pagination
+          mt="md"
+          total={pages}
+          value={page}
+          onChange={setPage}
+          getControlProps={(control) => ({ 'aria-label': t(`views.page.${control}`) })}
+          getItemProps={(n) => ({ 'aria-label': t('views.page.number', { n }) })}
+        />
+      )}
+    </section>
+  );
+}

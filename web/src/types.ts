@@ -1,0 +1,67 @@
+/** The parts of Parley's (Zendesk's) JSON the app reads. */
+export type Role = 'end-user' | 'agent' | 'admin';
+
+export interface User {
+  id: number;
+  name: string;
+  email: string | null;
+  role: Role;
+}
+
+export interface SessionInfo {
+  user: User;
+  csrf_token: string;
+}
+
+export interface View {
+  id: number;
+  title: string;
+  position: number;
+}
+
+export interface ViewCount {
+  view_id: number;
+  value: number;
+  pretty: string;
+}
+
+export interface Column {
+  id: string;
+  title: string;
+}
+
+export interface TicketSummary {
+  id: number;
+  subject: string | null;
+  status: string;
+  requester_id: number | null;
+  assignee_id: number | null;
+  group_id: number | null;
+  updated_at: string;
+}
+
+export interface ExecuteResult {
+  columns: Column[];
+  rows: Array<Record<string, unknown> & { ticket: TicketSummary }>;
+  count: number;
+  next_page: string | null;
+  previous_page: string | null;
+}
+
+export interface Ticket extends TicketSummary {
+  description: string | null;
+  created_at: string;
+}
+
+export interface Comment {
+  id: number;
+  author_id: number;
+  body: string;
+  public: boolean;
+  created_at: string;
+}
+
+export interface Group {
+  id: number;
+  name: string;
+}
