@@ -1,70 +1,31 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
-import { requireWebBuild } from '../helpers/web-build.ts';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
-
-/** Serious or critical accessibility violations axe-core finds on the page. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const ids = await page.evaluate(async () => {
-    const axe = (globalThis as any).axe;
-    const result = await axe.run((globalThis as any).document);
-    return result.violations
-      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
-  });
-  return ids as string[];
-}
+import {
+  launchChromium,
+  newAgentPage,
+  screenshot,
+  seriousViolations,
+  signIn as signInAs,
+} from '../helpers/browser.ts';
 
 describe('the agent workspace in Chromium', () => {
   let desk: TestDesk & { stop(): Promise<void> };
   let browser: Browser;
   let page: Page;
-  const shots = path.resolve('test-results');
 
   before(async () => {
-    requireWebBuild();
-    mkdirSync(shots, { recursive: true });
     desk = await startTestDesk('sqlite');
-    // launch() gives the browser a fresh, temporary profile of its own.
-    browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    const context = await browser.newContext({
-      locale: 'en-US',
-      viewport: { width: 1280, height: 720 },
-      // Only so axe-core can be injected: the app's CSP forbids inline scripts.
-      bypassCSP: true,
-    });
-    page = await context.newPage();
-    page.setDefaultTimeout(5000);
+    browser = await launchChromium();
+    ({ page } = await newAgentPage(browser));
   });
   after(async () => {
     if (browser) await browser.close();
     if (desk) await desk.stop();
   });
 
-  async function signIn(password: string) {
-    await page.getByLabel('Email').fill(desk.adminEmail);
-    await page.locator('input[type=password]').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-  }
+  const signIn = (password: string) => signInAs(page, desk.adminEmail, password);
 
   it('refuses a wrong password with a message, and has no serious a11y violation', async () => {
     await page.goto(`${desk.url}/`);
@@ -73,7 +34,7 @@ describe('the agent workspace in Chromium', () => {
     await signIn('not the password');
     await page.getByRole('alert').waitFor();
     assert.match(await page.getByRole('alert').innerText(), /email or password is not right/);
-    await page.screenshot({ path: path.join(shots, 'web-sign-in-error.png') });
+    await screenshot(page, 'web-sign-in-error');
   });
 
   it('signs in to the sidebar of views with the API’s counts, and a view’s tickets', async () => {
@@ -111,7 +72,7 @@ describe('the agent workspace in Chromium', () => {
     await page.getByRole('link', { name: 'Printer on fire' }).waitFor();
     await page.getByRole('link', { name: 'VPN down' }).waitFor();
     assert.deepEqual(await seriousViolations(page), []);
-    await page.screenshot({ path: path.join(shots, 'web-view.png') });
+    await screenshot(page, 'web-view');
   });
 
   it('bulk-updates two tickets’ status', async () => {
@@ -141,7 +102,7 @@ describe('the agent workspace in Chromium', () => {
     await page.getByRole('heading', { name: 'Printer on fire' }).waitFor();
     await page.getByText('Printer on fire, help').waitFor();
     assert.deepEqual(await seriousViolations(page), []);
-    await page.screenshot({ path: path.join(shots, 'web-ticket.png') });
+    await screenshot(page, 'web-ticket');
   });
 
   it('switches the interface to Italian from the user menu', async () => {
@@ -149,7 +110,7 @@ describe('the agent workspace in Chromium', () => {
     await page.getByRole('menuitem', { name: 'Italiano' }).click();
     await page.getByRole('heading', { name: 'Viste' }).waitFor();
     await page.getByText('Conversazione').waitFor();
-    await page.screenshot({ path: path.join(shots, 'web-italian.png') });
+    await screenshot(page, 'web-italian');
     await page.getByRole('button', { name: /Menu utente/ }).click();
     await page.getByRole('menuitem', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Views' }).waitFor();

@@ -1,7 +1,24 @@
 import i18n from 'i18next';
 import { initReactI18next } from 'react-i18next';
-import en from './locales/en.json';
-import it from './locales/it.json';
+
+// Each part of the app keeps its strings in its own file (locales/<lang>/<part>.json, each
+// owning its top-level keys), so parts can grow without touching one shared file.
+const files = import.meta.glob<Record<string, unknown>>('./locales/*/*.json', {
+  eager: true,
+  import: 'default',
+});
+
+function bundle(lang: string): Record<string, unknown> {
+  const merged: Record<string, unknown> = {};
+  for (const [file, strings] of Object.entries(files)) {
+    if (!file.startsWith(`./locales/${lang}/`)) continue;
+    for (const key of Object.keys(strings)) {
+      if (key in merged) throw new Error(`${file}: "${key}" is already defined in another file`);
+    }
+    Object.assign(merged, strings);
+  }
+  return merged;
+}
 
 export const LANGUAGES = [
   { code: 'en', label: 'English' },
@@ -31,7 +48,7 @@ i18n.on('languageChanged', (lng) => {
 });
 
 void i18n.use(initReactI18next).init({
-  resources: { en: { translation: en }, it: { translation: it } },
+  resources: { en: { translation: bundle('en') }, it: { translation: bundle('it') } },
   lng: initialLanguage(),
   fallbackLng: 'en',
   interpolation: { escapeValue: false },

@@ -1,0 +1,73 @@
+/**
+ * What every browser test needs: Debian's Chromium through playwright-core (Playwright's own
+ * browser download does not work here), axe-core for accessibility, screenshots, sign-in.
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { requireWebBuild } from './web-build.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
+
+/** Where every browser test saves its screenshots (CI keeps the folder). */
+export const SHOTS = path.resolve('test-results');
+
+export async function launchChromium(): Promise<Browser> {
+  requireWebBuild();
+  mkdirSync(SHOTS, { recursive: true });
+  // launch() gives the browser a fresh, temporary profile of its own.
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A separate browser profile (cookies, storage): one per signed-in person in a test. */
+export async function newAgentPage(
+  browser: Browser,
+  opts: { locale?: string } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    locale: opts.locale ?? 'en-US',
+    viewport: { width: 1280, height: 720 },
+    // Only so axe-core can be injected: the app's CSP forbids inline scripts.
+    bypassCSP: true,
+  });
+  const page = await context.newPage();
+  page.setDefaultTimeout(5000);
+  return { context, page };
+}
+
+/** Serious or critical accessibility violations axe-core finds on the page. */
+export async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const ids = await page.evaluate(async () => {
+    const axe = (globalThis as any).axe;
+    const result = await axe.run((globalThis as any).document);
+    return result.violations
+      .filter((v: any) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target).join(' ')}`);
+  });
+  return ids as string[];
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Signs in from the sign-in page (the page must be on it, e.g. after goto('/')). */
+export async function signIn(page: Page, email: string, password: string): Promise<void> {
+  await page.getByLabel('Email').fill(email);
+  await page.locator('input[type=password]').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
