@@ -13,6 +13,7 @@ import {
 } from './automation-rule.ts';
 import { endPosition } from './positions.ts';
 import { refuseUnknownWebhooks } from './webhooks.ts';
+import { checkRuleSize, cleanTitle, conditionsAsWritten } from './rule-input.ts';
 
 /**
  * Automations stored and managed (Zendesk's §4): checked by the rules model and
@@ -34,7 +35,6 @@ export interface AutomationInput {
 
 /** Zendesk's limits (§4): at most 500 active automations, each under 65 kB. */
 const MAX_ACTIVE = 500;
-const MAX_RULE_BYTES = 65_536;
 /** The standard automation Zendesk will not let go (§4). */
 export const CLOSE_SOLVED = 'close_solved';
 
@@ -73,30 +73,8 @@ export async function showAutomation(db: Conn, actor: Actor, id: number): Promis
   return getAutomation(db, id);
 }
 
-function cleanTitle(title: string | undefined): string {
-  const trimmed = title?.trim() ?? '';
-  if (!trimmed) throw ValidationError.field('title', 'Title: cannot be blank', 'BlankValue');
-  return trimmed;
-}
-
 function hasConditions(input: AutomationInput): boolean {
   return input.conditions !== undefined || input.all !== undefined || input.any !== undefined;
-}
-
-/** Conditions as the client wrote them, in Zendesk's `{all, any}` form. */
-function conditionsJson(input: AutomationInput): string {
-  const given = (input.conditions ?? { all: input.all, any: input.any }) as {
-    all?: unknown;
-    any?: unknown;
-  };
-  return JSON.stringify({ all: given.all ?? [], any: given.any ?? [] });
-}
-
-function checkSize(parts: readonly string[]): void {
-  const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p), 0);
-  if (bytes >= MAX_RULE_BYTES) {
-    throw ValidationError.field('base', 'Automation: a business rule must be smaller than 65 kB');
-  }
 }
 
 /**
@@ -136,10 +114,10 @@ export async function createAutomation(
   await authorize(db, actor, 'automation:manage');
   const title = cleanTitle(input.title);
   const rule = parseAutomationRule(input);
-  const conditions = conditionsJson(input);
+  const conditions = conditionsAsWritten(input);
   const actions = JSON.stringify(input.actions);
   const rawTitle = input.raw_title?.trim() || title;
-  checkSize([title, rawTitle, conditions, actions]);
+  checkRuleSize('Automation', [title, rawTitle, conditions, actions]);
   const active = input.active === false ? 0 : 1;
   return transaction(db, async (trx) => {
     if (active) await checkActive(trx, null, rule);
@@ -173,7 +151,7 @@ function changesOf(before: Automation, input: AutomationInput, now: string): Par
   }
   if (input.active !== undefined) set.active = input.active ? 1 : 0;
   if (input.position !== undefined) set.position = input.position;
-  if (hasConditions(input)) set.conditions = conditionsJson(input);
+  if (hasConditions(input)) set.conditions = conditionsAsWritten(input);
   if (input.actions !== undefined) set.actions = JSON.stringify(input.actions);
   return set;
 }
@@ -206,7 +184,7 @@ async function saveChanges(
     actions: JSON.parse(after.actions),
   });
   checkCloseSolved(after, rule);
-  checkSize([after.title, after.raw_title, after.conditions, after.actions]);
+  checkRuleSize('Automation', [after.title, after.raw_title, after.conditions, after.actions]);
   if (after.active === 1) await checkActive(trx, before.id, rule);
   if (set.actions !== undefined) await refuseUnknownWebhooks(trx, rule.actions);
   return trx

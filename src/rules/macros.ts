@@ -7,6 +7,7 @@ import { authorize } from '../desk/policies/authorize.ts';
 import { parseActions } from './actions.ts';
 import { groupIdsOf, macroGroupIds, scopeOf, visibleMacro } from './macro-access.ts';
 import { endPosition } from './positions.ts';
+import { cleanTitle, MAX_RULE_BYTES } from './rule-input.ts';
 
 /** Zendesk's `restriction`: null (shared), a user (personal) or groups. */
 export type MacroRestriction =
@@ -28,15 +29,6 @@ export interface MacroInput {
 export interface MacroRecord {
   macro: Macro;
   groups: number[];
-}
-
-/** Zendesk refuses any business rule of 65 kB or more (reference §3.1, limits). */
-const MAX_RULE_BYTES = 65_536;
-
-function cleanTitle(title: string | undefined): string {
-  const trimmed = title?.trim() ?? '';
-  if (!trimmed) throw ValidationError.field('title', 'Title: cannot be blank', 'BlankValue');
-  return trimmed;
 }
 
 function actionsJson(actions: unknown): string {

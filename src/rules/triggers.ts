@@ -9,6 +9,7 @@ import { triggersChanged } from './active-triggers.ts';
 import { conditionsOfRule } from './conditions.ts';
 import { refuseUnknownWebhooks } from './webhooks.ts';
 import { endPosition } from './positions.ts';
+import { checkRuleSize, cleanTitle, conditionsAsWritten } from './rule-input.ts';
 
 /** A trigger as a door sends it (Zendesk's `trigger` object, already shaped by the door). */
 export interface TriggerInput {
@@ -61,12 +62,6 @@ export async function showTrigger(db: Conn, actor: Actor, id: number): Promise<T
   return getTrigger(db, id);
 }
 
-function cleanTitle(title: string | undefined): string {
-  const trimmed = title?.trim() ?? '';
-  if (!trimmed) throw ValidationError.field('title', 'Title: cannot be blank', 'BlankValue');
-  return trimmed;
-}
-
 async function checkCategory(db: Conn, id: number | null | undefined): Promise<void> {
   if (id === null || id === undefined) return;
   const found = await db
@@ -85,26 +80,12 @@ async function checkCategory(db: Conn, id: number | null | undefined): Promise<v
  */
 function conditionsJson(input: TriggerInput): string {
   conditionsOfRule(input, 'trigger');
-  const given = (input.conditions ?? { all: input.all, any: input.any }) as {
-    all?: unknown;
-    any?: unknown;
-  };
-  return JSON.stringify({ all: given.all ?? [], any: given.any ?? [] });
+  return conditionsAsWritten(input);
 }
 
 function actionsJson(actions: unknown): string {
   parseActions(actions, 'trigger');
   return JSON.stringify(actions);
-}
-
-/** Zendesk refuses any business rule of 65 kB or more (reference §3.1, limits). */
-const MAX_RULE_BYTES = 65_536;
-
-function checkSize(parts: readonly (string | null | undefined)[]): void {
-  const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p ?? ''), 0);
-  if (bytes >= MAX_RULE_BYTES) {
-    throw ValidationError.field('base', 'Trigger: a business rule must be smaller than 65 kB');
-  }
 }
 
 function hasConditions(input: TriggerInput): boolean {
@@ -121,7 +102,7 @@ export async function createTrigger(
   const title = cleanTitle(input.title);
   const conditions = conditionsJson(input);
   const actions = actionsJson(input.actions ?? []);
-  checkSize([title, input.raw_title, input.description, conditions, actions]);
+  checkRuleSize('Trigger', [title, input.raw_title, input.description, conditions, actions]);
   return transaction(db, async (trx) => {
     await checkCategory(trx, input.category_id);
     await triggersChanged(trx);
@@ -174,7 +155,7 @@ export async function updateTrigger(
       set.actions = actionsJson(input.actions);
       await refuseUnknownWebhooks(trx, parseActions(input.actions, 'trigger'));
     }
-    checkSize([
+    checkRuleSize('Trigger', [
       set.title ?? before.title,
       set.raw_title ?? before.raw_title,
       set.description !== undefined ? set.description : before.description,

@@ -10,6 +10,7 @@ import { DEFAULT_OUTPUT, parseOutput, type ViewOutput } from './view-output.ts';
 import { checkCompilable } from './view-query.ts';
 import { parseJson } from '../desk/time.ts';
 import { endPosition } from './positions.ts';
+import { checkRuleSize, cleanTitle } from './rule-input.ts';
 
 /** A view as a door sends it (Zendesk's `view` object, already shaped by the door). */
 export interface ViewInput {
@@ -154,12 +155,6 @@ export async function searchViews(db: Conn, actor: Actor, text: string, filter: 
 
 // ---- Writing ----
 
-function cleanTitle(title: string | undefined): string {
-  const trimmed = title?.trim() ?? '';
-  if (!trimmed) throw ValidationError.field('title', 'Title: cannot be blank', 'BlankValue');
-  return trimmed;
-}
-
 /** Fields whose presence in `all` Zendesk requires of a view (§6). */
 const ANCHOR_FIELDS = new Set(['status', 'type', 'group_id', 'assignee_id', 'requester_id']);
 
@@ -247,16 +242,6 @@ async function setGroups(db: Conn, viewId: number, groupIds: readonly number[]):
   }
 }
 
-/** Zendesk refuses any business rule of 65 kB or more (reference §3.1, limits). */
-const MAX_RULE_BYTES = 65_536;
-
-function checkSize(parts: readonly (string | null | undefined)[]): void {
-  const bytes = parts.reduce((n, p) => n + Buffer.byteLength(p ?? ''), 0);
-  if (bytes >= MAX_RULE_BYTES) {
-    throw ValidationError.field('base', 'View: a business rule must be smaller than 65 kB');
-  }
-}
-
 export async function createView(
   db: Conn,
   actor: Actor,
@@ -267,7 +252,7 @@ export async function createView(
   const title = cleanTitle(input.title);
   const conditions = viewConditions(input).json;
   const output = JSON.stringify(outputOf(input, DEFAULT_OUTPUT) ?? DEFAULT_OUTPUT);
-  checkSize([title, input.description, conditions, output]);
+  checkRuleSize('View', [title, input.description, conditions, output]);
   return transaction(db, async (trx) => {
     const owner = await ownerOf(trx, input.restriction);
     await authorize(trx, actor, 'view:manage', subject(owner, await groupsOf(trx, actor.user.id)));
@@ -325,7 +310,7 @@ async function updateIn(
     await authorize(trx, actor, 'view:manage', subject(owner, memberOf));
     set.user_id = owner.userId;
   }
-  checkSize([
+  checkRuleSize('View', [
     set.title ?? before.row.title,
     set.description !== undefined ? set.description : before.row.description,
     set.conditions ?? before.row.conditions,
