@@ -10,7 +10,8 @@ import { DEFAULT_OUTPUT, parseOutput, type ViewOutput } from './view-output.ts';
 import { checkCompilable } from './view-query.ts';
 import { parseJson } from '../desk/time.ts';
 import { endPosition } from './positions.ts';
-import { checkRuleSize, cleanTitle } from './rule-input.ts';
+import { checkRuleSize, cleanTitle, conditionsAsWritten } from './rule-input.ts';
+import { placeholdersContaining } from './view-titles.ts';
 
 /** A view as a door sends it (Zendesk's `view` object, already shaped by the door). */
 export interface ViewInput {
@@ -150,7 +151,13 @@ export async function listViews(
 export async function searchViews(db: Conn, actor: Actor, text: string, filter: ViewFilter = {}) {
   const q = await listViews(db, actor, filter);
   const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-  return q.where(sql<boolean>`lower(views.title) like ${pattern} escape '\\'`);
+  const placeholders = placeholdersContaining(text);
+  return q.where((eb) =>
+    eb.or([
+      sql<boolean>`lower(views.title) like ${pattern} escape '\\'`,
+      ...(placeholders.length ? [eb('views.title', 'in', placeholders)] : []),
+    ]),
+  );
 }
 
 // ---- Writing ----
@@ -169,11 +176,7 @@ export function viewConditions(input: ViewInput): { parsed: Conditions; json: st
       `${path}: must include a condition on status, type, group_id, assignee_id or requester_id`,
     );
   }
-  const given = (input.conditions ?? { all: input.all, any: input.any }) as {
-    all?: unknown;
-    any?: unknown;
-  };
-  return { parsed, json: JSON.stringify({ all: given.all ?? [], any: given.any ?? [] }) };
+  return { parsed, json: conditionsAsWritten(input) };
 }
 
 /** A stored view's conditions (stored only after parsing, so they parse again). */

@@ -158,6 +158,36 @@ forEachDatabase('views API', (ctx) => {
     assert.equal(one.body.view_count.fresh, true);
   });
 
+  it("default views' titles are {{zd.…}} placeholders, shown in the reader's language", async () => {
+    const mine = (await desk.api('GET', '/api/v2/views')).body.views.find(
+      (v: any) => v.title === 'All unsolved tickets',
+    );
+    assert.equal(mine.raw_title, '{{zd.all_unsolved_tickets}}');
+    const italian = await desk.createAgent('Ilaria Italiana');
+    const set = await desk.api('PUT', `/api/v2/users/${italian.id}`, { user: { locale: 'it' } });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const seen = await desk.api('GET', `/api/v2/views/${mine.id}`, undefined, {
+      auth: italian.auth,
+    });
+    assert.equal(seen.body.view.title, 'Tutti i ticket non risolti');
+    assert.equal(seen.body.view.raw_title, '{{zd.all_unsolved_tickets}}');
+    const compact = await desk.api('GET', '/api/v2/views/compact', undefined, {
+      auth: italian.auth,
+    });
+    assert.ok(compact.body.views.some((v: any) => v.title === 'Conversazioni Slack'));
+    // Searching finds a placeholder title by its words in either language.
+    for (const query of ['all unsolved', 'non risolti']) {
+      const found = await desk.api(
+        'GET',
+        `/api/v2/views/search?query=${encodeURIComponent(query)}`,
+      );
+      assert.ok(
+        found.body.views.some((v: any) => v.id === mine.id),
+        `${query}: ${JSON.stringify(found.body)}`,
+      );
+    }
+  });
+
   it('an agent whose role withholds chat access never counts or sees a Slack ticket', async () => {
     const slackView = await defaultView('Slack conversations', noChat.auth);
     assert.equal(await count(slackView.id, noChat.auth), 0);

@@ -16,6 +16,8 @@ export interface SessionInfo {
 export interface View {
   id: number;
   title: string;
+  /** The stored title: a default view's is a `{{zd.…}}` placeholder. */
+  raw_title?: string;
   position: number;
 }
 

@@ -1,6 +1,7 @@
 import { Badge, NavLink, Skeleton, Stack, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
+import { viewTitle } from '../view-title.ts';
 import { Link, useLocation } from 'react-router';
 import { api } from '../api.ts';
 import { useActiveViews } from '../hooks.ts';
@@ -42,7 +43,7 @@ export function ViewsSidebar() {
             to={`/views/${view.id}`}
             active={openView === String(view.id)}
             variant="filled"
-            label={view.title}
+            label={viewTitle(view, t)}
             data-view-id={view.id}
             rightSection={
               <Badge variant="light" color="gray" data-testid="view-count">

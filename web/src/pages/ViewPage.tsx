@@ -11,6 +11,7 @@ import {
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { viewTitle } from '../view-title.ts';
 import { useParams } from 'react-router';
 import { api } from '../api.ts';
 import { BulkUpdate } from '../components/BulkUpdate.tsx';
@@ -37,7 +38,8 @@ function ViewTable({ viewId }: { viewId: string }) {
   const [sort, setSort] = useState<Sort | null>(null);
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const views = useActiveViews();
-  const title = views.data?.find((v) => String(v.id) === viewId)?.title ?? '';
+  const view = views.data?.find((v) => String(v.id) === viewId);
+  const title = view ? viewTitle(view, t) : '';
 
   const params = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
   if (sort) {

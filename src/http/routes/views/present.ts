@@ -8,6 +8,7 @@ import {
 } from '../../../rules/view-output.ts';
 import type { ViewRow } from '../../../rules/view-run.ts';
 import { storedOutput, type ViewRecord } from '../../../rules/views.ts';
+import { renderViewTitle } from '../../../rules/view-titles.ts';
 
 /** Zendesk's `restriction`: a user's personal view, groups' view, or null (shared). */
 export function presentRestriction(v: ViewRecord) {
@@ -17,12 +18,13 @@ export function presentRestriction(v: ViewRecord) {
 }
 
 /** Zendesk's view JSON (§6). */
-export function presentView(v: ViewRecord, base: string) {
+/** `locale` is the reader's: a default view's `{{zd.…}}` title is rendered in it. */
+export function presentView(v: ViewRecord, base: string, locale: string) {
   const { row } = v;
   return {
     url: `${base}/api/v2/views/${row.id}.json`,
     id: row.id,
-    title: row.title,
+    title: renderViewTitle(row.title, locale),
     raw_title: row.title,
     description: row.description,
     active: row.active === 1,
@@ -37,12 +39,12 @@ export function presentView(v: ViewRecord, base: string) {
 }
 
 /** `GET /views/compact`: what a list of views in the agent's sidebar needs. */
-export function presentCompactView(v: ViewRecord, base: string) {
+export function presentCompactView(v: ViewRecord, base: string, locale: string) {
   const { row } = v;
   return {
     url: `${base}/api/v2/views/${row.id}.json`,
     id: row.id,
-    title: row.title,
+    title: renderViewTitle(row.title, locale),
     active: row.active === 1,
     position: row.position,
     default: row.is_default === 1,

@@ -138,17 +138,20 @@ export const viewRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
 
   app.get('/views', async (req) => {
     const { views, meta } = await listed(req);
-    return { views: views.map((v) => presentView(v, base)), ...meta };
+    return { views: views.map((v) => presentView(v, base, actorOf(req).user.locale)), ...meta };
   });
 
   app.get('/views/active', async (req) => {
     const { views, meta } = await listed(req, true);
-    return { views: views.map((v) => presentView(v, base)), ...meta };
+    return { views: views.map((v) => presentView(v, base, actorOf(req).user.locale)), ...meta };
   });
 
   app.get('/views/compact', async (req) => {
     const { views, meta } = await listed(req, true);
-    return { views: views.map((v) => presentCompactView(v, base)), ...meta };
+    return {
+      views: views.map((v) => presentCompactView(v, base, actorOf(req).user.locale)),
+      ...meta,
+    };
   });
 
   /** `GET /views/count`: how many views the agent may list (Zendesk's `{count: {value}}`). */
@@ -181,13 +184,20 @@ export const viewRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
     });
     const page = await paginate(req, base, query, pageOptions);
     const views = await records(db, page.rows);
-    return { views: views.map((v) => presentView(v, base)), ...page.meta };
+    return {
+      views: views.map((v) => presentView(v, base, actorOf(req).user.locale)),
+      ...page.meta,
+    };
   });
 
   app.get('/views/show_many', async (req) => {
     await gate(req);
     const { ids } = parseQuery(idsQuery, req.query);
-    return { views: (await readable(db, req, ids)).map((v) => presentView(v, base)) };
+    return {
+      views: (await readable(db, req, ids)).map((v) =>
+        presentView(v, base, actorOf(req).user.locale),
+      ),
+    };
   });
 
   app.get('/views/count_many', async (req) => {
@@ -206,7 +216,7 @@ export const viewRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
     await gate(req);
     const { views } = parseWith(updateManySchema, req.body);
     const rows = await updateManyViews(db, actorOf(req), views, nowIso());
-    return { views: rows.map((v) => presentView(v, base)) };
+    return { views: rows.map((v) => presentView(v, base, actorOf(req).user.locale)) };
   });
 
   app.delete('/views/destroy_many', async (req, reply) => {
@@ -241,13 +251,23 @@ export const viewRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
 
   app.get('/views/:id', async (req) => {
     await gate(req);
-    return { view: presentView(await showView(db, actorOf(req), idParam(req.params)), base) };
+    return {
+      view: presentView(
+        await showView(db, actorOf(req), idParam(req.params)),
+        base,
+        actorOf(req).user.locale,
+      ),
+    };
   });
 
   app.post('/views', async (req, reply) => {
     await gate(req);
     const input = parseWith(viewSchema, req.body).view;
-    const view = presentView(await createView(db, actorOf(req), input, nowIso()), base);
+    const view = presentView(
+      await createView(db, actorOf(req), input, nowIso()),
+      base,
+      actorOf(req).user.locale,
+    );
     reply.status(201).header('location', view.url);
     return { view };
   });
@@ -256,7 +276,13 @@ export const viewRoutes: RoutePlugin = (app, { db, config, renderedTickets }) =>
     await gate(req);
     const viewId = idParam(req.params);
     const input = parseWith(viewSchema, req.body).view;
-    return { view: presentView(await updateView(db, actorOf(req), viewId, input, nowIso()), base) };
+    return {
+      view: presentView(
+        await updateView(db, actorOf(req), viewId, input, nowIso()),
+        base,
+        actorOf(req).user.locale,
+      ),
+    };
   });
 
   app.delete('/views/:id', async (req, reply) => {
