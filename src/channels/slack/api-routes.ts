@@ -325,8 +325,21 @@ export function slackApiRoutes(
       .where('ticket_id', 'in', ids)
       .where('comment_id', 'is not', null)
       .execute();
+    // The workspace the DM is in: a person of another team is a Slack Connect partner.
+    const connection = await db
+      .selectFrom('slack_conversations')
+      .innerJoin('slack_connections', 'slack_connections.id', 'slack_conversations.connection_id')
+      .select([
+        'slack_connections.id',
+        'slack_connections.name',
+        'slack_connections.team_id',
+        'slack_connections.team_name',
+      ])
+      .where('slack_conversations.id', '=', link.conversation_id)
+      .executeTakeFirstOrThrow();
     const base = ctx.config.publicUrl;
     return {
+      connection,
       tickets: tickets.map((t) => ({
         id: t.id,
         status: t.status,
