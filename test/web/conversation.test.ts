@@ -49,6 +49,13 @@ describe('the ticket page as a conversation, in Chromium', () => {
     assert.equal(sent.status, 200, JSON.stringify(sent.body));
     assert.equal(sent.body.delivery.status, 'acked');
     await settle(desk);
+    return sent.body as { channel: string; ts: string };
+  };
+  /** The person edits or deletes their message in Slack. */
+  const change = async (what: 'edit' | 'delete', body: Record<string, unknown>) => {
+    const res = await sandboxControl(desk, 'POST', what, body);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    await settle(desk);
   };
   /** What the help desk posted into the person's DM, as the sandbox shows it. */
   const postedToDm = async (): Promise<string[]> => {
@@ -164,7 +171,10 @@ describe('the ticket page as a conversation, in Chromium', () => {
         body: 'Thanks Marco — your VPN certificate had expired. I have renewed it: could you try again?',
       },
     });
-    await dm('Works now, thank you!');
+    const thanks = await dm('Works now, thanks');
+    await change('edit', { ...thanks, text: 'Works now, thank you!' });
+    const oops = await dm('Sorry, wrong chat');
+    await change('delete', oops);
     await update(first, { status: 'closed' });
     await dm('Hi again — the VPN drops every 10 minutes when I am on the office Wi-Fi.');
     const userId = (await userIdForSlack(desk, PERSON))!;
@@ -180,7 +190,10 @@ describe('the ticket page as a conversation, in Chromium', () => {
     await page.locator(`[data-ticket-divider="${followUp}"]`).getByText('This ticket').waitFor();
     await item('authentication failed').waitFor();
     await item('certificate had expired').getByText('Delivered to Slack').waitFor();
-    await item('Works now').waitFor();
+    // Edits and deletions in Slack are marked; the original text is in the marker's title.
+    const edited = item('Works now, thank you!').getByText('Edited in Slack');
+    assert.equal(await edited.getAttribute('title'), 'First written: Works now, thanks');
+    await item('wrong chat').getByText('Deleted in Slack').waitFor();
     const order = await page
       .locator('[data-comment-id], [data-ticket-divider]')
       .evaluateAll((els) =>
@@ -193,8 +206,11 @@ describe('the ticket page as a conversation, in Chromium', () => {
     assert.ok(at(`divider ${first}`) < at('authentication failed'), order.join(' | '));
     assert.ok(at('Works now') < at(`divider ${followUp}`), order.join(' | '));
     assert.ok(at(`divider ${followUp}`) < at('drops every 10 minutes'), order.join(' | '));
-    // The trigger that routed the follow-up is a quiet line naming it.
-    await page.getByText('Trigger «Route VPN issues» set group to IT Network').waitFor();
+    // The trigger that routed each ticket is a quiet line naming it, in each ticket's place.
+    const routed = page.getByText('Trigger «Route VPN issues» set group to IT Network');
+    await routed.nth(1).waitFor();
+    assert.equal(await routed.count(), 2);
+    await page.getByText('Ada Admin changed status from Open to Closed').waitFor();
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, 'conversation-follow-up');
   });

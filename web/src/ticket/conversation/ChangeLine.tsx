@@ -1,7 +1,7 @@
 import { Text } from '@mantine/core';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
-import { formatDateTime } from './format.ts';
+import { formatDateTime, formatWhen } from './format.ts';
 import { type Change, tagList } from './timeline.ts';
 
 export interface Names {
@@ -76,8 +76,15 @@ export function ChangeLine({ text, at }: { text: string; at: string }) {
   return (
     <Text size="sm" c="gray.7" px="sm">
       {text}{' '}
-      <Text span size="xs" c="gray.7" component="time" dateTime={at}>
-        · {formatDateTime(i18n.resolvedLanguage, at)}
+      <Text
+        span
+        size="xs"
+        c="gray.7"
+        component="time"
+        dateTime={at}
+        title={formatDateTime(i18n.resolvedLanguage, at)}
+      >
+        · {formatWhen(i18n.resolvedLanguage, at)}
       </Text>
     </Text>
   );

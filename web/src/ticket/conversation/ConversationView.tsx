@@ -16,11 +16,12 @@ import type { PersonJson, TicketJson } from './types.ts';
 export function ConversationView({ ticket }: { ticket: TicketJson }) {
   const { t } = useTranslation();
   const conversation = useConversation(ticket);
-  const audits = useAudits(ticket.id);
+  const history = conversation.data?.conversation?.tickets;
+  const audits = useAudits(history ? history.map((t) => t.id) : [ticket.id]);
   const groups = useGroups();
   const comments = useMemo(() => conversation.data?.comments ?? [], [conversation.data]);
-  const changes = useMemo(() => changesOf(audits.data ?? []), [audits.data]);
-  const edits = useMemo(() => editsOf(audits.data ?? []), [audits.data]);
+  const changes = useMemo(() => changesOf(audits.data), [audits.data]);
+  const edits = useMemo(() => editsOf(audits.data), [audits.data]);
   const people = usePeople([
     ...comments.map((c) => c.author_id),
     ...changes.map((c) => c.authorId),

@@ -2,7 +2,7 @@ import { Avatar, Badge, Box, Group, Paper, Text, Typography } from '@mantine/cor
 import { useTranslation } from 'react-i18next';
 import { Attachments } from './Attachments.tsx';
 import { Delivery } from './Delivery.tsx';
-import { formatDateTime, formatInZone } from './format.ts';
+import { formatDateTime, formatInZone, formatWhen } from './format.ts';
 import { SLACK_VIA } from './queries.ts';
 import type { CommentJson, PersonJson } from './types.ts';
 
@@ -32,7 +32,8 @@ export function Message({ ticketId, comment, author, team, edited }: MessageProp
   const theirTime = fromSlack
     ? formatInZone(lang, comment.created_at, author?.time_zone ?? null)
     : null;
-  const when = formatDateTime(lang, comment.created_at);
+  const when = formatWhen(lang, comment.created_at);
+  const full = formatDateTime(lang, comment.created_at);
   return (
     <Paper
       withBorder
@@ -88,8 +89,8 @@ export function Message({ ticketId, comment, author, team, edited }: MessageProp
               dateTime={comment.created_at}
               title={
                 theirTime
-                  ? t('conversation.theirTime', { time: theirTime, name, zone: author?.time_zone })
-                  : undefined
+                  ? `${full}\n${t('conversation.theirTime', { time: theirTime, name, zone: author?.time_zone })}`
+                  : full
               }
             >
               {when}

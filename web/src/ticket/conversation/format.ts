@@ -6,6 +6,15 @@ export function formatDateTime(lang: string | undefined, iso: string): string {
   );
 }
 
+/** When something happened, as a history shows it: the time alone when it was today. */
+export function formatWhen(lang: string | undefined, iso: string): string {
+  const d = new Date(iso);
+  if (d.toDateString() === new Date().toDateString()) {
+    return new Intl.DateTimeFormat(lang, { timeStyle: 'short' }).format(d);
+  }
+  return formatDateTime(lang, iso);
+}
+
 /** "3 Mar", with the year when it is not this year's. */
 export function formatDay(lang: string | undefined, iso: string): string {
   const d = new Date(iso);

@@ -1,4 +1,4 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api.ts';
 import type {
   AuditJson,
@@ -74,11 +74,29 @@ export function useConversation(ticket: TicketJson | undefined) {
   });
 }
 
-export function useAudits(id: number) {
-  return useQuery({
-    queryKey: ['ticket', id, 'audits'],
-    queryFn: () => allPages<AuditJson>(`/tickets/${id}/audits?per_page=100`, 'audits'),
+/** The most tickets of one DM whose audits the page reads (the newest ones). */
+const MAX_AUDITED_TICKETS = 10;
+
+/**
+ * The audits of the ticket and of the DM's earlier tickets (field changes and Slack edits of
+ * the whole history), each ticket's under its own ['ticket', N, 'audits'].
+ */
+export function useAudits(ticketIds: number[]) {
+  const ids = ticketIds.slice(-MAX_AUDITED_TICKETS);
+  return useQueries({
+    queries: ids.map((id) => ({
+      queryKey: ['ticket', id, 'audits'],
+      queryFn: () => allPages<AuditJson>(`/tickets/${id}/audits?per_page=100`, 'audits'),
+    })),
+    combine: allAudits,
   });
+}
+
+function allAudits(results: { data?: AuditJson[] | undefined; isPending: boolean }[]) {
+  return {
+    data: results.flatMap((r) => r.data ?? []),
+    isPending: results.some((r) => r.isPending),
+  };
 }
 
 /** People by id, with the fields the conversation needs (photo, time zone, team). */
@@ -87,10 +105,16 @@ export function usePeople(ids: number[]) {
   return useQuery({
     queryKey: ['users', unique, 'profiles'],
     enabled: unique.length > 0,
-    queryFn: () =>
-      api<{ users: PersonJson[] }>(`/users/show_many?ids=${unique.join(',')}`).then(
-        (r) => new Map(r.users.map((u) => [u.id, u])),
-      ),
+    queryFn: async () => {
+      const people = new Map<number, PersonJson>();
+      // show_many takes up to 100 ids.
+      for (let i = 0; i < unique.length; i += 100) {
+        const ids = unique.slice(i, i + 100).join(',');
+        const r = await api<{ users: PersonJson[] }>(`/users/show_many?ids=${ids}`);
+        for (const u of r.users) people.set(u.id, u);
+      }
+      return people;
+    },
   });
 }
 

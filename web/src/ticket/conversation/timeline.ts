@@ -12,8 +12,23 @@ export interface Change {
 }
 
 export type Entry =
-  | { kind: 'comment'; key: string; at: string; ticketId: number; comment: CommentJson }
-  | { kind: 'change'; key: string; at: string; ticketId: number; authorId: number; change: Change }
+  | {
+      kind: 'comment';
+      key: string;
+      at: string;
+      auditId: number;
+      ticketId: number;
+      comment: CommentJson;
+    }
+  | {
+      kind: 'change';
+      key: string;
+      at: string;
+      auditId: number;
+      ticketId: number;
+      authorId: number;
+      change: Change;
+    }
   | {
       kind: 'ticket';
       key: string;
@@ -39,6 +54,7 @@ export function changesOf(audits: AuditJson[]): Extract<Entry, { kind: 'change' 
         kind: 'change',
         key: `event-${e.id}`,
         at: a.created_at,
+        auditId: a.id,
         ticketId: a.ticket_id,
         authorId: a.author_id,
         change: {
@@ -70,9 +86,9 @@ export function editsOf(audits: AuditJson[]): Map<number, string | null> {
 const order = (e: Entry) => (e.kind === 'comment' ? 0 : 1);
 
 /**
- * One continuous history: comments (of every ticket of the DM) and change lines in time order,
- * a comment before the changes its own audit made, and a divider where another ticket begins
- * when the DM has had more than one.
+ * One continuous history: comments (of every ticket of the DM) and change lines, ticket by
+ * ticket in time order, a comment before the changes its own audit made, and a divider where
+ * each ticket begins when the DM has had more than one.
  */
 export function buildTimeline(
   ticketId: number,
@@ -85,12 +101,24 @@ export function buildTimeline(
       kind: 'comment' as const,
       key: `comment-${c.id}`,
       at: c.created_at,
+      auditId: c.audit_id,
       ticketId: c.ticket_id ?? ticketId,
       comment: c,
     })),
     ...changes,
   ];
-  items.sort((a, b) => a.at.localeCompare(b.at) || order(a) - order(b));
+  // Ticket by ticket (a DM's tickets follow one another: a follow-up begins after the earlier
+  // one closed), then in time order, so each ticket's history sits behind one divider.
+  const rank = new Map((tickets ?? []).map((t, i) => [t.id, i]));
+  const rankOf = (e: { ticketId: number }) => rank.get(e.ticketId) ?? rank.size;
+  items.sort(
+    (a, b) =>
+      rankOf(a) - rankOf(b) ||
+      a.at.localeCompare(b.at) ||
+      // Times are to the second: the audits' order tells writes of one second apart.
+      a.auditId - b.auditId ||
+      order(a) - order(b),
+  );
   if (!tickets || tickets.length < 2) return items;
   const byId = new Map(tickets.map((t) => [t.id, t]));
   const out: Entry[] = [];

@@ -33,6 +33,8 @@ export interface CommentJson {
   body: string;
   html_body: string;
   public: boolean;
+  /** The audit that added it: ties a comment to the changes written with it. */
+  audit_id: number;
   attachments: AttachmentJson[];
   via: Via;
   created_at: string;
