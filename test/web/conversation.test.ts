@@ -260,4 +260,22 @@ describe('the ticket page as a conversation, in Chromium', () => {
     // The whole page at 1280×720, for the README.
     await screenshot(page, 'ticket-page');
   });
+
+  it('speaks Italian when the agent switches to it', async () => {
+    await page.getByRole('button', { name: /User menu/ }).click();
+    await page.getByRole('menuitem', { name: 'Italiano' }).click();
+    await item('faulty access point').getByText('Consegnato su Slack').waitFor();
+    await item('Same access point').getByText('Nota interna', { exact: true }).waitFor();
+    await page
+      .getByText('Il trigger «Route VPN issues» ha impostato il gruppo su IT Network')
+      .first()
+      .waitFor();
+    await page.getByText('tramite Slack · Sandbox Help Desk').waitFor();
+    await item('drops every 10 minutes').getByText('Esterno', { exact: true }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'conversation-italian');
+    await page.getByRole('button', { name: /Menu utente/ }).click();
+    await page.getByRole('menuitem', { name: 'English' }).click();
+    await item('faulty access point').getByText('Delivered to Slack').waitFor();
+  });
 });
