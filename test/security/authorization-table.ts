@@ -179,6 +179,16 @@ export const TABLE: Record<string, Endpoint> = {
     expect: { endUser: 403, restricted: 404, agent: 404, admin: 404 },
     ticket: true,
   },
+  'POST /api/v2/tickets/:id/comments/:comment_id/redeliver': {
+    // Neither subject came through a Slack conversation: agents pass and are told why not.
+    call: async (f, _a, t) => {
+      const res = await f.desk.api('GET', `/api/v2/tickets/${t}/comments`);
+      const first = (res.body.comments as { id: number }[])[0]!;
+      return { path: `/api/v2/tickets/${t}/comments/${first.id}/redeliver`, body: {} };
+    },
+    expect: { endUser: 403, restricted: 'allowed', agent: 'allowed', admin: 'allowed' },
+    ticket: true,
+  },
   'GET /api/v2/tickets/:id/audits': {
     call: (_f, _a, t) => ({ path: `/api/v2/tickets/${t}/audits` }),
     expect: agents,

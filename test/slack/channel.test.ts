@@ -149,6 +149,10 @@ forEachDatabase('Slack DM channel through the sandbox', (ctx) => {
       history.tickets.map((t: any) => t.id),
       [ticketId, followup.id],
     );
+    // The workspace of the DM, which tells the agent whether the person is from another team.
+    assert.equal(history.connection.team_id, 'T0SANDBOX');
+    assert.equal(history.connection.team_name, 'Sandbox Workspace');
+    assert.equal(typeof history.connection.name, 'string');
     const bodies = history.comments.map((c: any) => c.plain_body);
     assert.ok(bodies.indexOf('it broke again') < bodies.indexOf('new problem'));
     assert.equal(history.comments.at(-1).ticket_id, followup.id);

@@ -30,6 +30,7 @@ import {
 import { connectionClient, connectionToken } from './context.ts';
 import { linkConversationTicket, openConversation } from './conversations-link.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
+import { redeliverComment } from './redeliver.ts';
 import { slackEventRoutes } from './events-api.ts';
 import { SLACK_VIA } from './ingest/via.ts';
 import type { ChannelSignIn } from '../channel.ts';
@@ -324,8 +325,21 @@ export function slackApiRoutes(
       .where('ticket_id', 'in', ids)
       .where('comment_id', 'is not', null)
       .execute();
+    // The workspace the DM is in: a person of another team is a Slack Connect partner.
+    const connection = await db
+      .selectFrom('slack_conversations')
+      .innerJoin('slack_connections', 'slack_connections.id', 'slack_conversations.connection_id')
+      .select([
+        'slack_connections.id',
+        'slack_connections.name',
+        'slack_connections.team_id',
+        'slack_connections.team_name',
+      ])
+      .where('slack_conversations.id', '=', link.conversation_id)
+      .executeTakeFirstOrThrow();
     const base = ctx.config.publicUrl;
     return {
+      connection,
       tickets: tickets.map((t) => ({
         id: t.id,
         status: t.status,
@@ -341,6 +355,24 @@ export function slackApiRoutes(
         ),
       })),
     };
+  });
+
+  /**
+   * Sends a public reply whose Slack delivery failed again (the Retry of the ticket page): 202
+   * with the comment, back to `pending`; its delivery states follow on the stream as before.
+   */
+  app.post('/tickets/:id/comments/:comment_id/redeliver', async (req, reply) => {
+    const ticketId = idParam(req.params);
+    const commentId = idParam(req.params, 'comment_id');
+    const comment = await redeliverComment(ctx, actorOf(req), ticketId, commentId, nowIso());
+    const attachments = await db
+      .selectFrom('attachments')
+      .selectAll()
+      .where('comment_id', '=', comment.id)
+      .orderBy('id')
+      .execute();
+    reply.status(202);
+    return { comment: presentComment(comment, attachments, ctx.config.publicUrl) };
   });
 
   /** An agent starts a conversation: a new ticket whose first (public) comment opens the DM. */

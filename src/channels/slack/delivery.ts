@@ -207,7 +207,17 @@ async function alreadyPosted(
   return null;
 }
 
-async function deliverComment(ctx: SlackContext, job: Job, commentId: number): Promise<void> {
+/**
+ * `redelivery`: an agent asked again after a final failure (redeliver.ts). Which of its parts
+ * Slack got is then not known from the comment's state, so every unrecorded part is first
+ * looked for in the DM's history.
+ */
+async function deliverComment(
+  ctx: SlackContext,
+  job: Job,
+  commentId: number,
+  redelivery: boolean,
+): Promise<void> {
   const { db } = ctx;
   const comment = await db
     .selectFrom('comments')
@@ -249,7 +259,7 @@ async function deliverComment(ctx: SlackContext, job: Job, commentId: number): P
   // where markdown_text (standard Markdown, no `text` fallback allowed beside it) caps at 12k.
   const parts = comment.body.trim() ? splitForSlack(markdownToMrkdwn(comment.body)) : [];
   for (let i = sentParts; i < parts.length; i++) {
-    if (comment.delivery_status === 'sending' && job.attempts > 0) {
+    if (redelivery || (comment.delivery_status === 'sending' && job.attempts > 0)) {
       const ts = await alreadyPosted(t, commentId, i, comment.created_at);
       if (ts) {
         await record(ts);
@@ -305,7 +315,8 @@ async function deliverNotice(
 export function deliveryHandler(ctx: SlackContext): JobHandler {
   return async (job, payload): Promise<JobOutcome> => {
     try {
-      if (payload.kind === 'comment') await deliverComment(ctx, job, Number(payload.comment_id));
+      if (payload.kind === 'comment')
+        await deliverComment(ctx, job, Number(payload.comment_id), payload.redelivery === true);
       else if (payload.kind === 'notice') await deliverNotice(ctx, payload);
       else if (payload.kind === RULE_NOTIFICATION) await deliverRuleNotification(ctx, job, payload);
       else return { kind: 'failed', error: `unknown delivery kind ${payload.kind}` };

@@ -8,4 +8,6 @@ export const channelRules = {
   'channel:manage': holding('manage_extensions_and_channels'),
   'conversation:read': agentsOnly,
   'conversation:start': agentsOnly,
+  /** Send a failed reply again; which reply and ticket is checked by the ticket's rules. */
+  'conversation:redeliver': agentsOnly,
 };
