@@ -6,6 +6,8 @@ import { api } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useUsers } from '../hooks.ts';
 import type { Comment, Ticket } from '../types.ts';
+import { PropertiesPanel } from '../ticket/panels/PropertiesPanel.tsx';
+import { RequesterPanel } from '../ticket/panels/RequesterPanel.tsx';
 
 /** A ticket, read-only: subject, status, requester and its comments (the conversation page
  * with the composer replaces this later). */
@@ -34,44 +36,51 @@ export default function TicketPage() {
   if (!ticket.data) return <Skeleton h={200} />;
   const requester = ticket.data.requester_id ? people.data?.get(ticket.data.requester_id) : null;
   return (
-    <article aria-labelledby="ticket-title">
-      <Group mb="xs">
-        <StatusBadge status={ticket.data.status} />
-        <Text c="gray.7">#{ticket.data.id}</Text>
-      </Group>
-      <Title order={2} id="ticket-title" mb="xs">
-        {ticket.data.subject || t('ticket.noSubject')}
-      </Title>
-      <Text mb="md">
-        {t('ticket.requester')}: {requester?.name ?? '…'}
-        {requester?.email ? ` <${requester.email}>` : ''}
-      </Text>
-      <Title order={3} size="h4" mb="sm">
-        {t('ticket.comments')}
-      </Title>
-      <Stack component="ol" p={0} style={{ listStyle: 'none' }}>
-        {(comments.data ?? []).map((c) => (
-          <Paper
-            component="li"
-            key={c.id}
-            withBorder
-            p="sm"
-            bg={c.public ? undefined : 'yellow.0'}
-            data-comment-id={c.id}
-          >
-            <Group justify="space-between" mb={4}>
-              <Text fw={700}>{people.data?.get(c.author_id)?.name ?? `#${c.author_id}`}</Text>
-              <Group gap="xs">
-                {!c.public && <Text size="sm">{t('ticket.internalNote')}</Text>}
-                <Text size="sm" c="gray.7" component="time" dateTime={c.created_at}>
-                  {dates.format(new Date(c.created_at))}
-                </Text>
+    <Group align="flex-start" wrap="nowrap" gap="md">
+      <article aria-labelledby="ticket-title" style={{ flex: 1, minWidth: 0 }}>
+        <Group mb="xs">
+          <StatusBadge status={ticket.data.status} />
+          <Text c="gray.7">#{ticket.data.id}</Text>
+        </Group>
+        <Title order={2} id="ticket-title" mb="xs">
+          {ticket.data.subject || t('ticket.noSubject')}
+        </Title>
+        <Text mb="md">
+          {t('ticket.requester')}: {requester?.name ?? '…'}
+          {requester?.email ? ` <${requester.email}>` : ''}
+        </Text>
+        <Title order={3} size="h4" mb="sm">
+          {t('ticket.comments')}
+        </Title>
+        <Stack component="ol" p={0} style={{ listStyle: 'none' }}>
+          {(comments.data ?? []).map((c) => (
+            <Paper
+              component="li"
+              key={c.id}
+              withBorder
+              p="sm"
+              bg={c.public ? undefined : 'yellow.0'}
+              data-comment-id={c.id}
+            >
+              <Group justify="space-between" mb={4}>
+                <Text fw={700}>{people.data?.get(c.author_id)?.name ?? `#${c.author_id}`}</Text>
+                <Group gap="xs">
+                  {!c.public && <Text size="sm">{t('ticket.internalNote')}</Text>}
+                  <Text size="sm" c="gray.7" component="time" dateTime={c.created_at}>
+                    {dates.format(new Date(c.created_at))}
+                  </Text>
+                </Group>
               </Group>
-            </Group>
-            <Text style={{ whiteSpace: 'pre-wrap' }}>{c.body}</Text>
-          </Paper>
-        ))}
+              <Text style={{ whiteSpace: 'pre-wrap' }}>{c.body}</Text>
+            </Paper>
+          ))}
+        </Stack>
+      </article>
+      {/* The properties and requester panels (web/src/ticket/panels/). */}
+      <Stack component="aside" w={320} gap="sm" style={{ flexShrink: 0 }}>
+        <PropertiesPanel ticketId={Number(id)} />
+        <RequesterPanel ticketId={Number(id)} />
       </Stack>
-    </article>
+    </Group>
   );
 }
