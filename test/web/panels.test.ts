@@ -1,8 +1,8 @@
 /**
  * The ticket page's properties and requester panels in Chromium: each property saved at once
  * (and confirmed by the API), "take it", a change made meanwhile by someone else, a Slack
- * requester's profile with their local time and team, their other tickets, and merging a
- * Slack-made profile into an existing user.
+ * requester's profile with their local time and team, their other tickets, merging a
+ * Slack-made profile into an existing user, and bulk tags in the view table.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -274,5 +274,29 @@ describe('the ticket panels in Chromium', () => {
     assert.equal((await ticket(slack.ticketId)).requester_id, targetId);
     assert.equal(await userIdForSlack(desk, 'U0MARTA'), targetId);
     await screenshot(page, 'panels-merged');
+  });
+
+  it('adds a tag to two tickets from the view table', async () => {
+    const a = await newTicket('Bulk one');
+    const b = await newTicket('Bulk two');
+    const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
+      id: number;
+      title: string;
+    }[];
+    const all = views.find((v) => v.title === 'All unsolved tickets') ?? views[0]!;
+    await page.goto(`${desk.url}/views/${all.id}`);
+    for (const id of [a, b]) await page.getByLabel(`Select ticket #${id}`).check();
+    const region = page.getByRole('region', { name: 'Update selected tickets' });
+    const add = region.getByLabel('Add tags', { exact: true });
+    await add.fill('bulk_tag');
+    await add.press('Enter');
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'panels-bulk-tags');
+    await region.getByRole('button', { name: 'Apply' }).click();
+    await region.waitFor({ state: 'detached' });
+    for (const id of [a, b]) {
+      const t = await ticket(id);
+      assert.ok(t.tags.includes('bulk_tag'), JSON.stringify(t.tags));
+    }
   });
 });
