@@ -54,8 +54,14 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
   const me = useMe();
   const memberships = useMemberships(user?.id);
   const members = useGroupMembers(ticket.data?.group_id);
-  const [error, setError] = useState<string | null>(null);
+  // The refusal shown, for the ticket it concerns (the panel stays as the route changes).
+  const [refusal, setRefusal] = useState<{ ticketId: number; message: string } | null>(null);
+  const error = refusal?.ticketId === ticketId ? refusal.message : null;
+  const setError = (message: string | null) =>
+    setRefusal(message === null ? null : { ticketId, message });
   const queue = useRef<Promise<unknown>>(Promise.resolve());
+  /** The changes shown but not yet answered, oldest first. */
+  const pending = useRef<{ ticketId: number; optimistic: Partial<PanelTicket> }[]>([]);
 
   function save(patch: TicketPatch, optimistic: Partial<PanelTicket>) {
     const key = ticketKey(ticketId);
@@ -67,6 +73,13 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
     const undo = Object.fromEntries(
       Object.keys(optimistic).map((k) => [k, before[k as keyof PanelTicket]]),
     );
+    const entry = { ticketId, optimistic };
+    pending.current.push(entry);
+    // The server's answer, with the changes made since still shown over it.
+    const withLaterChanges = (answer: PanelTicket): PanelTicket =>
+      pending.current
+        .filter((p) => p.ticketId === ticketId)
+        .reduce((acc, p) => ({ ...acc, ...p.optimistic }), answer);
     queue.current = queue.current.then(async () => {
       // The stamp of the ticket as the server last gave it (after the previous change).
       const stamp = client.getQueryData<PanelTicket>(key)?.updated_at ?? before.updated_at;
@@ -75,7 +88,8 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
           method: 'PUT',
           body: { ticket: { ...patch, safe_update: true, updated_stamp: stamp } },
         });
-        client.setQueryData(key, res.ticket);
+        pending.current = pending.current.filter((p) => p !== entry);
+        client.setQueryData(key, withLaterChanges(res.ticket));
         // What else shows the ticket (its audit lines, a page keyed by the route's string,
         // the views and their counts) catches up; this key already holds the answer.
         void client.invalidateQueries({
@@ -87,6 +101,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
           },
         });
       } catch (err) {
+        pending.current = pending.current.filter((p) => p !== entry);
         if (err instanceof ApiError && err.status === 409) {
           setError(t('panels.properties.conflict'));
           await refreshTicket(client, ticketId);
