@@ -24,6 +24,7 @@ describe('the ticket panels in Chromium', () => {
   let agent: { id: number; email: string };
   let groupId: number;
   let ticketId: number;
+  let aliceTicket: number;
 
   const ticket = async (id: number) => (await desk.api('GET', `/api/v2/tickets/${id}`)).body.ticket;
   /** Polls the API until the ticket satisfies `ok`. */
@@ -201,6 +202,7 @@ describe('the ticket panels in Chromium', () => {
     await desk.api('PUT', `/api/v2/tickets/${first.ticketId}`, { ticket: { status: 'closed' } });
     const second = await dm(ALICE, 'and now the VPN is down');
     assert.notEqual(second.ticketId, first.ticketId);
+    aliceTicket = second.ticketId;
     await page.goto(`${desk.url}/tickets/${second.ticketId}`);
     const panel = requester();
     await panel.getByTestId('requester-name').getByText('Alice Example').waitFor();
@@ -223,6 +225,7 @@ describe('the ticket panels in Chromium', () => {
     await panel.locator(`li[data-ticket-id="${first.ticketId}"]`).waitFor();
     assert.equal(await panel.locator(`li[data-ticket-id="${second.ticketId}"]`).count(), 0);
     assert.deepEqual(await seriousViolations(page), []);
+    await requester().scrollIntoViewIfNeeded();
     await screenshot(page, 'panels-slack-requester');
   });
 
@@ -233,6 +236,7 @@ describe('the ticket panels in Chromium', () => {
     await panel.getByText('Slack team: Partner Co').waitFor();
     await panel.getByText('External', { exact: true }).waitFor();
     await panel.getByText(/\(America\/New York\)/).waitFor();
+    await requester().scrollIntoViewIfNeeded();
     await screenshot(page, 'panels-partner');
   });
 
@@ -273,6 +277,7 @@ describe('the ticket panels in Chromium', () => {
     await requester().getByText('Slack team: Sandbox Workspace').waitFor();
     assert.equal((await ticket(slack.ticketId)).requester_id, targetId);
     assert.equal(await userIdForSlack(desk, 'U0MARTA'), targetId);
+    await requester().scrollIntoViewIfNeeded();
     await screenshot(page, 'panels-merged');
   });
 
@@ -298,5 +303,27 @@ describe('the ticket panels in Chromium', () => {
       const t = await ticket(id);
       assert.ok(t.tags.includes('bulk_tag'), JSON.stringify(t.tags));
     }
+  });
+
+  it('speaks Italian, with the person’s local time in Italian', async () => {
+    await page.getByRole('button', { name: /User menu/ }).click();
+    await page.getByRole('menuitem', { name: 'Italiano' }).click();
+    await page.goto(`${desk.url}/tickets/${aliceTicket}`);
+    const panel = page.getByRole('region', { name: 'Richiedente' });
+    await page
+      .getByRole('region', { name: 'Proprietà' })
+      .getByRole('button', { name: 'Prendi in carico' })
+      .waitFor();
+    await panel.getByText('Ruolo: Accountant').waitFor();
+    await panel.getByText('Team Slack: Sandbox Workspace').waitFor();
+    assert.match(
+      await panel.getByTestId('local-time').innerText(),
+      /^Ora locale: .+ \(Europe\/Paris\)$/,
+    );
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'panels-italian');
+    await page.getByRole('button', { name: /Menu utente/ }).click();
+    await page.getByRole('menuitem', { name: 'English' }).click();
+    await page.getByRole('region', { name: 'Properties' }).waitFor();
   });
 });

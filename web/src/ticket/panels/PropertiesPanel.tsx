@@ -5,6 +5,7 @@ import {
   Paper,
   Pill,
   Select,
+  SimpleGrid,
   Stack,
   TagsInput,
   Text,
@@ -208,34 +209,51 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
         </Alert>
       )}
       <Stack gap="xs">
-        <Select
-          label={t('panels.properties.status')}
-          data={statusOptions}
-          value={data.status}
-          disabled={closed}
-          allowDeselect={false}
-          onChange={(v) => v && v !== data.status && save({ status: v }, { status: v })}
-        />
-        <Select
-          label={t('panels.properties.priority')}
-          placeholder={t('panels.properties.none')}
-          data={PRIORITIES.map((p) => ({ value: p, label: t(`panels.priority.${p}`) }))}
-          value={data.priority}
-          disabled={closed}
-          clearable
-          allowDeselect={false}
-          onChange={(v) => v !== data.priority && save({ priority: v }, { priority: v })}
-        />
-        <Select
-          label={t('panels.properties.type')}
-          placeholder={t('panels.properties.none')}
-          data={TYPES.map((p) => ({ value: p, label: t(`panels.type.${p}`) }))}
-          value={data.type}
-          disabled={closed}
-          clearable
-          allowDeselect={false}
-          onChange={(v) => v !== data.type && save({ type: v }, { type: v })}
-        />
+        <SimpleGrid cols={2} spacing="xs">
+          <Select
+            label={t('panels.properties.status')}
+            data={statusOptions}
+            value={data.status}
+            disabled={closed}
+            allowDeselect={false}
+            onChange={(v) => v && v !== data.status && save({ status: v }, { status: v })}
+          />
+          <Select
+            label={t('panels.properties.priority')}
+            placeholder={t('panels.properties.none')}
+            data={PRIORITIES.map((p) => ({ value: p, label: t(`panels.priority.${p}`) }))}
+            value={data.priority}
+            disabled={closed}
+            clearable
+            allowDeselect={false}
+            onChange={(v) => v !== data.priority && save({ priority: v }, { priority: v })}
+          />
+        </SimpleGrid>
+        <SimpleGrid cols={2} spacing="xs">
+          <Select
+            label={t('panels.properties.type')}
+            placeholder={t('panels.properties.none')}
+            data={TYPES.map((p) => ({ value: p, label: t(`panels.type.${p}`) }))}
+            value={data.type}
+            disabled={closed}
+            clearable
+            allowDeselect={false}
+            onChange={(v) => v !== data.type && save({ type: v }, { type: v })}
+          />
+          <Select
+            label={t('panels.properties.brand')}
+            data={(brands.data ?? [])
+              .filter((b) => b.active || b.id === data.brand_id)
+              .map((b) => ({ value: String(b.id), label: b.name }))}
+            value={String(data.brand_id)}
+            disabled={closed}
+            allowDeselect={false}
+            onChange={(v) => {
+              if (!v || Number(v) === data.brand_id) return;
+              save({ brand_id: Number(v) }, { brand_id: Number(v) });
+            }}
+          />
+        </SimpleGrid>
         <Select
           label={t('panels.properties.group')}
           placeholder={t('panels.properties.none')}
@@ -286,19 +304,6 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
               {value}
             </Pill>
           )}
-        />
-        <Select
-          label={t('panels.properties.brand')}
-          data={(brands.data ?? [])
-            .filter((b) => b.active || b.id === data.brand_id)
-            .map((b) => ({ value: String(b.id), label: b.name }))}
-          value={String(data.brand_id)}
-          disabled={closed}
-          allowDeselect={false}
-          onChange={(v) => {
-            if (!v || Number(v) === data.brand_id) return;
-            save({ brand_id: Number(v) }, { brand_id: Number(v) });
-          }}
         />
       </Stack>
     </Paper>
