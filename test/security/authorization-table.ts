@@ -273,6 +273,10 @@ export const TABLE: Record<string, Endpoint> = {
     call: (f) => ({ path: `/api/v2/users/${f.endUserId}/tickets/requested` }),
     expect: all('ok'),
   },
+  'GET /api/v2/users/:id/slack_profiles': {
+    call: (f) => ({ path: `/api/v2/users/${f.endUserId}/slack_profiles` }),
+    expect: agents,
+  },
   'GET /api/v2/users/:id/tickets/assigned': {
     call: (f) => ({ path: `/api/v2/users/${f.ids.agent}/tickets/assigned` }),
     expect: { endUser: 404, restricted: 'ok', agent: 'ok', admin: 'ok' },

@@ -10,6 +10,7 @@ import { showTicket } from '../../desk/tickets/ticket-queries.ts';
 import { nowIso, presentTime } from '../../desk/time.ts';
 import { EventsAfterCommit } from '../../desk/events.ts';
 import { writeTicket } from '../../desk/tickets/write-ticket.ts';
+import { showUser } from '../../desk/user-queries.ts';
 import { getUser } from '../../desk/users.ts';
 import { via } from '../../desk/via.ts';
 import { actorOf } from '../../http/shared/actor.ts';
@@ -39,6 +40,7 @@ import { manifestQuery } from './query-schemas.ts';
 import { installerOf } from './install-credential.ts';
 import { beginInstall, InstallError, installUrl } from './install.ts';
 import { slackManifest } from './manifest.ts';
+import { recordedSlackProfiles } from './profiles.ts';
 import type { SlackRuntime } from './runtime.ts';
 
 const fileTypes = z.array(z.string().min(1).max(20)).max(100);
@@ -373,6 +375,18 @@ export function slackApiRoutes(
       .execute();
     reply.status(202);
     return { comment: presentComment(comment, attachments, ctx.config.publicUrl) };
+  });
+
+  /**
+   * The Slack profiles behind a user (one per Slack identity), as the channel recorded them:
+   * for the agent workspace's requester panel. Agents only, about users they may see.
+   */
+  app.get('/users/:id/slack_profiles', async (req) => {
+    const actor = actorOf(req);
+    await authorize(db, actor, 'conversation:read');
+    const user = await showUser(db, actor, idParam(req.params));
+    const profiles = await recordedSlackProfiles(db, user);
+    return { slack_profiles: profiles, count: profiles.length };
   });
 
   /** An agent starts a conversation: a new ticket whose first (public) comment opens the DM. */

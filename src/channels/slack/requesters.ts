@@ -11,6 +11,8 @@ export interface SlackProfile {
   teamId: string | null;
   name: string;
   displayName: string | null;
+  /** The person's job title in their Slack profile. */
+  title: string | null;
   email: string | null;
   photoUrl: string | null;
   timeZone: string | null;
@@ -30,6 +32,7 @@ export async function fetchProfile(client: WebClient, userId: string): Promise<S
     teamId: pick(u?.team_id, p.team),
     name: pick(p.real_name, u?.real_name, p.display_name, u?.name) ?? userId,
     displayName: pick(p.display_name, u?.name),
+    title: pick(p.title),
     email: pick(p.email),
     photoUrl: pick(p.image_192, p.image_512, p.image_72, p.image_48),
     timeZone: pick(u?.tz),
@@ -86,6 +89,7 @@ export async function ensureRequester(
         slack_user_id: profile.id,
         slack_team_id: profile.teamId,
         slack_display_name: profile.displayName,
+        slack_title: profile.title,
       },
     },
     now,

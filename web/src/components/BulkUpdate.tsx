@@ -1,4 +1,4 @@
-import { Alert, Button, Group, Paper, Select, Text } from '@mantine/core';
+import { Alert, Button, Group, Paper, Select, TagsInput, Text } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
@@ -8,7 +8,8 @@ import { useAgents, useGroups } from '../hooks.ts';
 const STATUSES = ['open', 'pending', 'hold', 'solved'];
 
 /**
- * Changes status, assignee and group of the selected tickets. Parley has no
+ * Changes status, assignee, group and tags (added or removed, each ticket keeping its others)
+ * of the selected tickets. Parley has no
  * `PUT /tickets/update_many` (Zendesk's runs as a background job): one `PUT /tickets/{id}` per
  * ticket, in turn, so each goes through the ticket's own policies and triggers and a refusal
  * names the ticket it concerns.
@@ -21,6 +22,9 @@ export function BulkUpdate({ ids, onDone }: { ids: number[]; onDone: () => void 
   const [status, setStatus] = useState<string | null>(null);
   const [assignee, setAssignee] = useState<string | null>(null);
   const [group, setGroup] = useState<string | null>(null);
+  // Bulk tags (panels part): added to / taken off each ticket's own tags.
+  const [addTags, setAddTags] = useState<string[]>([]);
+  const [removeTags, setRemoveTags] = useState<string[]>([]);
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<number[]>([]);
 
@@ -29,6 +33,8 @@ export function BulkUpdate({ ids, onDone }: { ids: number[]; onDone: () => void 
     if (status) change.status = status;
     if (assignee) change.assignee_id = Number(assignee);
     if (group) change.group_id = Number(group);
+    if (addTags.length > 0) change.additional_tags = addTags;
+    if (removeTags.length > 0) change.remove_tags = removeTags;
     setBusy(true);
     const refused: number[] = [];
     for (const id of ids) {
@@ -74,10 +80,26 @@ export function BulkUpdate({ ids, onDone }: { ids: number[]; onDone: () => void 
           onChange={setGroup}
           clearable
         />
+        <TagsInput
+          label={t('panels.bulkTags.add')}
+          placeholder={t('panels.bulkTags.placeholder')}
+          value={addTags}
+          onChange={setAddTags}
+          splitChars={[',', ' ']}
+          maw={220}
+        />
+        <TagsInput
+          label={t('panels.bulkTags.remove')}
+          placeholder={t('panels.bulkTags.placeholder')}
+          value={removeTags}
+          onChange={setRemoveTags}
+          splitChars={[',', ' ']}
+          maw={220}
+        />
         <Button
           onClick={() => void apply()}
           loading={busy}
-          disabled={!status && !assignee && !group}
+          disabled={!status && !assignee && !group && !addTags.length && !removeTags.length}
         >
           {t('bulk.apply')}
         </Button>

@@ -1,9 +1,11 @@
-import { Alert, Box, Skeleton } from '@mantine/core';
+import { Alert, Box, Skeleton, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
 import { ConversationView } from '../ticket/conversation/ConversationView.tsx';
 import { useTicket } from '../ticket/conversation/queries.ts';
 import { TicketHeader } from '../ticket/conversation/TicketHeader.tsx';
+import { PropertiesPanel } from '../ticket/panels/PropertiesPanel.tsx';
+import { RequesterPanel } from '../ticket/panels/RequesterPanel.tsx';
 
 /**
  * The ticket page: a main column (header, the conversation, the composer at the bottom) and an
@@ -51,7 +53,10 @@ export default function TicketPage() {
         w={320}
         style={{ flexShrink: 0, overflowY: 'auto' }}
       >
-        {/* The properties panel, then the requester panel (web/src/ticket/panels/) go here. */}
+        <Stack gap="md">
+          <PropertiesPanel ticketId={ticketId} />
+          <RequesterPanel ticketId={ticketId} />
+        </Stack>
       </Box>
     </Box>
   );
