@@ -6,6 +6,7 @@ import { api } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useUsers } from '../hooks.ts';
 import type { Comment, Ticket } from '../types.ts';
+import { Composer } from '../ticket/composer/Composer.tsx';
 
 /** A ticket, read-only: subject, status, requester and its comments (the conversation page
  * with the composer replaces this later). */
@@ -72,6 +73,7 @@ export default function TicketPage() {
           </Paper>
         ))}
       </Stack>
+      <Composer key={ticket.data.id} ticket={ticket.data} />
     </article>
   );
 }
