@@ -255,4 +255,16 @@ describe('the reply composer in Chromium', () => {
     assert.equal(await composer().getAttribute('data-mode'), 'note');
     await screenshot(page, 'composer-draft-restored');
   });
+
+  it('opens the shortcuts sheet with ?', async () => {
+    await page.getByRole('heading', { name: 'Badge broken' }).click();
+    await page.keyboard.press('Shift+?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.getByText('Submit as Solved').waitFor();
+    await sheet.getByText('Switch between public reply and internal note').waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'composer-shortcuts');
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+  });
 });
