@@ -256,6 +256,10 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
   }
 
   function focusText() {
+    if (tab === 'write' && textRef.current) {
+      textRef.current.focus();
+      return;
+    }
     setTab('write');
     // The textarea is in the write tab: focus once it is shown.
     requestAnimationFrame(() => textRef.current?.focus());
@@ -270,21 +274,24 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
   }
 
   // Shortcuts: `/` anywhere but a field; the mod+… ones in the composer, or where no other
-  // field has the focus.
+  // field has the focus. A key is kept from the page only when the composer acts on it.
   const inComposer = (e: KeyboardEvent) =>
     !isEditable(e.target) || (rootRef.current?.contains(e.target as Node) ?? false);
+  function act(e: KeyboardEvent, applies: boolean, action: () => void) {
+    if (!applies) return;
+    e.preventDefault();
+    action();
+  }
+  const own = { preventDefault: false };
+  const physical = { preventDefault: false, usePhysicalKeys: true };
   useHotkeys(
     [
-      [
-        SHORTCUTS.focusComposer,
-        (e) => !isEditable(e.target) && focusText(),
-        { preventDefault: false },
-      ],
-      [SHORTCUTS.submit, (e) => inComposer(e) && void submit()],
-      [SHORTCUTS.submitSolved, (e) => inComposer(e) && void submit('solved')],
-      [SHORTCUTS.toggleNote, (e) => inComposer(e) && toggleNote(), { usePhysicalKeys: true }],
-      [SHORTCUTS.macros, (e) => inComposer(e) && macros.open(), { usePhysicalKeys: true }],
-      [SHORTCUTS.preview, (e) => inComposer(e) && togglePreview(), { usePhysicalKeys: true }],
+      [SHORTCUTS.focusComposer, (e) => act(e, !isEditable(e.target), focusText), own],
+      [SHORTCUTS.submit, (e) => act(e, inComposer(e), () => void submit()), own],
+      [SHORTCUTS.submitSolved, (e) => act(e, inComposer(e), () => void submit('solved')), own],
+      [SHORTCUTS.toggleNote, (e) => act(e, inComposer(e), toggleNote), physical],
+      [SHORTCUTS.macros, (e) => act(e, inComposer(e), macros.open), physical],
+      [SHORTCUTS.preview, (e) => act(e, inComposer(e), togglePreview), physical],
     ],
     [],
   );
