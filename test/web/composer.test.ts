@@ -9,6 +9,7 @@ import {
   seriousViolations,
   signIn,
 } from '../helpers/browser.ts';
+import { botMessages, personWithTicket, sandboxOf, settle } from '../slack/helpers.ts';
 
 /** A 1×1 PNG, as a pasted screenshot would arrive. */
 const PNG_BASE64 =
@@ -246,6 +247,9 @@ describe('the reply composer in Chromium', () => {
     await open(id, 'Badge broken');
     await page.getByRole('heading', { name: 'Badge broken' }).click();
     await page.keyboard.press('/');
+    await page.waitForFunction(
+      () => (globalThis as any).document.activeElement?.tagName === 'TEXTAREA',
+    );
     await page.keyboard.type('Unsent words');
     assert.equal(await textarea().inputValue(), 'Unsent words');
     await composer().getByText('Internal note').click();
@@ -256,8 +260,46 @@ describe('the reply composer in Chromium', () => {
     await screenshot(page, 'composer-draft-restored');
   });
 
+  it('on a Slack ticket, says the reply goes to the person’s DM, and it does; a note does not', async () => {
+    const sb = sandboxOf(desk);
+    const { person, userId, ticketId } = await personWithTicket(
+      desk,
+      'My badge does not open the door',
+    );
+    const name = (await desk.api('GET', `/api/v2/users/${userId}`)).body.user.name as string;
+    await page.goto(`${desk.url}/tickets/${ticketId}`);
+    await composer().getByText(`This reply goes to ${name}’s Slack DM.`).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'composer-slack');
+    const before = botMessages(sb, person).length;
+    await textarea().fill('Try the side door while we fix it');
+    await textarea().press('Control+Enter');
+    await eventually(
+      async () =>
+        (await comments(ticketId)).some((c) => c.body.startsWith('Try the side door')) || undefined,
+      'the reply',
+    );
+    await settle(desk);
+    const posted = botMessages(sb, person).slice(before);
+    assert.ok(
+      posted.some((m) => m.text.includes('Try the side door while we fix it')),
+      JSON.stringify(posted),
+    );
+    await composer().getByText('Internal note').click();
+    await textarea().fill('Badge reader 4 is offline');
+    await textarea().press('Control+Enter');
+    await eventually(
+      async () =>
+        (await comments(ticketId)).some((c) => c.body.startsWith('Badge reader 4')) || undefined,
+      'the note',
+    );
+    await settle(desk);
+    assert.ok(!botMessages(sb, person).some((m) => m.text.includes('Badge reader 4')));
+  });
+
   it('opens the shortcuts sheet with ?', async () => {
-    await page.getByRole('heading', { name: 'Badge broken' }).click();
+    // Not while typing in a field: from the page itself.
+    await page.evaluate(() => (globalThis as any).document.activeElement?.blur());
     await page.keyboard.press('Shift+?');
     const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
     await sheet.getByText('Submit as Solved').waitFor();
