@@ -309,4 +309,18 @@ describe('the reply composer in Chromium', () => {
     await page.keyboard.press('Escape');
     await sheet.waitFor({ state: 'detached' });
   });
+  it('speaks Italian', async () => {
+    await page.getByRole('button', { name: /User menu/ }).click();
+    await page.getByRole('menuitem', { name: 'Italiano' }).click();
+    await composer().getByText('Risposta pubblica').waitFor();
+    await composer()
+      .getByRole('button', { name: /^Invia come / })
+      .waitFor();
+    await composer().getByRole('tab', { name: 'Anteprima' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'composer-italian');
+    await page.getByRole('button', { name: /Menu utente/ }).click();
+    await page.getByRole('menuitem', { name: 'English' }).click();
+    await composer().getByText('Public reply').waitFor();
+  });
 });
