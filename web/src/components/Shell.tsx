@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { chooseLanguage, LANGUAGES } from '../i18n.ts';
 import { useSession } from '../session.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
+import { Shortcuts } from '../ticket/composer/Shortcuts.tsx';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
@@ -48,6 +49,7 @@ export function Shell({ children }: { children: ReactNode }) {
         <ViewsSidebar />
       </AppShell.Navbar>
       <AppShell.Main>{children}</AppShell.Main>
+      <Shortcuts />
     </AppShell>
   );
 }

@@ -1,6 +1,7 @@
 import { Alert, Box, Skeleton, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
+import { Composer } from '../ticket/composer/Composer.tsx';
 import { ConversationView } from '../ticket/conversation/ConversationView.tsx';
 import { useTicket } from '../ticket/conversation/queries.ts';
 import { TicketHeader } from '../ticket/conversation/TicketHeader.tsx';
@@ -43,7 +44,7 @@ export default function TicketPage() {
           data-region="composer"
           style={{ flexShrink: 0 }}
         >
-          {/* The composer (web/src/ticket/composer/Composer.tsx) goes here. */}
+          <Composer key={ticket.data.id} ticket={ticket.data} />
         </Box>
       </Box>
       <Box

@@ -16,6 +16,7 @@ export interface TicketJson {
   requester_id: number | null;
   via: Via;
   created_at: string;
+  updated_at: string;
 }
 
 export interface AttachmentJson {
