@@ -6,6 +6,7 @@ import { api } from '../api.ts';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useUsers } from '../hooks.ts';
 import type { Comment, Ticket } from '../types.ts';
+import { PresenceBar } from '../live/PresenceBar.tsx';
 
 /** A ticket, read-only: subject, status, requester and its comments (the conversation page
  * with the composer replaces this later). */
@@ -42,6 +43,7 @@ export default function TicketPage() {
       <Title order={2} id="ticket-title" mb="xs">
         {ticket.data.subject || t('ticket.noSubject')}
       </Title>
+      <PresenceBar ticketId={Number(id)} />
       <Text mb="md">
         {t('ticket.requester')}: {requester?.name ?? '…'}
         {requester?.email ? ` <${requester.email}>` : ''}
