@@ -152,4 +152,47 @@ describe('the live workspace in Chromium', () => {
     assert.equal(await page.getByText('Adesso fa anche un rumore strano').count(), 1);
     await screenshot(page, 'live-caught-up');
   });
+
+  it('shows a notification meant for this agent as a toast that opens its ticket', async () => {
+    const { page } = ada;
+    const made = await desk.api('POST', '/api/v2/triggers', {
+      trigger: {
+        title: 'Tell Ada about escalations',
+        conditions: { all: [{ field: 'current_tags', operator: 'includes', value: 'escalated' }] },
+        actions: [
+          {
+            field: 'notification_user',
+            value: [String(desk.adminId), 'Escalated: ticket {{ticket.id}}', 'Giulia needs a hand'],
+          },
+        ],
+      },
+    });
+    assert.equal(made.status, 201, JSON.stringify(made.body));
+    await page.goto(`${desk.url}/views`);
+    await page.waitForURL(/\/views\/\d+$/);
+
+    const tagged = await desk.api(
+      'PUT',
+      `/api/v2/tickets/${ticketId}`,
+      { ticket: { tags: ['escalated'] } },
+      { auth: giuliaUser.auth },
+    );
+    assert.equal(tagged.status, 200, JSON.stringify(tagged.body));
+    const toast = page.locator('[data-notification-id]');
+    await toast.getByText(`Escalated: ticket ${ticketId}`).waitFor();
+    await toast.getByText('Giulia needs a hand').waitFor();
+    assert.equal(await toast.count(), 1);
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'live-notification');
+
+    await toast.getByRole('link', { name: `Open ticket #${ticketId}` }).click();
+    await page.waitForURL(new RegExp(`/tickets/${ticketId}$`));
+    await toast.waitFor({ state: 'detached' });
+    await waitFor('the notification read', async () => {
+      const list = await desk.api('GET', '/api/v2/notifications?unread=true');
+      return !list.body.notifications.some((n: { subject: string }) =>
+        n.subject.startsWith('Escalated'),
+      );
+    });
+  });
 });

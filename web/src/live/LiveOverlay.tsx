@@ -73,7 +73,20 @@ function NotificationToast({ id, onClose }: { id: number; onClose: () => void })
         </Text>
       )}
       {n.ticket_id !== null && (
-        <Anchor component={Link} to={`/tickets/${n.ticket_id}`} size="sm" onClick={onClose}>
+        <Anchor
+          component={Link}
+          to={`/tickets/${n.ticket_id}`}
+          size="sm"
+          underline="always"
+          onClick={() => {
+            // Opened is read; a dismissed one stays unread in the notification list.
+            void api(`/notifications/${id}`, {
+              method: 'PUT',
+              body: { notification: { read: true } },
+            }).catch(() => {});
+            onClose();
+          }}
+        >
           {t('live.notification.open', { id: n.ticket_id })}
         </Anchor>
       )}
