@@ -2,16 +2,14 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useCallback, useEffect, useRef } from 'react';
 import { api } from '../api.ts';
 import { presenceKey, type PresenceEntry, type PresenceState } from './events.ts';
+import { TypingReporter } from './typing.ts';
 
 /** How often "viewing" is renewed (the server forgets an agent after 30 s). */
 export const HEARTBEAT_MS = 20_000;
-/** "typing" is sent at most this often while keys come… */
-export const TYPING_THROTTLE_MS = 3_000;
-/** …and goes back to "viewing" after this long without a key. */
-export const TYPING_IDLE_MS = 5_000;
+/** Each open ticket's typing reporter (the heartbeat renews "typing", not "viewing", then). */
+const typingOn = new Map<number, TypingReporter>();
 
-/** When this tab last told each ticket "typing" (the heartbeat does not undo it). */
-const typingSince = new Map<number, number>();
+const validTicket = (id: number) => Number.isInteger(id) && id > 0;
 
 function share(ticketId: number, state: PresenceState): Promise<unknown> {
   return api(`/tickets/${ticketId}/presence`, {
@@ -26,7 +24,7 @@ function share(ticketId: number, state: PresenceState): Promise<unknown> {
 export function usePresenceList(ticketId: number) {
   return useQuery({
     queryKey: presenceKey(ticketId),
-    enabled: Number.isInteger(ticketId) && ticketId > 0,
+    enabled: validTicket(ticketId),
     staleTime: Infinity,
     queryFn: () =>
       api<{ presence: PresenceEntry[] }>(`/tickets/${ticketId}/presence`).then((r) => r.presence),
@@ -40,12 +38,10 @@ export function usePresenceList(ticketId: number) {
 export function useViewingReporter(ticketId: number): void {
   const client = useQueryClient();
   useEffect(() => {
-    if (!Number.isInteger(ticketId) || ticketId <= 0) return;
+    if (!validTicket(ticketId)) return;
     void share(ticketId, 'viewing');
     const timer = setInterval(() => {
-      const typed = typingSince.get(ticketId);
-      const typing = typed !== undefined && Date.now() - typed < TYPING_IDLE_MS;
-      void share(ticketId, typing ? 'typing' : 'viewing');
+      void share(ticketId, typingOn.get(ticketId)?.typing ? 'typing' : 'viewing');
     }, HEARTBEAT_MS);
     const pagehide = () => {
       const session = client.getQueryData<{ csrf_token?: string } | null>(['session']);
@@ -64,41 +60,27 @@ export function useViewingReporter(ticketId: number): void {
     return () => {
       clearInterval(timer);
       window.removeEventListener('pagehide', pagehide);
-      typingSince.delete(ticketId);
       void share(ticketId, 'left');
     };
   }, [client, ticketId]);
 }
 
 /**
- * A function to call on every keystroke in the composer: it tells the others "typing" at most
- * every 3 s, and "viewing" again 5 s after the last key.
+ * A function to call on every keystroke in the composer (its `onTyping`): the other agents see
+ * "… is typing" while keys come, and "viewing" again a few seconds after the last one.
  */
 export function useTypingReporter(ticketId: number): () => void {
-  const idle = useRef<ReturnType<typeof setTimeout> | null>(null);
-  const lastSent = useRef(0);
-  useEffect(
-    () => () => {
-      if (idle.current) clearTimeout(idle.current);
-      idle.current = null;
-      lastSent.current = 0;
-    },
-    [ticketId],
-  );
-  return useCallback(() => {
-    if (!Number.isInteger(ticketId) || ticketId <= 0) return;
-    const now = Date.now();
-    typingSince.set(ticketId, now);
-    if (now - lastSent.current >= TYPING_THROTTLE_MS) {
-      lastSent.current = now;
-      void share(ticketId, 'typing');
-    }
-    if (idle.current) clearTimeout(idle.current);
-    idle.current = setTimeout(() => {
-      idle.current = null;
-      lastSent.current = 0;
-      typingSince.delete(ticketId);
-      void share(ticketId, 'viewing');
-    }, TYPING_IDLE_MS);
+  const reporter = useRef<TypingReporter | null>(null);
+  useEffect(() => {
+    if (!validTicket(ticketId)) return;
+    const r = new TypingReporter((state) => void share(ticketId, state));
+    reporter.current = r;
+    typingOn.set(ticketId, r);
+    return () => {
+      r.dispose();
+      if (typingOn.get(ticketId) === r) typingOn.delete(ticketId);
+      if (reporter.current === r) reporter.current = null;
+    };
   }, [ticketId]);
+  return useCallback(() => reporter.current?.keystroke(), []);
 }
