@@ -30,6 +30,12 @@ describe('the live workspace in Chromium', () => {
     browser = await launchChromium();
     ada = await newAgentPage(browser);
     giulia = await newAgentPage(browser);
+    // On a busy machine (several test runs sharing two cores) loading the app, or a refetch,
+    // can outlast the helper's 5 s: the waits below are for correctness, not speed.
+    for (const { page } of [ada, giulia]) {
+      page.setDefaultNavigationTimeout(30_000);
+      page.setDefaultTimeout(15_000);
+    }
     giuliaUser = await desk.createAgent('Giulia Rossi');
     const added = await sandboxControl(desk, 'POST', 'users', {
       id: MARTA,
@@ -93,14 +99,19 @@ describe('the live workspace in Chromium', () => {
     await signedIn(giulia.page, giuliaUser.email);
     await ada.page.getByRole('link', { name: /Conversation with Marta/ }).click();
     await ada.page.waitForURL(new RegExp(`/tickets/${ticketId}$`));
+    // Giulia works in Italian (the user menu's choice, kept in the browser).
+    await giulia.page.evaluate(() =>
+      (globalThis as any).localStorage.setItem('parley.language', 'it'),
+    );
     await giulia.page.goto(`${desk.url}/tickets/${ticketId}`);
 
     const adaPresence = ada.page.getByTestId('presence');
     const giuliaPresence = giulia.page.getByTestId('presence');
     await adaPresence.getByText('Giulia Rossi is viewing').waitFor();
-    await giuliaPresence.getByText('Ada Admin is viewing').waitFor();
+    await giuliaPresence.getByText('Ada Admin sta guardando').waitFor();
     assert.deepEqual(await seriousViolations(ada.page), []);
     await screenshot(ada.page, 'live-presence');
+    await screenshot(giulia.page, 'live-presence-it');
 
     // Giulia starts typing (the composer reports it through useTypingReporter).
     const typing = await desk.api(
@@ -145,7 +156,7 @@ describe('the live workspace in Chromium', () => {
     assert.equal(await page.getByText('Adesso fa anche un rumore strano').count(), 0);
 
     await context.setOffline(false);
-    await page.getByText('Adesso fa anche un rumore strano').waitFor({ timeout: 10_000 });
+    await page.getByText('Adesso fa anche un rumore strano').waitFor();
     // The ticket.updated event itself was replayed (only the stream says who changed it).
     await page.getByText('Updated by Marta Bianchi just now').waitFor();
     await status.getByText('Reconnecting…').waitFor({ state: 'detached' });
