@@ -63,6 +63,8 @@ export function LiveProvider({ children }: { children: ReactNode }) {
       switch (event.kind) {
         case 'ticket.created':
         case 'ticket.updated':
+          // The counts wait for view.counts_changed, which the server sends at most once a
+          // second however many tickets change: counting is the costly query.
           invalidate.ticket(event.data.ticket_id);
           invalidate.views();
           break;

@@ -35,9 +35,9 @@ export class Invalidator {
     this.schedule();
   }
 
+  /** The views' ticket pages (their counts follow the stream's own, throttled, hint). */
   views(): void {
     this.viewPages = true;
-    this.viewCounts = true;
     this.schedule();
   }
 
