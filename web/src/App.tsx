@@ -5,7 +5,6 @@ import { useTranslation } from 'react-i18next';
 import { AgentsOnly } from './pages/AgentsOnly.tsx';
 import { SignIn } from './pages/SignIn.tsx';
 import { Shell } from './components/Shell.tsx';
-import { LiveProvider } from './live/LiveProvider.tsx';
 import { useSession } from './session.tsx';
 
 // Loaded when first opened: the sign-in page needs neither.
@@ -35,19 +34,17 @@ export function App() {
   }
   if (user.role === 'end-user') return <AgentsOnly />;
   return (
-    <LiveProvider>
-      <Shell>
-        <Suspense fallback={<Loading />}>
-          <Routes>
-            <Route path="/" element={<FirstView />} />
-            <Route path="/sign-in" element={<Navigate to="/" replace />} />
-            <Route path="/views" element={<FirstView />} />
-            <Route path="/views/:id" element={<ViewPage />} />
-            <Route path="/tickets/:id" element={<TicketPage />} />
-            <Route path="*" element={<Navigate to="/" replace />} />
-          </Routes>
-        </Suspense>
-      </Shell>
-    </LiveProvider>
+    <Shell>
+      <Suspense fallback={<Loading />}>
+        <Routes>
+          <Route path="/" element={<FirstView />} />
+          <Route path="/sign-in" element={<Navigate to="/" replace />} />
+          <Route path="/views" element={<FirstView />} />
+          <Route path="/views/:id" element={<ViewPage />} />
+          <Route path="/tickets/:id" element={<TicketPage />} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Routes>
+      </Suspense>
+    </Shell>
   );
 }

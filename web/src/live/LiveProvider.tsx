@@ -40,11 +40,13 @@ const RETRY_MS = [1_000, 3_000, 10_000, 30_000];
 /**
  * The tab's one realtime stream (GET /api/v2/stream) while an agent is signed in: its events
  * become TanStack Query invalidations (coalesced), presence updates, and notification toasts.
+ * Mounted once around the app (main.tsx), inside the session and the router.
  */
 export function LiveProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
   const { user } = useSession();
-  const me = user?.id ?? null;
+  // Agents and admins only: the stream refuses end users (who see no workspace anyway).
+  const me = user && user.role !== 'end-user' ? user.id : null;
   const [status, setStatus] = useState<StreamStatus>('connecting');
   const listeners = useRef(new Set<Listener>());
   const [notifications, setNotifications] = useState<number[]>([]);
@@ -171,6 +173,9 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
     return () => {
       stopped = true;
+      // Signed out (or another agent signs in here): nothing of this session stays on screen.
+      setStatus('connecting');
+      setNotifications([]);
       window.removeEventListener('offline', offline);
       window.removeEventListener('online', online);
       if (retry) clearTimeout(retry);
