@@ -54,7 +54,14 @@ describe('the live workspace in Chromium', () => {
     await page.waitForURL(/\/sign-in$/);
     await signIn(page, email, 'correct horse');
     await page.waitForURL(/\/views\/\d+$/);
+    await streamOpen(page);
   }
+
+  /** The page's stream is connected: from here on, no change is missed. */
+  const streamOpen = (page: Page) =>
+    page
+      .locator('[data-testid="stream-status"][data-stream="open"]')
+      .waitFor({ state: 'attached' });
 
   async function dm(text: string): Promise<void> {
     const sent = await sandboxControl(desk, 'POST', 'messages', { user: MARTA, text });
@@ -104,6 +111,7 @@ describe('the live workspace in Chromium', () => {
       (globalThis as any).localStorage.setItem('parley.language', 'it'),
     );
     await giulia.page.goto(`${desk.url}/tickets/${ticketId}`);
+    await streamOpen(giulia.page);
 
     const adaPresence = ada.page.getByTestId('presence');
     const giuliaPresence = giulia.page.getByTestId('presence');
@@ -181,6 +189,7 @@ describe('the live workspace in Chromium', () => {
     assert.equal(made.status, 201, JSON.stringify(made.body));
     await page.goto(`${desk.url}/views`);
     await page.waitForURL(/\/views\/\d+$/);
+    await streamOpen(page);
 
     const tagged = await desk.api(
       'PUT',

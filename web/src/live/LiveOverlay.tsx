@@ -32,7 +32,7 @@ export function LiveOverlay({
         {notifications.map((id) => (
           <NotificationToast key={id} id={id} onClose={() => onDismiss(id)} />
         ))}
-        <div role="status" data-testid="stream-status">
+        <div role="status" data-testid="stream-status" data-stream={status}>
           {status === 'down' && (
             <Paper withBorder shadow="sm" px="sm" py={6} radius="xl">
               <Group gap="xs" wrap="nowrap">
