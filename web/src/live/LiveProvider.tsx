@@ -37,6 +37,9 @@ const LiveContext = createContext<Live | null>(null);
 /** Retries after the stream was refused (not a network error, which EventSource retries). */
 const RETRY_MS = [1_000, 3_000, 10_000, 30_000];
 
+/** The queries the stream keeps current. */
+const LIVE_ROOTS = new Set(['view', 'view-counts', 'ticket']);
+
 /**
  * The tab's one realtime stream (GET /api/v2/stream) while an agent is signed in: its events
  * become TanStack Query invalidations (coalesced), presence updates, and notification toasts.
@@ -124,6 +127,16 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         if (wasOpen) {
           invalidate.allPresence();
           invalidate.counts();
+        } else {
+          // The first stream starts from now: what was loaded before it opened may have
+          // missed a change made meanwhile (usually nothing: the stream opens first).
+          const openedAt = Date.now();
+          void client.invalidateQueries({
+            predicate: ({ queryKey: [first], state }) =>
+              LIVE_ROOTS.has(String(first)) &&
+              state.dataUpdatedAt > 0 &&
+              state.dataUpdatedAt < openedAt,
+          });
         }
         wasOpen = true;
       };
