@@ -6,6 +6,7 @@ import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
 import './i18n.ts';
 import { App } from './App.tsx';
+import { LiveProvider } from './live/LiveProvider.tsx';
 import { SessionProvider } from './session.tsx';
 
 const client = new QueryClient({
@@ -22,7 +23,9 @@ createRoot(document.getElementById('root')!).render(
       <QueryClientProvider client={client}>
         <SessionProvider>
           <BrowserRouter>
-            <App />
+            <LiveProvider>
+              <App />
+            </LiveProvider>
           </BrowserRouter>
         </SessionProvider>
       </QueryClientProvider>

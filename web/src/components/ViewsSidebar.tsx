@@ -6,8 +6,9 @@ import { Link, useLocation } from 'react-router';
 import { api } from '../api.ts';
 import { useActiveViews } from '../hooks.ts';
 import type { ViewCount } from '../types.ts';
+import { useStreamStatus } from '../live/LiveProvider.tsx';
 
-/** Counts are polled until the realtime stream can push them. */
+/** Counts are pushed by the realtime stream; polled only while it is down. */
 const COUNT_REFRESH_MS = 30_000;
 
 export function ViewsSidebar() {
@@ -16,10 +17,11 @@ export function ViewsSidebar() {
   const openView = /^\/views\/(\d+)/.exec(useLocation().pathname)?.[1];
   const views = useActiveViews();
   const ids = (views.data ?? []).map((v) => v.id);
+  const live = useStreamStatus() === 'open';
   const counts = useQuery({
     queryKey: ['view-counts', ids],
     enabled: ids.length > 0,
-    refetchInterval: COUNT_REFRESH_MS,
+    refetchInterval: live ? false : COUNT_REFRESH_MS,
     queryFn: () =>
       api<{ view_counts: ViewCount[] }>(`/views/count_many?ids=${ids.join(',')}`).then(
         (r) => new Map(r.view_counts.map((c) => [c.view_id, c.value])),

@@ -2,6 +2,8 @@ import { Alert, Box, Skeleton, Stack } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useParams } from 'react-router';
 import { Composer } from '../ticket/composer/Composer.tsx';
+import { PresenceBar } from '../live/PresenceBar.tsx';
+import { useTypingReporter } from '../live/presence.ts';
 import { ConversationView } from '../ticket/conversation/ConversationView.tsx';
 import { useTicket } from '../ticket/conversation/queries.ts';
 import { TicketHeader } from '../ticket/conversation/TicketHeader.tsx';
@@ -18,6 +20,8 @@ export default function TicketPage() {
   const { id = '' } = useParams();
   const ticketId = Number(id);
   const ticket = useTicket(ticketId);
+  // Other agents on this ticket see "… is typing" while this one writes a reply.
+  const onTyping = useTypingReporter(ticketId);
 
   if (ticket.isError) return <Alert color="red">{t('ticket.notFound')}</Alert>;
   if (!ticket.data) return <Skeleton h={200} />;
@@ -37,6 +41,7 @@ export default function TicketPage() {
         style={{ flex: 1, minWidth: 0, display: 'flex', flexDirection: 'column' }}
       >
         <TicketHeader ticket={ticket.data} />
+        <PresenceBar ticketId={ticketId} />
         <ConversationView ticket={ticket.data} />
         <Box
           component="section"
@@ -44,7 +49,7 @@ export default function TicketPage() {
           data-region="composer"
           style={{ flexShrink: 0 }}
         >
-          <Composer key={ticket.data.id} ticket={ticket.data} />
+          <Composer key={ticket.data.id} ticket={ticket.data} onTyping={onTyping} />
         </Box>
       </Box>
       <Box
