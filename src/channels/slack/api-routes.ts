@@ -31,6 +31,7 @@ import { connectionClient, connectionToken } from './context.ts';
 import { linkConversationTicket, openConversation } from './conversations-link.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
 import { slackEventRoutes } from './events-api.ts';
+import { slackOutboundRoutes } from './outbound-routes.ts';
 import { SLACK_VIA } from './ingest/via.ts';
 import type { ChannelSignIn } from '../channel.ts';
 import { parseQuery } from '../../http/shared/query.ts';
@@ -117,6 +118,7 @@ export function slackApiRoutes(
   };
 
   slackEventRoutes(app, rt, admin);
+  slackOutboundRoutes(app, db);
 
   app.get('/slack/connections', async (req) => {
     await admin(req);
