@@ -814,6 +814,7 @@ export const OUTSIDE_THE_API = new Set([
   'GET /sign-in',
   'GET /views',
   'GET /views*',
+  'GET /search',
   'GET /healthz',
   'GET /setup',
   'POST /setup',

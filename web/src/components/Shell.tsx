@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { chooseLanguage, LANGUAGES } from '../i18n.ts';
+import { SearchBox } from '../search/SearchBox.tsx';
 import { useSession } from '../session.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
 
@@ -18,6 +19,9 @@ export function Shell({ children }: { children: ReactNode }) {
               {t('shell.product')}
             </Link>
           </Title>
+          <Group gap="sm" wrap="nowrap" style={{ flex: 1 }} justify="center">
+            <SearchBox />
+          </Group>
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
               <Button variant="default" aria-label={t('shell.userMenu', { name: user?.name })}>
