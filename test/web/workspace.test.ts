@@ -109,7 +109,7 @@ describe('the agent workspace in Chromium', () => {
     await page.getByRole('button', { name: /User menu/ }).click();
     await page.getByRole('menuitem', { name: 'Italiano' }).click();
     await page.getByRole('heading', { name: 'Viste' }).waitFor();
-    await page.getByText('Conversazione').waitFor();
+    await page.getByText('Conversazione', { exact: true }).waitFor();
     await screenshot(page, 'web-italian');
     await page.getByRole('button', { name: /Menu utente/ }).click();
     await page.getByRole('menuitem', { name: 'English' }).click();

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { chooseLanguage, LANGUAGES } from '../i18n.ts';
 import { SearchBox } from '../search/SearchBox.tsx';
 import { useSession } from '../session.tsx';
+import { StartConversationButton } from '../start/StartConversationButton.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
 
 export function Shell({ children }: { children: ReactNode }) {
@@ -21,6 +22,7 @@ export function Shell({ children }: { children: ReactNode }) {
           </Title>
           <Group gap="sm" wrap="nowrap" style={{ flex: 1 }} justify="center">
             <SearchBox />
+            <StartConversationButton />
           </Group>
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
