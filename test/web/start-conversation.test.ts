@@ -103,4 +103,19 @@ describe('starting a Slack conversation from the agent workspace (Chromium)', ()
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, 'start-ticket');
   });
+
+  it('offers no New conversation once no Slack connection is active', async () => {
+    const { connections } = (await desk.api('GET', '/api/v2/slack/connections')).body;
+    for (const c of connections as { id: number }[]) {
+      const res = await desk.api('DELETE', `/api/v2/slack/connections/${c.id}`);
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    const answered = page.waitForResponse((r) =>
+      r.url().endsWith('/api/v2/slack/conversations/connections'),
+    );
+    await page.reload();
+    assert.deepEqual((await (await answered).json()).connections, []);
+    await page.getByRole('combobox', { name: 'Search tickets and users' }).waitFor();
+    assert.equal(await page.getByRole('button', { name: 'New conversation' }).count(), 0);
+  });
 });
