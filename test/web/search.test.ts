@@ -144,4 +144,17 @@ describe('search in the agent workspace (Chromium)', () => {
     await box().press('Enter');
     await page.getByRole('alert').filter({ hasText: 'The search could not be read' }).waitFor();
   });
+
+  it('speaks Italian, numbers and all', async () => {
+    await page.goto(`${desk.url}/search?q=stampante`);
+    await page.evaluate("localStorage.setItem('parley.language', 'it')");
+    await page.reload();
+    await page.getByRole('heading', { name: 'Risultati per «stampante»' }).waitFor();
+    await page.getByRole('tab', { name: /Utenti/ }).waitFor();
+    await page.getByRole('combobox', { name: 'Cerca ticket e utenti' }).waitFor();
+    await page.locator('tr[data-ticket-id]').first().waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'search-italian');
+    await page.evaluate("localStorage.removeItem('parley.language')");
+  });
 });

@@ -157,7 +157,7 @@ export default function SearchPage() {
               value={sortBy}
               allowDeselect={false}
               onChange={(v) => change({ sort_by: v, page: null })}
-              w={180}
+              w={220}
             />
             <Select
               label={t('search.sortOrder')}
