@@ -17,7 +17,7 @@ describe('the web app served at /', () => {
   });
 
   it('answers index.html, never cached, at / and at the app’s own routes', async () => {
-    for (const p of ['/', '/sign-in', '/views', '/views/12', '/tickets/7']) {
+    for (const p of ['/', '/sign-in', '/views', '/views/12', '/tickets/7', '/search?q=vpn']) {
       const res = await fetch(`${desk.url}${p}`);
       assert.equal(res.status, 200, p);
       assert.match(res.headers.get('content-type')!, /text\/html/, p);

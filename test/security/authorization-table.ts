@@ -799,6 +799,14 @@ export const TABLE: Record<string, Endpoint> = {
     call: () => ({ path: '/api/v2/slack/conversations', body: {} }),
     expect: { endUser: 403, restricted: 'allowed', agent: 'allowed', admin: 'allowed' },
   },
+  'GET /api/v2/slack/conversations/connections': {
+    call: at('/api/v2/slack/conversations/connections'),
+    expect: agents,
+  },
+  'GET /api/v2/slack/conversations/people': {
+    call: at('/api/v2/slack/conversations/people?query=Erin'),
+    expect: agents,
+  },
   'GET /api/v2/slack/apps': { call: at('/api/v2/slack/apps'), expect: admins },
   'POST /api/v2/slack/apps': {
     call: () => ({ path: '/api/v2/slack/apps', body: {} }),
@@ -820,6 +828,7 @@ export const OUTSIDE_THE_API = new Set([
   'GET /sign-in',
   'GET /views',
   'GET /views*',
+  'GET /search',
   'GET /healthz',
   'GET /setup',
   'POST /setup',

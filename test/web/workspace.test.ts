@@ -111,7 +111,7 @@ describe('the agent workspace in Chromium', () => {
     await page.getByRole('heading', { name: 'Viste' }).waitFor();
     // A default view's title follows the language too (its raw title is {{zd.…}}).
     await page.getByRole('link', { name: /Tutti i ticket non risolti/ }).waitFor();
-    await page.getByText('Conversazione').waitFor();
+    await page.getByText('Conversazione', { exact: true }).waitFor();
     await screenshot(page, 'web-italian');
     await page.getByRole('button', { name: /Menu utente/ }).click();
     await page.getByRole('menuitem', { name: 'English' }).click();

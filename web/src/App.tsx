@@ -11,6 +11,7 @@ import { useSession } from './session.tsx';
 const ViewPage = lazy(() => import('./pages/ViewPage.tsx'));
 const TicketPage = lazy(() => import('./pages/TicketPage.tsx'));
 const FirstView = lazy(() => import('./pages/FirstView.tsx'));
+const SearchPage = lazy(() => import('./search/SearchPage.tsx'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -42,6 +43,7 @@ export function App() {
           <Route path="/views" element={<FirstView />} />
           <Route path="/views/:id" element={<ViewPage />} />
           <Route path="/tickets/:id" element={<TicketPage />} />
+          <Route path="/search" element={<SearchPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

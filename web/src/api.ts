@@ -25,7 +25,7 @@ export function setUnauthorizedHandler(handler: () => void): void {
 
 export async function api<T>(
   path: string,
-  init: { method?: string; body?: unknown; quiet401?: boolean } = {},
+  init: { method?: string; body?: unknown; quiet401?: boolean; signal?: AbortSignal } = {},
 ): Promise<T> {
   const method = init.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
@@ -35,6 +35,7 @@ export async function api<T>(
     method,
     headers,
     credentials: 'same-origin',
+    signal: init.signal,
     body: init.body === undefined ? undefined : JSON.stringify(init.body),
   });
   const text = await res.text();

@@ -33,6 +33,7 @@ import { linkConversationTicket, openConversation } from './conversations-link.t
 import { enqueueCommentDelivery } from './delivery.ts';
 import { redeliverComment } from './redeliver.ts';
 import { slackEventRoutes } from './events-api.ts';
+import { slackOutboundRoutes } from './outbound-routes.ts';
 import { SLACK_VIA } from './ingest/via.ts';
 import type { ChannelSignIn } from '../channel.ts';
 import { parseQuery } from '../../http/shared/query.ts';
@@ -120,6 +121,7 @@ export function slackApiRoutes(
   };
 
   slackEventRoutes(app, rt, admin);
+  slackOutboundRoutes(app, db);
 
   app.get('/slack/connections', async (req) => {
     await admin(req);

@@ -3,7 +3,9 @@ import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { chooseLanguage, LANGUAGES } from '../i18n.ts';
+import { SearchBox } from '../search/SearchBox.tsx';
 import { useSession } from '../session.tsx';
+import { StartConversationButton } from '../start/StartConversationButton.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
 import { Shortcuts } from '../ticket/composer/Shortcuts.tsx';
 
@@ -19,6 +21,10 @@ export function Shell({ children }: { children: ReactNode }) {
               {t('shell.product')}
             </Link>
           </Title>
+          <Group gap="sm" wrap="nowrap" style={{ flex: 1 }} justify="center">
+            <SearchBox />
+            <StartConversationButton />
+          </Group>
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
               <Button variant="default" aria-label={t('shell.userMenu', { name: user?.name })}>
