@@ -806,6 +806,8 @@ export const OUTSIDE_THE_API = new Set([
   'GET /sign-in',
   'GET /views',
   'GET /views*',
+  'GET /admin',
+  'GET /admin*',
   'GET /healthz',
   'GET /setup',
   'POST /setup',

@@ -11,6 +11,8 @@ import { useSession } from './session.tsx';
 const ViewPage = lazy(() => import('./pages/ViewPage.tsx'));
 const TicketPage = lazy(() => import('./pages/TicketPage.tsx'));
 const FirstView = lazy(() => import('./pages/FirstView.tsx'));
+// Admin pages (web/src/admin/): loaded only by admins who open them.
+const AdminArea = lazy(() => import('./admin/AdminArea.tsx'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -42,6 +44,7 @@ export function App() {
           <Route path="/views" element={<FirstView />} />
           <Route path="/views/:id" element={<ViewPage />} />
           <Route path="/tickets/:id" element={<TicketPage />} />
+          <Route path="/admin/*" element={<AdminArea />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { chooseLanguage, LANGUAGES } from '../i18n.ts';
 import { useSession } from '../session.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
+import { AdminNavLink } from '../admin/AdminNavLink.tsx';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
@@ -46,6 +47,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="sm" component="nav" aria-label={t('views.title')}>
         <ViewsSidebar />
+        <AdminNavLink />
       </AppShell.Navbar>
       <AppShell.Main>{children}</AppShell.Main>
     </AppShell>
