@@ -60,6 +60,8 @@ export function ConnectionForm({
   const [types, setTypes] = useState<string[]>(initial?.allowed_file_types ?? []);
   const [nameError, setNameError] = useState<string | null>(null);
   const refused = invalidFields(error);
+  const fallbackBrand = brands.data?.find((b) => b.default) ?? brands.data?.[0];
+  const shownBrand = brand ?? (fallbackBrand ? String(fallbackBrand.id) : null);
 
   function submit(e: FormEvent) {
     e.preventDefault();
@@ -70,7 +72,7 @@ export function ConnectionForm({
     setNameError(null);
     onSubmit({
       name: name.trim(),
-      brand_id: brand ? Number(brand) : undefined,
+      brand_id: shownBrand ? Number(shownBrand) : undefined,
       mode,
       attachments_enabled: attachments,
       allowed_file_types: [...new Set(types.map(extension).filter(Boolean))],
@@ -101,7 +103,7 @@ export function ConnectionForm({
         <Select
           label={t('admin.slack.form.brand')}
           data={(brands.data ?? []).map((b) => ({ value: String(b.id), label: b.name }))}
-          value={brand ?? (brands.data?.[0] ? String(brands.data[0].id) : null)}
+          value={shownBrand}
           onChange={setBrand}
           allowDeselect={false}
           comboboxProps={{ withinPortal: true }}

@@ -21,6 +21,8 @@ export interface SlackConnection {
 export interface Brand {
   id: number;
   name: string;
+  /** The brand a connection gets when none is chosen. */
+  default?: boolean;
 }
 
 export interface ConnectionChanges {
