@@ -277,6 +277,9 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
       PARLEY_DATA_DIR: dataDir,
       PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
       PARLEY_LOG_LEVEL: 'silent',
+      // A benchmark is one user at one address sending as fast as it can.
+      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
       PARLEY_BLOB_STORE: 'fs',
     });
     parley = await startParley(config, {

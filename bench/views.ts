@@ -181,6 +181,9 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
       PARLEY_DATA_DIR: dataDir,
       PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
       PARLEY_LOG_LEVEL: 'silent',
+      // A benchmark is one user at one address sending as fast as it can.
+      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
     });
     parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
     const pop = await seedPeople(

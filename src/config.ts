@@ -125,6 +125,10 @@ const envSchema = z.object({
     .regex(/^smtps?:\/\//i, 'must start with smtp:// or smtps://')
     .optional(),
   PARLEY_SMTP_FROM: z.string().trim().min(3).max(300).default('Parley <parley@localhost>'),
+  // Requests per minute: per signed-in user on /api/v2, and per client address on each door
+  // anyone may knock at (sign-in, setup, Slack install and OAuth redirect). 0 turns one off.
+  PARLEY_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(2500),
+  PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(120),
 });
 
 export const DEFAULT_SLACK_API_URL = 'https://slack.com/api/';
@@ -177,6 +181,13 @@ export interface Config {
    * holds the SMTP password: it is handed to the mailer and never logged.
    */
   smtp: { url: string; from: string } | null;
+  /**
+   * Request rate limits, per minute (0: off). `perUser` caps each signed-in user's /api/v2
+   * requests, as Zendesk's API limit does (set far above what people clicking, or an ordinary
+   * integration, ever send); `publicPerAddress` caps each client address on each
+   * unauthenticated door. Counted in each node's memory.
+   */
+  rateLimits: { perUser: number; publicPerAddress: number };
 }
 
 export interface SlackConfig {
@@ -320,5 +331,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     webhooks: { allowPrivate: e.PARLEY_WEBHOOK_ALLOW_PRIVATE === 'on' },
     smtp: e.PARLEY_SMTP_URL ? { url: e.PARLEY_SMTP_URL, from: e.PARLEY_SMTP_FROM } : null,
+    rateLimits: {
+      perUser: e.PARLEY_RATE_LIMIT_PER_MINUTE,
+      publicPerAddress: e.PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE,
+    },
   };
 }

@@ -28,6 +28,7 @@ import { streamRoutes } from './routes/stream/routes.ts';
 import { setupPages } from './setup.ts';
 import { webApp } from './web-app.ts';
 import { sessionPolicy } from './sessions.ts';
+import { rateLimits } from './rate-limits.ts';
 
 const apiRoutes: RoutePlugin[] = [
   ticketRoutes,
@@ -85,6 +86,9 @@ export async function buildApp(
   app.decorateRequest('session', null);
   await app.register(fastifyCookie);
   app.setErrorHandler(errorHandler);
+  const limits = await rateLimits(app, svc.config.rateLimits);
+  // Before anything else: a flood at a public door is turned away without work.
+  if (limits.publicDoors) app.addHook('onRequest', limits.publicDoors);
   // Zendesk clients (node-zendesk among them) send `Content-Type: application/json` on every
   // request, DELETE included, mostly without a body: an empty body is no body, not bad JSON.
   const parseJson = app.getDefaultJsonParser('error', 'error');
@@ -111,6 +115,8 @@ export async function buildApp(
           requireCsrfToken(req, req.session, svc.config.publicUrl, svc.config.secretKey);
         }
       });
+      // Counted once the caller is known (an unauthenticated request was refused above).
+      if (limits.perUser) api.addHook('onRequest', limits.perUser);
       // Suspending, demoting, merging or re-addressing a user must not wait for the second
       // an accepted API token is remembered; forgotten before the answer leaves, so the
       // caller's next request already finds the change.

@@ -15,7 +15,15 @@ export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url
  * Listed rather than a catch-all so that a mistyped `/api/...`, `/slack/...` or `/sandbox/...`
  * address keeps answering the API's JSON 404, never an HTML page.
  */
-const CLIENT_ROUTES = ['/sign-in', '/views', '/views/*', '/tickets/*', '/search'];
+const CLIENT_ROUTES = [
+  '/sign-in',
+  '/views',
+  '/views/*',
+  '/tickets/*',
+  '/search',
+  '/admin',
+  '/admin/*',
+];
 
 function sendIndex(reply: FastifyReply, html: string): FastifyReply {
   return (

@@ -97,6 +97,9 @@ export async function startTestDesk(
     DATABASE_URL: databaseUrl,
     PARLEY_DATA_DIR: dataDir,
     PARLEY_PUBLIC_URL: `http://127.0.0.1:${port}`,
+    // Tests send far more requests a minute, from one address and one user, than people do.
+    PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+    PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
     ...(opts.env ?? {}),
     PARLEY_LOG_LEVEL: process.env.PARLEY_TEST_LOG_LEVEL ?? 'silent',
   });

@@ -829,6 +829,8 @@ export const OUTSIDE_THE_API = new Set([
   'GET /views',
   'GET /views*',
   'GET /search',
+  'GET /admin',
+  'GET /admin*',
   'GET /healthz',
   'GET /setup',
   'POST /setup',

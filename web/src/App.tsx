@@ -12,6 +12,8 @@ const ViewPage = lazy(() => import('./pages/ViewPage.tsx'));
 const TicketPage = lazy(() => import('./pages/TicketPage.tsx'));
 const FirstView = lazy(() => import('./pages/FirstView.tsx'));
 const SearchPage = lazy(() => import('./search/SearchPage.tsx'));
+// Admin pages (web/src/admin/): loaded only by admins who open them.
+const AdminArea = lazy(() => import('./admin/AdminArea.tsx'));
 
 function Loading() {
   const { t } = useTranslation();
@@ -44,6 +46,7 @@ export function App() {
           <Route path="/views/:id" element={<ViewPage />} />
           <Route path="/tickets/:id" element={<TicketPage />} />
           <Route path="/search" element={<SearchPage />} />
+          <Route path="/admin/*" element={<AdminArea />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Routes>
       </Suspense>

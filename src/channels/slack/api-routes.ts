@@ -28,6 +28,7 @@ import {
   presentConnection,
   updateConnection,
 } from './connections.ts';
+import type { SlackConnection } from '../../db/types.ts';
 import { connectionClient, connectionToken } from './context.ts';
 import { linkConversationTicket, openConversation } from './conversations-link.ts';
 import { enqueueCommentDelivery } from './delivery.ts';
@@ -111,8 +112,38 @@ export function slackApiRoutes(
 ): void {
   const { ctx } = rt;
   const { db } = ctx;
-  const present = async (id: number) =>
-    presentConnection(await getConnection(db, id), installUrl(ctx, id));
+  /**
+   * When an admin's install attempt is under way (started, neither finished nor expired), until
+   * when: Slack may be holding it for a workspace admin's approval.
+   */
+  const installsUnderWay = async (ids: number[]) => {
+    const under = new Map<number, string>();
+    if (ids.length === 0) return under;
+    const rows = await db
+      .selectFrom('slack_oauth_states')
+      .select(['connection_id', 'expires_at'])
+      .where('connection_id', 'in', ids)
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', nowIso())
+      .where('bound_to', '!=', 'system')
+      .execute();
+    for (const r of rows) {
+      const seen = under.get(r.connection_id);
+      if (!seen || seen < r.expires_at) under.set(r.connection_id, r.expires_at);
+    }
+    return under;
+  };
+  const presentAll = async (rows: SlackConnection[]) => {
+    const under = await installsUnderWay(
+      rows.filter((c) => c.status !== 'active').map((c) => c.id),
+    );
+    return rows.map((c) => ({
+      ...presentConnection(c, installUrl(ctx, c.id)),
+      install_pending_until: presentTime(under.get(c.id) ?? null),
+    }));
+  };
+  const presentOne = async (row: SlackConnection) => (await presentAll([row]))[0]!;
+  const present = async (id: number) => presentOne(await getConnection(db, id));
   const admin = async (req: FastifyRequest) => {
     const actor = actorOf(req);
     // Channels are admin work, or the work of agents whose role may manage channels.
@@ -126,10 +157,7 @@ export function slackApiRoutes(
   app.get('/slack/connections', async (req) => {
     await admin(req);
     const rows = await db.selectFrom('slack_connections').selectAll().orderBy('id').execute();
-    return {
-      connections: rows.map((c) => presentConnection(c, installUrl(ctx, c.id))),
-      count: rows.length,
-    };
+    return { connections: await presentAll(rows), count: rows.length };
   });
 
   app.get('/slack/connections/:id', async (req) => {
@@ -164,7 +192,7 @@ export function slackApiRoutes(
       nowIso(),
     );
     reply.status(201);
-    return { connection: presentConnection(created, installUrl(ctx, created.id)) };
+    return { connection: await presentOne(created) };
   });
 
   app.put('/slack/connections/:id', async (req) => {
@@ -175,7 +203,7 @@ export function slackApiRoutes(
       parseWith(updateSchema, req.body).connection,
       nowIso(),
     );
-    return { connection: presentConnection(updated, installUrl(ctx, updated.id)) };
+    return { connection: await presentOne(updated) };
   });
 
   app.delete('/slack/connections/:id', async (req) => {

@@ -11,13 +11,22 @@ import { BOT_SCOPES, USER_SCOPES } from './scopes.ts';
 
 /** Why an install was refused: the API answers each differently. */
 export type InstallRefusal =
-  'already_active' | 'state_invalid' | 'not_bound' | 'wrong_workspace' | 'slack_refused';
+  | 'already_active'
+  | 'state_invalid'
+  | 'not_bound'
+  | 'wrong_workspace'
+  | 'slack_refused'
+  | 'cancelled';
 
 /** A refused or failed install, told to the admin in plain words. */
 export class InstallError extends Error {
+  /** The connection the attempt was for, once its state has been found. */
+  connectionId: number | null = null;
   constructor(
     message: string,
     readonly reason: InstallRefusal = 'slack_refused',
+    /** Slack's own error code, when Slack refused. */
+    readonly slackError: string | null = null,
   ) {
     super(message);
   }
@@ -203,12 +212,40 @@ export async function completeInstall(
     .executeTakeFirst();
   if (Number(spent.numUpdatedRows) !== 1)
     throw new InstallError('This install attempt was already used.', 'state_invalid');
+  try {
+    return await finishInstall(ctx, row, query, finisher, now);
+  } catch (err) {
+    // The admin's page shows which connection a refused attempt was for.
+    if (err instanceof InstallError) err.connectionId = row.connection_id;
+    throw err;
+  }
+}
+
+async function finishInstall(
+  ctx: SlackContext,
+  row: {
+    connection_id: number;
+    reauthorize: number;
+    bound_to: string | null;
+    user_id: number | null;
+    credential_hash: string | null;
+  },
+  query: { code?: string; error?: string },
+  finisher: Finisher,
+  now: string,
+): Promise<{ connectionId: number; teamName: string | null }> {
   await checkBinding(ctx, row, finisher);
   if (query.error) {
+    if (query.error === 'access_denied') {
+      throw new InstallError(
+        'The installation was cancelled in Slack. Nothing changed; start again from the connection to try again.',
+        'cancelled',
+      );
+    }
     throw new InstallError(
-      query.error === 'access_denied'
-        ? 'The installation was cancelled in Slack. Nothing changed; start again from the connection to try again.'
-        : `Slack refused the installation (${query.error}). Nothing changed.`,
+      `Slack refused the installation (${query.error}). Nothing changed.`,
+      'slack_refused',
+      query.error,
     );
   }
   if (!query.code) throw new InstallError('Slack did not send an authorization code.');
@@ -234,7 +271,11 @@ export async function completeInstall(
   } catch (err) {
     const code = err instanceof WebAPIPlatformError ? err.data.error : (err as Error).message;
     ctx.logger.warn({ connectionId: connection.id, error: code }, 'slack oauth exchange failed');
-    throw new InstallError(`Slack could not complete the installation (${code}). Nothing changed.`);
+    throw new InstallError(
+      `Slack could not complete the installation (${code}). Nothing changed.`,
+      'slack_refused',
+      err instanceof WebAPIPlatformError ? err.data.error : null,
+    );
   }
 
   let token: string | undefined;

@@ -10,6 +10,9 @@ import { installQuery, oauthRedirectQuery } from './query-schemas.ts';
 import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
 
+/** The agent workspace's page for Slack channels (web/src/admin/). */
+const ADMIN_PAGE = '/admin/channels/slack';
+
 function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
@@ -178,12 +181,22 @@ export function slackPublicRoutes(
   app.get('/slack/oauth_redirect', async (req, reply) => {
     const q = oauthRedirectQuery.parse(req.query ?? {});
     const str = (v: unknown) => (typeof v === 'string' && v.length <= 2000 ? v : undefined);
+    // Slack sends the admin's browser back here: it lands on the admin's Slack channel page,
+    // which tells how the install went in the admin's language. Other clients (scripts that
+    // follow the redirect themselves) keep the small result pages below.
+    const browser = /\btext\/html\b/.test(req.headers.accept ?? '');
+    const toAdminPage = (params: Record<string, string | number | null>) => {
+      const search = new URLSearchParams();
+      for (const [k, v] of Object.entries(params)) if (v !== null) search.set(k, String(v));
+      return reply.header('cache-control', 'no-store').redirect(`${ADMIN_PAGE}?${search}`, 303);
+    };
     try {
       const done = await completeInstall(
         ctx,
         { code: str(q.code), state: str(q.state), error: str(q.error) },
         await finisherOf(req, signIn),
       );
+      if (browser) return toAdminPage({ installed: done.connectionId });
       return page(
         reply,
         200,
@@ -192,10 +205,19 @@ export function slackPublicRoutes(
       );
     } catch (err) {
       if (err instanceof InstallError) {
+        if (browser) {
+          return toAdminPage({
+            install_failed: err.reason,
+            connection: err.connectionId,
+            slack_error:
+              err.slackError && /^\w{1,80}$/.test(err.slackError) ? err.slackError : null,
+          });
+        }
         const status = err.reason === 'not_bound' ? 403 : 400;
         return page(reply, status, 'Slack was not connected', err.message);
       }
       if (err instanceof NotFoundError) {
+        if (browser) return toAdminPage({ install_failed: 'not_found' });
         return page(reply, 404, 'Connection not found', 'This Slack connection no longer exists.');
       }
       throw err;

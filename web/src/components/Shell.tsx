@@ -8,6 +8,7 @@ import { useSession } from '../session.tsx';
 import { StartConversationButton } from '../start/StartConversationButton.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
 import { Shortcuts } from '../ticket/composer/Shortcuts.tsx';
+import { AdminNavLink } from '../admin/AdminNavLink.tsx';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
@@ -53,6 +54,7 @@ export function Shell({ children }: { children: ReactNode }) {
       </AppShell.Header>
       <AppShell.Navbar p="sm" component="nav" aria-label={t('views.title')}>
         <ViewsSidebar />
+        <AdminNavLink />
       </AppShell.Navbar>
       <AppShell.Main>{children}</AppShell.Main>
       <Shortcuts />
