@@ -25,6 +25,10 @@ const CLIENT_ROUTES = [
   '/admin/*',
 ];
 
+/** Where Slack serves profile photos (the requester's avatar on the ticket page): images only. */
+const SLACK_IMAGE_HOSTS =
+  'https://avatars.slack-edge.com https://a.slack-edge.com https://secure.gravatar.com';
+
 function sendIndex(reply: FastifyReply, html: string): FastifyReply {
   return (
     reply
@@ -34,7 +38,9 @@ function sendIndex(reply: FastifyReply, html: string): FastifyReply {
       .header('x-frame-options', 'DENY')
       .header(
         'content-security-policy',
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; " +
+        "default-src 'self'; img-src 'self' data: blob: " +
+          SLACK_IMAGE_HOSTS +
+          "; style-src 'self' 'unsafe-inline'; " +
           "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
       )
       .send(html)

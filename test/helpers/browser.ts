@@ -44,7 +44,10 @@ export async function newAgentPage(
     bypassCSP: true,
   });
   const page = await context.newPage();
-  page.setDefaultTimeout(5000);
+  // Generous: CI shares two cores between two test files, one of them maybe a browser's.
+  // Waits end as soon as the thing appears, so this costs nothing when all is well.
+  page.setDefaultNavigationTimeout(30_000);
+  page.setDefaultTimeout(15_000);
   return { context, page };
 }
 

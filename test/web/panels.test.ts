@@ -134,6 +134,11 @@ describe('the ticket panels in Chromium', () => {
   });
 
   it('does not overwrite a change made meanwhile: reloads and says so', async () => {
+    // The live stream would bring the other change in before the panel's: hold it back, as a
+    // slow network would, so the panel really writes against a stale ticket.
+    await page.route('**/api/v2/stream**', (route) => route.abort());
+    await page.reload();
+    await properties().getByLabel('Type', { exact: true }).waitFor();
     // Stamps have whole seconds (as Zendesk's): the other change lands in a later second than
     // the panel's last one, or the two could not be told apart.
     const seen = (await ticket(ticketId)).updated_at as string;
@@ -158,6 +163,7 @@ describe('the ticket panels in Chromium', () => {
     const now = await ticket(ticketId);
     assert.equal(now.priority, 'urgent');
     assert.equal(now.type, 'incident');
+    await page.unroute('**/api/v2/stream**');
   });
 
   it('shows the server’s reason when a change is refused, and takes the change back', async () => {

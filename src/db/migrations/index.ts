@@ -23,7 +23,7 @@ import * as m0021 from './0021_notifications.ts';
 import * as m0022 from './0022_search.ts';
 import * as m0023 from './0023_stream_events.ts';
 import * as m0024 from './0024_ticket_status_counts.ts';
-import * as m0032 from './0032_view_title_placeholders.ts';
+import * as m0026 from './0026_view_title_placeholders.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
 const migrations: Record<string, Migration> = {
@@ -51,7 +51,7 @@ const migrations: Record<string, Migration> = {
   '0022_search': m0022,
   '0023_stream_events': m0023,
   '0024_ticket_status_counts': m0024,
-  '0032_view_title_placeholders': m0032,
+  '0026_view_title_placeholders': m0026,
 };
 
 export const migrationProvider: MigrationProvider = {

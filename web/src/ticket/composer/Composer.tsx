@@ -377,8 +377,8 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
             label={note ? t('composer.noteLabel') : t('composer.replyLabel')}
             description={t('composer.markdownHint')}
             autosize
-            minRows={4}
-            maxRows={14}
+            minRows={2}
+            maxRows={10}
             value={draft.text}
             onChange={(e) => typed(e.currentTarget.value)}
             onPaste={(e) => {
