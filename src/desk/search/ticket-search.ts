@@ -1,0 +1,226 @@
+import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
+import { isPostgres } from '../../db/dialect.ts';
+import type { DB, Ticket } from '../../db/types.ts';
+import type { Actor, Conn } from '../context.ts';
+import { type TicketScope, visibleTickets } from '../policies/tickets.ts';
+import { countLiveTickets } from '../tickets/count-tickets.ts';
+import type { SearchTerm } from './parse-query.ts';
+import { stemOf } from './search-text.ts';
+import {
+  type TextMode,
+  ticketConditionParts,
+  ticketConditions,
+  ticketTextMatches,
+} from './search-conditions.ts';
+
+/**
+ * Ticket search at scale: a count and a page that stay fast when a word matches most of a
+ * million tickets, without sorting or counting every match.
+ *
+ * - **Count**: the matches among the newest candidates (the tickets the text matches, newest
+ *   first, or every live ticket when there is no text) are counted up to `exactCount`. Beyond
+ *   that the count is an estimate (`exact: false`): the matches found, scaled by how much of
+ *   the id range they came from, as Zendesk's counts of large results are approximate (with a
+ *   date condition, which picks tickets by age as ids do, `exactCount + 1`: "more than"). When
+ *   the newest `countWalk` candidates hold fewer, every match is counted exactly.
+ * - **Page**: looked for among a window of the first tickets in the requested order (by
+ *   `updated_at` or `created_at`, read from their indexes), each checked against the query
+ *   with one index probe per text term; when the window holds the whole page, that page is
+ *   the page of all matches, as no ticket outside the window sorts before one inside. The
+ *   window is tried only when the count says it should hold the page; otherwise (a rare word,
+ *   another sort) the query runs over every match, which the index lists.
+ */
+export const SEARCH_BOUNDS = {
+  exactCount: 1000,
+  countWalk: 20_000,
+  /** Window sizes, smallest first. */
+  windows: [2_000, 20_000] as number[],
+};
+
+export interface TicketCount {
+  n: number;
+  /** False: `n` is an estimate of a count above `exactCount`. */
+  exact: boolean;
+}
+
+type TicketQuery = SelectQueryBuilder<DB, 'tickets', object>;
+type Sql = RawBuilder<SqlBool>;
+
+const and = (parts: Sql[]): Sql =>
+  parts.length === 0 ? sql<SqlBool>`1 = 1` : sql<SqlBool>`(${sql.join(parts, sql` and `)})`;
+
+/** The live tickets `scope` sees. */
+function liveTickets(db: Conn, scope: TicketScope): TicketQuery {
+  return visibleTickets(db.selectFrom('tickets').where('tickets.deleted_at', 'is', null), scope);
+}
+
+const DATE_KEYS = new Set(['created', 'updated', 'solved']);
+
+/** The tickets `terms` match, counted (exactly up to `exactCount`, then maybe estimated). */
+export async function countTickets(
+  db: Conn,
+  actor: Actor,
+  terms: SearchTerm[],
+  scope: TicketScope,
+  now: Date,
+): Promise<TicketCount> {
+  // Excluded words: a probe per row on PostgreSQL; on SQLite, where a probe costs more than
+  // listing a word's matches once, the list.
+  const parts = ticketConditionParts(db, actor, terms, now, isPostgres(db) ? 'probe' : 'set');
+  if (!parts) return { n: 0, exact: true };
+  const { exactCount, countWalk } = SEARCH_BOUNDS;
+  const candidates =
+    parts.text.length > 0
+      ? ticketTextMatches(db, parts.text, countWalk)
+      : sql<{ id: number }>`select id from tickets where deleted_at is null
+          order by id desc limit ${countWalk}`;
+  const found = await liveTickets(db, scope)
+    .where(sql<SqlBool>`tickets.id in (${candidates})`)
+    .where(and(parts.others))
+    .select('tickets.id')
+    .orderBy('tickets.id', 'desc')
+    .limit(exactCount + 1)
+    .execute();
+  if (found.length > exactCount) {
+    // A date condition picks tickets by age, as ids do: no spread to scale by.
+    const dated = terms.some((t) => t.kind === 'filter' && DATE_KEYS.has(t.key));
+    const n = dated ? found.length : await estimate(db, found.length, found.at(-1)!.id);
+    return { n, exact: false };
+  }
+  const walked = await sql<{
+    n: number | string;
+  }>`select count(*) as n from (${candidates}) c`.execute(db);
+  if (Number(walked.rows[0]!.n) < countWalk) return { n: found.length, exact: true };
+  // Few matches among many candidates: count them all (the text's index lists every match).
+  const cond = ticketConditions(db, actor, terms, now, 'set')!; // parts were not null
+  const row = await liveTickets(db, scope)
+    .where(cond)
+    .select(sql<number | string>`count(*)`.as('n'))
+    .executeTakeFirstOrThrow();
+  return { n: Number(row.n), exact: true };
+}
+
+/**
+ * `found` matches among the live tickets from the newest down to id `lowest`: as many again
+ * for every like share of the live id range (matches spread over ids as tickets over time).
+ */
+async function estimate(db: Conn, found: number, lowest: number): Promise<number> {
+  const { rows } = await sql<{ lo: number | null; hi: number | null }>`select
+    (select min(id) from tickets where deleted_at is null) as lo,
+    (select max(id) from tickets where deleted_at is null) as hi`.execute(db);
+  const lo = Number(rows[0]?.lo ?? lowest);
+  const hi = Number(rows[0]?.hi ?? lowest);
+  const share = (hi - lowest + 1) / Math.max(1, hi - lo + 1);
+  return Math.max(found, Math.round(found / Math.min(1, Math.max(share, 1e-9))));
+}
+
+/** Sorts whose order an index reads, so a window of the first tickets in it is cheap. */
+const WINDOWED = new Set(['updated_at', 'created_at']);
+
+export interface PageRequest {
+  sortBy: string;
+  key: RawBuilder<unknown>;
+  dir: 'asc' | 'desc';
+  offset: number;
+  perPage: number;
+}
+
+/** One page of the tickets `terms` match, in the requested order. */
+export async function ticketPage(
+  db: Conn,
+  actor: Actor,
+  terms: SearchTerm[],
+  scope: TicketScope,
+  now: Date,
+  page: PageRequest,
+  count: TicketCount,
+): Promise<Pick<Ticket, 'id' | 'version'>[]> {
+  const need = page.offset + page.perPage;
+  if (WINDOWED.has(page.sortBy) && count.n > 0) {
+    const live = await countLiveTickets(db);
+    for (const size of SEARCH_BOUNDS.windows) {
+      // Expected matches in the window: too few to fill the page, or the window is every
+      // ticket anyway, and the plain query is the better one.
+      if (size >= live || (count.n * size) / live < 2 * need) continue;
+      const rows = await windowPage(db, actor, terms, scope, now, page, size);
+      if (rows === null) break;
+      if (rows.length === page.perPage) return rows;
+    }
+  }
+  const cond = ticketConditions(db, actor, terms, now, 'set');
+  return cond ? pageOf(liveTickets(db, scope), cond, page) : [];
+}
+
+/**
+ * The page among the first `size` live tickets in the page's order, or null when the text
+ * cannot be checked cheaply there (SQLite, an excluded word: a probe per ticket).
+ */
+async function windowPage(
+  db: Conn,
+  actor: Actor,
+  terms: SearchTerm[],
+  scope: TicketScope,
+  now: Date,
+  page: PageRequest,
+  size: number,
+) {
+  const window = db
+    .selectFrom('tickets')
+    .select('tickets.id')
+    .where('tickets.deleted_at', 'is', null)
+    .orderBy(page.key, page.dir)
+    .orderBy('tickets.id', page.dir)
+    .limit(size);
+  let mode: TextMode = 'probe';
+  const text = terms.filter((t) => t.kind === 'text');
+  if (!isPostgres(db) && text.length > 0) {
+    if (text.some((t) => t.negated)) return null;
+    // Most of the window is recent: its matches from the 20th-lowest id up are listed at
+    // once by id range; the older few that were updated lately are probed one by one.
+    const ids = (await window.execute()).map((r) => r.id).sort((a, b) => a - b);
+    mode = { from: ids[Math.floor(ids.length / 20)] ?? 0 };
+  }
+  const cond = ticketConditions(db, actor, terms, now, mode);
+  if (!cond) return [];
+  return pageOf(liveTickets(db, scope).where('tickets.id', 'in', window), cond, page);
+}
+
+function pageOf(q: TicketQuery, cond: Sql, page: PageRequest) {
+  return q
+    .where(cond)
+    .select(['tickets.id', 'tickets.version'])
+    .orderBy(page.key, page.dir)
+    .orderBy('tickets.id', page.dir)
+    .limit(page.perPage)
+    .offset(page.offset)
+    .execute();
+}
+
+/** Prefixes covering more whole words than this stay prefixes (FTS5 then merges them). */
+const MAX_EXPANSION = 64;
+
+/**
+ * SQLite: each free word of `terms` as the whole words of the ticket index its stem starts
+ * (ticket_search_terms, migration 0025), recorded on the term for fts5Expression. Stems other
+ * than ASCII letters and digits stay prefixes (the index folds diacritics, the stem does not).
+ */
+export async function expandPrefixes(db: Conn, terms: SearchTerm[]): Promise<void> {
+  if (isPostgres(db)) return;
+  for (const t of terms) {
+    if (t.kind !== 'text' || t.phrase) continue;
+    t.expansions = [];
+    for (const word of t.words) {
+      const stem = stemOf(word);
+      if (!/^[a-z0-9]+$/.test(stem)) {
+        t.expansions.push(null);
+        continue;
+      }
+      const next = stem.slice(0, -1) + String.fromCharCode(stem.charCodeAt(stem.length - 1) + 1);
+      const { rows } = await sql<{ term: string }>`select term from ticket_search_terms
+        where term >= ${stem} and term < ${next} limit ${MAX_EXPANSION + 1}`.execute(db);
+      const words = rows.map((r) => r.term);
+      const plain = words.every((w) => /^[\p{L}\p{N}]+$/u.test(w));
+      t.expansions.push(plain && words.length <= MAX_EXPANSION ? words : null);
+    }
+  }
+}
