@@ -160,11 +160,11 @@ function userFilter(t: Extract<SearchTerm, { kind: 'filter' }>, now: Date): Sql 
  * How a text condition asks the index. `set`: the row's id is among every match (the index
  * lists them all once; best when the text is what narrows the search). `probe`: the index is
  * asked about this one row (best when few rows are checked: a window of the newest tickets;
- * on SQLite each probe costs about 0.1 ms, so only for a few). `{ from }` (SQLite, positive
- * text): the matches with ids from `from` up, listed once (FTS5 seeks to an id range in a
- * fraction of a millisecond), and a probe for each row below it.
+ * on SQLite each probe costs about 0.1 ms, so only for a few). `{ from, below }` (SQLite,
+ * positive text): the matches with ids from `from` up, listed once (FTS5 seeks to an id range
+ * in a fraction of a millisecond), and the ids `below` it found matching by ticketTextProbe.
  */
-export type TextMode = 'set' | 'probe' | { from: number };
+export type TextMode = 'set' | 'probe' | { from: number; below: number[] };
 
 /** Text terms through the index: rows of `table` whose document matches. */
 function textIn(
@@ -179,11 +179,12 @@ function textIn(
     kind === 'ticket' ? ['ticket_search', 'ticket_id'] : ['user_search', 'user_id'];
   const t = sql.table(table!);
   if (typeof mode === 'object' && !negated && !isPostgres(db)) {
-    const expr = fts5Expression(matches);
-    return sql<SqlBool>`((${idRef} >= ${mode.from} and ${idRef} in (select rowid from ${t}
-        where ${t} match ${expr} and rowid >= ${mode.from}))
-      or (${idRef} < ${mode.from} and exists (select 1 from ${t} where ${t} match ${expr}
-        and rowid = ${idRef})))`;
+    // The ids below `from` that match, probed one by one beforehand: as an `exists` here,
+    // SQLite would turn the probe into a list of every match.
+    const inRange = sql<SqlBool>`(${idRef} >= ${mode.from} and ${idRef} in (select rowid from ${t}
+      where ${t} match ${fts5Expression(matches)} and rowid >= ${mode.from}))`;
+    if (mode.below.length === 0) return inRange;
+    return sql<SqlBool>`(${inRange} or ${idRef} in (${sql.join(mode.below)}))`;
   }
   if (mode !== 'set') {
     const exists = negated ? sql`not exists` : sql`exists`;
@@ -241,6 +242,13 @@ export function ticketConditions(
   if (!parts) return null;
   const { text, others } = parts;
   return all(text.length > 0 ? [textIn(db, 'ticket', text, false, mode), ...others] : others);
+}
+
+/** SQLite: whether ticket `id`'s document matches `text`, asked of that one row. */
+export async function ticketTextProbe(db: Conn, text: TextMatch[], id: number): Promise<boolean> {
+  const { rows } = await sql`select 1 as hit from ticket_search
+    where ticket_search match ${fts5Expression(text)} and rowid = ${id}`.execute(db);
+  return rows.length > 0;
 }
 
 /** The rows of the ticket index matching `text` (all of it), newest ticket first, at most `limit`. */

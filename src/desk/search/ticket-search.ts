@@ -1,5 +1,6 @@
 import { type RawBuilder, type SelectQueryBuilder, type SqlBool, sql } from 'kysely';
 import { isPostgres } from '../../db/dialect.ts';
+import { ticketDocumentGeneration } from '../../db/search-documents.ts';
 import type { DB, Ticket } from '../../db/types.ts';
 import type { Actor, Conn } from '../context.ts';
 import { type TicketScope, visibleTickets } from '../policies/tickets.ts';
@@ -11,6 +12,7 @@ import {
   ticketConditionParts,
   ticketConditions,
   ticketTextMatches,
+  ticketTextProbe,
 } from './search-conditions.ts';
 
 /**
@@ -114,6 +116,21 @@ async function estimate(db: Conn, found: number, lowest: number): Promise<number
   return Math.max(found, Math.round(found / Math.min(1, Math.max(share, 1e-9))));
 }
 
+/** The split's budget in ids of range (about 1 µs each): some 60 ms at a million tickets. */
+const MAX_SPLIT_COST = 60_000;
+const PROBE_COST = 130;
+
+/** Of ascending `ids`, the split id whose range and probes cost least. */
+function cheapestSplit(ids: number[]): { from: number; cost: number } {
+  const top = ids[ids.length - 1] ?? 0;
+  let best = { from: top + 1, cost: ids.length * PROBE_COST };
+  ids.forEach((id, below) => {
+    const cost = top - id + 1 + below * PROBE_COST;
+    if (cost < best.cost) best = { from: id, cost };
+  });
+  return best;
+}
+
 /** Sorts whose order an index reads, so a window of the first tickets in it is cheap. */
 const WINDOWED = new Set(['updated_at', 'created_at']);
 
@@ -139,9 +156,11 @@ export async function ticketPage(
   if (WINDOWED.has(page.sortBy) && count.n > 0) {
     const live = await countLiveTickets(db);
     for (const size of SEARCH_BOUNDS.windows) {
-      // Expected matches in the window: too few to fill the page, or the window is every
-      // ticket anyway, and the plain query is the better one.
-      if (size >= live || (count.n * size) / live < 2 * need) continue;
+      // Expected matches in the window too few to fill the page, or the window is every
+      // ticket anyway: the plain query is the better one.
+      // An inexact count found more than `exactCount` matches among the newest candidates:
+      // dense there, whatever its estimate says (a date condition's is a bound).
+      if (size >= live || (count.exact && (count.n * size) / live < 2 * need)) continue;
       const rows = await windowPage(db, actor, terms, scope, now, page, size);
       if (rows === null) break;
       if (rows.length === page.perPage) return rows;
@@ -153,7 +172,7 @@ export async function ticketPage(
 
 /**
  * The page among the first `size` live tickets in the page's order, or null when the text
- * cannot be checked cheaply there (SQLite, an excluded word: a probe per ticket).
+ * cannot be checked cheaply there (SQLite: an excluded word, or too many old tickets).
  */
 async function windowPage(
   db: Conn,
@@ -171,18 +190,30 @@ async function windowPage(
     .orderBy(page.key, page.dir)
     .orderBy('tickets.id', page.dir)
     .limit(size);
+  const inWindow = liveTickets(db, scope).where('tickets.id', 'in', window);
   let mode: TextMode = 'probe';
-  const text = terms.filter((t) => t.kind === 'text');
+  const text = terms.filter((t) => t.kind === 'text') as Extract<SearchTerm, { kind: 'text' }>[];
   if (!isPostgres(db) && text.length > 0) {
     if (text.some((t) => t.negated)) return null;
-    // Most of the window is recent: its matches from the 20th-lowest id up are listed at
-    // once by id range; the older few that were updated lately are probed one by one.
-    const ids = (await window.execute()).map((r) => r.id).sort((a, b) => a - b);
-    mode = { from: ids[Math.floor(ids.length / 20)] ?? 0 };
+    // Split the window at an id: matches above it listed at once by id range (about 1 µs per
+    // id of the range at a million tickets), the window's tickets below it probed one by one
+    // (about 100 µs each). The cheapest split; none when even that costs too much.
+    const ids = (await window.execute()).map((r) => r.id).sort((x, y) => x - y);
+    const { from, cost } = cheapestSplit(ids);
+    // Too spread: every match listed (a whole word's list, some 60 ms for 760k matches at a
+    // million tickets), still without sorting them all as the plain query does.
+    if (cost > MAX_SPLIT_COST)
+      return pageOf(inWindow, ticketConditions(db, actor, terms, now, 'set')!, page);
+    const below: number[] = [];
+    for (const id of ids) {
+      if (id >= from) break;
+      if (await ticketTextProbe(db, text, id)) below.push(id);
+    }
+    mode = { from, below };
   }
   const cond = ticketConditions(db, actor, terms, now, mode);
   if (!cond) return [];
-  return pageOf(liveTickets(db, scope).where('tickets.id', 'in', window), cond, page);
+  return pageOf(inWindow, cond, page);
 }
 
 function pageOf(q: TicketQuery, cond: Sql, page: PageRequest) {
@@ -200,6 +231,31 @@ function pageOf(q: TicketQuery, cond: Sql, page: PageRequest) {
 const MAX_EXPANSION = 64;
 
 /**
+ * Whole words per stem, kept while no ticket document was written since and for at most a few
+ * seconds (a search that read the index while a write was not yet committed may have missed a
+ * new word: it is read again soon). Looking a stem up costs tens of milliseconds at a million
+ * tickets (fts5vocab counts each word's documents), so typing a search asks once.
+ */
+const expansionCache = new Map<string, { generation: number; at: number; words: string[] }>();
+const EXPANSION_TTL_MS = 5_000;
+const EXPANSION_CACHE_SIZE = 1_000;
+
+/** The whole words of the ticket index starting with `stem` (up to MAX_EXPANSION + 1). */
+async function wordsStarting(db: Conn, stem: string): Promise<string[]> {
+  const generation = ticketDocumentGeneration();
+  const now = Date.now();
+  const kept = expansionCache.get(stem);
+  if (kept && kept.generation === generation && now - kept.at < EXPANSION_TTL_MS) return kept.words;
+  const next = stem.slice(0, -1) + String.fromCharCode(stem.charCodeAt(stem.length - 1) + 1);
+  const { rows } = await sql<{ term: string }>`select term from ticket_search_terms
+    where term >= ${stem} and term < ${next} limit ${MAX_EXPANSION + 1}`.execute(db);
+  const words = rows.map((r) => r.term);
+  if (expansionCache.size >= EXPANSION_CACHE_SIZE) expansionCache.clear();
+  expansionCache.set(stem, { generation, at: now, words });
+  return words;
+}
+
+/**
  * SQLite: each free word of `terms` as the whole words of the ticket index its stem starts
  * (ticket_search_terms, migration 0025), recorded on the term for fts5Expression. Stems other
  * than ASCII letters and digits stay prefixes (the index folds diacritics, the stem does not).
@@ -211,16 +267,9 @@ export async function expandPrefixes(db: Conn, terms: SearchTerm[]): Promise<voi
     t.expansions = [];
     for (const word of t.words) {
       const stem = stemOf(word);
-      if (!/^[a-z0-9]+$/.test(stem)) {
-        t.expansions.push(null);
-        continue;
-      }
-      const next = stem.slice(0, -1) + String.fromCharCode(stem.charCodeAt(stem.length - 1) + 1);
-      const { rows } = await sql<{ term: string }>`select term from ticket_search_terms
-        where term >= ${stem} and term < ${next} limit ${MAX_EXPANSION + 1}`.execute(db);
-      const words = rows.map((r) => r.term);
-      const plain = words.every((w) => /^[\p{L}\p{N}]+$/u.test(w));
-      t.expansions.push(plain && words.length <= MAX_EXPANSION ? words : null);
+      const words = /^[a-z0-9]+$/.test(stem) ? await wordsStarting(db, stem) : null;
+      const plain = words?.every((w) => /^[\p{L}\p{N}]+$/u.test(w));
+      t.expansions.push(words && plain && words.length <= MAX_EXPANSION ? words : null);
     }
   }
 }
