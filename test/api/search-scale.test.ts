@@ -80,6 +80,9 @@ forEachDatabase('search at scale (shrunk bounds)', (ctx) => {
     assert.equal(printer.count >= 5 && printer.count <= 24, true, String(printer.count));
     const dated = await results(ctx.desk, 'type:ticket printer created>1day');
     assert.equal(dated.count, 5); // more than exactCount: the bound plus one
+    // Sparse among more candidates than the walk, yet scaled above twice the bound: estimated.
+    const sparse = await results(ctx.desk, 'status:open tags:odd');
+    assert.ok(sparse.count > 8 && sparse.count <= 24, String(sparse.count));
     // Few matches among few candidates, and among more candidates than the walk: exact.
     for (const [query, n] of [
       ['stampante status:pending', 1],

@@ -24,7 +24,9 @@ import {
  *   that the count is an estimate (`exact: false`): the matches found, scaled by how much of
  *   the id range they came from, as Zendesk's counts of large results are approximate (with a
  *   date condition, which picks tickets by age as ids do, `exactCount + 1`: "more than"). When
- *   the newest `countWalk` candidates hold fewer, every match is counted exactly.
+ *   the newest `countWalk` candidates hold fewer, the count is scaled from them likewise when
+ *   that gives more than twice `exactCount` (and no date condition); else every match is
+ *   counted exactly.
  * - **Page**: looked for among a window of the first tickets in the requested order (by
  *   `updated_at` or `created_at`, read from their indexes), each checked against the query
  *   with one index probe per text term; when the window holds the whole page, that page is
@@ -83,16 +85,22 @@ export async function countTickets(
     .orderBy('tickets.id', 'desc')
     .limit(exactCount + 1)
     .execute();
+  // A date condition picks tickets by age, as ids do: no spread to scale by.
+  const dated = terms.some((t) => t.kind === 'filter' && DATE_KEYS.has(t.key));
   if (found.length > exactCount) {
-    // A date condition picks tickets by age, as ids do: no spread to scale by.
-    const dated = terms.some((t) => t.kind === 'filter' && DATE_KEYS.has(t.key));
     const n = dated ? found.length : await estimate(db, found.length, found.at(-1)!.id);
     return { n, exact: false };
   }
-  const walked = await sql<{
-    n: number | string;
-  }>`select count(*) as n from (${candidates}) c`.execute(db);
-  if (Number(walked.rows[0]!.n) < countWalk) return { n: found.length, exact: true };
+  const walked = await sql<{ n: number | string; low: number | null }>`select count(*) as n,
+    min(id) as low from (${candidates}) c`.execute(db);
+  const { n, low } = walked.rows[0]!; // an aggregate without group by gives one row
+  if (Number(n) < countWalk) return { n: found.length, exact: true };
+  // Sparse matches among many candidates: scaled as above when that says well over the
+  // bound (not with a date condition), else counted exactly.
+  if (!dated && low !== null) {
+    const scaled = await estimate(db, found.length, Number(low));
+    if (scaled > 2 * exactCount) return { n: scaled, exact: false };
+  }
   // Few matches among many candidates: count them all (the text's index lists every match).
   const cond = ticketConditions(db, actor, terms, now, 'set')!; // parts were not null
   const row = await liveTickets(db, scope)
