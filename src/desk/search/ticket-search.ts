@@ -164,13 +164,11 @@ export async function ticketPage(
   if (WINDOWED.has(page.sortBy) && count.n > 0) {
     const live = await countLiveTickets(db);
     for (const size of SEARCH_BOUNDS.windows) {
-      // Expected matches in the window too few to fill the page, or the window is every
-      // ticket anyway: the plain query is the better one.
-      // An inexact count found more than `exactCount` matches among the newest candidates:
-      // dense there, whatever its estimate says (a date condition's is a bound).
+      // Skipped when the window is every ticket anyway, or when too few matches are expected
+      // in it to fill the page. An inexact count found more than `exactCount` matches among
+      // the newest candidates: dense there, whatever its estimate says.
       if (size >= live || (count.exact && (count.n * size) / live < 2 * need)) continue;
       const rows = await windowPage(db, actor, terms, scope, now, page, size);
-      if (rows === null) break;
       if (rows.length === page.perPage) return rows;
     }
   }
@@ -179,8 +177,8 @@ export async function ticketPage(
 }
 
 /**
- * The page among the first `size` live tickets in the page's order, or null when the text
- * cannot be checked cheaply there (SQLite: an excluded word, or too many old tickets).
+ * The page among the first `size` live tickets in the page's order (fewer rows than asked:
+ * the window does not hold the page).
  */
 async function windowPage(
   db: Conn,
@@ -202,16 +200,18 @@ async function windowPage(
   let mode: TextMode = 'probe';
   const text = terms.filter((t) => t.kind === 'text') as Extract<SearchTerm, { kind: 'text' }>[];
   if (!isPostgres(db) && text.length > 0) {
-    if (text.some((t) => t.negated)) return null;
+    // count.n > 0: the terms can match tickets, so they make a condition.
+    const listed = () => pageOf(inWindow, ticketConditions(db, actor, terms, now, 'set')!, page);
+    if (text.some((t) => t.negated)) return listed();
     // Split the window at an id: matches above it listed at once by id range (about 1 µs per
     // id of the range at a million tickets), the window's tickets below it probed one by one
     // (about 100 µs each). The cheapest split; none when even that costs too much.
     const ids = (await window.execute()).map((r) => r.id).sort((x, y) => x - y);
     const { from, cost } = cheapestSplit(ids);
-    // Too spread: every match listed (a whole word's list, some 60 ms for 760k matches at a
-    // million tickets), still without sorting them all as the plain query does.
-    if (cost > MAX_SPLIT_COST)
-      return pageOf(inWindow, ticketConditions(db, actor, terms, now, 'set')!, page);
+    // Too spread (or an excluded word, which a probe per ticket would ask): every match listed
+    // (a whole word's list, some 60 ms for 760k matches at a million tickets), still without
+    // sorting them all as the plain query does.
+    if (cost > MAX_SPLIT_COST) return listed();
     const below: number[] = [];
     for (const id of ids) {
       if (id >= from) break;
