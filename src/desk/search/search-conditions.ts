@@ -188,9 +188,15 @@ function textIn(
   }
   if (mode !== 'set') {
     const exists = negated ? sql`not exists` : sql`exists`;
+    // PostgreSQL: the row's document read by its key, then matched. As an `exists` with both
+    // conditions the planner may take the GIN index, a full lookup per window row (the likely
+    // cause of a 38 s page at 100k tickets, docs/benchmarks.md).
+    const hit = sql<SqlBool>`coalesce((select s.document from ${t} s
+      where s.${sql.ref(key!)} = ${idRef}) @@ to_tsquery('simple', ${tsqueryExpression(matches)}), false)`;
     return isPostgres(db)
-      ? sql<SqlBool>`${exists} (select 1 from ${t} s where s.${sql.ref(key!)} = ${idRef}
-          and s.document @@ to_tsquery('simple', ${tsqueryExpression(matches)}))`
+      ? negated
+        ? sql<SqlBool>`not ${hit}`
+        : hit
       : sql<SqlBool>`${exists} (select 1 from ${t} where ${t} match ${fts5Expression(matches)}
           and rowid = ${idRef})`;
   }
