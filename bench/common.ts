@@ -1,7 +1,23 @@
-/** What the benchmarks share: option parsing, the statistics they report, and the report. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+/**
+ * What the benchmarks share: option parsing, the seeded desk they measure, the statistics they
+ * report, and the report.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { sql } from 'kysely';
+import { loadConfig } from '../src/config.ts';
+import { rebuildSearchDocuments } from '../src/db/search-documents.ts';
+import type { User } from '../src/db/types.ts';
+import { createLogger } from '../src/log.ts';
+import { recountTicketStatuses } from '../src/rules/view-count.ts';
+import { type Parley, startParley } from '../src/server.ts';
+import {
+  createTestDatabase,
+  startEmbeddedPostgres,
+  viaUnixSocket,
+} from '../test/helpers/postgres.ts';
+import { loadTickets, seedPeople } from './api.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 
@@ -91,4 +107,200 @@ export function publishReport(args: {
       `${t.met ? 'MET   ' : 'MISSED'} ${name}: ${String(t.value)} (target ${String(t.target)})\n`,
     );
   }
+}
+
+/**
+ * A desk for a benchmark: Parley started in-process on SQLite or the embedded PostgreSQL, with
+ * `tickets` tickets as the API benchmark loads them (a share through `createTicket`, the rest
+ * copies), one in ten of them then a Slack ticket, the per-status counts recounted and the
+ * search documents rebuilt (copies bypass the desk), then ANALYZEd. Every benchmark that needs
+ * tickets starts from the same data.
+ *
+ * `dbFile` (SQLite only) keeps the seeded database: the first run seeds it and writes
+ * `<dbFile>.seed.json` beside it (and a `<dbFile>.data` data directory, whose secret key the
+ * API token depends on); later runs with the same `tickets` reuse it instead of seeding again
+ * (a 1M-ticket seed takes 20 minutes or more on the 2-core VM). Runs measure reads only, apart
+ * from the web bench's sign-in sessions, so a kept database stays comparable.
+ */
+export interface BenchDesk {
+  kind: DbKind;
+  parley: Parley;
+  /** The first bench agent (every benchmark measures as an agent, not as the admin). */
+  agent: User;
+  /** `email/token:TOKEN` for Basic authentication as `agent`. */
+  agentAuth: string;
+  tickets: number;
+  /** Seconds to load the tickets and to rebuild the search index; null when reused. */
+  loadSeconds: number | null;
+  indexRebuildSeconds: number | null;
+  close(): Promise<void>;
+}
+
+interface SeedRecord {
+  tickets: number;
+  agentEmail: string;
+  token: string;
+  loadSeconds: number;
+  indexRebuildSeconds: number;
+}
+
+export async function startBenchDesk(
+  kind: DbKind,
+  opts: { name: string; tickets: number; copies: number; dbFile?: string | null },
+): Promise<BenchDesk> {
+  if (opts.dbFile && kind !== 'sqlite') throw new Error('--db-file keeps SQLite databases only');
+  const kept = opts.dbFile ? path.resolve(opts.dbFile) : null;
+  const dataDir = kept
+    ? `${kept}.data`
+    : mkdtempSync(path.join(os.tmpdir(), `parley-bench-${opts.name}-`));
+  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
+  if (!kept) process.once('exit', removeDataDir);
+  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
+  let drop: (() => Promise<void>) | null = null;
+  let parley: Parley | null = null;
+  const close = async () => {
+    if (parley) await parley.close();
+    if (drop) await drop();
+    if (pgServer) await pgServer.stop();
+    if (!kept) {
+      removeDataDir();
+      process.off('exit', removeDataDir);
+    }
+  };
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    let databaseUrl = `sqlite:${kept ?? path.join(dataDir, 'parley.db')}`;
+    if (kind === 'postgres') {
+      pgServer = await startEmbeddedPostgres();
+      const created = await createTestDatabase(pgServer.url);
+      databaseUrl = viaUnixSocket(created.url);
+      drop = created.drop;
+    }
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      PARLEY_DATA_DIR: dataDir,
+      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
+      PARLEY_LOG_LEVEL: 'silent',
+      // A benchmark is one user at one address sending as fast as it can.
+      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
+    });
+    const recordFile = kept ? `${kept}.seed.json` : null;
+    const record = recordFile && existsSync(recordFile) ? readSeedRecord(recordFile) : null;
+    if (record && record.tickets !== opts.tickets) {
+      throw new Error(`${opts.dbFile} holds ${record.tickets} tickets, not ${opts.tickets}`);
+    }
+    if (kept && !record && existsSync(kept)) {
+      throw new Error(`${opts.dbFile} exists but was not seeded to the end: remove it`);
+    }
+    parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
+    const seeded = record
+      ? { ...record, reused: true }
+      : { ...(await seed(parley, kind, opts)), reused: false };
+    if (recordFile && !record) {
+      const { reused: _, ...toKeep } = seeded;
+      writeFileSync(recordFile, JSON.stringify(toKeep, null, 2) + '\n');
+    }
+    if (seeded.reused) process.stderr.write(`[${kind}] reusing ${opts.dbFile}\n`);
+    const agent = await parley.db
+      .selectFrom('users')
+      .selectAll()
+      .where('email', '=', seeded.agentEmail)
+      .executeTakeFirstOrThrow();
+    return {
+      kind,
+      parley,
+      agent,
+      agentAuth: `${agent.email}/token:${seeded.token}`,
+      tickets: opts.tickets,
+      loadSeconds: seeded.reused ? null : seeded.loadSeconds,
+      indexRebuildSeconds: seeded.reused ? null : seeded.indexRebuildSeconds,
+      close,
+    };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+function readSeedRecord(file: string): SeedRecord {
+  return JSON.parse(readFileSync(file, 'utf8')) as SeedRecord;
+}
+
+async function seed(
+  parley: Parley,
+  kind: DbKind,
+  opts: { tickets: number; copies: number },
+): Promise<SeedRecord> {
+  const db = parley.db;
+  const pop = await seedPeople(parley, Math.max(10, Math.min(2000, Math.ceil(opts.tickets / 50))));
+  process.stderr.write(`[${kind}] loading ${opts.tickets} tickets\n`);
+  const load = await loadTickets(db, pop, opts.tickets, opts.copies);
+  // A tenth of the tickets came through Slack, for the "Slack conversations" view.
+  await sql`update tickets set via_channel = 'business_messaging_slack_connect',
+    from_messaging_channel = 1 where id % 10 = 0`.execute(db);
+  // The bulk copies wrote past the triggers that keep the per-status counts, and past the
+  // desk that keeps the search documents.
+  await recountTicketStatuses(db);
+  process.stderr.write(`[${kind}] rebuilding the search index\n`);
+  const began = performance.now();
+  await rebuildSearchDocuments(db);
+  const indexRebuildSeconds = round((performance.now() - began) / 1000, 1);
+  await sql`${sql.raw(kind === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE')}`.execute(db);
+  const agent = pop.agents[0]!; // the population has agents
+  return {
+    tickets: opts.tickets,
+    agentEmail: agent.email!,
+    token: pop.token,
+    loadSeconds: load.seconds,
+    indexRebuildSeconds,
+  };
+}
+
+/** `n` timed calls after one warm-up call (which reads pages from disk, prepares statements). */
+export async function timed(n: number, call: () => Promise<void>): Promise<Timing> {
+  await call();
+  const ms: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const began = performance.now();
+    await call();
+    ms.push(performance.now() - began);
+  }
+  return timing(ms);
+}
+
+export interface Timing {
+  n: number;
+  p50_ms: number;
+  p95_ms: number;
+  max_ms: number;
+}
+
+/** Percentiles of a list of durations in ms. */
+export function timing(durations: number[]): Timing {
+  const ms = [...durations].sort((a, b) => a - b);
+  return {
+    n: ms.length,
+    p50_ms: round(percentile(ms, 50)),
+    p95_ms: round(percentile(ms, 95)),
+    max_ms: round(ms[ms.length - 1] ?? 0),
+  };
+}
+
+/** A GET as Basic `auth` (`email/token:TOKEN`), its JSON; a non-2xx answer throws. */
+export async function getJson(url: string, auth: string): Promise<any> {
+  const res = await fetch(url, {
+    headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
+  });
+  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
+  return res.json();
+}
+
+/** A text table, columns padded to their widest cell. */
+export function textTable(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const cells = (r: string[]) => rows[0]!.map((_, i) => (r[i] ?? '').padEnd(widths[i]!));
+  return rows.map((r) => cells(r).join('  ')).join('\n');
 }

@@ -21,6 +21,10 @@ const benchmarks: Record<string, Benchmark> = {
     describe: 'Slack events: durable acks, end-to-end ingest, reply delivery (separate process)',
     run: () => import('./slack.ts'),
   },
+  web: {
+    describe: "agent workspace in Chromium: a view's first page and a ticket page, click and load",
+    run: () => import('./web.ts'),
+  },
   views: {
     describe: 'default views: count and execute first page over HTTP, beside a raw count(*)',
     run: () => import('./views.ts'),

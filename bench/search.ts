@@ -10,31 +10,25 @@
  * JSON goes to stdout (or --json FILE) and bench/results/search-<date>.json; a table to stderr.
  *
  *   npm run bench -- search [--tickets 1000000] [--db sqlite,postgres] [--json out.json]
- *     [--copies 20] [--requests 20]
+ *     [--copies 20] [--requests 20] [--db-file kept.db]
+ *
+ * The desk is seeded as bench/common.ts's startBenchDesk does (shared with the views and web
+ * benchmarks); `--db-file` keeps a seeded SQLite database to reuse in later runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { sql } from 'kysely';
-import { loadConfig } from '../src/config.ts';
-import { rebuildSearchDocuments } from '../src/db/search-documents.ts';
-import { createLogger } from '../src/log.ts';
-import { type Parley, startParley } from '../src/server.ts';
 import {
-  createTestDatabase,
-  startEmbeddedPostgres,
-  viaUnixSocket,
-} from '../test/helpers/postgres.ts';
-import { loadTickets, seedPeople } from './api.ts';
-import {
+  type BenchDesk,
   databases,
   type DbKind,
-  percentile,
+  getJson,
   positiveInt,
   publishReport,
-  round,
+  startBenchDesk,
   type Target,
+  textTable,
+  timed,
+  type Timing,
 } from './common.ts';
 
 interface Options {
@@ -43,13 +37,7 @@ interface Options {
   json: string | null;
   copies: number;
   requests: number;
-}
-
-interface Timing {
-  n: number;
-  p50_ms: number;
-  p95_ms: number;
-  max_ms: number;
+  dbFile: string | null;
 }
 
 interface QueryResult {
@@ -62,8 +50,9 @@ interface QueryResult {
 interface DbResult {
   db: DbKind;
   tickets: number;
-  load_seconds: number;
-  index_rebuild_seconds: number;
+  /** null: a kept database (--db-file) was reused. */
+  load_seconds: number | null;
+  index_rebuild_seconds: number | null;
   reference_http_me: Timing;
   queries: QueryResult[];
 }
@@ -88,6 +77,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       copies: { type: 'string', default: '20' },
       requests: { type: 'string', default: '20' },
+      'db-file': { type: 'string' },
     },
     strict: true,
   });
@@ -97,32 +87,8 @@ function parseOptions(argv: string[]): Options {
     json: values.json ?? null,
     copies: positiveInt('copies', values.copies),
     requests: positiveInt('requests', values.requests),
+    dbFile: values['db-file'] ?? null,
   };
-}
-
-async function timed(n: number, call: () => Promise<void>): Promise<Timing> {
-  await call(); // warm: the first run reads pages from disk and prepares the statement
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const began = performance.now();
-    await call();
-    ms.push(performance.now() - began);
-  }
-  ms.sort((a, b) => a - b);
-  return {
-    n,
-    p50_ms: round(percentile(ms, 50)),
-    p95_ms: round(percentile(ms, 95)),
-    max_ms: round(ms[ms.length - 1] ?? 0),
-  };
-}
-
-async function getJson(url: string, auth: string): Promise<any> {
-  const res = await fetch(url, {
-    headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 async function measure(base: string, auth: string, opts: Options) {
@@ -146,57 +112,19 @@ async function measure(base: string, auth: string, opts: Options) {
 }
 
 async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-search-'));
-  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
-  process.once('exit', removeDataDir);
-  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let drop: (() => Promise<void>) | null = null;
-  let parley: Parley | null = null;
+  let desk: BenchDesk | null = null;
   try {
-    let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
-    if (kind === 'postgres') {
-      pgServer = await startEmbeddedPostgres();
-      const created = await createTestDatabase(pgServer.url);
-      databaseUrl = viaUnixSocket(created.url);
-      drop = created.drop;
-    }
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
-      PARLEY_LOG_LEVEL: 'silent',
-      // A benchmark is one user at one address sending as fast as it can.
-      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
-    });
-    parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
-    const pop = await seedPeople(
-      parley,
-      Math.max(10, Math.min(2000, Math.ceil(opts.tickets / 50))),
-    );
-    process.stderr.write(`[${kind}] loading ${opts.tickets} tickets\n`);
-    const load = await loadTickets(parley.db, pop, opts.tickets, opts.copies);
-    const began = performance.now();
-    await rebuildSearchDocuments(parley.db);
-    const rebuildSeconds = round((performance.now() - began) / 1000, 1);
-    await sql`${sql.raw(kind === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE')}`.execute(parley.db);
-    const agent = pop.agents[0]!; // the population has agents
-    const measured = await measure(parley.url, `${agent.email}/token:${pop.token}`, opts);
+    desk = await startBenchDesk(kind, { name: 'search', ...opts });
+    const measured = await measure(desk.parley.url, desk.agentAuth, opts);
     return {
       db: kind,
       tickets: opts.tickets,
-      load_seconds: load.seconds,
-      index_rebuild_seconds: rebuildSeconds,
+      load_seconds: desk.loadSeconds,
+      index_rebuild_seconds: desk.indexRebuildSeconds,
       ...measured,
     };
   } finally {
-    if (parley) await parley.close();
-    if (drop) await drop();
-    if (pgServer) await pgServer.stop();
-    removeDataDir();
-    process.off('exit', removeDataDir);
+    if (desk) await desk.close();
   }
 }
 
@@ -207,7 +135,8 @@ function table(results: DbResult[]): string {
   for (const r of results) {
     const me = r.reference_http_me;
     rows.push([r.db, 'ref: GET /users/me', '', `${me.p50_ms}`, `${me.p95_ms}`]);
-    rows.push([r.db, `index rebuild: ${r.index_rebuild_seconds} s`, String(r.tickets)]);
+    const rebuilt = r.index_rebuild_seconds === null ? 'reused' : `${r.index_rebuild_seconds} s`;
+    rows.push([r.db, `index rebuild: ${rebuilt}`, String(r.tickets)]);
     for (const q of r.queries) {
       rows.push([
         r.db,
@@ -220,9 +149,7 @@ function table(results: DbResult[]): string {
       ]);
     }
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const cells = (r: string[]) => rows[0]!.map((_, i) => (r[i] ?? '').padEnd(widths[i]!));
-  return rows.map((r) => cells(r).join('  ')).join('\n');
+  return textTable(rows);
 }
 
 /** Search as you type: a first page within 200 ms at p95 (the issue's view-page budget). */

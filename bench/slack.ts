@@ -794,6 +794,9 @@ async function benchDatabase(
         PARLEY_LOG_LEVEL: 'silent',
         PARLEY_SLACK_SANDBOX: 'on',
         PARLEY_SLACK_SANDBOX_SECRET: SANDBOX_SECRET,
+        // One user sending as fast as it can: not what the API's rate limits are for.
+        PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+        PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
         // The replies phase times Parley's own path to Slack with 200 replies into one DM:
         // unpaced, and with the sandbox's per-channel limit off, or it would time the pace.
         PARLEY_SLACK_PACE_INTERVAL_MS: '0',

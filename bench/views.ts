@@ -7,35 +7,32 @@
  * JSON goes to stdout (or --json FILE) and bench/results/views-<date>.json; a table to stderr.
  *
  *   npm run bench -- views [--tickets 1000000] [--db sqlite,postgres] [--json out.json]
- *     [--copies 20] [--requests 30]
+ *     [--copies 20] [--requests 30] [--db-file kept.db]
+ *
+ * The desk is seeded as bench/common.ts's startBenchDesk does (shared with the search and web
+ * benchmarks: it rebuilds the search documents too); `--db-file` keeps a seeded SQLite
+ * database to reuse in later runs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
-import { loadConfig } from '../src/config.ts';
-import { createLogger } from '../src/log.ts';
-import { type Parley, startParley } from '../src/server.ts';
-import {
-  createTestDatabase,
-  startEmbeddedPostgres,
-  viaUnixSocket,
-} from '../test/helpers/postgres.ts';
 import type { User } from '../src/db/types.ts';
+import type { Parley } from '../src/server.ts';
 import { API_VIA } from '../src/desk/via.ts';
-import { recountTicketStatuses } from '../src/rules/view-count.ts';
 import { countView } from '../src/rules/view-run.ts';
 import { storedConditions } from '../src/rules/views.ts';
-import { loadTickets, seedPeople } from './api.ts';
 import {
+  type BenchDesk,
   databases,
   type DbKind,
-  percentile,
+  getJson,
   positiveInt,
   publishReport,
-  round,
+  startBenchDesk,
   type Target,
+  textTable,
+  timed,
+  type Timing,
 } from './common.ts';
 
 interface Options {
@@ -45,13 +42,7 @@ interface Options {
   copies: number;
   /** Timed requests per view and measure. */
   requests: number;
-}
-
-interface Timing {
-  n: number;
-  p50_ms: number;
-  p95_ms: number;
-  max_ms: number;
+  dbFile: string | null;
 }
 
 interface ViewResult {
@@ -66,7 +57,8 @@ interface ViewResult {
 interface DbResult {
   db: DbKind;
   tickets: number;
-  load_seconds: number;
+  /** null: a kept database (--db-file) was reused. */
+  load_seconds: number | null;
   reference_count_all: Timing;
   /** `GET /api/v2/users/me`: what any request costs (HTTP, authentication) before its work. */
   reference_http_me: Timing;
@@ -82,6 +74,7 @@ function parseOptions(argv: string[]): Options {
       json: { type: 'string' },
       copies: { type: 'string', default: '20' },
       requests: { type: 'string', default: '30' },
+      'db-file': { type: 'string' },
     },
     strict: true,
   });
@@ -91,32 +84,8 @@ function parseOptions(argv: string[]): Options {
     json: values.json ?? null,
     copies: positiveInt('copies', values.copies),
     requests: positiveInt('requests', values.requests),
+    dbFile: values['db-file'] ?? null,
   };
-}
-
-async function timed(n: number, call: () => Promise<void>): Promise<Timing> {
-  await call(); // warm: the first run reads pages from disk and prepares the statement
-  const ms: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const began = performance.now();
-    await call();
-    ms.push(performance.now() - began);
-  }
-  ms.sort((a, b) => a - b);
-  return {
-    n,
-    p50_ms: round(percentile(ms, 50)),
-    p95_ms: round(percentile(ms, 95)),
-    max_ms: round(ms[ms.length - 1] ?? 0),
-  };
-}
-
-async function getJson(url: string, auth: string): Promise<any> {
-  const res = await fetch(url, {
-    headers: { authorization: `Basic ${Buffer.from(auth).toString('base64')}` },
-  });
-  if (!res.ok) throw new Error(`${url}: ${res.status} ${await res.text()}`);
-  return res.json();
 }
 
 async function measure(parley: Parley, base: string, agent: User, auth: string, opts: Options) {
@@ -160,55 +129,13 @@ async function measure(parley: Parley, base: string, agent: User, auth: string, 
 }
 
 async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-views-'));
-  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
-  process.once('exit', removeDataDir);
-  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let drop: (() => Promise<void>) | null = null;
-  let parley: Parley | null = null;
+  let desk: BenchDesk | null = null;
   try {
-    let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
-    if (kind === 'postgres') {
-      pgServer = await startEmbeddedPostgres();
-      const created = await createTestDatabase(pgServer.url);
-      databaseUrl = viaUnixSocket(created.url);
-      drop = created.drop;
-    }
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
-      PARLEY_LOG_LEVEL: 'silent',
-      // A benchmark is one user at one address sending as fast as it can.
-      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
-    });
-    parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
-    const pop = await seedPeople(
-      parley,
-      Math.max(10, Math.min(2000, Math.ceil(opts.tickets / 50))),
-    );
-    process.stderr.write(`[${kind}] loading ${opts.tickets} tickets\n`);
-    const load = await loadTickets(parley.db, pop, opts.tickets, opts.copies);
-    // A tenth of the tickets came through Slack, for the "Slack conversations" view.
-    await sql`update tickets set via_channel = 'business_messaging_slack_connect',
-      from_messaging_channel = 1 where id % 10 = 0`.execute(parley.db);
-    // PostgreSQL's bulk copy wrote past the triggers that keep the per-status counts.
-    await recountTicketStatuses(parley.db);
-    await sql`${sql.raw(kind === 'postgres' ? 'VACUUM ANALYZE' : 'ANALYZE')}`.execute(parley.db);
-    const base = parley.url;
-    const agent = pop.agents[0]!; // the population has agents
-    const auth = `${agent.email}/token:${pop.token}`;
-    const measured = await measure(parley, base, agent, auth, opts);
-    return { db: kind, tickets: opts.tickets, load_seconds: load.seconds, ...measured };
+    desk = await startBenchDesk(kind, { name: 'views', ...opts });
+    const measured = await measure(desk.parley, desk.parley.url, desk.agent, desk.agentAuth, opts);
+    return { db: kind, tickets: opts.tickets, load_seconds: desk.loadSeconds, ...measured };
   } finally {
-    if (parley) await parley.close();
-    if (drop) await drop();
-    if (pgServer) await pgServer.stop();
-    removeDataDir();
-    process.off('exit', removeDataDir);
+    if (desk) await desk.close();
   }
 }
 
@@ -245,9 +172,7 @@ function table(results: DbResult[]): string {
       ]);
     }
   }
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const cells = (r: string[]) => rows[0]!.map((_, i) => (r[i] ?? '').padEnd(widths[i]!));
-  return rows.map((r) => cells(r).join('  ')).join('\n');
+  return textTable(rows);
 }
 
 /** The issue's targets (SQLite, 1M tickets): view page and count p95 ≤ 50 ms. */

@@ -29,9 +29,20 @@ export const SEPARATORS_PG = '[^a-z0-9\\u00c0-\\u1fff\\u2070-\\uffff]+';
 const commentsOf = (ticket: RawBuilder<unknown>, joiner: RawBuilder<unknown>) =>
   sql`(select ${joiner} from comments c where c.ticket_id = ${ticket} and c.deleted_at is null)`;
 
+let ticketDocumentWrites = 0;
+
+/**
+ * How many times this process has written ticket documents: what a cache of the index's words
+ * (src/desk/search/ticket-search.ts) compares to know it may be stale.
+ */
+export function ticketDocumentGeneration(): number {
+  return ticketDocumentWrites;
+}
+
 /** Rebuilds the ticket documents of `ids` (dropping those of deleted or missing tickets). */
 export async function writeTicketDocuments(db: Kysely<any>, ids: readonly number[]): Promise<void> {
   if (ids.length === 0) return;
+  ticketDocumentWrites++;
   const list = sql.join(ids.map((id) => sql`${id}`));
   if (isPostgres(db)) {
     await sql`delete from ticket_search where ticket_id in (${list})`.execute(db);

@@ -23,6 +23,7 @@ import * as m0021 from './0021_notifications.ts';
 import * as m0022 from './0022_search.ts';
 import * as m0023 from './0023_stream_events.ts';
 import * as m0024 from './0024_ticket_status_counts.ts';
+import * as m0025 from './0025_search_speed.ts';
 import * as m0026 from './0026_view_title_placeholders.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   '0022_search': m0022,
   '0023_stream_events': m0023,
   '0024_ticket_status_counts': m0024,
+  '0025_search_speed': m0025,
   '0026_view_title_placeholders': m0026,
 };
 

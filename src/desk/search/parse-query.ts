@@ -1,4 +1,4 @@
-import { searchWords, type TextField } from './search-text.ts';
+import { searchWords, type TextField, type TextMatch } from './search-text.ts';
 
 /**
  * Zendesk's search syntax, read into terms: free words (all must match), "exact phrases",
@@ -9,7 +9,7 @@ import { searchWords, type TextField } from './search-text.ts';
 export type Operator = ':' | '<' | '>' | '<=' | '>=';
 
 export type SearchTerm =
-  | { kind: 'text'; field: TextField; words: string[]; phrase: boolean; negated: boolean }
+  | ({ kind: 'text'; negated: boolean } & TextMatch)
   | { kind: 'filter'; key: FilterKey; op: Operator; value: string; negated: boolean };
 
 export const FILTER_KEYS = [

@@ -6,8 +6,8 @@ import { fts5Expression, type TextMatch, tsqueryExpression } from './search-text
 
 /**
  * Search terms as SQL conditions on tickets and on users. Text goes through the full-text
- * indexes (one subquery per term, so each is an index lookup); keywords are conditions on the
- * row. A term that cannot apply to a record type (`status:` for users, `role:` for tickets)
+ * indexes (a subquery per term, either a lookup of all matches or a probe of one row: TextMode);
+ * keywords are conditions on the row. A term that cannot apply to a record type (`status:` for users, `role:` for tickets)
  * leaves that type out of the results, as a `type:` would.
  */
 
@@ -156,45 +156,115 @@ function userFilter(t: Extract<SearchTerm, { kind: 'filter' }>, now: Date): Sql 
   }
 }
 
+/**
+ * How a text condition asks the index. `set`: the row's id is among every match (the index
+ * lists them all once; best when the text is what narrows the search). `probe`: the index is
+ * asked about this one row (best when few rows are checked: a window of the newest tickets;
+ * on SQLite each probe costs about 0.1 ms, so only for a few). `{ from, below }` (SQLite,
+ * positive text): the matches with ids from `from` up, listed once (FTS5 seeks to an id range
+ * in a fraction of a millisecond), and the ids `below` it found matching by ticketTextProbe.
+ */
+export type TextMode = 'set' | 'probe' | { from: number; below: number[] };
+
 /** Text terms through the index: rows of `table` whose document matches. */
-function textIn(db: Conn, kind: 'ticket' | 'user', matches: TextMatch[], negated: boolean): Sql {
+function textIn(
+  db: Conn,
+  kind: 'ticket' | 'user',
+  matches: TextMatch[],
+  negated: boolean,
+  mode: TextMode = 'set',
+): Sql {
   const idRef = sql.ref(kind === 'ticket' ? 'tickets.id' : 'users.id');
+  const [table, key] =
+    kind === 'ticket' ? ['ticket_search', 'ticket_id'] : ['user_search', 'user_id'];
+  const t = sql.table(table!);
+  if (typeof mode === 'object' && !negated && !isPostgres(db)) {
+    // The ids below `from` that match, probed one by one beforehand: as an `exists` here,
+    // SQLite would turn the probe into a list of every match.
+    const inRange = sql<SqlBool>`(${idRef} >= ${mode.from} and ${idRef} in (select rowid from ${t}
+      where ${t} match ${fts5Expression(matches)} and rowid >= ${mode.from}))`;
+    if (mode.below.length === 0) return inRange;
+    return sql<SqlBool>`(${inRange} or ${idRef} in (${sql.join(mode.below)}))`;
+  }
+  if (mode !== 'set') {
+    const exists = negated ? sql`not exists` : sql`exists`;
+    // PostgreSQL: the row's document read by its key, then matched. As an `exists` with both
+    // conditions the planner may take the GIN index, a full lookup per window row (the likely
+    // cause of a 38 s page at 100k tickets, docs/benchmarks.md).
+    const hit = sql<SqlBool>`coalesce((select s.document from ${t} s
+      where s.${sql.ref(key!)} = ${idRef}) @@ to_tsquery('simple', ${tsqueryExpression(matches)}), false)`;
+    return isPostgres(db)
+      ? negated
+        ? sql<SqlBool>`not ${hit}`
+        : hit
+      : sql<SqlBool>`${exists} (select 1 from ${t} where ${t} match ${fts5Expression(matches)}
+          and rowid = ${idRef})`;
+  }
   const not = negated ? sql`not in` : sql`in`;
   if (isPostgres(db)) {
-    const [table, key] =
-      kind === 'ticket' ? ['ticket_search', 'ticket_id'] : ['user_search', 'user_id'];
-    return sql<SqlBool>`${idRef} ${not} (select ${sql.ref(key!)} from ${sql.table(table!)}
+    return sql<SqlBool>`${idRef} ${not} (select ${sql.ref(key!)} from ${t}
       where document @@ to_tsquery('simple', ${tsqueryExpression(matches)}))`;
   }
-  const table = sql.table(kind === 'ticket' ? 'ticket_search' : 'user_search');
-  return sql<SqlBool>`${idRef} ${not} (select rowid from ${table} where ${table} match ${fts5Expression(matches)})`;
+  return sql<SqlBool>`${idRef} ${not} (select rowid from ${t} where ${t} match ${fts5Expression(matches)})`;
 }
 
 /**
- * The condition `terms` put on tickets, or null when they can match no ticket at all.
- * Positive text terms go to the index together (one lookup), each excluded one on its own.
+ * What `terms` ask of tickets, or null when they can match no ticket at all: the positive
+ * text terms (which one index lookup answers together) apart from every other condition
+ * (each excluded text term on its own, with `mode`).
  */
+export function ticketConditionParts(
+  db: Conn,
+  actor: Actor,
+  terms: SearchTerm[],
+  now: Date,
+  mode: TextMode,
+): { text: TextMatch[]; others: Sql[] } | null {
+  const others: Sql[] = [];
+  const text: TextMatch[] = [];
+  for (const t of terms) {
+    if (t.kind === 'text') {
+      if (!TICKET_TEXT.has(t.field)) return null;
+      if (t.negated) others.push(textIn(db, 'ticket', [t], true, mode));
+      else text.push(t);
+      continue;
+    }
+    const cond = ticketFilter(actor, now, t);
+    if (!cond) return null;
+    others.push(t.negated ? negate(cond) : cond);
+  }
+  return { text, others };
+}
+
+/** The condition `terms` put on tickets, or null when they can match no ticket at all. */
 export function ticketConditions(
   db: Conn,
   actor: Actor,
   terms: SearchTerm[],
   now: Date,
+  mode: TextMode = 'set',
 ): Sql | null {
-  const parts: Sql[] = [];
-  const positive: TextMatch[] = [];
-  for (const t of terms) {
-    if (t.kind === 'text') {
-      if (!TICKET_TEXT.has(t.field)) return null;
-      if (t.negated) parts.push(textIn(db, 'ticket', [t], true));
-      else positive.push(t);
-      continue;
-    }
-    const cond = ticketFilter(actor, now, t);
-    if (!cond) return null;
-    parts.push(t.negated ? negate(cond) : cond);
-  }
-  if (positive.length > 0) parts.unshift(textIn(db, 'ticket', positive, false));
-  return all(parts);
+  const parts = ticketConditionParts(db, actor, terms, now, mode);
+  if (!parts) return null;
+  const { text, others } = parts;
+  return all(text.length > 0 ? [textIn(db, 'ticket', text, false, mode), ...others] : others);
+}
+
+/** SQLite: whether ticket `id`'s document matches `text`, asked of that one row. */
+export async function ticketTextProbe(db: Conn, text: TextMatch[], id: number): Promise<boolean> {
+  const { rows } = await sql`select 1 as hit from ticket_search
+    where ticket_search match ${fts5Expression(text)} and rowid = ${id}`.execute(db);
+  return rows.length > 0;
+}
+
+/** The rows of the ticket index matching `text` (all of it), newest ticket first, at most `limit`. */
+export function ticketTextMatches(db: Conn, text: TextMatch[], limit: number) {
+  return isPostgres(db)
+    ? sql<{ id: number }>`select ticket_id as id from ticket_search
+        where document @@ to_tsquery('simple', ${tsqueryExpression(text)})
+        order by ticket_id desc limit ${limit}`
+    : sql<{ id: number }>`select rowid as id from ticket_search
+        where ticket_search match ${fts5Expression(text)} order by rowid desc limit ${limit}`;
 }
 
 /** The condition `terms` put on users, or null when they can match no user. */

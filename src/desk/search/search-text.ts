@@ -31,6 +31,12 @@ export interface TextMatch {
   field: TextField;
   words: string[];
   phrase: boolean;
+  /**
+   * SQLite: for each free word, the whole words of the ticket index its stem stands for, when
+   * they were looked up (ticket-search.ts, expandPrefixes); FTS5 then seeks those words rather
+   * than merging every word of the prefix on each query.
+   */
+  expansions?: (readonly string[] | null)[];
 }
 
 export type TextField = 'any' | 'subject' | 'description' | 'comment' | 'name' | 'email';
@@ -44,13 +50,19 @@ const FTS_COLUMNS: Record<TextField, string> = {
   email: '{email other} : ',
 };
 
+/** A free word as a prefix, or as the whole words it stands for (at least one). */
+function freeWord(word: string, expansion: readonly string[] | null | undefined): string {
+  if (!expansion || expansion.length === 0) return `"${stemOf(word)}"*`;
+  return `(${expansion.map((t) => `"${t}"`).join(' OR ')})`;
+}
+
 /** Words are letters and digits only (searchWords), so quoting cannot be escaped from. */
 export function fts5Expression(matches: readonly TextMatch[]): string {
   return matches
     .map((m) => {
       const body = m.phrase
         ? `"${m.words.join(' ')}"`
-        : m.words.map((w) => `"${stemOf(w)}"*`).join(' AND ');
+        : m.words.map((w, i) => freeWord(w, m.expansions?.[i])).join(' AND ');
       return `${FTS_COLUMNS[m.field]}(${body})`;
     })
     .join(' AND ');

@@ -2,9 +2,10 @@ import { type SelectQueryBuilder, sql } from 'kysely';
 import type { DB, Ticket, User } from '../../db/types.ts';
 import { type Actor, type Conn, isAgent } from '../context.ts';
 import { ForbiddenError } from '../errors.ts';
-import { ticketScope, visibleTickets } from '../policies/tickets.ts';
-import { parseSearchQuery } from './parse-query.ts';
+import { type TicketScope, ticketScope, visibleTickets } from '../policies/tickets.ts';
+import { parseSearchQuery, type SearchTerm } from './parse-query.ts';
 import { ticketConditions, userConditions } from './search-conditions.ts';
+import { countTickets, expandPrefixes, ticketPage } from './ticket-search.ts';
 
 export const SEARCH_SORTS = [
   'updated_at',
@@ -38,8 +39,7 @@ const RANKS: Record<string, readonly string[]> = {
 };
 
 /** What a sort orders tickets by: orders of importance, not of spelling, for status and priority. */
-function ticketSortKey(sortBy: SearchSort | undefined) {
-  const by = sortBy ?? 'updated_at';
+function ticketSortKey(by: SearchSort) {
   const ranks = RANKS[by];
   if (!ranks) return sql.ref(by === 'ticket_type' ? 'tickets.type' : `tickets.${by}`);
   const cases = ranks.map((r, i) => sql`when ${r} then ${i}`);
@@ -51,13 +51,17 @@ export function searchQueries(
   db: Conn,
   actor: Actor,
   input: SearchInput,
-  scope: Awaited<ReturnType<typeof ticketScope>>,
+  scope: TicketScope,
   now: Date,
 ) {
   const parsed = parseSearchQuery(input.query);
   if (!parsed.ok) return parsed;
-  const tCond = ticketConditions(db, actor, parsed.terms, now);
-  const uCond = userConditions(db, parsed.terms, now);
+  return queriesFor(db, actor, parsed.terms, scope, now);
+}
+
+function queriesFor(db: Conn, actor: Actor, terms: SearchTerm[], scope: TicketScope, now: Date) {
+  const tCond = ticketConditions(db, actor, terms, now);
+  const uCond = userConditions(db, terms, now);
   const tickets = tCond
     ? visibleTickets(db.selectFrom('tickets').where('deleted_at', 'is', null), scope).where(tCond)
     : null;
@@ -68,12 +72,21 @@ export function searchQueries(
         .where('merged_into_id', 'is', null)
         .where(uCond)
     : null;
-  return { ok: true as const, tickets, users };
+  return { ok: true as const, tickets, users, terms };
+}
+
+/** The query parsed, its prefixes looked up (SQLite), as queries. */
+async function prepare(db: Conn, actor: Actor, query: string, scope: TicketScope, now: Date) {
+  const parsed = parseSearchQuery(query);
+  if (!parsed.ok) return parsed;
+  await expandPrefixes(db, parsed.terms);
+  return queriesFor(db, actor, parsed.terms, scope, now);
 }
 
 /**
  * `GET /api/v2/search`: tickets first, then users, one offset page over both (Zendesk mixes
  * them by relevance; Parley has no cross-type relevance, so a stable order pages soundly).
+ * Ticket counts above a thousand may be estimates (ticket-search.ts).
  */
 export async function search(
   db: Conn,
@@ -82,20 +95,21 @@ export async function search(
   now: Date,
 ): Promise<SearchResult> {
   mayTicketsSearch(actor);
-  const q = searchQueries(db, actor, input, await ticketScope(db, actor), now);
+  const scope = await ticketScope(db, actor);
+  const q = await prepare(db, actor, input.query, scope, now);
   if (!q.ok) return q;
-  const [ticketCount, userCount] = await Promise.all([count(q.tickets), count(q.users)]);
+  const [ticketCount, userCount] = await Promise.all([
+    q.tickets ? countTickets(db, actor, q.terms, scope, now) : { n: 0, exact: true },
+    count(q.users),
+  ]);
   const offset = (input.page - 1) * input.perPage;
   const dir = input.sortOrder;
   let tickets: Pick<Ticket, 'id' | 'version'>[] = [];
-  if (q.tickets && offset < ticketCount) {
-    tickets = await q.tickets
-      .select(['tickets.id', 'tickets.version'])
-      .orderBy(ticketSortKey(input.sortBy), dir)
-      .orderBy('tickets.id', dir)
-      .limit(input.perPage)
-      .offset(offset)
-      .execute();
+  // An estimated count may be off either way: the page itself says where the tickets end.
+  if (q.tickets && (offset < ticketCount.n || !ticketCount.exact)) {
+    const sortBy = input.sortBy ?? 'updated_at';
+    const page = { sortBy, key: ticketSortKey(sortBy), dir, offset, perPage: input.perPage };
+    tickets = await ticketPage(db, actor, q.terms, scope, now, page, ticketCount);
   }
   let users: User[] = [];
   const userRoom = input.perPage - tickets.length;
@@ -106,13 +120,13 @@ export async function search(
       .orderBy(by, dir)
       .orderBy('users.id', dir)
       .limit(userRoom)
-      .offset(Math.max(0, offset - ticketCount))
+      .offset(Math.max(0, offset - ticketCount.n))
       .execute();
   }
-  return { ok: true, tickets, users, count: ticketCount + userCount };
+  return { ok: true, tickets, users, count: ticketCount.n + userCount };
 }
 
-/** `GET /api/v2/search/count`: the same matches, counted. */
+/** `GET /api/v2/search/count`: the same matches, counted (above a thousand, maybe estimated). */
 export async function searchCount(
   db: Conn,
   actor: Actor,
@@ -120,21 +134,19 @@ export async function searchCount(
   now: Date,
 ): Promise<{ ok: true; count: number } | { ok: false; problem: string }> {
   mayTicketsSearch(actor);
-  const input: SearchInput = { query, sortOrder: 'desc', page: 1, perPage: 1 };
-  const q = searchQueries(db, actor, input, await ticketScope(db, actor), now);
+  const scope = await ticketScope(db, actor);
+  const q = await prepare(db, actor, query, scope, now);
   if (!q.ok) return q;
-  const [t, u] = await Promise.all([count(q.tickets), count(q.users)]);
-  return { ok: true, count: t + u };
+  const [t, u] = await Promise.all([
+    q.tickets ? countTickets(db, actor, q.terms, scope, now) : { n: 0, exact: true },
+    count(q.users),
+  ]);
+  return { ok: true, count: t.n + u };
 }
 
-/** The rows a search query matches (PostgreSQL's count is a bigint, read as text). */
-async function count(
-  q: SelectQueryBuilder<DB, 'tickets', object> | SelectQueryBuilder<DB, 'users', object> | null,
-): Promise<number> {
+/** The users a search query matches (PostgreSQL's count is a bigint, read as text). */
+async function count(q: SelectQueryBuilder<DB, 'users', object> | null): Promise<number> {
   if (!q) return 0;
-  const counted = (q as SelectQueryBuilder<DB, 'tickets', object>).select(
-    sql<number | string>`count(*)`.as('n'),
-  );
-  const row = await counted.executeTakeFirst();
+  const row = await q.select(sql<number | string>`count(*)`.as('n')).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
