@@ -13,6 +13,7 @@
  * benchmarks: it rebuilds the search documents too); `--db-file` keeps a seeded SQLite
  * database to reuse in later runs.
  */
+import { renderViewTitle } from '../src/rules/view-titles.ts';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
@@ -117,13 +118,13 @@ async function measure(parley: Parley, base: string, agent: User, auth: string, 
       await getJson(`${base}/api/v2/views/${v.id}/execute?per_page=30`, auth);
     });
     views.push({
-      view: v.title,
+      view: renderViewTitle(v.title, 'en'),
       value,
       count_query: countQuery,
       count,
       execute_first_page: executeFirstPage,
     });
-    process.stderr.write(`  ${v.title}: ${value} tickets\n`);
+    process.stderr.write(`  ${renderViewTitle(v.title, 'en')}: ${value} tickets\n`);
   }
   return { reference_count_all: reference, reference_http_me: me, views };
 }

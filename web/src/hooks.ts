@@ -5,6 +5,8 @@ import type { Group, User, View } from './types.ts';
 export function useActiveViews() {
   return useQuery({
     queryKey: ['views', 'active'],
+    // Read by the sidebar and by the view page as it opens: one request, not one each.
+    staleTime: 30_000,
     queryFn: () => api<{ views: View[] }>('/views/active').then((r) => r.views),
   });
 }
