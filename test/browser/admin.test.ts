@@ -13,6 +13,7 @@ import {
   screenshot,
   seriousViolations,
   signIn,
+  signInAsAdmin,
 } from '../helpers/browser.ts';
 import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
 import { ALICE, sandboxOf, settle, ticketsOf, userIdForSlack } from '../slack/helpers.ts';
@@ -106,9 +107,7 @@ describe('the Slack channel admin page in Chromium', () => {
     desk = await startTestDesk('sqlite');
     browser = await launchChromium();
     ({ page } = await newAgentPage(browser));
-    await page.goto(`${desk.url}/`);
-    await signIn(page, desk.adminEmail, 'correct horse');
-    await page.waitForURL(/\/views\/\d+$/);
+    await signInAsAdmin(page, desk);
   });
   after(async () => {
     if (browser) await browser.close();

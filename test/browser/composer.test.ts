@@ -7,7 +7,7 @@ import {
   newAgentPage,
   screenshot,
   seriousViolations,
-  signIn,
+  signInAsAdmin,
 } from '../helpers/browser.ts';
 import { botMessages, personWithTicket, sandboxOf, settle } from '../slack/helpers.ts';
 
@@ -42,9 +42,7 @@ describe('the reply composer in Chromium', () => {
     desk = await startTestDesk('sqlite');
     browser = await launchChromium();
     ({ page } = await newAgentPage(browser));
-    await page.goto(`${desk.url}/`);
-    await signIn(page, desk.adminEmail, 'correct horse');
-    await page.waitForURL(/\/views\/\d+$/);
+    await signInAsAdmin(page, desk);
   });
   after(async () => {
     if (browser) await browser.close();

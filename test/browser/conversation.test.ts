@@ -6,7 +6,7 @@ import {
   newAgentPage,
   screenshot,
   seriousViolations,
-  signIn,
+  signInAsAdmin,
 } from '../helpers/browser.ts';
 import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
 import {
@@ -127,9 +127,7 @@ describe('the ticket page as a conversation, in Chromium', () => {
     const userId = (await userIdForSlack(desk, PERSON))!;
     [{ id: first }] = await ticketsOf(desk, userId);
 
-    await page.goto(`${desk.url}/`);
-    await signIn(page, desk.adminEmail, 'correct horse');
-    await page.waitForURL(/\/views\/\d+$/);
+    await signInAsAdmin(page, desk);
     await page.getByRole('link', { name: /All unsolved/ }).click();
     const row = page.locator(`tr[data-ticket-id="${first}"]`);
     await row.getByRole('link', { name: 'Conversation with Marco Rossi' }).click();

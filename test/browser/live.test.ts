@@ -30,12 +30,6 @@ describe('the live workspace in Chromium', () => {
     browser = await launchChromium();
     ada = await newAgentPage(browser);
     giulia = await newAgentPage(browser);
-    // On a busy machine (several test runs sharing two cores) loading the app, or a refetch,
-    // can outlast the helper's 5 s: the waits below are for correctness, not speed.
-    for (const { page } of [ada, giulia]) {
-      page.setDefaultNavigationTimeout(30_000);
-      page.setDefaultTimeout(15_000);
-    }
     giuliaUser = await desk.createAgent('Giulia Rossi');
     const added = await sandboxControl(desk, 'POST', 'users', {
       id: MARTA,

@@ -13,7 +13,7 @@ import {
   newAgentPage,
   screenshot,
   seriousViolations,
-  signIn,
+  signInAsAdmin,
 } from '../helpers/browser.ts';
 import { ALICE, PARTNER, sandboxOf, settle, userIdForSlack, waitFor } from '../slack/helpers.ts';
 
@@ -76,9 +76,7 @@ describe('the ticket panels in Chromium', () => {
     ticketId = await newTicket('Printer jammed');
     browser = await launchChromium();
     ({ page } = await newAgentPage(browser));
-    await page.goto(`${desk.url}/`);
-    await signIn(page, desk.adminEmail, 'correct horse');
-    await page.waitForURL(/\/views\/\d+$/);
+    await signInAsAdmin(page, desk);
   });
   after(async () => {
     if (browser) await browser.close();

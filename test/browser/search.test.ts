@@ -7,7 +7,7 @@ import {
   newAgentPage,
   screenshot,
   seriousViolations,
-  signIn,
+  signInAsAdmin,
 } from '../helpers/browser.ts';
 
 /** How many tickets mention printers in Italian: more than one results page of 25. */
@@ -39,9 +39,7 @@ describe('search in the agent workspace (Chromium)', () => {
     assert.equal(erin.status, 201, JSON.stringify(erin.body));
     browser = await launchChromium();
     ({ page } = await newAgentPage(browser));
-    await page.goto(`${desk.url}/`);
-    await signIn(page, desk.adminEmail, 'correct horse');
-    await page.waitForURL(/\/views\/\d+$/);
+    await signInAsAdmin(page, desk);
   });
   after(async () => {
     if (browser) await browser.close();

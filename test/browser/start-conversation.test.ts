@@ -7,7 +7,7 @@ import {
   newAgentPage,
   screenshot,
   seriousViolations,
-  signIn,
+  signInAsAdmin,
 } from '../helpers/browser.ts';
 import { personWithTicket, sandboxControl, settle, waitFor } from '../slack/helpers.ts';
 
@@ -30,9 +30,7 @@ describe('starting a Slack conversation from the agent workspace (Chromium)', ()
     assert.equal(nora.status, 201, JSON.stringify(nora.body));
     browser = await launchChromium();
     ({ page } = await newAgentPage(browser));
-    await page.goto(`${desk.url}/`);
-    await signIn(page, desk.adminEmail, 'correct horse');
-    await page.waitForURL(/\/views\/\d+$/);
+    await signInAsAdmin(page, desk);
   });
   after(async () => {
     if (browser) await browser.close();

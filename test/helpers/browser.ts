@@ -74,3 +74,13 @@ export async function signIn(page: Page, email: string, password: string): Promi
   await page.locator('input[type=password]').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** Opens the workspace and signs in as the test desk's admin, landing on the first view. */
+export async function signInAsAdmin(
+  page: Page,
+  desk: { url: string; adminEmail: string },
+): Promise<void> {
+  await page.goto(`${desk.url}/`);
+  await signIn(page, desk.adminEmail, 'correct horse');
+  await page.waitForURL(/\/views\/\d+$/);
+}
