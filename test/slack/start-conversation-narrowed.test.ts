@@ -214,4 +214,32 @@ forEachDatabase('starting a Slack conversation: narrowed to the connection', (ct
     assert.match(res.body.description, /messaging/);
     assert.equal(await count(), before);
   });
+
+  it("names a conversation started without a subject in the starting agent's language", async () => {
+    const own = (await sandboxConnection(ctx.desk)).id;
+    const { userId } = await personWithTicket(ctx.desk, 'hello');
+    const name = (await ctx.desk.api('GET', `/api/v2/users/${userId}`)).body.user.name;
+    // The person's own ticket, from their DM: the desk's default language.
+    const [first] = (await ctx.desk.api('GET', `/api/v2/users/${userId}/tickets/requested`)).body
+      .tickets;
+    assert.equal(first.subject, `Conversation with ${name}`);
+    await ctx.desk.api('PUT', `/api/v2/tickets/${first.id}`, { ticket: { status: 'solved' } });
+    const giulia = await ctx.desk.createAgent('Giulia Agente');
+    await ctx.desk.parley.db
+      .updateTable('users')
+      .set({ locale: 'it-IT' })
+      .where('id', '=', giulia.id)
+      .execute();
+    const started = await ctx.desk.api(
+      'POST',
+      '/api/v2/slack/conversations',
+      { conversation: { connection_id: own, user_id: userId, comment: { body: 'Ciao!' } } },
+      { auth: giulia.auth },
+    );
+    assert.equal(started.status, 201, JSON.stringify(started.body));
+    assert.equal(started.body.ticket.subject, `Conversazione con ${name}`);
+    // The first ticket keeps its subject.
+    const again = await ctx.desk.api('GET', `/api/v2/tickets/${first.id}`);
+    assert.equal(again.body.ticket.subject, `Conversation with ${name}`);
+  });
 });

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { transaction } from '../../db/transaction.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { defaultBrand } from '../../desk/brands.ts';
+import { conversationSubject } from '../../desk/locale-strings.ts';
 import { authorize } from '../../desk/policies/authorize.ts';
 import { ticketScope } from '../../desk/policies/tickets.ts';
 import { showTicket } from '../../desk/tickets/ticket-queries.ts';
@@ -469,7 +470,8 @@ export function slackApiRoutes(
       const written = await writeTicket(trx, {
         before: null,
         patch: {
-          subject: input.subject ?? `Conversation with ${requester.name}`,
+          // In the starting agent's language.
+          subject: input.subject ?? conversationSubject(requester.name, actor.user.locale),
           requester_id: requester.id,
           submitter_id: actor.user.id,
           brand_id: connection.brand_id,
