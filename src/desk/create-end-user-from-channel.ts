@@ -1,3 +1,4 @@
+import { DEFAULT_LOCALE } from './locale-strings.ts';
 import type { User } from '../db/types.ts';
 import type { Conn } from './context.ts';
 import { type ExternalTeam, organizationForExternalTeam } from './external-team-organization.ts';
@@ -47,7 +48,7 @@ export async function createEndUserFromChannel(
         role: 'end-user',
         photo_url: profile.photoUrl,
         time_zone: profile.timeZone,
-        locale: profile.locale ?? 'en-US',
+        locale: profile.locale ?? DEFAULT_LOCALE,
         shared: team ? 1 : 0,
         organization_id: organizationId,
         user_fields: JSON.stringify(profile.userFields),

@@ -795,17 +795,19 @@ export const TABLE: Record<string, Endpoint> = {
     call: () => ({ path: '/api/v2/slack/connections/999999/install', body: {} }),
     expect: adminsPass,
   },
+  // Starting a conversation makes a messaging ticket: not for agents who may not see those.
   'POST /api/v2/slack/conversations': {
     call: () => ({ path: '/api/v2/slack/conversations', body: {} }),
-    expect: { endUser: 403, restricted: 'allowed', agent: 'allowed', admin: 'allowed' },
+    expect: { endUser: 403, restricted: 403, agent: 'allowed', admin: 'allowed' },
   },
   'GET /api/v2/slack/conversations/connections': {
     call: at('/api/v2/slack/conversations/connections'),
-    expect: agents,
+    expect: { endUser: 403, restricted: 403, agent: 'ok', admin: 'ok' },
   },
   'GET /api/v2/slack/conversations/people': {
-    call: at('/api/v2/slack/conversations/people?query=Erin'),
-    expect: agents,
+    // No such connection: past authorization, the 422 names connection_id.
+    call: at('/api/v2/slack/conversations/people?query=Erin&connection_id=999999'),
+    expect: { endUser: 403, restricted: 403, agent: 'allowed', admin: 'allowed' },
   },
   'GET /api/v2/slack/apps': { call: at('/api/v2/slack/apps'), expect: admins },
   'POST /api/v2/slack/apps': {

@@ -31,18 +31,25 @@ forEachDatabase('reads for starting a Slack conversation', (ctx) => {
     const { userId } = await personWithTicket(ctx.desk, 'hello from Slack');
     const person = (await ctx.desk.api('GET', `/api/v2/users/${userId}`)).body.user;
     const plain = await ctx.desk.createEndUser(`${person.name} Lookalike`);
+    const connection = (await ctx.desk.api('GET', '/api/v2/slack/conversations/connections')).body
+      .connections[0];
+    const on = `&connection_id=${connection.id}`;
     const byName = await ctx.desk.api(
       'GET',
-      `/api/v2/slack/conversations/people?query=${encodeURIComponent(person.name)}`,
+      `/api/v2/slack/conversations/people?query=${encodeURIComponent(person.name)}${on}`,
     );
     assert.equal(byName.status, 200, JSON.stringify(byName.body));
     const ids = byName.body.people.map((p: { id: number }) => p.id);
     assert.deepEqual(ids, [userId, plain.id], 'Slack people first');
     assert.match(byName.body.people[0].slack_user_id, /^U0PERSON/);
     assert.equal(byName.body.people[1].slack_user_id, null);
+    assert.deepEqual(
+      byName.body.people.map((p: { unreachable: string | null }) => p.unreachable),
+      [null, 'no_slack_identity'],
+    );
     const byEmail = await ctx.desk.api(
       'GET',
-      `/api/v2/slack/conversations/people?query=${encodeURIComponent(person.email)}`,
+      `/api/v2/slack/conversations/people?query=${encodeURIComponent(person.email)}${on}`,
     );
     assert.deepEqual(
       byEmail.body.people.map((p: { id: number }) => p.id),
@@ -51,10 +58,10 @@ forEachDatabase('reads for starting a Slack conversation', (ctx) => {
     // Search syntax is read as plain words: never a malformed query.
     const odd = await ctx.desk.api(
       'GET',
-      `/api/v2/slack/conversations/people?query=${encodeURIComponent('"unclosed created>')}`,
+      `/api/v2/slack/conversations/people?query=${encodeURIComponent('"unclosed created>')}${on}`,
     );
     assert.equal(odd.status, 200, JSON.stringify(odd.body));
-    const none = await ctx.desk.api('GET', '/api/v2/slack/conversations/people');
+    const none = await ctx.desk.api('GET', `/api/v2/slack/conversations/people?${on.slice(1)}`);
     assert.equal(none.status, 400);
     assert.match(none.body.description, /query/);
   });

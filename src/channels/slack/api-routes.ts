@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { transaction } from '../../db/transaction.ts';
 import { NotFoundError, ValidationError } from '../../desk/errors.ts';
 import { defaultBrand } from '../../desk/brands.ts';
+import { conversationSubject } from '../../desk/locale-strings.ts';
 import { authorize } from '../../desk/policies/authorize.ts';
 import { ticketScope } from '../../desk/policies/tickets.ts';
 import { showTicket } from '../../desk/tickets/ticket-queries.ts';
@@ -34,7 +35,8 @@ import { linkConversationTicket, openConversation } from './conversations-link.t
 import { enqueueCommentDelivery } from './delivery.ts';
 import { redeliverComment } from './redeliver.ts';
 import { slackEventRoutes } from './events-api.ts';
-import { slackOutboundRoutes } from './outbound-routes.ts';
+import { activeConnection, slackOutboundRoutes } from './outbound-routes.ts';
+import { reachOn, unreachableMessage } from './outbound-reach.ts';
 import { SLACK_VIA } from './ingest/via.ts';
 import type { ChannelSignIn } from '../channel.ts';
 import { parseQuery } from '../../http/shared/query.ts';
@@ -424,24 +426,15 @@ export function slackApiRoutes(
     const actor = actorOf(req);
     await authorize(db, actor, 'conversation:start');
     const input = parseWith(outboundSchema, req.body).conversation;
-    const connection = await getConnection(db, input.connection_id).catch(() => {
-      throw ValidationError.field(
-        'connection_id',
-        `Connection: there is no Slack connection with id ${input.connection_id}`,
-      );
-    });
-    if (connection.status !== 'active')
-      throw ValidationError.field('connection_id', 'Connection: is not active');
+    const connection = await activeConnection(db, input.connection_id);
     const requester = await getUser(db, input.user_id).catch(() => {
       throw ValidationError.field('user_id', `User: there is no user with id ${input.user_id}`);
     });
-    const identity = await db
-      .selectFrom('user_identities')
-      .select('value')
-      .where('user_id', '=', requester.id)
-      .where('type', '=', 'slack')
-      .executeTakeFirst();
-    if (!identity) throw ValidationError.field('user_id', 'User: has no Slack identity');
+    // Only a Slack identity the connection's workspace reaches: another's would fail at Slack.
+    const reach = (await reachOn(db, connection, [requester.id])).get(requester.id)!;
+    if (reach.unreachable)
+      throw ValidationError.field('user_id', unreachableMessage(reach.unreachable));
+    const identity = { value: reach.slackUserId };
     let channel: string;
     try {
       const opened = await connectionClient(ctx, connection).conversations.open({
@@ -477,7 +470,8 @@ export function slackApiRoutes(
       const written = await writeTicket(trx, {
         before: null,
         patch: {
-          subject: input.subject ?? `Conversation with ${requester.name}`,
+          // In the starting agent's language.
+          subject: input.subject ?? conversationSubject(requester.name, actor.user.locale),
           requester_id: requester.id,
           submitter_id: actor.user.id,
           brand_id: connection.brand_id,

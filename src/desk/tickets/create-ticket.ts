@@ -1,3 +1,4 @@
+import { DEFAULT_LOCALE } from '../locale-strings.ts';
 import { writeTransaction } from '../../db/group-commit.ts';
 import type { Ticket, User } from '../../db/types.ts';
 import { defaultBrand } from '../brands.ts';
@@ -88,7 +89,11 @@ async function resolveRequester(trx: Conn, r: RequesterInput, now: string): Prom
   if (existing) return existing;
   return createUser(
     trx,
-    { name: r.name?.trim() || r.email.split('@')[0]!, email: r.email, locale: r.locale ?? 'en-US' },
+    {
+      name: r.name?.trim() || r.email.split('@')[0]!,
+      email: r.email,
+      locale: r.locale ?? DEFAULT_LOCALE,
+    },
     now,
     { emailLookedUp: true },
   );

@@ -53,10 +53,11 @@ export default function StartDialog({
   const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
   const [query] = useDebouncedValue(person ? '' : personText.trim(), DEBOUNCE_MS);
 
+  // Who can be written to depends on the connection's workspace: asked per connection.
   const people = useQuery({
-    queryKey: ['users', 'slack-people', query],
-    enabled: query !== '',
-    queryFn: ({ signal }) => findPeople(query, signal),
+    queryKey: ['users', 'slack-people', connectionId, query],
+    enabled: query !== '' && connectionId !== '',
+    queryFn: ({ signal }) => findPeople(query, connectionId, signal),
   });
   const start = useMutation({
     mutationFn: startConversation,
@@ -75,6 +76,19 @@ export default function StartDialog({
     setPersonText(personLabel(found));
     setShown((s) => ({ ...s, person: undefined }));
     combobox.closeDropdown();
+  }
+
+  /** Another connection may not reach the chosen person: they are looked up again. */
+  function changeConnection(id: string) {
+    setConnectionId(id);
+    if (person) {
+      setPerson(null);
+      setPersonText(person.name);
+    }
+  }
+
+  function reason(p: Person): string {
+    return p.unreachable === 'other_workspace' ? t('start.otherWorkspace') : t('start.noSlack');
   }
 
   function submit(e: FormEvent) {
@@ -114,7 +128,7 @@ export default function StartDialog({
             }))}
             value={connectionId}
             allowDeselect={false}
-            onChange={(v) => v && setConnectionId(v)}
+            onChange={(v) => v && changeConnection(v)}
             withAsterisk
           />
           <Combobox store={combobox} onOptionSubmit={choose}>
@@ -162,7 +176,7 @@ export default function StartDialog({
                       <Text size="sm">{personLabel(p)}</Text>
                       {!p.slack_user_id && (
                         <Text size="xs" c="gray.7">
-                          {t('start.noSlack')}
+                          {reason(p)}
                         </Text>
                       )}
                     </Group>

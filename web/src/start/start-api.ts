@@ -9,13 +9,20 @@ export interface OutboundConnection {
   team_name: string | null;
 }
 
-/** GET /api/v2/slack/conversations/people: a person, with their Slack identity or none. */
+/** Why the chosen connection cannot write to a person. */
+export type Unreachable = 'no_slack_identity' | 'other_workspace';
+
+/**
+ * GET /api/v2/slack/conversations/people: a person, with the Slack identity the chosen
+ * connection reaches them through, or why it cannot.
+ */
 export interface Person {
   id: number;
   name: string;
   email: string | null;
   role: string;
   slack_user_id: string | null;
+  unreachable: Unreachable | null;
 }
 
 export const CONNECTIONS_KEY = ['slack-outbound', 'connections'] as const;
@@ -26,8 +33,12 @@ export function loadConnections(): Promise<OutboundConnection[]> {
   }).then((r) => r.connections);
 }
 
-export function findPeople(query: string, signal?: AbortSignal): Promise<Person[]> {
-  const params = new URLSearchParams({ query });
+export function findPeople(
+  query: string,
+  connectionId: string,
+  signal?: AbortSignal,
+): Promise<Person[]> {
+  const params = new URLSearchParams({ query, connection_id: connectionId });
   return api<{ people: Person[] }>(`/slack/conversations/people?${params.toString()}`, {
     signal,
   }).then((r) => r.people);

@@ -12,6 +12,7 @@ import type { ApplyScope } from './apply-state.ts';
 import { conversationFor, requesterFor, ticketFor } from './conversation.ts';
 import { noteRefusedFiles } from './note-refused-files.ts';
 import { slackVia } from './via.ts';
+import { conversationSubject, DEFAULT_LOCALE } from '../../../desk/locale-strings.ts';
 
 /**
  * A message in a DM: a comment on the conversation's open ticket, or a new ticket (a follow-up
@@ -140,7 +141,8 @@ async function writeMessageTicket(
   const result = await writeTicket(trx, {
     before: null,
     patch: {
-      subject: `Conversation with ${requester.name}`,
+      // The desk's language: the subject is for the agents who read the queue.
+      subject: conversationSubject(requester.name, DEFAULT_LOCALE),
       requester_id: requester.id,
       submitter_id: requester.id,
       brand_id: connection.brand_id,
