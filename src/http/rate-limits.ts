@@ -1,17 +1,23 @@
 import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
+import type { Db } from '../db/index.ts';
 import { TooManyRequestsError } from '../desk/errors.ts';
+import { addressKey } from '../desk/sign-in-throttle.ts';
+import { databaseStore } from './rate-limit-store.ts';
 
 /**
  * The doors anyone may knock at without credentials, limited per client address (req.ip,
  * which honours PARLEY_TRUST_PROXY; an IPv6 address counts as its /64). Each door counts on
  * its own. Password sign-in keeps its own throttle besides (sign-in-throttle.ts: failures per
- * account and per address, shared by every node through the database); this limit only stops
- * one source from flooding a door with requests.
+ * account and per address); this limit only stops one source from flooding a door with
+ * requests. On PostgreSQL (where several nodes may serve) the count is kept in the database,
+ * so the limit holds for all nodes together; SQLite's single node counts in memory.
  */
 const PUBLIC_DOORS = new Set([
   'POST /api/v2/session',
+  'GET /setup',
   'POST /setup',
   'GET /slack/install/:id',
   'GET /slack/oauth_redirect',
@@ -34,26 +40,53 @@ export interface RateLimitHooks {
   perUser: onRequestAsyncHookHandler | null;
 }
 
+type Limiter = FastifyInstance['rateLimit'];
+
 /**
- * @fastify/rate-limit, registered without a global limit; the hooks it hands back are mounted
- * where they apply. A 429 is Zendesk's (`{"error":"TooManyRequests",…}` with Retry-After),
+ * @fastify/rate-limit, registered without a global limit in a scope of its own (one store per
+ * registration: the public doors' may be the database, the per-user one is memory); the
+ * hooks it hands back are mounted where they apply.
+ */
+async function limiterWith(
+  app: FastifyInstance,
+  store: ReturnType<typeof databaseStore> | null,
+): Promise<Limiter> {
+  let limiter: Limiter | null = null;
+  await app.register(async (scope) => {
+    await scope.register(fastifyRateLimit, {
+      global: false,
+      timeWindow: MINUTE,
+      errorResponseBuilder: (_req, ctx) => tooMany(ctx.ttl),
+      // A store that fails (the database) lets the request through; the store logs why.
+      skipOnError: true,
+      ...(store ? { store } : {}),
+    });
+    limiter = scope.rateLimit.bind(scope);
+  });
+  if (!limiter) throw new Error('@fastify/rate-limit did not register');
+  return limiter;
+}
+
+/**
+ * The limits' hooks. A 429 is Zendesk's (`{"error":"TooManyRequests",…}` with Retry-After)
  * through the app's error handler.
+ *
+ * The per-user /api/v2 limit counts in each node's memory: it is per node. A database write
+ * on every API request would cost more than the limit is worth; the doors brute force aims
+ * at are the ones shared through the database.
  */
 export async function rateLimits(
   app: FastifyInstance,
   limits: Config['rateLimits'],
+  shared: { db: Db; log: Logger } | null,
 ): Promise<RateLimitHooks> {
-  await app.register(fastifyRateLimit, {
-    global: false,
-    timeWindow: MINUTE,
-    errorResponseBuilder: (_req, ctx) => tooMany(ctx.ttl),
-  });
   let publicDoors: onRequestAsyncHookHandler | null = null;
   if (limits.publicPerAddress > 0) {
-    const limit = app.rateLimit({
+    const make = await limiterWith(app, shared ? databaseStore(shared.db, shared.log) : null);
+    const limit = make({
       max: limits.publicPerAddress,
       timeWindow: MINUTE,
-      keyGenerator: (req: FastifyRequest) => `${doorOf(req)} ${req.ip}`,
+      keyGenerator: (req: FastifyRequest) => `${doorOf(req)} ${addressKey(req.ip)}`,
     }) as onRequestAsyncHookHandler;
     publicDoors = async function (req, reply) {
       if (!PUBLIC_DOORS.has(doorOf(req))) return;
@@ -62,7 +95,8 @@ export async function rateLimits(
   }
   let perUser: onRequestAsyncHookHandler | null = null;
   if (limits.perUser > 0) {
-    const limit = app.rateLimit({
+    const make = await limiterWith(app, null);
+    const limit = make({
       max: limits.perUser,
       timeWindow: MINUTE,
       keyGenerator: (req: FastifyRequest) => `user ${req.actor?.user.id ?? ''}`,
