@@ -1,11 +1,17 @@
 import fastifyRateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onRequestAsyncHookHandler,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import { TooManyRequestsError } from '../desk/errors.ts';
 import { addressKey } from '../desk/sign-in-throttle.ts';
 import { databaseStore } from './rate-limit-store.ts';
+import { waitSeconds } from './shared/too-many-requests.ts';
 
 /**
  * The doors anyone may knock at without credentials, limited per client address (req.ip,
@@ -28,7 +34,7 @@ const MINUTE = 60_000;
 function tooMany(after: number): TooManyRequestsError {
   const seconds = Math.max(1, Math.ceil(after / 1000));
   return new TooManyRequestsError(
-    `Too many requests: try again in ${seconds} second${seconds === 1 ? '' : 's'}`,
+    `Too many requests: try again in ${waitSeconds(seconds)}`,
     seconds,
   );
 }
@@ -69,7 +75,8 @@ async function limiterWith(
 
 /**
  * The limits' hooks. A 429 is Zendesk's (`{"error":"TooManyRequests",…}` with Retry-After)
- * through the app's error handler.
+ * through the app's error handler, except at a door that is a browser page asked for by a
+ * browser: there, the door's own small HTML page (route config `tooManyRequestsPage`).
  *
  * The per-user /api/v2 limit counts in each node's memory: it is per node. A database write
  * on every API request would cost more than the limit is worth; the doors brute force aims
@@ -90,7 +97,13 @@ export async function rateLimits(
     }) as onRequestAsyncHookHandler;
     publicDoors = async function (req, reply) {
       if (!PUBLIC_DOORS.has(doorOf(req))) return;
-      await limit.call(this, req, reply);
+      try {
+        await limit.call(this, req, reply);
+      } catch (err) {
+        const page = req.routeOptions.config.tooManyRequestsPage;
+        if (!(err instanceof TooManyRequestsError) || !page || !answersHtml(req)) throw err;
+        return sendTooManyPage(reply, page(err.retryAfterSeconds), err.retryAfterSeconds);
+      }
     };
   }
   let perUser: onRequestAsyncHookHandler | null = null;
@@ -113,4 +126,52 @@ export async function rateLimits(
 
 function doorOf(req: FastifyRequest): string {
   return `${req.method} ${req.routeOptions.url ?? ''}`;
+}
+
+/**
+ * The q-value Accept gives `type`: that of the most specific range matching it (`text/html`,
+ * then `text/*`, then `*\/*`), 0 when none does.
+ */
+function acceptQ(accept: string, type: string): number {
+  const major = type.split('/')[0];
+  let rank = -1;
+  let q = 0;
+  for (const part of accept.toLowerCase().split(',')) {
+    const [range = '', ...params] = part.split(';').map((p) => p.trim());
+    const r = range === type ? 2 : range === `${major}/*` ? 1 : range === '*/*' ? 0 : -1;
+    if (r <= rank) continue;
+    rank = r;
+    const given = params.find((p) => p.startsWith('q='));
+    const value = given === undefined ? 1 : Number(given.slice(2));
+    q = Number.isFinite(value) ? value : 0;
+  }
+  return q;
+}
+
+/**
+ * Whether a 429 at an HTML page goes out as HTML: when the client prefers text/html to JSON
+ * (a browser), or states no preference and asked for the page itself (a GET, or a form post).
+ * A client that prefers JSON, or posts JSON, gets Zendesk's JSON.
+ */
+function answersHtml(req: FastifyRequest): boolean {
+  const accept = req.headers.accept ?? '*/*';
+  const html = acceptQ(accept, 'text/html');
+  const json = acceptQ(accept, 'application/json');
+  if (html !== json) return html > json;
+  if (req.method === 'GET') return true;
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+}
+
+function sendTooManyPage(reply: FastifyReply, html: string, seconds: number): FastifyReply {
+  return reply
+    .status(429)
+    .type('text/html; charset=utf-8')
+    .header('retry-after', String(seconds))
+    .header('cache-control', 'no-store')
+    .header(
+      'content-security-policy',
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+    )
+    .header('x-frame-options', 'DENY')
+    .send(html);
 }

@@ -126,3 +126,101 @@ describe('public-door rate limit on SQLite', () => {
     assert.equal(rows.length, 0);
   });
 });
+
+for (const kind of ['sqlite', 'postgres'] as const) {
+  describe(`the 429 of pages browsers open [${kind}]`, () => {
+    let desk: TestDesk & { stop(): Promise<void> };
+    before(async () => {
+      desk = await startTestDesk(kind, { env });
+    });
+    after(async () => {
+      await desk?.stop();
+    });
+
+    async function exhaust(send: () => Promise<Response>): Promise<void> {
+      await withinOneWindow();
+      for (let i = 0; i < LIMIT; i++) assert.notEqual((await send()).status, 429);
+    }
+
+    async function assertHtml429(res: Response): Promise<string> {
+      assert.equal(res.status, 429);
+      assert.match(res.headers.get('content-type') ?? '', /^text\/html/);
+      const wait = Number(res.headers.get('retry-after'));
+      assert.ok(wait >= 1 && wait <= 60, `Retry-After ${wait}`);
+      assert.equal(res.headers.get('cache-control'), 'no-store');
+      assert.match(res.headers.get('content-security-policy') ?? '', /default-src 'none'/);
+      const html = await res.text();
+      assert.match(html, /^<!doctype html>/i);
+      assert.match(html, /<h1>Too many requests<\/h1>/);
+      assert.match(html, new RegExp(`Wait\\s+${wait} seconds?`));
+      return html;
+    }
+
+    async function assertJson429(res: Response): Promise<void> {
+      assert.equal(res.status, 429);
+      assert.match(res.headers.get('content-type') ?? '', /application\/json/);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+      const body = (await res.json()) as { error: string; description: string };
+      assert.equal(body.error, 'TooManyRequests');
+      assert.match(body.description, /try again in \d+ seconds?/);
+    }
+
+    const browser = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+    it('answers the Slack OAuth redirect and install start with an HTML page to browsers', async () => {
+      await exhaust(() => oauth(desk.url));
+      const html = await assertHtml429(await oauth(desk.url, { accept: browser }));
+      assert.match(html, /href="\/admin\/channels\/slack"/);
+      // No preference stated: the route is a page, so a page.
+      await assertHtml429(await oauth(desk.url));
+      // A client that asks for JSON gets Zendesk's JSON.
+      await assertJson429(await oauth(desk.url, { accept: 'application/json' }));
+      await assertJson429(await oauth(desk.url, { accept: 'application/json, text/html;q=0.5' }));
+
+      const install = (accept?: string) =>
+        fetch(`${desk.url}/slack/install/1`, { headers: accept ? { accept } : {} });
+      await exhaust(() => install(browser));
+      await assertHtml429(await install(browser));
+      await assertJson429(await install('application/json'));
+    });
+
+    it('answers the setup form with an HTML page, and a JSON post with JSON', async () => {
+      const post = (type: 'form' | 'json', accept?: string) =>
+        fetch(`${desk.url}/setup`, {
+          method: 'POST',
+          headers: {
+            origin: desk.url,
+            'content-type':
+              type === 'form' ? 'application/x-www-form-urlencoded' : 'application/json',
+            ...(accept ? { accept } : {}),
+          },
+          body:
+            type === 'form'
+              ? 'setup_code=x&name=<b>Eve</b>&email=e@x.test&password=12345678'
+              : JSON.stringify({ setup_code: 'x' }),
+        });
+      await exhaust(() => post('form', browser));
+      const html = await assertHtml429(await post('form', browser));
+      assert.match(html, /href="\/setup"/);
+      assert.doesNotMatch(html, /<b>Eve/, 'nothing the client sent is echoed');
+      await assertHtml429(await post('form'));
+      await assertJson429(await post('json'));
+      await assertJson429(await post('form', 'application/json'));
+
+      const get = () => fetch(`${desk.url}/setup`, { headers: { accept: browser } });
+      await exhaust(get);
+      await assertHtml429(await get());
+    });
+
+    it('keeps the sign-in API’s JSON 429, whatever the Accept header says', async () => {
+      const signIn = () =>
+        fetch(`${desk.url}/api/v2/session`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', origin: desk.url, accept: browser },
+          body: JSON.stringify({ email: desk.adminEmail, password: 'wrong password' }),
+        });
+      await exhaust(signIn);
+      await assertJson429(await signIn());
+    });
+  });
+}
