@@ -185,7 +185,9 @@ export interface Config {
    * Request rate limits, per minute (0: off). `perUser` caps each signed-in user's /api/v2
    * requests, as Zendesk's API limit does (set far above what people clicking, or an ordinary
    * integration, ever send); `publicPerAddress` caps each client address on each
-   * unauthenticated door. Counted in each node's memory.
+   * unauthenticated door. `perUser` counts in each node's memory (the limit is per node);
+   * `publicPerAddress` counts in the database on PostgreSQL (all nodes together), in memory on
+   * SQLite (one node).
    */
   rateLimits: { perUser: number; publicPerAddress: number };
 }

@@ -263,6 +263,15 @@ export interface SignInThrottlesTable {
   window_ends_at: string;
 }
 
+/** Public-door requests per key and fixed window, shared by every node (0028). */
+export interface RateLimitWindowsTable {
+  key: string;
+  /** ISO time the window began. */
+  window_start: string;
+  hits: number;
+  window_ends_at: string;
+}
+
 export interface SettingsTable {
   key: string;
   value: string;
@@ -629,6 +638,7 @@ export interface DB {
   sessions: SessionsTable;
   setup_codes: SetupCodesTable;
   sign_in_throttles: SignInThrottlesTable;
+  rate_limit_windows: RateLimitWindowsTable;
   settings: SettingsTable;
   slack_apps: SlackAppsTable;
   slack_connections: SlackConnectionsTable;

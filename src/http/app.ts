@@ -86,7 +86,12 @@ export async function buildApp(
   app.decorateRequest('session', null);
   await app.register(fastifyCookie);
   app.setErrorHandler(errorHandler);
-  const limits = await rateLimits(app, svc.config.rateLimits);
+  // Several nodes may share PostgreSQL: the public doors count there, for all of them at once.
+  const limits = await rateLimits(
+    app,
+    svc.config.rateLimits,
+    svc.config.database.kind === 'postgres' ? { db: svc.db, log: logger } : null,
+  );
   // Before anything else: a flood at a public door is turned away without work.
   if (limits.publicDoors) app.addHook('onRequest', limits.publicDoors);
   // Zendesk clients (node-zendesk among them) send `Content-Type: application/json` on every

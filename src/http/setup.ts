@@ -8,6 +8,7 @@ import { nowIso } from '../desk/time.ts';
 import type { Services } from './context.ts';
 import { fromParleyOrigin } from './csrf.ts';
 import { detailsFromZod, HttpError } from './shared/errors.ts';
+import { waitSeconds } from './shared/too-many-requests.ts';
 import { createSession, sessionPolicy, setSessionCookie } from './sessions.ts';
 
 const ENTER_CODE = 'Enter the setup code printed in the console where Parley started';
@@ -102,6 +103,16 @@ set <code>PARLEY_PUBLIC_URL</code> to the address you open in the browser.</p>`,
   );
 }
 
+/** The setup doors' answer to a browser that sent too many requests (rate-limits.ts). */
+export function tooManyRequestsPage(retryAfterSeconds: number): string {
+  return page(
+    'Too many requests',
+    `<h1>Too many requests</h1>
+<p>This address has sent too many requests to the setup page in the last minute. Wait
+${escapeHtml(waitSeconds(retryAfterSeconds))}, then <a href="/setup">open the setup page</a> again.</p>`,
+  );
+}
+
 function isForm(req: FastifyRequest): boolean {
   return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 }
@@ -120,12 +131,13 @@ export function setupPages(svc: Services) {
       (_req, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))),
     );
 
-    scope.get('/setup', async (_req, reply) => {
+    const config = { tooManyRequestsPage };
+    scope.get('/setup', { config }, async (_req, reply) => {
       if (await anyAdminExists(svc.db)) return reply.callNotFound();
       return sendHtml(reply, 200, setupForm());
     });
 
-    scope.post('/setup', async (req, reply) => {
+    scope.post('/setup', { config }, async (req, reply) => {
       // Another site's page must not submit this form in an operator's browser. The setup code
       // is the form's CSRF token: no other page can know it.
       if (!fromParleyOrigin(req, svc.config.publicUrl)) {

@@ -1,10 +1,12 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, type ReactNode } from 'react';
 import { api, ApiError, setCsrfToken, setUnauthorizedHandler } from './api.ts';
-import type { SessionInfo, User } from './types.ts';
+import type { Permissions, SessionInfo, User } from './types.ts';
 
 interface SessionState {
   user: User | null;
+  /** What the user may do beyond their role (null: signed out). */
+  permissions: Permissions | null;
   loading: boolean;
   signIn: (email: string, password: string) => Promise<void>;
   signOut: () => Promise<void>;
@@ -65,11 +67,21 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   return (
     <SessionContext.Provider
-      value={{ user: info?.user ?? null, loading: query.isPending, signIn, signOut }}
+      value={{
+        user: info?.user ?? null,
+        permissions: info ? permissionsOf(info) : null,
+        loading: query.isPending,
+        signIn,
+        signOut,
+      }}
     >
       {children}
     </SessionContext.Provider>
   );
+}
+
+function permissionsOf(info: SessionInfo): Permissions {
+  return info.permissions ?? { manage_channels: info.user.role === 'admin' };
 }
 
 export function useSession(): SessionState {

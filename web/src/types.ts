@@ -8,8 +8,16 @@ export interface User {
   role: Role;
 }
 
+/** What the workspace may offer the signed-in user beyond their role (GET /api/v2/session). */
+export interface Permissions {
+  /** Admin → Slack channels: admins, and agents whose custom role manages channels. */
+  manage_channels: boolean;
+}
+
 export interface SessionInfo {
   user: User;
+  /** Absent from a server older than the field: then only the role decides. */
+  permissions?: Permissions;
   csrf_token: string;
 }
 

@@ -9,6 +9,7 @@ import { finisherOf, installerOf, SignInRequiredError } from './install-credenti
 import { installQuery, oauthRedirectQuery } from './query-schemas.ts';
 import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
+import { waitSeconds } from '../../http/shared/too-many-requests.ts';
 
 /** The agent workspace's page for Slack channels (web/src/admin/). */
 const ADMIN_PAGE = '/admin/channels/slack';
@@ -34,6 +35,15 @@ main{background:#fff;border-radius:12px;box-shadow:0 2px 12px #0001;padding:32px
 h1{font-size:22px;margin:0 0 12px;color:${ok ? '#007a5a' : '#b42318'}}a{color:#1264a3}</style></head>
 <body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${next}<p><a href="/">Back to Parley</a></p></main></body></html>`;
 }
+
+/** The install doors' answer to a browser that sent too many requests (a 429). */
+const tooManyRequestsPage = (retryAfterSeconds: number) =>
+  resultPage(
+    'Too many requests',
+    `This address has sent too many requests here in the last minute. Wait ${waitSeconds(retryAfterSeconds)}, then try again.`,
+    false,
+    { href: ADMIN_PAGE, label: 'Back to the Slack channels page' },
+  );
 
 const envelopeHead = z.object({
   type: z.string(),
@@ -129,7 +139,8 @@ export function slackPublicRoutes(
    * credential), it is sent on to Slack with a state bound to that sign-in. Old links with a
    * `k` parameter land here too; `k` no longer grants anything.
    */
-  app.get('/slack/install/:id', async (req, reply) => {
+  const config = { tooManyRequestsPage };
+  app.get('/slack/install/:id', { config }, async (req, reply) => {
     const params = installParams.safeParse(req.params);
     if (!params.success) {
       return page(reply, 404, 'Connection not found', 'This Slack connection does not exist.');
@@ -178,7 +189,7 @@ export function slackPublicRoutes(
     }
   });
 
-  app.get('/slack/oauth_redirect', async (req, reply) => {
+  app.get('/slack/oauth_redirect', { config }, async (req, reply) => {
     const q = oauthRedirectQuery.parse(req.query ?? {});
     const str = (v: unknown) => (typeof v === 'string' && v.length <= 2000 ? v : undefined);
     // Slack sends the admin's browser back here: it lands on the admin's Slack channel page,

@@ -4,12 +4,15 @@ import { Link, Navigate, Route, Routes, useLocation } from 'react-router';
 import { useSession } from '../session.tsx';
 import SlackChannelsPage from './SlackChannelsPage.tsx';
 
-/** /admin/…: the admin's pages (today: Channels → Slack). */
+/**
+ * /admin/…: the admin's pages (today: Channels → Slack), for admins and agents whose custom
+ * role manages channels.
+ */
 export default function AdminArea() {
   const { t } = useTranslation();
-  const { user } = useSession();
+  const { permissions } = useSession();
   const path = useLocation().pathname;
-  if (user?.role !== 'admin') {
+  if (!permissions?.manage_channels) {
     return (
       <Alert color="red" role="alert">
         {t('admin.onlyAdmins')}

@@ -3,12 +3,15 @@ import { useTranslation } from 'react-i18next';
 import { Link, useLocation } from 'react-router';
 import { useSession } from '../session.tsx';
 
-/** The shell's way into the admin pages, at the foot of the sidebar; admins only. */
+/**
+ * The shell's way into the admin pages, at the foot of the sidebar: for admins, and agents
+ * whose custom role manages channels (the only admin pages today are Slack channels).
+ */
 export function AdminNavLink() {
   const { t } = useTranslation();
-  const { user } = useSession();
+  const { permissions } = useSession();
   const here = useLocation().pathname.startsWith('/admin');
-  if (user?.role !== 'admin') return null;
+  if (!permissions?.manage_channels) return null;
   return (
     <div style={{ marginTop: 'auto' }}>
       <Divider my="sm" />

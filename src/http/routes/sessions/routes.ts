@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { User } from '../../../db/types.ts';
-import { isAgent } from '../../../desk/context.ts';
+import { type Actor, isAgent } from '../../../desk/context.ts';
+import { can } from '../../../desk/policies/authorize.ts';
+import { via } from '../../../desk/via.ts';
 import { NotFoundError } from '../../../desk/errors.ts';
 import { presentTime } from '../../../desk/time.ts';
 import type { RoutePlugin } from '../../context.ts';
@@ -34,7 +35,17 @@ export const sessionRoutes: RoutePlugin = (app, { db, config, signInLimits }) =>
   const base = config.publicUrl;
   const policy = sessionPolicy(config);
 
-  function present(session: WebSession, user: User) {
+  /**
+   * What the workspace may offer this user beyond their role: today, the admin pages for
+   * Slack channels (admins, and agents whose custom role manages channels), decided by the
+   * same policy as the API behind those pages.
+   */
+  async function permissionsOf(actor: Actor) {
+    return { manage_channels: await can(db, actor, 'channel:manage') };
+  }
+
+  async function present(session: WebSession, actor: Actor) {
+    const { user } = actor;
     const shown = presentUser(user, base);
     // End users see their own profile without what agents note about them, as on /users/me.
     const { notes: _n, details: _d, tags: _t, ...visible } = shown;
@@ -47,6 +58,7 @@ export const sessionRoutes: RoutePlugin = (app, { db, config, signInLimits }) =>
         absolute_expires_at: presentTime(session.expiresAt),
       },
       user: isAgent(user) ? shown : visible,
+      permissions: await permissionsOf(actor),
       csrf_token: csrfTokenFor(config.secretKey, session.token),
     };
   }
@@ -78,14 +90,14 @@ export const sessionRoutes: RoutePlugin = (app, { db, config, signInLimits }) =>
     return reply
       .status(201)
       .header('cache-control', 'no-store')
-      .send(present(found.session, found.user));
+      .send(await present(found.session, { user: found.user, via: via('web') }));
   });
 
   // no-store: the CSRF token must not linger in a cache for whoever uses the browser next.
   const showSession = async (req: FastifyRequest, reply: FastifyReply) =>
     reply
       .header('cache-control', 'no-store')
-      .send(present(currentSession(req.session), actorOf(req).user));
+      .send(await present(currentSession(req.session), actorOf(req)));
 
   const signOut = async (req: FastifyRequest, reply: FastifyReply) => {
     const session = currentSession(req.session);
