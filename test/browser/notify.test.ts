@@ -163,4 +163,28 @@ describe('notifications and tag suggestions in Chromium', () => {
       return t.tags.includes('brand-new-tag');
     });
   });
+
+  it('suggests tags in the view table’s bulk update too', async () => {
+    const [, second] = tickets as [number, number];
+    const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
+      id: number;
+      title: string;
+    }[];
+    const all = views.find((v) => v.title === 'All unsolved tickets') ?? views[0]!;
+    await page.goto(`${desk.url}/views/${all.id}`);
+    await page.getByLabel(`Select ticket #${second}`).check();
+    const region = page.getByRole('region', { name: 'Update selected tickets' });
+    const add = region.getByLabel('Add tags', { exact: true });
+    await add.click();
+    await add.pressSequentially('vpn-o');
+    await page.getByRole('option', { name: 'vpn-outage' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'notify-bulk-tag-suggestions');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Enter');
+    await region.getByRole('button', { name: 'Apply' }).click();
+    await region.waitFor({ state: 'detached' });
+    const t = (await desk.api('GET', `/api/v2/tickets/${second}`)).body.ticket;
+    assert.ok(t.tags.includes('vpn-outage'), JSON.stringify(t.tags));
+  });
 });
