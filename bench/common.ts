@@ -11,6 +11,7 @@ import { rebuildSearchDocuments } from '../src/db/search-documents.ts';
 import type { User } from '../src/db/types.ts';
 import { createLogger } from '../src/log.ts';
 import { recountTicketStatuses } from '../src/rules/view-count.ts';
+import { recountTags } from '../src/desk/tags.ts';
 import { type Parley, startParley } from '../src/server.ts';
 import {
   createTestDatabase,
@@ -244,6 +245,7 @@ async function seed(
   // The bulk copies wrote past the triggers that keep the per-status counts, and past the
   // desk that keeps the search documents.
   await recountTicketStatuses(db);
+  await recountTags(db);
   process.stderr.write(`[${kind}] rebuilding the search index\n`);
   const began = performance.now();
   await rebuildSearchDocuments(db);

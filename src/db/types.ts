@@ -592,6 +592,17 @@ export interface TicketStatusCountsTable {
   live: number | string;
 }
 
+/**
+ * Tickets per tag and `from_messaging_channel`, kept by triggers on ticket_tags (migration
+ * 0027); PostgreSQL spreads each pair over shards, SQLite keeps shard 0 only.
+ */
+export interface TagCountsTable {
+  tag: string;
+  from_messaging_channel: number;
+  shard: number;
+  tickets: number | string;
+}
+
 /** The realtime stream's durable log (migration 0023): see src/realtime/. */
 export interface StreamEventsTable {
   id: Generated<number>;
@@ -665,6 +676,7 @@ export interface DB {
   view_groups: ViewGroupsTable;
   notifications: NotificationsTable;
   ticket_status_counts: TicketStatusCountsTable;
+  tag_counts: TagCountsTable;
   stream_events: StreamEventsTable;
   ticket_search: TicketSearchTable;
   user_search: UserSearchTable;

@@ -25,6 +25,7 @@ import { userRoutes } from './routes/users/routes.ts';
 import { webhookRoutes } from './routes/webhooks/routes.ts';
 import { viewRoutes } from './routes/views/routes.ts';
 import { streamRoutes } from './routes/stream/routes.ts';
+import { tagRoutes } from './routes/tags/routes.ts';
 import { setupPages } from './setup.ts';
 import { webApp } from './web-app.ts';
 import { sessionPolicy } from './sessions.ts';
@@ -48,6 +49,7 @@ const apiRoutes: RoutePlugin[] = [
   searchRoutes,
   notificationRoutes,
   streamRoutes,
+  tagRoutes,
 ];
 
 /** Zendesk clients add `.json` to every path; strip it before routing. */

@@ -815,6 +815,13 @@ export const TABLE: Record<string, Endpoint> = {
     expect: adminsPass,
   },
   'GET /api/v2/slack/manifest': { call: at('/api/v2/slack/manifest'), expect: adminsPass },
+  // notify (issue 15): tag suggestions and the tag list are agents'; a restricted agent gets
+  // the non-Slack tickets' tags (test/api/tags-autocomplete.test.ts)
+  'GET /api/v2/autocomplete/tags': {
+    call: at('/api/v2/autocomplete/tags?name=vp'),
+    expect: agents,
+  },
+  'GET /api/v2/tags': { call: at('/api/v2/tags'), expect: agents },
 };
 
 /**

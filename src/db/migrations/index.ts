@@ -25,6 +25,7 @@ import * as m0023 from './0023_stream_events.ts';
 import * as m0024 from './0024_ticket_status_counts.ts';
 import * as m0025 from './0025_search_speed.ts';
 import * as m0026 from './0026_view_title_placeholders.ts';
+import * as m0027 from './0027_tag_counts.ts';
 import * as m0028 from './0028_rate_limit_windows.ts';
 
 /** Migrations are listed in code (not read from disk) so the built and the tsx runs agree. */
@@ -55,6 +56,7 @@ const migrations: Record<string, Migration> = {
   '0024_ticket_status_counts': m0024,
   '0025_search_speed': m0025,
   '0026_view_title_placeholders': m0026,
+  '0027_tag_counts': m0027,
   '0028_rate_limit_windows': m0028,
 };
 

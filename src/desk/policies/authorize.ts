@@ -9,6 +9,7 @@ import { realtimeRules } from './realtime.ts';
 import { roleRules } from './roles.ts';
 import type { Rule } from './rule.ts';
 import { ruleRules } from './rules.ts';
+import { tagRules } from './tags.ts';
 import { ticketRules } from './tickets.ts';
 import { tokenRules } from './tokens.ts';
 import { userRules } from './users.ts';
@@ -28,6 +29,7 @@ const RULES = {
   ...channelRules,
   ...ruleRules,
   ...realtimeRules,
+  ...tagRules,
 };
 
 type Rules = typeof RULES;

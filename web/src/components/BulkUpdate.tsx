@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { api } from '../api.ts';
 import { useAgents, useGroups } from '../hooks.ts';
+import { useTagSuggestions } from '../notify/tag-suggestions.ts';
 
 const STATUSES = ['open', 'pending', 'hold', 'solved'];
 
@@ -25,6 +26,9 @@ export function BulkUpdate({ ids, onDone }: { ids: number[]; onDone: () => void 
   // Bulk tags (panels part): added to / taken off each ticket's own tags.
   const [addTags, setAddTags] = useState<string[]>([]);
   const [removeTags, setRemoveTags] = useState<string[]>([]);
+  // Tag suggestions while typing (notify part).
+  const addSuggestions = useTagSuggestions();
+  const removeSuggestions = useTagSuggestions();
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState<number[]>([]);
 
@@ -81,6 +85,7 @@ export function BulkUpdate({ ids, onDone }: { ids: number[]; onDone: () => void 
           clearable
         />
         <TagsInput
+          {...addSuggestions}
           label={t('panels.bulkTags.add')}
           placeholder={t('panels.bulkTags.placeholder')}
           value={addTags}
@@ -89,6 +94,7 @@ export function BulkUpdate({ ids, onDone }: { ids: number[]; onDone: () => void 
           maw={220}
         />
         <TagsInput
+          {...removeSuggestions}
           label={t('panels.bulkTags.remove')}
           placeholder={t('panels.bulkTags.placeholder')}
           value={removeTags}

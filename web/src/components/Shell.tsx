@@ -9,6 +9,7 @@ import { StartConversationButton } from '../start/StartConversationButton.tsx';
 import { ViewsSidebar } from './ViewsSidebar.tsx';
 import { Shortcuts } from '../ticket/composer/Shortcuts.tsx';
 import { AdminNavLink } from '../admin/AdminNavLink.tsx';
+import { NotificationBell } from '../notify/NotificationBell.tsx';
 
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
@@ -26,6 +27,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <SearchBox />
             <StartConversationButton />
           </Group>
+          <NotificationBell />
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
               <Button variant="default" aria-label={t('shell.userMenu', { name: user?.name })}>

@@ -1,5 +1,5 @@
 import { Affix, Anchor, Group, Loader, Notification, Paper, Stack, Text } from '@mantine/core';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../api.ts';
@@ -51,6 +51,7 @@ export function LiveOverlay({
 
 function NotificationToast({ id, onClose }: { id: number; onClose: () => void }) {
   const { t } = useTranslation();
+  const client = useQueryClient();
   const query = useQuery({
     queryKey: ['notification', id],
     queryFn: () =>
@@ -83,7 +84,10 @@ function NotificationToast({ id, onClose }: { id: number; onClose: () => void })
             void api(`/notifications/${id}`, {
               method: 'PUT',
               body: { notification: { read: true } },
-            }).catch(() => {});
+            })
+              // The bell's unread count (notify part).
+              .then(() => client.invalidateQueries({ queryKey: ['notifications'] }))
+              .catch(() => {});
             onClose();
           }}
         >

@@ -17,6 +17,7 @@ import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api.ts';
 import { useAgents, useGroups } from '../../hooks.ts';
 import { useSession } from '../../session.tsx';
+import { useTagSuggestions } from '../../notify/tag-suggestions.ts';
 import {
   groupMembersQuery,
   refreshTicket,
@@ -55,6 +56,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
   const me = useMe();
   const memberships = useMemberships(user?.id);
   const members = useGroupMembers(ticket.data?.group_id);
+  const tagSuggestions = useTagSuggestions(); // notify part
   // The refusal shown, for the ticket it concerns (the panel stays as the route changes).
   const [refusal, setRefusal] = useState<{ ticketId: number; message: string } | null>(null);
   const error = refusal?.ticketId === ticketId ? refusal.message : null;
@@ -283,6 +285,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
           }}
         />
         <TagsInput
+          {...tagSuggestions}
           label={t('panels.properties.tags')}
           placeholder={closed ? undefined : t('panels.properties.addTag')}
           value={data.tags}
