@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import {
+  launchChromium,
+  newAgentPage,
+  screenshot,
+  seriousViolations,
+  signInAsAdmin,
+} from '../helpers/browser.ts';
+
+const TICKETS = 30;
+const PER_PAGE = 25;
+
+/**
+ * Issue 15's keyboard polish: j/k/o/Enter/x/n/p in a view's table.
+ */
+describe('keys: view shortcuts', () => {
+  let desk: TestDesk & { stop(): Promise<void> };
+  let browser: Browser;
+  let page: Page;
+  let viewId: number;
+
+  before(async () => {
+    desk = await startTestDesk('sqlite');
+    for (let n = 1; n <= TICKETS; n++) {
+      const made = await desk.api('POST', '/api/v2/tickets', {
+        ticket: {
+          subject: `Stapler jam ${n}`,
+          comment: { body: `Stapler number ${n} is jammed` },
+          requester: { email: 'rita.verdi@example.com', name: 'Rita Verdi' },
+        },
+      });
+      assert.equal(made.status, 201, JSON.stringify(made.body));
+    }
+    const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
+      id: number;
+      title: string;
+    }[];
+    viewId = views.find((v) => v.title === 'All unsolved tickets')!.id;
+    browser = await launchChromium();
+    ({ page } = await newAgentPage(browser));
+    await signInAsAdmin(page, desk);
+  });
+  after(async () => {
+    if (browser) await browser.close();
+    if (desk) await desk.stop();
+  });
+
+  const rows = () => page.locator('tr[data-ticket-id]');
+  const activeRow = () => page.locator('tr[data-ticket-id][data-active]');
+  const box = () => page.getByRole('combobox', { name: 'Search tickets and users' });
+
+  async function rowIds(): Promise<number[]> {
+    return rows().evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-ticket-id'))));
+  }
+
+  /** Waits until the row of ticket `id` is the cursor's and has the focus. */
+  async function cursorOn(id: number) {
+    await page.locator(`tr[data-ticket-id="${id}"][data-active]:focus`).waitFor();
+    assert.equal(await activeRow().count(), 1);
+  }
+
+  async function openView() {
+    await page.goto(`${desk.url}/views/${viewId}`);
+    await rows()
+      .nth(PER_PAGE - 1)
+      .waitFor();
+  }
+
+  it('moves through a view with j and k, ticks with x, pages with n and p', async () => {
+    await openView();
+    const ids = await rowIds();
+    assert.equal(ids.length, PER_PAGE);
+    await page.keyboard.press('j');
+    await cursorOn(ids[0]!);
+    await page.keyboard.press('j');
+    await cursorOn(ids[1]!);
+    await page.keyboard.press('k');
+    await cursorOn(ids[0]!);
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await cursorOn(ids[2]!);
+    // x ticks the row's checkbox: the bulk update appears.
+    await page.keyboard.press('x');
+    assert.ok(await page.getByLabel(`Select ticket #${ids[2]}`).isChecked());
+    await page.getByRole('region', { name: 'Update selected tickets' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'keys-view-cursor');
+
+    // Typing in a field is typing: the cursor stays.
+    await page.keyboard.press('Control+k');
+    await page.locator('[role=combobox]:focus').waitFor();
+    await page.keyboard.type('jk');
+    assert.equal(await box().inputValue(), 'jk');
+    assert.equal(await activeRow().getAttribute('data-ticket-id'), String(ids[2]));
+    await box().fill('');
+    await page.getByRole('heading', { name: 'All unsolved tickets' }).click();
+    await page.keyboard.press('x');
+    await page
+      .getByRole('region', { name: 'Update selected tickets' })
+      .waitFor({ state: 'detached' });
+    assert.equal(await page.getByLabel(`Select ticket #${ids[2]}`).isChecked(), false);
+
+    // A modifier leaves the key to the browser.
+    await page.keyboard.press('Alt+j');
+    assert.equal(await activeRow().getAttribute('data-ticket-id'), String(ids[2]));
+
+    await page.keyboard.press('n');
+    await page.waitForFunction(
+      (n) => (globalThis as any).document.querySelectorAll('tr[data-ticket-id]').length === n,
+      TICKETS - PER_PAGE,
+    );
+    assert.equal(await activeRow().count(), 0);
+    await page.keyboard.press('j');
+    await cursorOn((await rowIds())[0]!);
+    await page.keyboard.press('p');
+    await rows()
+      .nth(PER_PAGE - 1)
+      .waitFor();
+    assert.deepEqual(await rowIds(), ids);
+  });
+
+  it('opens the cursor’s ticket with Enter, and with o', async () => {
+    await openView();
+    const ids = await rowIds();
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    await cursorOn(ids[1]!);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(new RegExp(`/tickets/${ids[1]}$`));
+    await page.getByRole('heading', { name: /^Stapler jam/ }).waitFor();
+
+    await openView();
+    await page.keyboard.press('j');
+    await cursorOn(ids[0]!);
+    await page.keyboard.press('o');
+    await page.waitForURL(new RegExp(`/tickets/${ids[0]}$`));
+  });
+
+  it('lists the view keys on the ? sheet', async () => {
+    await openView();
+    await page.keyboard.press('Shift+?');
+    const sheet = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+    await sheet.getByRole('heading', { name: 'In a view' }).waitFor();
+    await sheet.getByText('Next ticket in the list').waitFor();
+    await sheet.getByText('Select or deselect the ticket (for a bulk update)').waitFor();
+    // Keys pressed in the sheet stay there.
+    await page.keyboard.press('j');
+    assert.equal(await activeRow().count(), 0);
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'keys-sheet');
+    await page.keyboard.press('Escape');
+    await sheet.waitFor({ state: 'detached' });
+  });
+});
