@@ -14,9 +14,10 @@ const TICKETS = 30;
 const PER_PAGE = 25;
 
 /**
- * Issue 15's keyboard polish: j/k/o/Enter/x/n/p in a view's table.
+ * Issue 15's keyboard polish: j/k/o/Enter/x/n/p in a view's table, and the header search box
+ * showing the /search page's ?q=.
  */
-describe('keys: view shortcuts', () => {
+describe('keys: view shortcuts, the search box’s ?q=', () => {
   let desk: TestDesk & { stop(): Promise<void> };
   let browser: Browser;
   let page: Page;
@@ -153,5 +154,41 @@ describe('keys: view shortcuts', () => {
     await screenshot(page, 'keys-sheet');
     await page.keyboard.press('Escape');
     await sheet.waitFor({ state: 'detached' });
+  });
+
+  it('shows the results page’s query in the search box, without opening its list', async () => {
+    const boxSearches: string[] = [];
+    page.on('request', (req) => {
+      if (req.url().includes('/api/v2/search?') && req.url().includes('per_page=5')) {
+        boxSearches.push(req.url());
+      }
+    });
+    await page.goto(`${desk.url}/search?q=stapler`);
+    await page.getByRole('heading', { name: 'Results for “stapler”' }).waitFor();
+    await page.locator('tr[data-ticket-id]').first().waitFor();
+    assert.equal(await box().inputValue(), 'stapler');
+    assert.equal(await box().getAttribute('aria-expanded'), 'false');
+    assert.equal(await page.getByRole('listbox', { name: 'Search results' }).isVisible(), false);
+
+    // The results page changes the query: the box follows.
+    await page.goto(`${desk.url}/search?q=Verdi&type=user`);
+    await page.locator('tr[data-user-id]').first().waitFor();
+    assert.equal(await box().inputValue(), 'Verdi');
+    await page.getByRole('link', { name: 'Tickets they requested' }).click();
+    await page.getByRole('heading', { name: /requester:rita.verdi@example.com/ }).waitFor();
+    assert.equal(await box().inputValue(), 'requester:rita.verdi@example.com');
+    assert.equal(await box().getAttribute('aria-expanded'), 'false');
+    assert.deepEqual(boxSearches, [], 'the box asked nothing it did not show');
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'keys-search-query');
+
+    // Focusing the box opens its list for that query, as for typed text.
+    await box().focus();
+    await page
+      .getByRole('listbox', { name: 'Search results' })
+      .getByRole('option', { name: /Stapler jam/ })
+      .first()
+      .waitFor();
+    await box().press('Escape');
   });
 });
