@@ -14,10 +14,11 @@ const TICKETS = 30;
 const PER_PAGE = 25;
 
 /**
- * Issue 15's keyboard polish: j/k/o/Enter/x/n/p in a view's table, and the header search box
- * showing the /search page's ?q=.
+ * Issue 15's keyboard and space polish: j/k/o/Enter/x/n/p in a view's table, the header search
+ * box showing the /search page's ?q=, and the composer folded to one line until the agent goes
+ * to it.
  */
-describe('keys: view shortcuts, the search box’s ?q=', () => {
+describe('keys: view shortcuts, the search box’s ?q=, the folded composer', () => {
   let desk: TestDesk & { stop(): Promise<void> };
   let browser: Browser;
   let page: Page;
@@ -52,6 +53,8 @@ describe('keys: view shortcuts, the search box’s ?q=', () => {
   const rows = () => page.locator('tr[data-ticket-id]');
   const activeRow = () => page.locator('tr[data-ticket-id][data-active]');
   const box = () => page.getByRole('combobox', { name: 'Search tickets and users' });
+  const composer = () => page.getByTestId('composer');
+  const textarea = () => composer().getByRole('textbox');
 
   async function rowIds(): Promise<number[]> {
     return rows().evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-ticket-id'))));
@@ -191,4 +194,127 @@ describe('keys: view shortcuts, the search box’s ?q=', () => {
       .waitFor();
     await box().press('Escape');
   });
+
+  it('folds the composer to one line until the agent goes to it, and after sending', async () => {
+    const id = (await rowIdsOfView())[0]!;
+    await page.goto(`${desk.url}/tickets/${id}`);
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+    // The requester's name comes with the people query.
+    await textarea().and(page.getByPlaceholder('Reply to Rita Verdi…')).waitFor();
+    const folded = (await composer().boundingBox())!;
+    const viewport = page.viewportSize()!;
+    assert.ok(
+      folded.height < viewport.height * 0.12,
+      `the folded composer is ${folded.height}px of ${viewport.height}`,
+    );
+    assert.equal(
+      await composer()
+        .getByRole('button', { name: /^Submit as/ })
+        .count(),
+      0,
+    );
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'keys-composer-folded');
+
+    await textarea().click();
+    await composer().and(page.locator('[data-expanded="true"]')).waitFor();
+    await composer()
+      .getByRole('button', { name: /^Submit as / })
+      .waitFor();
+    const open = (await composer().boundingBox())!;
+    assert.ok(open.height > folded.height * 2, `${open.height}px open, ${folded.height} folded`);
+    // Focus stayed in the text: typing goes on.
+    await page.keyboard.type('Thanks, ');
+    assert.equal(await textarea().inputValue(), 'Thanks, ');
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'keys-composer-open');
+    // Escape folds only an empty composer.
+    await page.keyboard.press('Escape');
+    assert.equal(await composer().getAttribute('data-expanded'), 'true');
+    await textarea().fill('');
+    await page.keyboard.press('Escape');
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+
+    // `/` opens it; sending folds it again.
+    await page.getByRole('heading', { name: /^Stapler jam/ }).click();
+    await page.keyboard.press('/');
+    await composer().and(page.locator('[data-expanded="true"]')).waitFor();
+    await page.keyboard.type('The stapler is fixed');
+    await page.keyboard.press('Control+Enter');
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+    assert.equal(await textarea().inputValue(), '');
+    const comments = (await desk.api('GET', `/api/v2/tickets/${id}/comments`)).body.comments as {
+      body: string;
+    }[];
+    assert.ok(comments.some((c) => c.body === 'The stapler is fixed'));
+
+    // Choosing "Internal note" on the folded composer starts one.
+    await composer().getByText('Internal note').click();
+    await composer().and(page.locator('[data-expanded="true"]')).waitFor();
+    await composer()
+      .getByText(/Only agents see internal notes/)
+      .waitFor();
+    await page.keyboard.press('Escape');
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+    assert.equal(await textarea().getAttribute('placeholder'), 'Add an internal note…');
+  });
+
+  it('opens a restored draft, and speaks Italian', async () => {
+    const id = (await rowIdsOfView())[1]!;
+    await page.goto(`${desk.url}/tickets/${id}`);
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+    await textarea().fill('Half a thought');
+    await page.reload();
+    await composer().and(page.locator('[data-expanded="true"]')).waitFor();
+    assert.equal(await textarea().inputValue(), 'Half a thought');
+    await textarea().fill('');
+    await page.keyboard.press('Escape');
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+
+    await page.evaluate("localStorage.setItem('parley.language', 'it')");
+    await page.reload();
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+    await textarea().and(page.getByPlaceholder('Rispondi a Rita Verdi…')).waitFor();
+    await page.evaluate(() => (globalThis as any).document.activeElement?.blur());
+    await page.keyboard.press('Shift+?');
+    const sheet = page.getByRole('dialog', { name: 'Scorciatoie da tastiera' });
+    await sheet.getByRole('heading', { name: 'In una vista' }).waitFor();
+    assert.deepEqual(await seriousViolations(page), []);
+    await screenshot(page, 'keys-italian');
+    await page.keyboard.press('Escape');
+    await page.evaluate("localStorage.removeItem('parley.language')");
+  });
+
+  it('keeps the newest message in view when the composer opens', async () => {
+    const id = (await rowIdsOfView())[2]!;
+    for (let n = 1; n <= 12; n++) {
+      const res = await desk.api('PUT', `/api/v2/tickets/${id}`, {
+        ticket: { comment: { body: `Still jammed, try ${n}`, public: false } },
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+    }
+    await page.goto(`${desk.url}/tickets/${id}`);
+    await page.getByText('Still jammed, try 12').waitFor();
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
+    /** Whether the conversation scrolls, and is scrolled to its newest message. */
+    const atNewest = () => {
+      const el = (globalThis as any).document.querySelector(
+        '[aria-labelledby="conversation-title"]',
+      );
+      return (
+        el.scrollHeight > el.clientHeight && el.scrollHeight - el.scrollTop - el.clientHeight < 2
+      );
+    };
+    await page.waitForFunction(atNewest);
+    await textarea().click();
+    await composer().and(page.locator('[data-expanded="true"]')).waitFor();
+    await page.waitForFunction(atNewest);
+    await screenshot(page, 'keys-composer-open-long');
+  });
+
+  async function rowIdsOfView(): Promise<number[]> {
+    const res = await desk.api('GET', `/api/v2/views/${viewId}/execute?per_page=${PER_PAGE}`);
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    return (res.body.rows as { ticket: { id: number } }[]).map((r) => r.ticket.id);
+  }
 });
