@@ -103,7 +103,8 @@ describe('the reply composer in Chromium', () => {
     const reply = (await comments(id)).find((c) => c.body === 'It is **really** on fire');
     assert.ok(reply, 'the reply is a comment');
     assert.equal(reply.public, true);
-    await composer().getByRole('tab', { name: 'Write' }).click();
+    // Sent: the composer is folded back to its one-line field, empty.
+    await composer().and(page.locator('[data-expanded="false"]')).waitFor();
     assert.equal(await textarea().inputValue(), '');
     await screenshot(page, 'composer-reply-sent');
   });
@@ -266,6 +267,11 @@ describe('the reply composer in Chromium', () => {
     );
     const name = (await desk.api('GET', `/api/v2/users/${userId}`)).body.user.name as string;
     await page.goto(`${desk.url}/tickets/${ticketId}`);
+    // Folded, the field says where the reply goes; open, the line above it does.
+    await textarea()
+      .and(page.getByPlaceholder(`Reply to ${name} on Slack…`))
+      .waitFor();
+    await textarea().click();
     await composer().getByText(`This reply goes to ${name}’s Slack DM.`).waitFor();
     assert.deepEqual(await seriousViolations(page), []);
     await screenshot(page, 'composer-slack');
@@ -311,6 +317,8 @@ describe('the reply composer in Chromium', () => {
     await page.getByRole('button', { name: /User menu/ }).click();
     await page.getByRole('menuitem', { name: 'Italiano' }).click();
     await composer().getByText('Risposta pubblica').waitFor();
+    // The note was sent: the composer is folded until the agent goes to it.
+    await textarea().click();
     await composer()
       .getByRole('button', { name: /^Invia come / })
       .waitFor();

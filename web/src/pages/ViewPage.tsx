@@ -9,15 +9,16 @@ import {
   UnstyledButton,
 } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
-import { useParams } from 'react-router';
+import { useNavigate, useParams } from 'react-router';
 import { api } from '../api.ts';
 import { BulkUpdate } from '../components/BulkUpdate.tsx';
 import { renderCell, sortable, userIdsOf } from '../components/ticket-cells.tsx';
 import { useActiveViews, useGroups, useUsers } from '../hooks.ts';
 import type { ExecuteResult } from '../types.ts';
+import { useRowCursor } from '../keys/row-cursor.ts';
 
 const PER_PAGE = 25;
 
@@ -66,6 +67,21 @@ function ViewTable({ viewId }: { viewId: string }) {
   const pages = Math.max(1, Math.ceil((result.data?.count ?? 0) / PER_PAGE));
   const allChecked = rows.length > 0 && rows.every((r) => selected.has(r.ticket.id));
 
+  // Keyboard: j/k move a cursor over the rows, o/Enter open, x ticks, n/p turn the page.
+  const navigate = useNavigate();
+  const tableRef = useRef<HTMLTableElement>(null);
+  const cursor = useRowCursor({
+    ids: rows.map((r) => r.ticket.id),
+    table: tableRef,
+    onOpen: (id) => void navigate(`/tickets/${id}`),
+    onToggle: toggle,
+    onPage: (step) => {
+      const next = Math.min(pages, Math.max(1, page + step));
+      if (next !== page) setPage(next);
+      return next !== page;
+    },
+  });
+
   function toggle(id: number) {
     const next = new Set(selected);
     if (next.has(id)) next.delete(id);
@@ -98,7 +114,7 @@ function ViewTable({ viewId }: { viewId: string }) {
         <BulkUpdate ids={[...selected]} onDone={() => setSelected(new Set())} />
       )}
       {result.isError && <Alert color="red">{t('common.failed')}</Alert>}
-      <Table striped highlightOnHover aria-labelledby="view-title">
+      <Table ref={tableRef} striped highlightOnHover aria-labelledby="view-title">
         <Table.Thead>
           <Table.Tr>
             <Table.Th w={40}>
@@ -134,8 +150,12 @@ function ViewTable({ viewId }: { viewId: string }) {
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
-          {rows.map((row) => (
-            <Table.Tr key={row.ticket.id} data-ticket-id={row.ticket.id}>
+          {rows.map((row, index) => (
+            <Table.Tr
+              key={row.ticket.id}
+              data-ticket-id={row.ticket.id}
+              {...cursor.rowProps(row.ticket.id, index)}
+            >
               <Table.Td>
                 <Checkbox
                   aria-label={t('views.selectTicket', { id: row.ticket.id })}

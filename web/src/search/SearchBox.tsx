@@ -3,7 +3,7 @@ import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { useQuery } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useNavigate } from 'react-router';
+import { useLocation, useNavigate } from 'react-router';
 import { StatusBadge } from '../components/StatusBadge.tsx';
 import { useUsers } from '../hooks.ts';
 import {
@@ -29,6 +29,13 @@ function userPath(user: UserResult): string {
   return user.email ? resultsPath(`requester:${user.email}`) : resultsPath(user.name, 'user');
 }
 
+/** The query of the /search page being shown, else null. */
+function useResultsQuery(): string | null {
+  const location = useLocation();
+  if (location.pathname !== '/search') return null;
+  return (new URLSearchParams(location.search).get('q') ?? '').trim();
+}
+
 /**
  * The search box of the header: searches tickets and users as the agent types (Zendesk's query
  * syntax), shows the top few of each in a listbox (arrows, Enter, Escape), and leads to the
@@ -39,22 +46,33 @@ export function SearchBox() {
   const navigate = useNavigate();
   const input = useRef<HTMLInputElement>(null);
   const combobox = useCombobox({ onDropdownClose: () => combobox.resetSelectedOption() });
-  const [text, setText] = useState('');
+  // On the results page the box shows its query (opened by a link, reloaded, or changed there).
+  const shownQuery = useResultsQuery();
+  const [text, setText] = useState(shownQuery ?? '');
+  const [followed, setFollowed] = useState(shownQuery);
+  if (shownQuery === null && followed !== null) setFollowed(null);
+  if (shownQuery !== null && shownQuery !== followed) {
+    // Set while rendering (React's way to follow a prop); the dropdown stays as it is.
+    setFollowed(shownQuery);
+    setText(shownQuery);
+  }
   const [debounced] = useDebouncedValue(text.trim(), DEBOUNCE_MS);
   useHotkeys([['mod+K', () => input.current?.focus()]], []);
 
   // Text naming a type itself is sent once, as typed; else tickets and users are asked apart so
   // that many tickets do not hide every person.
   const namesType = /(^|\s)-?type:/i.test(debounced);
+  // Asked only while the dropdown is open: a query the results page put in the box is not.
+  const asking = debounced !== '' && combobox.dropdownOpened;
   const tickets = useQuery({
     queryKey: ['search', 'box', 'tickets', debounced],
-    enabled: debounced !== '',
+    enabled: asking,
     staleTime: 10_000,
     queryFn: ({ signal }) => runSearch(typedQuery(debounced, 'ticket'), { perPage: TOP, signal }),
   });
   const users = useQuery({
     queryKey: ['search', 'box', 'users', debounced],
-    enabled: debounced !== '' && !namesType,
+    enabled: asking && !namesType,
     staleTime: 10_000,
     queryFn: ({ signal }) => runSearch(typedQuery(debounced, 'user'), { perPage: TOP, signal }),
   });
@@ -65,7 +83,10 @@ export function SearchBox() {
     foundTickets.map((r) => r.requester_id).filter((id): id is number => id !== null),
   );
   const current = debounced === text.trim();
-  const pending = debounced !== '' && (!current || tickets.isFetching || users.isFetching);
+  const pending =
+    combobox.dropdownOpened &&
+    debounced !== '' &&
+    (!current || tickets.isFetching || users.isFetching);
   const problem = refusal(tickets.error) ?? refusal(users.error);
   const failed = !problem && (tickets.isError || users.isError);
 

@@ -1,5 +1,6 @@
 import {
   Alert,
+  Box,
   Button,
   Group,
   Loader,
@@ -15,7 +16,15 @@ import {
 } from '@mantine/core';
 import { useDisclosure, useHotkeys } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { lazy, Suspense, useId, useRef, useState, type DragEvent } from 'react';
+import {
+  lazy,
+  Suspense,
+  useId,
+  useRef,
+  useState,
+  type DragEvent,
+  type KeyboardEvent as ReactKeyboardEvent,
+} from 'react';
 import { useTranslation } from 'react-i18next';
 import { api, ApiError } from '../../api.ts';
 import { useUsers } from '../../hooks.ts';
@@ -75,6 +84,8 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
   const rootRef = useRef<HTMLDivElement>(null);
   const lastTyping = useRef(0);
   const [draft, setDraft] = useState<Draft>(() => loadDraft(ticket.id));
+  // One line ("Reply to Rita…") until the agent goes to it; a restored draft starts open.
+  const [expanded, setExpanded] = useState(() => !isEmptyDraft(draft));
   const [tab, setTab] = useState<string | null>('write');
   const [pending, setPending] = useState<PendingUpload[]>([]);
   const [dragging, setDragging] = useState(false);
@@ -106,6 +117,7 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
   }
 
   function typed(text: string) {
+    setExpanded(true);
     update((d) => ({ ...d, text }));
     const now = Date.now();
     if (onTyping && now - lastTyping.current > TYPING_EVERY_MS) {
@@ -233,6 +245,7 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
       });
       clearDraft(ticket.id);
       setDraft({ ...EMPTY_DRAFT, isPublic: draft.isPublic });
+      setExpanded(false);
       setSubmittedStamp(res.ticket.updated_at);
       setConflict(null);
       setTab('write');
@@ -256,6 +269,7 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
   }
 
   function focusText() {
+    setExpanded(true);
     if (tab === 'write' && textRef.current) {
       textRef.current.focus();
       return;
@@ -267,10 +281,17 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
 
   function toggleNote() {
     update((d) => ({ ...d, isPublic: !d.isPublic }));
+    if (!open) focusText();
   }
 
   function togglePreview() {
+    setExpanded(true);
     setTab((current) => (current === 'preview' ? 'write' : 'preview'));
+  }
+
+  function openMacros() {
+    setExpanded(true);
+    macros.open();
   }
 
   // Shortcuts: `/` anywhere but a field; the mod+… ones in the composer, or where no other
@@ -290,7 +311,7 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
       [SHORTCUTS.submit, (e) => act(e, inComposer(e), () => void submit()), own],
       [SHORTCUTS.submitSolved, (e) => act(e, inComposer(e), () => void submit('solved')), own],
       [SHORTCUTS.toggleNote, (e) => act(e, inComposer(e), toggleNote), physical],
-      [SHORTCUTS.macros, (e) => act(e, inComposer(e), macros.open), physical],
+      [SHORTCUTS.macros, (e) => act(e, inComposer(e), openMacros), physical],
       [SHORTCUTS.preview, (e) => act(e, inComposer(e), togglePreview), physical],
     ],
     [],
@@ -310,6 +331,46 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
     !uploading &&
     (draft.text.trim() !== '' || draft.uploads.length > 0 || Object.keys(draft.staged).length > 0);
   const note = !draft.isPublic;
+  // Open while focused or written in; stays open while it holds anything.
+  const open = expanded || !isEmptyDraft(draft) || pending.length > 0;
+
+  /** Escape in an empty composer folds it back to one line. */
+  function collapseOnEscape(e: ReactKeyboardEvent<HTMLElement>) {
+    if (e.key !== 'Escape' || e.defaultPrevented || !open) return;
+    // Not from a menu or dialog of the composer (portals): only from within it.
+    if (!rootRef.current?.contains(e.target as Node)) return;
+    if (!isEmptyDraft(draft) || pending.length > 0) return;
+    setExpanded(false);
+    setTab('write');
+    setError(null);
+  }
+
+  const modeSwitch = (
+    <SegmentedControl
+      aria-label={t('composer.mode')}
+      value={note ? 'note' : 'reply'}
+      onChange={(v) => {
+        update((d) => ({ ...d, isPublic: v === 'reply' }));
+        // Choosing reply or note on the folded composer is starting to write one.
+        if (!open) focusText();
+      }}
+      color={note ? 'yellow.4' : 'blue.8'}
+      data={[
+        { value: 'reply', label: t('composer.reply') },
+        { value: 'note', label: t('composer.note') },
+      ]}
+    />
+  );
+  const macroButton = (
+    <Button variant="default" size="xs" onClick={openMacros} disabled={closed}>
+      {t('composer.macros.open')}
+    </Button>
+  );
+  const placeholder = note
+    ? t('keys.composer.addNote')
+    : requesterName
+      ? t(isSlack ? 'keys.composer.replyToSlack' : 'keys.composer.replyTo', { name: requesterName })
+      : t('keys.composer.replyToRequester');
 
   return (
     <Paper
@@ -321,6 +382,7 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
       mt="md"
       data-testid="composer"
       data-mode={note ? 'note' : 'reply'}
+      data-expanded={open}
       bg={note ? 'yellow.0' : undefined}
       style={{
         borderColor: note ? 'var(--mantine-color-yellow-6)' : undefined,
@@ -337,79 +399,93 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
         if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
       }}
       onDrop={onDrop}
+      onKeyDown={collapseOnEscape}
     >
       <VisuallyHidden>
         <Title order={2} id={headingId}>
           {t('composer.title')}
         </Title>
       </VisuallyHidden>
-      <Group justify="space-between" mb="xs" wrap="nowrap">
-        <SegmentedControl
-          aria-label={t('composer.mode')}
-          value={note ? 'note' : 'reply'}
-          onChange={(v) => update((d) => ({ ...d, isPublic: v === 'reply' }))}
-          color={note ? 'yellow.4' : 'blue.8'}
-          data={[
-            { value: 'reply', label: t('composer.reply') },
-            { value: 'note', label: t('composer.note') },
-          ]}
-        />
-        <Button variant="default" size="xs" onClick={macros.open} disabled={closed}>
-          {t('composer.macros.open')}
-        </Button>
-      </Group>
-      <Text size="sm" c={note ? 'dark' : 'gray.7'} mb="xs" data-testid="composer-audience">
-        {note
-          ? t('composer.audience.note')
-          : isSlack
-            ? t('composer.audience.slack', { name: requesterName || t('composer.requester') })
-            : t('composer.audience.reply')}
-      </Text>
+      {open && (
+        <>
+          <Group justify="space-between" mb="xs" wrap="nowrap">
+            {modeSwitch}
+            {macroButton}
+          </Group>
+          <Text size="sm" c={note ? 'dark' : 'gray.7'} mb="xs" data-testid="composer-audience">
+            {note
+              ? t('composer.audience.note')
+              : isSlack
+                ? t('composer.audience.slack', { name: requesterName || t('composer.requester') })
+                : t('composer.audience.reply')}
+          </Text>
+        </>
+      )}
       {conflict && <ConflictNotice audits={conflict} onDismiss={() => setConflict(null)} />}
-      <Tabs value={tab} onChange={setTab} mt="xs" keepMounted={false}>
-        <Tabs.List>
-          <Tabs.Tab value="write">{t('composer.write')}</Tabs.Tab>
-          <Tabs.Tab value="preview">{t('composer.preview')}</Tabs.Tab>
-        </Tabs.List>
-        <Tabs.Panel value="write" pt="xs">
-          <Textarea
-            ref={textRef}
-            label={note ? t('composer.noteLabel') : t('composer.replyLabel')}
-            description={t('composer.markdownHint')}
-            autosize
-            minRows={2}
-            maxRows={10}
-            value={draft.text}
-            onChange={(e) => typed(e.currentTarget.value)}
-            onPaste={(e) => {
-              const files = [...e.clipboardData.files];
-              if (files.length > 0) {
-                e.preventDefault();
-                addFiles(files, true);
-              }
-            }}
-            disabled={closed}
-            styles={{
-              input: note ? { background: 'var(--mantine-color-yellow-0)' } : undefined,
-              description: { color: 'var(--mantine-color-gray-7)' },
-            }}
-          />
-        </Tabs.Panel>
-        <Tabs.Panel value="preview" pt="xs" mih={100}>
-          <Suspense fallback={<Loader size="sm" aria-label={t('common.loading')} />}>
-            <Preview text={draft.text} />
-          </Suspense>
-        </Tabs.Panel>
-      </Tabs>
-      <Attachments
-        uploads={draft.uploads}
-        pending={pending}
-        onFiles={(files) => addFiles(files)}
-        onRemove={removeUpload}
-        onRemovePending={removePending}
-        disabled={closed}
-        dragging={dragging}
-      />
+      {/* Folded, one line: mode, the text field (the same element, so focus and typing carry
+          on into the open composer), macros. */}
+      <Group wrap="nowrap" gap="xs" align="center">
+        {!open && modeSwitch}
+        <Box style={{ flex: 1, minWidth: 0 }}>
+          <Tabs value={tab} onChange={setTab} mt={open ? 'xs' : 0} keepMounted={false}>
+            {open && (
+              <Tabs.List>
+                <Tabs.Tab value="write">{t('composer.write')}</Tabs.Tab>
+                <Tabs.Tab value="preview">{t('composer.preview')}</Tabs.Tab>
+              </Tabs.List>
+            )}
+            <Tabs.Panel value="write" pt={open ? 'xs' : 0}>
+              <Textarea
+                ref={textRef}
+                label={
+                  open ? (note ? t('composer.noteLabel') : t('composer.replyLabel')) : undefined
+                }
+                aria-label={
+                  open ? undefined : note ? t('composer.noteLabel') : t('composer.replyLabel')
+                }
+                description={open ? t('composer.markdownHint') : undefined}
+                placeholder={placeholder}
+                autosize
+                minRows={open ? 2 : 1}
+                maxRows={10}
+                value={draft.text}
+                onFocus={() => setExpanded(true)}
+                onClick={() => setExpanded(true)}
+                onChange={(e) => typed(e.currentTarget.value)}
+                onPaste={(e) => {
+                  const files = [...e.clipboardData.files];
+                  if (files.length > 0) {
+                    e.preventDefault();
+                    addFiles(files, true);
+                  }
+                }}
+                disabled={closed}
+                styles={{
+                  input: note ? { background: 'var(--mantine-color-yellow-0)' } : undefined,
+                  description: { color: 'var(--mantine-color-gray-7)' },
+                }}
+              />
+            </Tabs.Panel>
+            <Tabs.Panel value="preview" pt="xs" mih={100}>
+              <Suspense fallback={<Loader size="sm" aria-label={t('common.loading')} />}>
+                <Preview text={draft.text} />
+              </Suspense>
+            </Tabs.Panel>
+          </Tabs>
+        </Box>
+        {!open && macroButton}
+      </Group>
+      {open && (
+        <Attachments
+          uploads={draft.uploads}
+          pending={pending}
+          onFiles={(files) => addFiles(files)}
+          onRemove={removeUpload}
+          onRemovePending={removePending}
+          disabled={closed}
+          dragging={dragging}
+        />
+      )}
       {Object.keys(draft.staged).length > 0 && (
         <Stack gap={4} mt="xs">
           <Group gap="xs">
@@ -438,39 +514,41 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
           {t('composer.closed')}
         </Text>
       )}
-      <Group justify="flex-end" mt="sm" gap={0}>
-        <Button
-          onClick={() => void submit()}
-          disabled={!canSubmit}
-          loading={submitting}
-          style={{ borderTopRightRadius: 0, borderBottomRightRadius: 0 }}
-        >
-          {t('composer.submitAs', { status: t(`status.${statusNow}`) })}
-        </Button>
-        <Menu position="top-end" withinPortal>
-          <Menu.Target>
-            <Button
-              aria-label={t('composer.submitAsMenu')}
-              disabled={!canSubmit && Object.keys(draft.staged).length === 0 && closed}
-              style={{
-                borderTopLeftRadius: 0,
-                borderBottomLeftRadius: 0,
-                borderLeft: '1px solid var(--mantine-color-blue-2)',
-              }}
-              px="xs"
-            >
-              <span aria-hidden="true">▾</span>
-            </Button>
-          </Menu.Target>
-          <Menu.Dropdown>
-            {SUBMIT_STATUSES.map((s) => (
-              <Menu.Item key={s} onClick={() => void submit(s)} disabled={submitting || closed}>
-                {t('composer.submitAs', { status: t(`status.${s}`) })}
-              </Menu.Item>
-            ))}
-          </Menu.Dropdown>
-        </Menu>
-      </Group>
+      {open && (
+        <Group justify="flex-end" mt="sm" gap={0}>
+          <Button
+            onClick={() => void submit()}
+            disabled={!canSubmit}
+            loading={submitting}
+            style={{ borderTopRightRadius: 0, borderBottomRightRadius: 0 }}
+          >
+            {t('composer.submitAs', { status: t(`status.${statusNow}`) })}
+          </Button>
+          <Menu position="top-end" withinPortal>
+            <Menu.Target>
+              <Button
+                aria-label={t('composer.submitAsMenu')}
+                disabled={!canSubmit && Object.keys(draft.staged).length === 0 && closed}
+                style={{
+                  borderTopLeftRadius: 0,
+                  borderBottomLeftRadius: 0,
+                  borderLeft: '1px solid var(--mantine-color-blue-2)',
+                }}
+                px="xs"
+              >
+                <span aria-hidden="true">▾</span>
+              </Button>
+            </Menu.Target>
+            <Menu.Dropdown>
+              {SUBMIT_STATUSES.map((s) => (
+                <Menu.Item key={s} onClick={() => void submit(s)} disabled={submitting || closed}>
+                  {t('composer.submitAs', { status: t(`status.${s}`) })}
+                </Menu.Item>
+              ))}
+            </Menu.Dropdown>
+          </Menu>
+        </Group>
+      )}
       <MacroPicker
         ticket={ticket}
         opened={macrosOpen}

@@ -8,6 +8,7 @@ import { useAudits, useConversation, useOrganizations, usePeople } from './queri
 import { TicketDivider } from './TicketDivider.tsx';
 import { buildTimeline, changesOf, editsOf } from './timeline.ts';
 import type { PersonJson, TicketJson } from './types.ts';
+import { useStickToBottom } from '../../keys/stick-to-bottom.ts';
 
 /**
  * The ticket's history as one conversation, oldest first, scrolled to the newest: every message
@@ -47,6 +48,8 @@ export function ConversationView({ ticket }: { ticket: TicketJson }) {
     const el = scroller.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [entries.length]);
+  // …and when the composer below opens (the box gets shorter).
+  useStickToBottom(scroller);
 
   const names: Names = {
     person: (id) => people.data?.get(id)?.name,
