@@ -39,7 +39,7 @@ import {
   percentile,
   pgTransport,
   positiveInt,
-  publishReport,
+  runBench,
   round,
 } from './common.ts';
 
@@ -843,17 +843,11 @@ function targets(results: DbResult[]) {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'api',
-    startedAt,
-    loadBefore,
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

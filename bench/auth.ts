@@ -44,7 +44,7 @@ import {
   percentile,
   pgTransport,
   positiveInt,
-  publishReport,
+  runBench,
   round,
 } from './common.ts';
 
@@ -395,18 +395,12 @@ function targets(results: DbResult[]) {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'auth',
-    startedAt,
-    loadBefore,
-    machine: { uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    machine: { uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

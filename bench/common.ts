@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.ts';
 import { rebuildSearchDocuments } from '../src/db/search-documents.ts';
@@ -107,6 +108,86 @@ export function publishReport(args: {
       `${t.met ? 'MET   ' : 'MISSED'} ${name}: ${String(t.value)} (target ${String(t.target)})\n`,
     );
   }
+}
+
+/**
+ * A benchmark's run, as every one makes it: its options parsed by the caller, each database in
+ * `options.dbs` measured in turn, then the report (publishReport) with the machine's load
+ * before and after.
+ */
+export async function runBench<R>(bench: {
+  benchmark: string;
+  options: { dbs: DbKind[]; json?: string | null };
+  /** Machine facts the benchmark adds to the report. */
+  machine?: Record<string, unknown>;
+  /** Measures one database. */
+  measure: (kind: DbKind) => Promise<R>;
+  /** Called once all databases are measured, or one failed (the Slack bench's shared server). */
+  cleanUp?: () => Promise<void>;
+  table: (results: R[]) => string;
+  targets: (results: R[]) => Record<string, Target>;
+}): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  const results: R[] = [];
+  try {
+    for (const kind of bench.options.dbs) results.push(await bench.measure(kind));
+  } finally {
+    await bench.cleanUp?.();
+  }
+  publishReport({
+    benchmark: bench.benchmark,
+    startedAt,
+    loadBefore,
+    ...(bench.machine ? { machine: bench.machine } : {}),
+    options: bench.options,
+    results,
+    targets: bench.targets(results),
+    table: bench.table(results),
+  });
+}
+
+/** The options of a benchmark on startBenchDesk's seeded desk. */
+export interface DeskBenchOptions {
+  tickets: number;
+  dbs: DbKind[];
+  json: string | null;
+  copies: number;
+  dbFile: string | null;
+}
+
+/**
+ * Parses `[--tickets 1000000] [--db …] [--json out.json] [--copies 20] [--db-file kept.db]`
+ * and the benchmark's own counts (`counts`: each option's default; a positive integer).
+ */
+export function parseDeskBenchOptions<C extends string>(
+  argv: string[],
+  defaults: { db: string; counts: Record<C, string> },
+): DeskBenchOptions & Record<C, number> {
+  const counts = Object.entries<string>(defaults.counts);
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tickets: { type: 'string', default: '1000000' },
+      db: { type: 'string', default: defaults.db },
+      json: { type: 'string' },
+      copies: { type: 'string', default: '20' },
+      'db-file': { type: 'string' },
+      ...Object.fromEntries(counts.map(([name, d]) => [name, { type: 'string', default: d }])),
+    },
+    strict: true,
+  });
+  const value = (name: string) => (values as Record<string, string | undefined>)[name];
+  return {
+    tickets: positiveInt('tickets', value('tickets')),
+    dbs: databases(value('db')),
+    json: value('json') ?? null,
+    copies: positiveInt('copies', value('copies')),
+    ...(Object.fromEntries(
+      counts.map(([name]) => [name, positiveInt(name, value(name))]),
+    ) as Record<C, number>),
+    dbFile: value('db-file') ?? null,
+  };
 }
 
 /**
