@@ -110,6 +110,61 @@ export function publishReport(args: {
   }
 }
 
+/** Where a benchmark's Parley keeps its data; `close()` once Parley has closed. */
+export interface BenchDatabase {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The SQLite file `sqliteFile`, or a new database in an embedded PostgreSQL reached over
+ * `transport` (its Unix socket, as a local install would, or TCP); closing it drops the
+ * database and stops that server.
+ */
+export async function openBenchDatabase(
+  kind: DbKind,
+  sqliteFile: string,
+  transport: 'unix' | 'tcp' = 'unix',
+): Promise<BenchDatabase> {
+  if (kind === 'sqlite') return { url: `sqlite:${sqliteFile}`, close: async () => {} };
+  const server = await startEmbeddedPostgres();
+  try {
+    const created = await createTestDatabase(server.url);
+    return {
+      url: transport === 'unix' ? viaUnixSocket(created.url) : created.url,
+      close: async () => {
+        await created.drop();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
+ * Parley's configuration in a benchmark: 127.0.0.1 on a free port, silent, and without rate
+ * limits (a benchmark is one user at one address sending as fast as it can); `env` adds to it.
+ */
+export function benchConfig(
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+) {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
+    PARLEY_LOG_LEVEL: 'silent',
+    PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+    PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
+}
+
 /**
  * A benchmark's run, as every one makes it: its options parsed by the caller, each database in
  * `options.dbs` measured in turn, then the report (publishReport) with the machine's load
@@ -236,13 +291,11 @@ export async function startBenchDesk(
     : mkdtempSync(path.join(os.tmpdir(), `parley-bench-${opts.name}-`));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (!kept) process.once('exit', removeDataDir);
-  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let drop: (() => Promise<void>) | null = null;
+  let database: BenchDatabase | null = null;
   let parley: Parley | null = null;
   const close = async () => {
     if (parley) await parley.close();
-    if (drop) await drop();
-    if (pgServer) await pgServer.stop();
+    if (database) await database.close();
     if (!kept) {
       removeDataDir();
       process.off('exit', removeDataDir);
@@ -250,24 +303,8 @@ export async function startBenchDesk(
   };
   try {
     mkdirSync(dataDir, { recursive: true });
-    let databaseUrl = `sqlite:${kept ?? path.join(dataDir, 'parley.db')}`;
-    if (kind === 'postgres') {
-      pgServer = await startEmbeddedPostgres();
-      const created = await createTestDatabase(pgServer.url);
-      databaseUrl = viaUnixSocket(created.url);
-      drop = created.drop;
-    }
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
-      PARLEY_LOG_LEVEL: 'silent',
-      // A benchmark is one user at one address sending as fast as it can.
-      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
-    });
+    database = await openBenchDatabase(kind, kept ?? path.join(dataDir, 'parley.db'));
+    const config = benchConfig(database.url, dataDir);
     const recordFile = kept ? `${kept}.seed.json` : null;
     const record = recordFile && existsSync(recordFile) ? readSeedRecord(recordFile) : null;
     if (record && record.tickets !== opts.tickets) {
