@@ -16,7 +16,6 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { isPostgres } from '../src/db/dialect.ts';
-import { loadConfig } from '../src/config.ts';
 import type { Db } from '../src/db/index.ts';
 import { createApiToken } from '../src/desk/api-tokens.ts';
 import type { User } from '../src/db/types.ts';
@@ -27,19 +26,17 @@ import { createUser } from '../src/desk/users.ts';
 import { API_VIA } from '../src/desk/via.ts';
 import { createLogger } from '../src/log.ts';
 import { type Parley, startParley } from '../src/server.ts';
-import {
-  viaUnixSocket,
-  createTestDatabase,
-  startEmbeddedPostgres,
-} from '../test/helpers/postgres.ts';
 import { type LoadRequest, type LoadResult, runLoad } from './http-load.ts';
 import {
+  type BenchDatabase,
+  benchConfig,
   databases,
   type DbKind,
+  openBenchDatabase,
   percentile,
   pgTransport,
   positiveInt,
-  publishReport,
+  runBench,
   round,
 } from './common.ts';
 
@@ -682,31 +679,15 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
   // Ctrl-C skips `finally`; the database file can be hundreds of megabytes.
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', removeDataDir);
-  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let drop: (() => Promise<void>) | null = null;
+  let database: BenchDatabase | null = null;
   let parley: Parley | null = null;
   try {
-    let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
-    if (kind === 'postgres') {
-      pgServer = await startEmbeddedPostgres();
-      const created = await createTestDatabase(pgServer.url);
-      databaseUrl = opts.pgTransport === 'unix' ? viaUnixSocket(created.url) : created.url;
-      drop = created.drop;
-    }
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
-      PARLEY_LOG_LEVEL: 'silent',
-      // A benchmark is one user at one address sending as fast as it can.
-      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
-      ...(opts.ticketCacheMb === null
-        ? {}
-        : { PARLEY_TICKET_CACHE_MB: String(opts.ticketCacheMb) }),
-    });
+    database = await openBenchDatabase(kind, path.join(dataDir, 'parley.db'), opts.pgTransport);
+    const config = benchConfig(
+      database.url,
+      dataDir,
+      opts.ticketCacheMb === null ? {} : { PARLEY_TICKET_CACHE_MB: String(opts.ticketCacheMb) },
+    );
     parley = await startParley(config, { logger: createLogger('silent', { pretty: false }) });
     const endUserCount = Math.max(10, Math.min(2000, Math.ceil(opts.tickets / 50)));
     const pop = await seedPeople(parley, endUserCount);
@@ -725,8 +706,7 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
     };
   } finally {
     if (parley) await parley.close();
-    if (drop) await drop();
-    if (pgServer) await pgServer.stop();
+    if (database) await database.close();
     removeDataDir();
     process.off('exit', removeDataDir);
   }
@@ -843,17 +823,11 @@ function targets(results: DbResult[]) {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'api',
-    startedAt,
-    loadBefore,
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

@@ -24,7 +24,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../src/config.ts';
 import { createApiToken } from '../src/desk/api-tokens.ts';
 import { hashPassword, passwordChecksRun } from '../src/desk/passwords.ts';
 import { DEFAULT_SIGN_IN_LIMITS, type SignInLimits } from '../src/desk/sign-in-throttle.ts';
@@ -32,19 +31,17 @@ import { nowIso } from '../src/desk/time.ts';
 import { createUser } from '../src/desk/users.ts';
 import { createLogger } from '../src/log.ts';
 import { type Parley, startParley } from '../src/server.ts';
-import {
-  createTestDatabase,
-  startEmbeddedPostgres,
-  viaUnixSocket,
-} from '../test/helpers/postgres.ts';
 import { type LoadRequest, type LoadResult, runLoad } from './http-load.ts';
 import {
+  type BenchDatabase,
+  benchConfig,
   databases,
   type DbKind,
+  openBenchDatabase,
   percentile,
   pgTransport,
   positiveInt,
-  publishReport,
+  runBench,
   round,
 } from './common.ts';
 
@@ -253,8 +250,7 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'parley-bench-auth-'));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', removeDataDir);
-  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let drop: (() => Promise<void>) | null = null;
+  let database: BenchDatabase | null = null;
   let parley: Parley | null = null;
   // Phases change the limits in place: Parley reads them on every attempt.
   const limits: SignInLimits = {
@@ -263,25 +259,8 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
     now: () => Date.now(),
   };
   try {
-    let databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
-    if (kind === 'postgres') {
-      pgServer = await startEmbeddedPostgres();
-      const created = await createTestDatabase(pgServer.url);
-      databaseUrl = opts.pgTransport === 'unix' ? viaUnixSocket(created.url) : created.url;
-      drop = created.drop;
-    }
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
-      PARLEY_LOG_LEVEL: 'silent',
-      // A benchmark is one user at one address sending as fast as it can.
-      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_BLOB_STORE: 'fs',
-    });
+    database = await openBenchDatabase(kind, path.join(dataDir, 'parley.db'), opts.pgTransport);
+    const config = benchConfig(database.url, dataDir, { PARLEY_BLOB_STORE: 'fs' });
     parley = await startParley(config, {
       logger: createLogger('silent', { pretty: false }),
       signInLimits: limits,
@@ -315,8 +294,7 @@ async function benchDatabase(kind: DbKind, opts: Options): Promise<DbResult> {
     };
   } finally {
     if (parley) await parley.close();
-    if (drop) await drop();
-    if (pgServer) await pgServer.stop();
+    if (database) await database.close();
     removeDataDir();
     process.off('exit', removeDataDir);
   }
@@ -395,18 +373,12 @@ function targets(results: DbResult[]) {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'auth',
-    startedAt,
-    loadBefore,
-    machine: { uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    machine: { uv_threadpool_size: Number(process.env.UV_THREADPOOL_SIZE ?? 4) },
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

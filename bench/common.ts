@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config.ts';
 import { rebuildSearchDocuments } from '../src/db/search-documents.ts';
@@ -110,6 +111,141 @@ export function publishReport(args: {
   }
 }
 
+/** Where a benchmark's Parley keeps its data; `close()` once Parley has closed. */
+export interface BenchDatabase {
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The SQLite file `sqliteFile`, or a new database in an embedded PostgreSQL reached over
+ * `transport` (its Unix socket, as a local install would, or TCP); closing it drops the
+ * database and stops that server.
+ */
+export async function openBenchDatabase(
+  kind: DbKind,
+  sqliteFile: string,
+  transport: 'unix' | 'tcp' = 'unix',
+): Promise<BenchDatabase> {
+  if (kind === 'sqlite') return { url: `sqlite:${sqliteFile}`, close: async () => {} };
+  const server = await startEmbeddedPostgres();
+  try {
+    const created = await createTestDatabase(server.url);
+    return {
+      url: transport === 'unix' ? viaUnixSocket(created.url) : created.url,
+      close: async () => {
+        await created.drop();
+        await server.stop();
+      },
+    };
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+}
+
+/**
+ * Parley's configuration in a benchmark: 127.0.0.1 on a free port, silent, and without rate
+ * limits (a benchmark is one user at one address sending as fast as it can); `env` adds to it.
+ */
+export function benchConfig(
+  databaseUrl: string,
+  dataDir: string,
+  env: Record<string, string> = {},
+) {
+  return loadConfig({
+    PORT: '0',
+    HOST: '127.0.0.1',
+    DATABASE_URL: databaseUrl,
+    PARLEY_DATA_DIR: dataDir,
+    PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
+    PARLEY_LOG_LEVEL: 'silent',
+    PARLEY_RATE_LIMIT_PER_MINUTE: '0',
+    PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
+    ...env,
+  });
+}
+
+/**
+ * A benchmark's run, as every one makes it: its options parsed by the caller, each database in
+ * `options.dbs` measured in turn, then the report (publishReport) with the machine's load
+ * before and after.
+ */
+export async function runBench<R>(bench: {
+  benchmark: string;
+  options: { dbs: DbKind[]; json?: string | null };
+  /** Machine facts the benchmark adds to the report. */
+  machine?: Record<string, unknown>;
+  /** Measures one database. */
+  measure: (kind: DbKind) => Promise<R>;
+  /** Called once all databases are measured, or one failed (the Slack bench's shared server). */
+  cleanUp?: () => Promise<void>;
+  table: (results: R[]) => string;
+  targets: (results: R[]) => Record<string, Target>;
+}): Promise<void> {
+  const startedAt = new Date();
+  const loadBefore = os.loadavg();
+  const results: R[] = [];
+  try {
+    for (const kind of bench.options.dbs) results.push(await bench.measure(kind));
+  } finally {
+    await bench.cleanUp?.();
+  }
+  publishReport({
+    benchmark: bench.benchmark,
+    startedAt,
+    loadBefore,
+    ...(bench.machine ? { machine: bench.machine } : {}),
+    options: bench.options,
+    results,
+    targets: bench.targets(results),
+    table: bench.table(results),
+  });
+}
+
+/** The options of a benchmark on startBenchDesk's seeded desk. */
+export interface DeskBenchOptions {
+  tickets: number;
+  dbs: DbKind[];
+  json: string | null;
+  copies: number;
+  dbFile: string | null;
+}
+
+/**
+ * Parses `[--tickets 1000000] [--db …] [--json out.json] [--copies 20] [--db-file kept.db]`
+ * and the benchmark's own counts (`counts`: each option's default; a positive integer).
+ */
+export function parseDeskBenchOptions<C extends string>(
+  argv: string[],
+  defaults: { db: string; counts: Record<C, string> },
+): DeskBenchOptions & Record<C, number> {
+  const counts = Object.entries<string>(defaults.counts);
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      tickets: { type: 'string', default: '1000000' },
+      db: { type: 'string', default: defaults.db },
+      json: { type: 'string' },
+      copies: { type: 'string', default: '20' },
+      'db-file': { type: 'string' },
+      ...Object.fromEntries(counts.map(([name, d]) => [name, { type: 'string', default: d }])),
+    },
+    strict: true,
+  });
+  const value = (name: string) => (values as Record<string, string | undefined>)[name];
+  return {
+    tickets: positiveInt('tickets', value('tickets')),
+    dbs: databases(value('db')),
+    json: value('json') ?? null,
+    copies: positiveInt('copies', value('copies')),
+    ...(Object.fromEntries(
+      counts.map(([name]) => [name, positiveInt(name, value(name))]),
+    ) as Record<C, number>),
+    dbFile: value('db-file') ?? null,
+  };
+}
+
 /**
  * A desk for a benchmark: Parley started in-process on SQLite or the embedded PostgreSQL, with
  * `tickets` tickets as the API benchmark loads them (a share through `createTicket`, the rest
@@ -156,13 +292,11 @@ export async function startBenchDesk(
     : mkdtempSync(path.join(os.tmpdir(), `parley-bench-${opts.name}-`));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   if (!kept) process.once('exit', removeDataDir);
-  let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
-  let drop: (() => Promise<void>) | null = null;
+  let database: BenchDatabase | null = null;
   let parley: Parley | null = null;
   const close = async () => {
     if (parley) await parley.close();
-    if (drop) await drop();
-    if (pgServer) await pgServer.stop();
+    if (database) await database.close();
     if (!kept) {
       removeDataDir();
       process.off('exit', removeDataDir);
@@ -170,24 +304,8 @@ export async function startBenchDesk(
   };
   try {
     mkdirSync(dataDir, { recursive: true });
-    let databaseUrl = `sqlite:${kept ?? path.join(dataDir, 'parley.db')}`;
-    if (kind === 'postgres') {
-      pgServer = await startEmbeddedPostgres();
-      const created = await createTestDatabase(pgServer.url);
-      databaseUrl = viaUnixSocket(created.url);
-      drop = created.drop;
-    }
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      PARLEY_DATA_DIR: dataDir,
-      PARLEY_PUBLIC_URL: 'http://127.0.0.1:3000',
-      PARLEY_LOG_LEVEL: 'silent',
-      // A benchmark is one user at one address sending as fast as it can.
-      PARLEY_RATE_LIMIT_PER_MINUTE: '0',
-      PARLEY_PUBLIC_RATE_LIMIT_PER_MINUTE: '0',
-    });
+    database = await openBenchDatabase(kind, kept ?? path.join(dataDir, 'parley.db'));
+    const config = benchConfig(database.url, dataDir);
     const recordFile = kept ? `${kept}.seed.json` : null;
     const record = recordFile && existsSync(recordFile) ? readSeedRecord(recordFile) : null;
     if (record && record.tickets !== opts.tickets) {

@@ -15,15 +15,13 @@
  * The desk is seeded as bench/common.ts's startBenchDesk does (shared with the views and web
  * benchmarks); `--db-file` keeps a seeded SQLite database to reuse in later runs.
  */
-import os from 'node:os';
-import { parseArgs } from 'node:util';
 import {
   type BenchDesk,
-  databases,
+  type DeskBenchOptions,
   type DbKind,
   getJson,
-  positiveInt,
-  publishReport,
+  parseDeskBenchOptions,
+  runBench,
   startBenchDesk,
   type Target,
   textTable,
@@ -31,14 +29,8 @@ import {
   type Timing,
 } from './common.ts';
 
-interface Options {
-  tickets: number;
-  dbs: DbKind[];
-  json: string | null;
-  copies: number;
-  requests: number;
-  dbFile: string | null;
-}
+/** `requests`: timed requests per query and measure. */
+type Options = DeskBenchOptions & { requests: number };
 
 interface QueryResult {
   query: string;
@@ -69,26 +61,7 @@ const QUERIES = [
 ];
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tickets: { type: 'string', default: '1000000' },
-      db: { type: 'string', default: 'sqlite,postgres' },
-      json: { type: 'string' },
-      copies: { type: 'string', default: '20' },
-      requests: { type: 'string', default: '20' },
-      'db-file': { type: 'string' },
-    },
-    strict: true,
-  });
-  return {
-    tickets: positiveInt('tickets', values.tickets),
-    dbs: databases(values.db),
-    json: values.json ?? null,
-    copies: positiveInt('copies', values.copies),
-    requests: positiveInt('requests', values.requests),
-    dbFile: values['db-file'] ?? null,
-  };
+  return parseDeskBenchOptions(argv, { db: 'sqlite,postgres', counts: { requests: '20' } });
 }
 
 async function measure(base: string, auth: string, opts: Options) {
@@ -168,17 +141,11 @@ function targets(results: DbResult[]): Record<string, Target> {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'search',
-    startedAt,
-    loadBefore,
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

@@ -40,7 +40,7 @@ import {
   percentile,
   pgTransport,
   positiveInt,
-  publishReport,
+  runBench,
   round,
 } from './common.ts';
 
@@ -977,26 +977,21 @@ function targets(results: DbResult[], opts: Options) {
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
   if (opts.cpuProf) mkdirSync(opts.cpuProf, { recursive: true });
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
   let pgServer: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
   const pgUrl = async () => opts.pgUrl ?? (pgServer ??= await startEmbeddedPostgres()).url;
-  const results: DbResult[] = [];
-  try {
-    for (const kind of opts.dbs) {
-      results.push(await benchDatabase(kind, opts, pgUrl));
-      process.stderr.write(`${table(results.slice(-1))}\n`);
-    }
-  } finally {
-    if (pgServer) await (pgServer as { stop(): Promise<void> }).stop();
-  }
-  publishReport({
+  await runBench({
     benchmark: 'slack',
-    startedAt,
-    loadBefore,
     options: opts,
-    results,
-    targets: targets(results, opts),
-    table: table(results),
+    measure: async (kind) => {
+      const result = await benchDatabase(kind, opts, pgUrl);
+      process.stderr.write(`${table([result])}
+`);
+      return result;
+    },
+    cleanUp: async () => {
+      if (pgServer) await (pgServer as { stop(): Promise<void> }).stop();
+    },
+    table,
+    targets: (results) => targets(results, opts),
   });
 }

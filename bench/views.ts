@@ -14,8 +14,6 @@
  * database to reuse in later runs.
  */
 import { renderViewTitle } from '../src/rules/view-titles.ts';
-import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { sql } from 'kysely';
 import type { User } from '../src/db/types.ts';
 import type { Parley } from '../src/server.ts';
@@ -24,11 +22,11 @@ import { countView } from '../src/rules/view-run.ts';
 import { storedConditions } from '../src/rules/views.ts';
 import {
   type BenchDesk,
-  databases,
+  type DeskBenchOptions,
   type DbKind,
   getJson,
-  positiveInt,
-  publishReport,
+  parseDeskBenchOptions,
+  runBench,
   startBenchDesk,
   type Target,
   textTable,
@@ -36,15 +34,8 @@ import {
   type Timing,
 } from './common.ts';
 
-interface Options {
-  tickets: number;
-  dbs: DbKind[];
-  json: string | null;
-  copies: number;
-  /** Timed requests per view and measure. */
-  requests: number;
-  dbFile: string | null;
-}
+/** `requests`: timed requests per view and measure. */
+type Options = DeskBenchOptions & { requests: number };
 
 interface ViewResult {
   view: string;
@@ -67,26 +58,7 @@ interface DbResult {
 }
 
 function parseOptions(argv: string[]): Options {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      tickets: { type: 'string', default: '1000000' },
-      db: { type: 'string', default: 'sqlite,postgres' },
-      json: { type: 'string' },
-      copies: { type: 'string', default: '20' },
-      requests: { type: 'string', default: '30' },
-      'db-file': { type: 'string' },
-    },
-    strict: true,
-  });
-  return {
-    tickets: positiveInt('tickets', values.tickets),
-    dbs: databases(values.db),
-    json: values.json ?? null,
-    copies: positiveInt('copies', values.copies),
-    requests: positiveInt('requests', values.requests),
-    dbFile: values['db-file'] ?? null,
-  };
+  return parseDeskBenchOptions(argv, { db: 'sqlite,postgres', counts: { requests: '30' } });
 }
 
 async function measure(parley: Parley, base: string, agent: User, auth: string, opts: Options) {
@@ -198,17 +170,11 @@ function targets(results: DbResult[]): Record<string, Target> {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'views',
-    startedAt,
-    loadBefore,
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

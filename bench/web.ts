@@ -22,7 +22,6 @@
  * The web app must be built (`npm run build:web`).
  */
 import { renderViewTitle } from '../src/rules/view-titles.ts';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { hashPassword } from '../src/desk/passwords.ts';
@@ -33,7 +32,7 @@ import {
   type DbKind,
   getJson,
   positiveInt,
-  publishReport,
+  runBench,
   startBenchDesk,
   type Target,
   textTable,
@@ -267,17 +266,11 @@ function targets(results: DbResult[]): Record<string, Target> {
 
 export async function main(argv: string[]): Promise<void> {
   const opts = parseOptions(argv);
-  const startedAt = new Date();
-  const loadBefore = os.loadavg();
-  const results: DbResult[] = [];
-  for (const kind of opts.dbs) results.push(await benchDatabase(kind, opts));
-  publishReport({
+  await runBench({
     benchmark: 'web',
-    startedAt,
-    loadBefore,
     options: opts,
-    results,
-    targets: targets(results),
-    table: table(results),
+    measure: (kind) => benchDatabase(kind, opts),
+    table,
+    targets,
   });
 }

@@ -8,14 +8,14 @@ import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Parley, startParley } from '../../src/server.ts';
 import {
+  browserDesk,
   launchChromium,
   newAgentPage,
   screenshot,
   seriousViolations,
   signIn,
-  signInAsAdmin,
 } from '../helpers/browser.ts';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import type { TestDesk } from '../helpers/harness.ts';
 import { ALICE, sandboxOf, settle, ticketsOf, userIdForSlack } from '../slack/helpers.ts';
 
 /** Polls until `check` holds (no fixed waits: the page and the server go at their own pace). */
@@ -84,9 +84,9 @@ describe('first-run setup in Chromium', () => {
 });
 
 describe('the Slack channel admin page in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
 
   const card = (name: string) =>
     page.locator('article[data-connection-id]').filter({
@@ -104,15 +104,9 @@ describe('the Slack channel admin page in Chromium', () => {
     ).find((c) => c.name === name);
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    await signInAsAdmin(page, desk);
+    ({ desk, page, close } = await browserDesk());
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   it('lists the connections with their status, from the Admin link', async () => {
     await page.getByRole('link', { name: 'Admin' }).click();
@@ -258,17 +252,14 @@ describe('the Slack channel admin page in Chromium', () => {
 });
 
 describe('messaging permission in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
+  let desk: TestDesk;
   let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
+    ({ desk, browser, close } = await browserDesk({ signedIn: false }));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   it('hides Slack tickets from an agent whose role withholds chat access, not from others', async () => {
     const db = desk.parley.db;

@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
-import {
-  launchChromium,
-  newAgentPage,
-  screenshot,
-  seriousViolations,
-  signInAsAdmin,
-} from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import type { TestDesk } from '../helpers/harness.ts';
+import { browserDesk, screenshot, seriousViolations } from '../helpers/browser.ts';
 import { botMessages, personWithTicket, sandboxOf, settle } from '../slack/helpers.ts';
 
 /** A 1×1 PNG, as a pasted screenshot would arrive. */
@@ -34,20 +28,14 @@ async function eventually<T>(check: () => Promise<T | undefined>, what: string):
 }
 
 describe('the reply composer in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    await signInAsAdmin(page, desk);
+    ({ desk, page, close } = await browserDesk());
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   async function makeTicket(subject: string): Promise<number> {
     const made = await desk.api('POST', '/api/v2/tickets', {

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import {
-  launchChromium,
+  browserDesk,
   newAgentPage,
   screenshot,
   seriousViolations,
   signInAsAdmin,
 } from '../helpers/browser.ts';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import type { TestDesk } from '../helpers/harness.ts';
 import {
   PARTNER_TEAM,
   sandboxControl,
@@ -24,9 +24,10 @@ import {
  * inside; a reply Slack refuses shows why and goes out once on Retry.
  */
 describe('the ticket page as a conversation, in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
+  let desk: TestDesk;
   let browser: Browser;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
   const PERSON = 'U0MARCO';
   let first: number;
   let followUp: number;
@@ -91,34 +92,34 @@ describe('the ticket page as a conversation, in Chromium', () => {
   }
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    // A Slack Connect partner of the sandbox's workspace, as the sandbox knows people.
-    const added = await sandboxControl(desk, 'POST', 'users', {
-      id: PERSON,
-      name: 'Marco Rossi',
-      email: 'marco.rossi@partner.example',
-      team: PARTNER_TEAM,
-    });
-    assert.equal(added.status, 200, JSON.stringify(added.body));
-    const network = await desk.api('POST', '/api/v2/groups', { group: { name: 'IT Network' } });
-    assert.equal(network.status, 201, JSON.stringify(network.body));
-    const trigger = await desk.api('POST', '/api/v2/triggers', {
-      trigger: {
-        title: 'Route VPN issues',
-        conditions: {
-          all: [{ field: 'comment_includes_word', operator: 'includes', value: 'vpn' }],
+    ({ desk, browser, page, close } = await browserDesk({
+      signedIn: false,
+      // A Slack Connect partner of the sandbox's workspace, as the sandbox knows people.
+      people: [
+        {
+          id: PERSON,
+          name: 'Marco Rossi',
+          email: 'marco.rossi@partner.example',
+          team: PARTNER_TEAM,
         },
-        actions: [{ field: 'group_id', value: String(network.body.group.id) }],
+      ],
+      seed: async (desk) => {
+        const network = await desk.api('POST', '/api/v2/groups', { group: { name: 'IT Network' } });
+        assert.equal(network.status, 201, JSON.stringify(network.body));
+        const trigger = await desk.api('POST', '/api/v2/triggers', {
+          trigger: {
+            title: 'Route VPN issues',
+            conditions: {
+              all: [{ field: 'comment_includes_word', operator: 'includes', value: 'vpn' }],
+            },
+            actions: [{ field: 'group_id', value: String(network.body.group.id) }],
+          },
+        });
+        assert.equal(trigger.status, 201, JSON.stringify(trigger.body));
       },
-    });
-    assert.equal(trigger.status, 201, JSON.stringify(trigger.body));
+    }));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   it('shows a Slack DM in a view and opens it with the person’s name, avatar, team and screenshot', async () => {
     await dm('Hi! My VPN client says “authentication failed” since this morning 😕', [

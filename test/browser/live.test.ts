@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import type { TestDesk } from '../helpers/harness.ts';
 import {
-  launchChromium,
+  browserDesk,
   newAgentPage,
   screenshot,
   seriousViolations,
@@ -17,8 +17,9 @@ import { sandboxControl, waitFor } from '../slack/helpers.ts';
  * while the connection was down shows once it is back.
  */
 describe('the live workspace in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
+  let desk: TestDesk;
   let browser: Browser;
+  let close: (() => Promise<void>) | undefined;
   let ada: { context: BrowserContext; page: Page };
   let giulia: { context: BrowserContext; page: Page };
   let giuliaUser: { id: number; email: string; auth: string };
@@ -26,22 +27,17 @@ describe('the live workspace in Chromium', () => {
   const MARTA = 'U0MARTA';
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
-    ada = await newAgentPage(browser);
+    let context: BrowserContext;
+    let page: Page;
+    ({ desk, browser, context, page, close } = await browserDesk({
+      signedIn: false,
+      people: [{ id: MARTA, name: 'Marta Bianchi', email: 'marta@sandbox.example' }],
+    }));
+    ada = { context, page };
     giulia = await newAgentPage(browser);
     giuliaUser = await desk.createAgent('Giulia Rossi');
-    const added = await sandboxControl(desk, 'POST', 'users', {
-      id: MARTA,
-      name: 'Marta Bianchi',
-      email: 'marta@sandbox.example',
-    });
-    assert.equal(added.status, 200, JSON.stringify(added.body));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   async function signedIn(page: Page, email: string): Promise<void> {
     await page.goto(`${desk.url}/`);

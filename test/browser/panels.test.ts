@@ -6,21 +6,15 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
-import {
-  launchChromium,
-  newAgentPage,
-  screenshot,
-  seriousViolations,
-  signInAsAdmin,
-} from '../helpers/browser.ts';
+import type { Locator, Page } from 'playwright-core';
+import type { TestDesk } from '../helpers/harness.ts';
+import { browserDesk, screenshot, seriousViolations } from '../helpers/browser.ts';
 import { ALICE, PARTNER, sandboxOf, settle, userIdForSlack, waitFor } from '../slack/helpers.ts';
 
 describe('the ticket panels in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
   let agent: { id: number; email: string };
   let groupId: number;
   let ticketId: number;
@@ -63,25 +57,23 @@ describe('the ticket panels in Chromium', () => {
   }
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    const made = await desk.api('POST', '/api/v2/groups', { group: { name: 'Network' } });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
-    groupId = made.body.group.id;
-    agent = await desk.createAgent('Giulia Bianchi');
-    await desk.createAgent('Luca Outsider');
-    const member = await desk.api('POST', '/api/v2/group_memberships', {
-      group_membership: { user_id: agent.id, group_id: groupId },
-    });
-    assert.equal(member.status, 201, JSON.stringify(member.body));
-    ticketId = await newTicket('Printer jammed');
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    await signInAsAdmin(page, desk);
+    ({ desk, page, close } = await browserDesk({
+      seed: async (d: TestDesk) => {
+        desk = d; // newTicket() above reads `desk`
+        const made = await desk.api('POST', '/api/v2/groups', { group: { name: 'Network' } });
+        assert.equal(made.status, 201, JSON.stringify(made.body));
+        groupId = made.body.group.id;
+        agent = await desk.createAgent('Giulia Bianchi');
+        await desk.createAgent('Luca Outsider');
+        const member = await desk.api('POST', '/api/v2/group_memberships', {
+          group_membership: { user_id: agent.id, group_id: groupId },
+        });
+        assert.equal(member.status, 201, JSON.stringify(member.body));
+        ticketId = await newTicket('Printer jammed');
+      },
+    }));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   it('saves status, priority, type, group, assignee and tags from the properties panel', async () => {
     await page.goto(`${desk.url}/tickets/${ticketId}`);

@@ -1,22 +1,16 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
-import {
-  launchChromium,
-  newAgentPage,
-  screenshot,
-  seriousViolations,
-  signInAsAdmin,
-} from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import type { TestDesk } from '../helpers/harness.ts';
+import { browserDesk, screenshot, seriousViolations } from '../helpers/browser.ts';
 
 /** How many tickets mention printers in Italian: more than one results page of 25. */
 const PRINTER_TICKETS = 27;
 
 describe('search in the agent workspace (Chromium)', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
   let capacitor: number;
 
   async function ticket(subject: string, body: string, requester = 'rita@example.com') {
@@ -28,23 +22,21 @@ describe('search in the agent workspace (Chromium)', () => {
   }
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    capacitor = await ticket('Laptop smells odd', 'The flux capacitor smells of ozone.');
-    for (let i = 1; i <= PRINTER_TICKETS; i++) {
-      await ticket(`Ufficio ${i}`, `Le stampanti del piano ${i} non stampano.`);
-    }
-    const erin = await desk.api('POST', '/api/v2/users', {
-      user: { name: 'Erin Esposito', email: 'erin.esposito@example.com' },
-    });
-    assert.equal(erin.status, 201, JSON.stringify(erin.body));
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    await signInAsAdmin(page, desk);
+    ({ desk, page, close } = await browserDesk({
+      seed: async (d: TestDesk) => {
+        desk = d; // ticket() above reads `desk`
+        capacitor = await ticket('Laptop smells odd', 'The flux capacitor smells of ozone.');
+        for (let i = 1; i <= PRINTER_TICKETS; i++) {
+          await ticket(`Ufficio ${i}`, `Le stampanti del piano ${i} non stampano.`);
+        }
+        const erin = await desk.api('POST', '/api/v2/users', {
+          user: { name: 'Erin Esposito', email: 'erin.esposito@example.com' },
+        });
+        assert.equal(erin.status, 201, JSON.stringify(erin.body));
+      },
+    }));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   const box = () => page.getByRole('combobox', { name: 'Search tickets and users' });
   const listbox = () => page.getByRole('listbox', { name: 'Search results' });

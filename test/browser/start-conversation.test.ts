@@ -1,41 +1,32 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
-import {
-  launchChromium,
-  newAgentPage,
-  screenshot,
-  seriousViolations,
-  signInAsAdmin,
-} from '../helpers/browser.ts';
+import type { Page } from 'playwright-core';
+import type { TestDesk } from '../helpers/harness.ts';
+import { browserDesk, screenshot, seriousViolations } from '../helpers/browser.ts';
 import { personWithTicket, sandboxControl, settle, waitFor } from '../slack/helpers.ts';
 
 describe('starting a Slack conversation from the agent workspace (Chromium)', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
   let person: string;
   let name: string;
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    // Someone the desk knows from Slack (they wrote once), and someone it knows only by email.
-    const known = await personWithTicket(desk, 'hello');
-    person = known.person;
-    name = (await desk.api('GET', `/api/v2/users/${known.userId}`)).body.user.name;
-    const nora = await desk.api('POST', '/api/v2/users', {
-      user: { name: `${name} Noslack`, email: 'nora.noslack@example.com' },
-    });
-    assert.equal(nora.status, 201, JSON.stringify(nora.body));
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    await signInAsAdmin(page, desk);
+    ({ desk, page, close } = await browserDesk({
+      // Someone the desk knows from Slack (they wrote once), and someone it knows only by email.
+      seed: async (desk) => {
+        const known = await personWithTicket(desk, 'hello');
+        person = known.person;
+        name = (await desk.api('GET', `/api/v2/users/${known.userId}`)).body.user.name;
+        const nora = await desk.api('POST', '/api/v2/users', {
+          user: { name: `${name} Noslack`, email: 'nora.noslack@example.com' },
+        });
+        assert.equal(nora.status, 201, JSON.stringify(nora.body));
+      },
+    }));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   const dialog = () => page.getByRole('dialog', { name: 'Start a Slack conversation' });
 

@@ -1,29 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import type { Page } from 'playwright-core';
+import type { TestDesk } from '../helpers/harness.ts';
 import {
-  launchChromium,
-  newAgentPage,
+  browserDesk,
   screenshot,
   seriousViolations,
   signIn as signInAs,
 } from '../helpers/browser.ts';
 
 describe('the agent workspace in Chromium', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
+    ({ desk, page, close } = await browserDesk({ signedIn: false }));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   const signIn = (password: string) => signInAs(page, desk.adminEmail, password);
 

@@ -6,6 +6,8 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { sandboxControl } from '../slack/helpers.ts';
+import { startTestDesk, type TestDesk } from './harness.ts';
 import { requireWebBuild } from './web-build.ts';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core'), 'utf8');
@@ -83,4 +85,59 @@ export async function signInAsAdmin(
   await page.goto(`${desk.url}/`);
   await signIn(page, desk.adminEmail, 'correct horse');
   await page.waitForURL(/\/views\/\d+$/);
+}
+
+/** Someone the Slack sandbox knows (`team`: a Slack Connect partner's team), as its control API takes them. */
+export interface SandboxPerson {
+  id: string;
+  name: string;
+  email: string | null;
+  team?: string;
+}
+
+/** What a browser suite runs against: a test desk, Chromium, and one page (profile) in it. */
+export interface BrowserDesk {
+  desk: TestDesk & { stop(): Promise<void> };
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  /** Closes Chromium, then stops the desk. */
+  close(): Promise<void>;
+}
+
+/**
+ * The set-up every browser suite repeats, for its before(): a test desk on SQLite with the
+ * sandbox's `people` added and `seed(desk)` run, then Chromium and a 1280×720 page signed in
+ * as the desk's admin (landed on the first view), unless `signedIn: false`. What fails half-way
+ * closes what was opened; after() calls `close()`.
+ */
+export async function browserDesk(
+  opts: {
+    people?: SandboxPerson[];
+    seed?: (desk: TestDesk) => Promise<void>;
+    signedIn?: boolean;
+  } = {},
+): Promise<BrowserDesk> {
+  const desk = await startTestDesk('sqlite');
+  let browser: Browser | null = null;
+  const close = async () => {
+    if (browser) await browser.close();
+    await desk.stop();
+  };
+  try {
+    for (const person of opts.people ?? []) {
+      const added = await sandboxControl(desk, 'POST', 'users', person);
+      if (added.status !== 200) {
+        throw new Error(`the sandbox did not add ${person.id}: ${JSON.stringify(added.body)}`);
+      }
+    }
+    await opts.seed?.(desk);
+    browser = await launchChromium();
+    const { context, page } = await newAgentPage(browser);
+    if (opts.signedIn ?? true) await signInAsAdmin(page, desk);
+    return { desk, browser, context, page, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
 }

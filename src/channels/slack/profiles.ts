@@ -2,21 +2,7 @@ import type { User } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
 import { externalIdIs } from '../../desk/external-ids.ts';
 import { parseJson } from '../../desk/time.ts';
-
-/** A person's Slack profile as the Slack channel recorded it, for the agent workspace. */
-export interface RecordedSlackProfile {
-  slack_user_id: string;
-  display_name: string | null;
-  real_name: string | null;
-  title: string | null;
-  email: string | null;
-  avatar_url: string | null;
-  time_zone: string | null;
-  /** The person's Slack team; `external` for a Slack Connect partner's team. */
-  team: { id: string; name: string | null; external: boolean } | null;
-  /** The connection whose DM the person last wrote in. */
-  connection: { id: number; name: string } | null;
-}
+import type { RecordedSlackProfile } from './profile-json.ts';
 
 interface SlackFields {
   slack_user_id?: unknown;

@@ -8,6 +8,7 @@ import {
   Stack,
   Text,
 } from '@mantine/core';
+import type { CSSProperties, ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { UploadedFile } from './types.ts';
 
@@ -58,7 +59,6 @@ export function Attachments({
   dragging: boolean;
 }) {
   const { t } = useTranslation();
-  const size = useSize();
   return (
     <Stack gap="xs" mt="xs">
       <Group gap="xs">
@@ -83,45 +83,23 @@ export function Attachments({
           aria-label={t('composer.attach.list')}
         >
           {uploads.map((u) => (
-            <Paper component="li" key={u.token} withBorder px="xs" py={4} data-upload={u.name}>
-              <Group gap="xs" wrap="nowrap">
-                <Text size="sm" fw={600}>
-                  {u.name}
-                </Text>
-                <Text size="xs" c="gray.7">
-                  {size(u.size)}
-                </Text>
-                <CloseButton
-                  size="sm"
-                  aria-label={t('composer.attach.remove', { name: u.name })}
-                  onClick={() => onRemove(u.token)}
-                />
-              </Group>
-            </Paper>
+            <FileChip
+              key={u.token}
+              name={u.name}
+              size={u.size}
+              onRemove={() => onRemove(u.token)}
+              data-upload={u.name}
+            />
           ))}
           {pending.map((p) => (
-            <Paper
-              component="li"
+            <FileChip
               key={p.key}
-              withBorder
-              px="xs"
-              py={4}
+              name={p.name}
+              size={p.size}
+              onRemove={() => onRemovePending(p.key)}
               data-upload-pending={p.name}
               style={p.error ? { borderColor: 'var(--mantine-color-red-8)' } : undefined}
             >
-              <Group gap="xs" wrap="nowrap">
-                <Text size="sm" fw={600}>
-                  {p.name}
-                </Text>
-                <Text size="xs" c="gray.7">
-                  {size(p.size)}
-                </Text>
-                <CloseButton
-                  size="sm"
-                  aria-label={t('composer.attach.remove', { name: p.name })}
-                  onClick={() => onRemovePending(p.key)}
-                />
-              </Group>
               {p.error ? (
                 <Text size="xs" c="red.9" role="alert">
                   {t('composer.attach.refused', { reason: p.error })}
@@ -134,10 +112,52 @@ export function Attachments({
                   aria-label={t('composer.attach.progress', { name: p.name })}
                 />
               )}
-            </Paper>
+            </FileChip>
           ))}
         </Group>
       )}
     </Stack>
+  );
+}
+
+/**
+ * One file in the list, uploaded or on its way: its name, size and remove button; `children`
+ * (a pending file's progress or refusal) below them.
+ */
+function FileChip({
+  name,
+  size,
+  onRemove,
+  style,
+  children,
+  ...data
+}: {
+  name: string;
+  size: number;
+  onRemove: () => void;
+  style?: CSSProperties | undefined;
+  children?: ReactNode;
+  'data-upload'?: string;
+  'data-upload-pending'?: string;
+}) {
+  const { t } = useTranslation();
+  const formatSize = useSize();
+  return (
+    <Paper component="li" withBorder px="xs" py={4} style={style} {...data}>
+      <Group gap="xs" wrap="nowrap">
+        <Text size="sm" fw={600}>
+          {name}
+        </Text>
+        <Text size="xs" c="gray.7">
+          {formatSize(size)}
+        </Text>
+        <CloseButton
+          size="sm"
+          aria-label={t('composer.attach.remove', { name })}
+          onClick={onRemove}
+        />
+      </Group>
+      {children}
+    </Paper>
   );
 }

@@ -51,15 +51,6 @@ export interface GroupMembership {
   default: boolean;
 }
 
-/** GET /users/{id}/slack_profiles: what the Slack channel recorded of the person. */
-export interface SlackProfile {
-  slack_user_id: string;
-  display_name: string | null;
-  real_name: string | null;
-  title: string | null;
-  email: string | null;
-  avatar_url: string | null;
-  time_zone: string | null;
-  team: { id: string; name: string | null; external: boolean } | null;
-  connection: { id: number; name: string } | null;
-}
+/** GET /users/{id}/slack_profiles: what the Slack channel recorded of the person (the server's
+ * declaration, imported type-only: nothing of the server is bundled). */
+export type { RecordedSlackProfile as SlackProfile } from '../../../../src/channels/slack/profile-json.ts';
