@@ -1,6 +1,8 @@
+// First: its requests start before the rest of the app's code runs.
+import { queryClient as client } from './boot.ts';
 import '@mantine/core/styles.css';
 import { createTheme, MantineProvider } from '@mantine/core';
-import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
+import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { BrowserRouter } from 'react-router';
@@ -8,10 +10,6 @@ import './i18n.ts';
 import { App } from './App.tsx';
 import { LiveProvider } from './live/LiveProvider.tsx';
 import { SessionProvider } from './session.tsx';
-
-const client = new QueryClient({
-  defaultOptions: { queries: { retry: false, refetchOnWindowFocus: true } },
-});
 
 // Darker shades than Mantine's default 6, and text colour picked per background: links, the
 // open view and status badges then pass WCAG AA contrast (axe-core checks in test/web).

@@ -1,4 +1,4 @@
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, type ReactNode } from 'react';
 import { api, ApiError, setCsrfToken, setUnauthorizedHandler } from './api.ts';
 import type { Permissions, SessionInfo, User } from './types.ts';
@@ -15,6 +15,13 @@ interface SessionState {
 const SessionContext = createContext<SessionState | null>(null);
 const SESSION_KEY = ['session'] as const;
 
+/** Who is signed in (null: nobody); read once, then kept by sign-in and sign-out. */
+export const sessionQuery = queryOptions({
+  queryKey: SESSION_KEY,
+  queryFn: loadSession,
+  staleTime: Infinity,
+});
+
 async function loadSession(): Promise<SessionInfo | null> {
   try {
     return await api<SessionInfo>('/session', { quiet401: true });
@@ -27,7 +34,7 @@ async function loadSession(): Promise<SessionInfo | null> {
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const client = useQueryClient();
-  const query = useQuery({ queryKey: SESSION_KEY, queryFn: loadSession, staleTime: Infinity });
+  const query = useQuery(sessionQuery);
   const info = query.data ?? null;
   setCsrfToken(info?.csrf_token ?? null);
 

@@ -3,9 +3,7 @@ import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
 import { Link, useLocation } from 'react-router';
-import { api } from '../api.ts';
-import { useActiveViews } from '../hooks.ts';
-import type { ViewCount } from '../types.ts';
+import { useActiveViews, viewCountsQuery } from '../hooks.ts';
 import { useStreamStatus } from '../live/LiveProvider.tsx';
 
 /** Counts are pushed by the realtime stream; polled only while it is down. */
@@ -19,13 +17,9 @@ export function ViewsSidebar() {
   const ids = (views.data ?? []).map((v) => v.id);
   const live = useStreamStatus() === 'open';
   const counts = useQuery({
-    queryKey: ['view-counts', ids],
+    ...viewCountsQuery(ids),
     enabled: ids.length > 0,
     refetchInterval: live ? false : COUNT_REFRESH_MS,
-    queryFn: () =>
-      api<{ view_counts: ViewCount[] }>(`/views/count_many?ids=${ids.join(',')}`).then(
-        (r) => new Map(r.view_counts.map((c) => [c.view_id, c.value])),
-      ),
   });
   const number = new Intl.NumberFormat(i18n.resolvedLanguage);
 

@@ -13,19 +13,20 @@ import { useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
 import { useNavigate, useParams } from 'react-router';
-import { api } from '../api.ts';
 import { BulkUpdate } from '../components/BulkUpdate.tsx';
 import { renderCell, sortable, userIdsOf } from '../components/ticket-cells.tsx';
-import { useActiveViews, useGroups, useUsers } from '../hooks.ts';
-import type { ExecuteResult } from '../types.ts';
+import {
+  useActiveViews,
+  useGroups,
+  useUsers,
+  VIEW_PER_PAGE,
+  viewPageQuery,
+  type ViewSort,
+} from '../hooks.ts';
 import { useRowCursor } from '../keys/row-cursor.ts';
 
-const PER_PAGE = 25;
-
-interface Sort {
-  by: string;
-  order: 'asc' | 'desc';
-}
+type Sort = ViewSort;
+const PER_PAGE = VIEW_PER_PAGE;
 
 export default function ViewPage() {
   const { id = '' } = useParams();
@@ -42,14 +43,8 @@ function ViewTable({ viewId }: { viewId: string }) {
   const view = views.data?.find((v) => String(v.id) === viewId);
   const title = view ? viewTitle(view, t) : '';
 
-  const params = new URLSearchParams({ page: String(page), per_page: String(PER_PAGE) });
-  if (sort) {
-    params.set('sort_by', sort.by);
-    params.set('sort_order', sort.order);
-  }
   const result = useQuery({
-    queryKey: ['view', viewId, page, sort],
-    queryFn: () => api<ExecuteResult>(`/views/${viewId}/execute?${params.toString()}`),
+    ...viewPageQuery(viewId, page, sort),
     placeholderData: keepPreviousData,
   });
   const columns = (result.data?.columns ?? []).map((c) => c.id);

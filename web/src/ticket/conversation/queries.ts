@@ -1,4 +1,4 @@
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { queryOptions, useQueries, useQuery } from '@tanstack/react-query';
 import { api, ApiError } from '../../api.ts';
 import type {
   AuditJson,
@@ -15,17 +15,26 @@ export const SLACK_VIA = 'business_messaging_slack_connect';
 const MAX_PAGES = 20;
 
 /** Every page of a Zendesk-style list (`next_page` is an absolute URL of /api/v2). */
-async function allPages<T>(first: string, key: string): Promise<T[]> {
+async function allPages<T>(
+  first: string,
+  key: string,
+  firstPage?: Promise<Record<string, unknown>>,
+): Promise<T[]> {
   const out: T[] = [];
   let path: string | null = first;
   for (let i = 0; path && i < MAX_PAGES; i++) {
-    const page: Record<string, unknown> = await api<Record<string, unknown>>(path);
+    const page: Record<string, unknown> = await (i === 0 && firstPage
+      ? firstPage
+      : api<Record<string, unknown>>(path));
     out.push(...((page[key] as T[] | undefined) ?? []));
     const next = page.next_page;
     path = typeof next === 'string' ? next.replace(/^.*\/api\/v2/, '') : null;
   }
   return out;
 }
+
+/** The first page of a ticket's own comments. */
+export const commentsPath = (id: number) => `/tickets/${id}/comments?per_page=100`;
 
 /** A reply on its way to Slack: the page looks again until it is delivered or failed. */
 const inFlight = (comments: CommentJson[] | undefined) =>
@@ -34,21 +43,32 @@ const inFlight = (comments: CommentJson[] | undefined) =>
   );
 const REFRESH_MS = 1500;
 
-export function useTicket(id: number) {
-  return useQuery({
+export function ticketQuery(id: number) {
+  return queryOptions({
     queryKey: ['ticket', id],
     queryFn: () => api<{ ticket: TicketJson }>(`/tickets/${id}`).then((r) => r.ticket),
   });
 }
 
+export function useTicket(id: number) {
+  return useQuery(ticketQuery(id));
+}
+
 /**
  * What the conversation shows: for a Slack ticket every ticket of its DM with their comments
- * (follow-ups after a closed ticket included), else the ticket's own comments.
+ * (follow-ups after a closed ticket included), else the ticket's own comments. `early`: the
+ * answers already asked for (a first load asks for both before it knows the ticket's channel).
  */
-export function useConversation(ticket: TicketJson | undefined) {
+export function conversationQuery(
+  ticket: TicketJson | undefined,
+  early: {
+    conversation?: Promise<ConversationJson>;
+    comments?: Promise<Record<string, unknown>>;
+  } = {},
+) {
   const id = ticket?.id ?? 0;
   const slack = ticket?.via.channel === SLACK_VIA;
-  return useQuery({
+  return queryOptions({
     queryKey: ['ticket', id, 'conversation'],
     enabled: ticket !== undefined,
     queryFn: async (): Promise<{
@@ -57,19 +77,23 @@ export function useConversation(ticket: TicketJson | undefined) {
     }> => {
       if (slack) {
         try {
-          const conversation = await api<ConversationJson>(`/tickets/${id}/conversation`);
+          const conversation = await (early.conversation ??
+            api<ConversationJson>(`/tickets/${id}/conversation`));
           return { conversation, comments: conversation.comments };
         } catch (err) {
           // A Slack-made ticket without a DM of its own (created through the API): its comments.
           if (!(err instanceof ApiError && err.status === 404)) throw err;
         }
       }
-      const comments = await allPages<CommentJson>(
-        `/tickets/${id}/comments?per_page=100`,
-        'comments',
-      );
+      const comments = await allPages<CommentJson>(commentsPath(id), 'comments', early.comments);
       return { conversation: null, comments };
     },
+  });
+}
+
+export function useConversation(ticket: TicketJson | undefined) {
+  return useQuery({
+    ...conversationQuery(ticket),
     refetchInterval: (q) => (inFlight(q.state.data?.comments) ? REFRESH_MS : false),
   });
 }
@@ -83,12 +107,13 @@ const MAX_AUDITED_TICKETS = 10;
  */
 export function useAudits(ticketIds: number[]) {
   const ids = ticketIds.slice(-MAX_AUDITED_TICKETS);
-  return useQueries({
-    queries: ids.map((id) => ({
-      queryKey: ['ticket', id, 'audits'],
-      queryFn: () => allPages<AuditJson>(`/tickets/${id}/audits?per_page=100`, 'audits'),
-    })),
-    combine: allAudits,
+  return useQueries({ queries: ids.map(auditsQuery), combine: allAudits });
+}
+
+export function auditsQuery(id: number) {
+  return queryOptions({
+    queryKey: ['ticket', id, 'audits'],
+    queryFn: () => allPages<AuditJson>(`/tickets/${id}/audits?per_page=100`, 'audits'),
   });
 }
 
