@@ -45,10 +45,16 @@ export async function writeTicketDocuments(db: Kysely<any>, ids: readonly number
   ticketDocumentWrites++;
   const list = sql.join(ids.map((id) => sql`${id}`));
   if (isPostgres(db)) {
-    await sql`delete from ticket_search where ticket_id in (${list})`.execute(db);
+    // An upsert, not delete-then-insert: two transactions rewriting one document at once would
+    // both delete the old row, and the second insert would then collide with the first's
+    // (a unique violation the write path answers with a 409 after its retries). Rows in id order
+    // so two overlapping batches lock them in the same order.
+    await sql`delete from ticket_search where ticket_id in (${list}) and ticket_id not in
+      (select id from tickets where id in (${list}) and deleted_at is null)`.execute(db);
     await sql`insert into ticket_search (ticket_id, document)
       select t.id, ${ticketVectorPg()} from tickets t join users u on u.id = t.requester_id
-      where t.id in (${list}) and t.deleted_at is null`.execute(db);
+      where t.id in (${list}) and t.deleted_at is null order by t.id
+      on conflict (ticket_id) do update set document = excluded.document`.execute(db);
     return;
   }
   await sql`delete from ticket_search where rowid in (${list})`.execute(db);
@@ -81,13 +87,16 @@ export async function writeUserDocuments(db: Kysely<any>, ids: readonly number[]
     sql`(select ${joiner} from user_identities i where i.user_id = u.id)`;
   const live = sql`u.id in (${list}) and u.active = 1 and u.merged_into_id is null`;
   if (isPostgres(db)) {
-    await sql`delete from user_search where user_id in (${list})`.execute(db);
+    // An upsert for the reason writeTicketDocuments gives.
+    await sql`delete from user_search where user_id in (${list}) and user_id not in
+      (select u.id from users u where ${live})`.execute(db);
     const emails = identities(sql`string_agg(i.value, ' ')`);
     await sql`insert into user_search (user_id, document)
       select u.id, setweight(to_tsvector('simple', ${words(sql`u.name`)}), 'A')
         || setweight(to_tsvector('simple', ${words(sql`u.email`)}), 'B')
         || setweight(to_tsvector('simple', ${words(sql`${slackNamesPg} || ' ' || coalesce(${emails}, '')`)}), 'C')
-      from users u where ${live}`.execute(db);
+      from users u where ${live} order by u.id
+      on conflict (user_id) do update set document = excluded.document`.execute(db);
     return;
   }
   await sql`delete from user_search where rowid in (${list})`.execute(db);

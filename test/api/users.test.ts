@@ -386,6 +386,28 @@ forEachDatabase('users API', (ctx) => {
     assert.equal((await api('GET', '/api/v2/users/search')).status, 400);
   });
 
+  it('identities added to one user at the same moment all succeed', async () => {
+    // Each addition rewrites the user's search document; on PostgreSQL two rewrites at once
+    // used to collide (delete, delete, insert, insert → unique violation → 409 after retries).
+    const { api } = ctx.desk;
+    const user = await newUser({ name: 'Concurrent Connie', email: uniqueEmail('connie') });
+    const path = `/api/v2/users/${user.id}/identities`;
+    for (let round = 0; round < 10; round++) {
+      const answers = await Promise.all(
+        [0, 1, 2, 3].map(() =>
+          api('POST', path, { identity: { type: 'email', value: uniqueEmail('connie') } }),
+        ),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        [201, 201, 201, 201],
+        JSON.stringify(answers.map((a) => a.body)),
+      );
+    }
+    const list = await api('GET', `${path}.json?per_page=100`);
+    assert.equal(list.body.identities.length, 41);
+  });
+
   it('adds, verifies, makes primary and deletes identities; a value belongs to one user', async () => {
     const { api } = ctx.desk;
     const email = uniqueEmail('ident');
