@@ -21,6 +21,14 @@ describe('the agent workspace in Chromium', () => {
 
   const signIn = (password: string) => signInAs(page, desk.adminEmail, password);
 
+  async function waitUntil(check: () => Promise<boolean>): Promise<void> {
+    for (let i = 0; i < 150; i++) {
+      if (await check()) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.fail('the condition never held');
+  }
+
   it('refuses a wrong password with a message, and has no serious a11y violation', async () => {
     await page.goto(`${desk.url}/`);
     await page.waitForURL(/\/sign-in$/);
@@ -107,9 +115,14 @@ describe('the agent workspace in Chromium', () => {
     await page.getByRole('link', { name: /Tutti i ticket non risolti/ }).waitFor();
     await page.getByText('Conversazione', { exact: true }).waitFor();
     await screenshot(page, 'web-italian');
+    // The choice is the agent's profile locale too: what the server writes for them follows it.
+    const localeNow = async () =>
+      (await desk.api('GET', '/api/v2/users/me')).body.user.locale as string;
+    await waitUntil(async () => (await localeNow()) === 'it');
     await page.getByRole('button', { name: /Menu utente/ }).click();
     await page.getByRole('menuitem', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Views' }).waitFor();
+    await waitUntil(async () => (await localeNow()) === 'en-US');
   });
 
   it('signs out back to the sign-in page, and the session is gone', async () => {

@@ -2,7 +2,8 @@ import { AppShell, Button, Group, Menu, Title } from '@mantine/core';
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { chooseLanguage, LANGUAGES } from '../i18n.ts';
+import { LANGUAGES } from '../i18n.ts';
+import { LanguageSaveFailed, useLanguageChoice } from '../profile/language.tsx';
 import { SearchBox } from '../search/SearchBox.tsx';
 import { useSession } from '../session.tsx';
 import { StartConversationButton } from '../start/StartConversationButton.tsx';
@@ -14,6 +15,7 @@ import { NotificationBell } from '../notify/NotificationBell.tsx';
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
   const { user, signOut } = useSession();
+  const language = useLanguageChoice();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 260, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
@@ -27,6 +29,7 @@ export function Shell({ children }: { children: ReactNode }) {
             <SearchBox />
             <StartConversationButton />
           </Group>
+          <LanguageSaveFailed failed={language.failed} retry={language.retry} />
           <NotificationBell />
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
@@ -40,7 +43,7 @@ export function Shell({ children }: { children: ReactNode }) {
                 <Menu.Item
                   key={l.code}
                   lang={l.code}
-                  onClick={() => chooseLanguage(l.code)}
+                  onClick={() => language.choose(l.code)}
                   aria-current={i18n.resolvedLanguage === l.code ? 'true' : undefined}
                 >
                   {l.label}
