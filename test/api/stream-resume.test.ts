@@ -82,6 +82,27 @@ forEachDatabase('stream resume position', (ctx) => {
     assert.ok(!s.events.some((e) => e.event === 'reset'));
   });
 
+  it('replays after the Last-Event-ID header when the address also names an older id', async () => {
+    const id = await newTicket('Reconnected');
+    const from = position(
+      await desk.api('GET', `/api/v2/tickets/${id}`, undefined, { auth: agent.auth }),
+    );
+    await desk.api('PUT', `/api/v2/tickets/${id}`, { ticket: { priority: 'high' } });
+    const seen = await newest();
+    await desk.api('PUT', `/api/v2/tickets/${id}`, { ticket: { priority: 'low' } });
+    const s = await openSse(`${desk.url}/api/v2/stream?follow=false&last_event_id=${from}`, {
+      auth: agent.auth,
+      lastEventId: seen,
+    });
+    open.push(s);
+    await s.ended;
+    const got = s.events.filter((e) => e.event === 'ticket.updated' && e.data?.ticket_id === id);
+    assert.deepEqual(
+      got.map((e) => e.id),
+      [await newest()],
+    );
+  });
+
   it('is a lower bound while writes commit during reads', async () => {
     const id = await newTicket('Busy');
     const writes = Array.from({ length: 8 }, (_, i) =>
