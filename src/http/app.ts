@@ -30,6 +30,10 @@ import { setupPages } from './setup.ts';
 import { webApp } from './web-app.ts';
 import { sessionPolicy } from './sessions.ts';
 import { rateLimits } from './rate-limits.ts';
+import { isAgent } from '../desk/context.ts';
+
+/** An agent's GET answer's position in the stream's event sequence (see the preHandler below). */
+export const EVENT_ID_HEADER = 'x-parley-event-id';
 
 const apiRoutes: RoutePlugin[] = [
   ticketRoutes,
@@ -147,6 +151,15 @@ export async function buildApp(
             'Parameters must not contain NUL characters',
           );
         }
+      });
+      // Where each agent's read stands in the stream's sequence (X-Parley-Event-Id), read
+      // before the route reads its data: the workspace opens its first stream from the
+      // smallest position among the answers it loaded, so it is replayed exactly what those
+      // answers may have missed instead of refetching them all (web/src/live/position.ts).
+      api.addHook('preHandler', async (req, reply) => {
+        if (req.method !== 'GET' || req.routeOptions.url === '/api/v2/stream') return;
+        if (!req.actor || !isAgent(req.actor.user)) return;
+        reply.header(EVENT_ID_HEADER, String(await svc.stream.position()));
       });
       for (const routes of apiRoutes) routes(api, svc);
       for (const channel of svc.channels) channel.registerApi(api);

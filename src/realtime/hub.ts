@@ -95,6 +95,18 @@ export class StreamHub {
     return this.lastId;
   }
 
+  /**
+   * The newest stream event id committed now (0 for none): read before a request reads its data,
+   * it is a lower bound of what that data already reflects, so a stream opened from it replays
+   * every change the data may have missed. The log's own guarantees make it so: on SQLite one
+   * writer at a time, on PostgreSQL the commit-order lock (stream-log.ts), under which no id
+   * below a committed one can commit later — the same reason a replay after an id loses none.
+   * Read from the table, not `latest`, which lags the commits this node has not read yet.
+   */
+  position(): Promise<number> {
+    return latestStreamEventId(this.db);
+  }
+
   /** Whether `actor` may open one more stream on this node (a per-user limit). */
   admits(actor: Actor): boolean {
     let open = 0;

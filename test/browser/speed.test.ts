@@ -31,9 +31,9 @@ async function apiRequests(page: Page): Promise<Timed[]> {
 }
 
 /**
- * The first request matching `pattern`. The live stream, once open, asks again for views and
- * tickets loaded before it opened (a change made meanwhile would be missed); `once` says the
- * address is one the stream does not refresh, so it must have been asked for only once.
+ * The first request matching `pattern`; with `once`, it must have been asked for only once (the
+ * live stream resumes from where the loaded data was read instead of asking for it again:
+ * test/browser/resume.test.ts).
  */
 function first(requests: Timed[], pattern: RegExp, once = false): Timed {
   const found = requests.filter((r) => pattern.test(r.path));

@@ -1,3 +1,5 @@
+import { noteAnswer } from './live/position.ts';
+
 /**
  * The one way the app talks to Parley: same-origin fetches of /api/v2 with the session cookie,
  * the CSRF token on every change, and Zendesk's error envelope turned into an ApiError.
@@ -44,5 +46,7 @@ export async function api<T>(
     if (res.status === 401 && !init.quiet401) onUnauthorized();
     throw new ApiError(res.status, body);
   }
+  // Where the answer's data stands in the live stream's sequence (live/position.ts).
+  if (method === 'GET') noteAnswer(res.headers);
   return body as T;
 }

@@ -20,6 +20,7 @@ import {
 } from './events.ts';
 import { Invalidator } from './invalidator.ts';
 import { LiveOverlay } from './LiveOverlay.tsx';
+import { forgetStart, streamStart } from './position.ts';
 
 /** 'connecting' until the first open; 'down' while the stream is lost and being retried. */
 export type StreamStatus = 'connecting' | 'open' | 'down';
@@ -58,7 +59,16 @@ export function LiveProvider({ children }: { children: ReactNode }) {
     if (me === null) return;
     const invalidate = new Invalidator(client);
     let source: EventSource | null = null;
-    let lastId: number | null = null;
+    // Everything live loaded before an answer read behind the stream's start (position.ts).
+    const refetchLive = () =>
+      void client.invalidateQueries({
+        predicate: ({ queryKey: [first], state }) =>
+          LIVE_ROOTS.has(String(first)) && state.dataUpdatedAt > 0,
+      });
+    // The first stream resumes from where the loaded data was read, when the answers said:
+    // it is replayed what changed since, and nothing loaded is refetched wholesale.
+    let lastId: number | null = streamStart(() => setTimeout(refetchLive, 0));
+    const resumed = lastId !== null;
     let retry: ReturnType<typeof setTimeout> | null = null;
     let failures = 0;
     let wasOpen = false;
@@ -127,7 +137,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         if (wasOpen) {
           invalidate.allPresence();
           invalidate.counts();
-        } else {
+        } else if (!resumed) {
           // The first stream starts from now: what was loaded before it opened may have
           // missed a change made meanwhile (usually nothing: the stream opens first).
           const openedAt = Date.now();
@@ -186,6 +196,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
 
     return () => {
       stopped = true;
+      forgetStart();
       // Signed out (or another agent signs in here): nothing of this session stays on screen.
       setStatus('connecting');
       setNotifications([]);

@@ -27,7 +27,10 @@ export const streamRoutes: RoutePlugin = (app, { db, stream }) => {
     await authorize(db, actor, 'stream:read');
     const q = parseQuery(streamQuery, req.query);
     const header = parseQuery(lastEventIdHeader, req.headers['last-event-id'] ?? '');
-    const from = q.last_event_id ?? header;
+    // Both given: the header wins. A browser's EventSource opened with `?last_event_id=` (the
+    // workspace resumes its first stream so) keeps that address on its own reconnects and
+    // sends the last id it saw as the header, which is the newer of the two.
+    const from = header ?? q.last_event_id;
     if (!stream.admits(actor)) {
       throw new HttpError(429, 'TooManyRequests', 'Too many open streams for this user');
     }
