@@ -68,9 +68,9 @@ export async function countTickets(
   scope: TicketScope,
   now: Date,
 ): Promise<TicketCount> {
-  // Excluded words: a probe per row on PostgreSQL; on SQLite, where a probe costs more than
-  // listing a word's matches once, the list.
-  const parts = ticketConditionParts(db, actor, terms, now, isPostgres(db) ? 'probe' : 'set');
+  // SQLite: excluded words as the list of a word's matches (a probe per row costs more).
+  if (isPostgres(db)) return countTicketsPg(db, actor, terms, scope, now);
+  const parts = ticketConditionParts(db, actor, terms, now, 'set');
   if (!parts) return { n: 0, exact: true };
   const { exactCount, countWalk } = SEARCH_BOUNDS;
   const candidates =
@@ -108,6 +108,65 @@ export async function countTickets(
     .select(sql<number | string>`count(*)`.as('n'))
     .executeTakeFirstOrThrow();
   return { n: Number(row.n), exact: true };
+}
+
+/**
+ * PostgreSQL: listing a word's newest matches reads every match first (the GIN index knows no
+ * order: 1.5 s for 750k matches at a million tickets), so the walk goes the other way: the newest
+ * `countWalk` live tickets by id, each checked against the query (its document read by key), up
+ * to `exactCount + 1` matches; then as on SQLite — more than `exactCount` found: estimated (the
+ * bound plus one with a date condition); the walk saw every ticket: exact; sparse but scaled
+ * well over the bound: estimated; else the matches counted, up to `exactCount + 1` again.
+ */
+async function countTicketsPg(
+  db: Conn,
+  actor: Actor,
+  terms: SearchTerm[],
+  scope: TicketScope,
+  now: Date,
+): Promise<TicketCount> {
+  const probed = ticketConditions(db, actor, terms, now, 'probe');
+  if (!probed) return { n: 0, exact: true };
+  const { exactCount, countWalk } = SEARCH_BOUNDS;
+  const dated = terms.some((t) => t.kind === 'filter' && DATE_KEYS.has(t.key));
+  // The lowest id of the newest `countWalk` live tickets (none: fewer tickets than that).
+  const edge = await db
+    .selectFrom('tickets')
+    .select('id')
+    .where('deleted_at', 'is', null)
+    .orderBy('id', 'desc')
+    .offset(countWalk - 1)
+    .limit(1)
+    .executeTakeFirst();
+  let walk = liveTickets(db, scope).where(probed);
+  if (edge) walk = walk.where('tickets.id', '>=', edge.id);
+  const found = await walk
+    .select('tickets.id')
+    .orderBy('tickets.id', 'desc')
+    .limit(exactCount + 1)
+    .execute();
+  if (found.length > exactCount) {
+    const n = dated ? found.length : await estimate(db, found.length, found.at(-1)!.id);
+    return { n, exact: false };
+  }
+  if (!edge) return { n: found.length, exact: true };
+  if (!dated) {
+    const scaled = await estimate(db, found.length, edge.id);
+    if (scaled > 2 * exactCount) return { n: scaled, exact: false };
+  }
+  // Few matches among the newest tickets: the rest counted through the text's index, capped.
+  const cond = ticketConditions(db, actor, terms, now, 'set')!; // probed was not null
+  const capped = liveTickets(db, scope)
+    .where(cond)
+    .select(sql<number>`1`.as('one'))
+    .limit(exactCount + 1);
+  const { rows } = await sql<{
+    n: number | string;
+  }>`select count(*) as n from (${capped}) c`.execute(db);
+  const n = Number(rows[0]!.n); // an aggregate without group by gives one row
+  if (n <= exactCount) return { n, exact: true };
+  const scaled = dated ? n : await estimate(db, found.length, edge.id);
+  return { n: Math.max(n, scaled), exact: false };
 }
 
 /**
