@@ -11,9 +11,16 @@ import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
 
 const DEFAULTS = { ...SEARCH_BOUNDS, windows: [...SEARCH_BOUNDS.windows] };
 
-function shrink(on: boolean): void {
-  if (on) Object.assign(SEARCH_BOUNDS, { exactCount: 4, countWalk: 8, windows: [6, 12] });
-  else Object.assign(SEARCH_BOUNDS, { ...DEFAULTS, windows: [...DEFAULTS.windows] });
+function shrink(on: boolean, walkMax = 30): void {
+  if (on) {
+    const walk = { walkFirst: 3, walkMax };
+    Object.assign(SEARCH_BOUNDS, { exactCount: 4, countWalk: 8, windows: [6, 12], ...walk });
+  } else Object.assign(SEARCH_BOUNDS, { ...DEFAULTS, windows: [...DEFAULTS.windows] });
+}
+
+/** No window and no walk: every page from the plain query over every match. */
+function plain(): void {
+  Object.assign(SEARCH_BOUNDS, { ...DEFAULTS, windows: [], walkMax: 0 });
 }
 
 async function results(desk: TestDesk, query: string, extra = '') {
@@ -70,6 +77,28 @@ forEachDatabase('search at scale (shrunk bounds)', (ctx) => {
         assert.deepEqual(fast.ids, plain.ids, `${query}${extra}`);
         assert.ok(fast.count >= Math.min(plain.count, 5), `${query}: ${fast.count}`);
         if (plain.count <= 4) assert.equal(fast.count, plain.count, query);
+      }
+    }
+  });
+
+  it('pages by walking tickets in the sort order (PostgreSQL) exactly as through every match', async () => {
+    // Matches among the oldest tickets only, in either order: windows miss them, the walk
+    // goes past them in chunks (3, 30 → the end; or 3 then 2 and gives up: the plain query).
+    const queries = ['stampante', 'jam status:pending', 'type:ticket -printer -vpn', 'odd'];
+    const sorts = ['updated_at', 'created_at'].flatMap((by) =>
+      ['asc', 'desc'].map((o) => `&sort_by=${by}&sort_order=${o}`),
+    );
+    for (const query of queries) {
+      for (const sort of sorts) {
+        for (const extra of [sort, `${sort}&page=2`, `${sort}&page=4`]) {
+          plain();
+          const expected = await results(ctx.desk, query, extra);
+          for (const walkMax of [30, 5]) {
+            shrink(true, walkMax);
+            const fast = await results(ctx.desk, query, extra);
+            assert.deepEqual(fast.ids, expected.ids, `${query}${extra} (walk ${walkMax})`);
+          }
+        }
       }
     }
   });
