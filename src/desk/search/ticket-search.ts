@@ -80,7 +80,7 @@ export async function countTickets(
   const { exactCount, countWalk } = SEARCH_BOUNDS;
   const candidates =
     parts.text.length > 0
-      ? ticketTextMatches(db, parts.text, countWalk)
+      ? ticketTextMatches(parts.text, countWalk)
       : sql<{ id: number }>`select id from tickets where deleted_at is null
           order by id desc limit ${countWalk}`;
   const found = await liveTickets(db, scope)
