@@ -11,9 +11,16 @@ import { forEachDatabase, type TestDesk } from '../helpers/harness.ts';
 
 const DEFAULTS = { ...SEARCH_BOUNDS, windows: [...SEARCH_BOUNDS.windows] };
 
-function shrink(on: boolean): void {
-  if (on) Object.assign(SEARCH_BOUNDS, { exactCount: 4, countWalk: 8, windows: [6, 12] });
-  else Object.assign(SEARCH_BOUNDS, { ...DEFAULTS, windows: [...DEFAULTS.windows] });
+function shrink(on: boolean, walkMax = 30): void {
+  if (on) {
+    const walk = { walkFirst: 3, walkMax };
+    Object.assign(SEARCH_BOUNDS, { exactCount: 4, countWalk: 8, windows: [6, 12], ...walk });
+  } else Object.assign(SEARCH_BOUNDS, { ...DEFAULTS, windows: [...DEFAULTS.windows] });
+}
+
+/** No window and no walk: every page from the plain query over every match. */
+function plain(): void {
+  Object.assign(SEARCH_BOUNDS, { ...DEFAULTS, windows: [], walkMax: 0 });
 }
 
 async function results(desk: TestDesk, query: string, extra = '') {
@@ -74,6 +81,28 @@ forEachDatabase('search at scale (shrunk bounds)', (ctx) => {
     }
   });
 
+  it('pages by walking tickets in the sort order (PostgreSQL) exactly as through every match', async () => {
+    // Matches among the oldest tickets only, in either order: windows miss them, the walk
+    // goes past them in chunks (3, 30 → the end; or 3 then 2 and gives up: the plain query).
+    const queries = ['stampante', 'jam status:pending', 'type:ticket -printer -vpn', 'odd'];
+    const sorts = ['updated_at', 'created_at'].flatMap((by) =>
+      ['asc', 'desc'].map((o) => `&sort_by=${by}&sort_order=${o}`),
+    );
+    for (const query of queries) {
+      for (const sort of sorts) {
+        for (const extra of [sort, `${sort}&page=2`, `${sort}&page=4`]) {
+          plain();
+          const expected = await results(ctx.desk, query, extra);
+          for (const walkMax of [30, 5]) {
+            shrink(true, walkMax);
+            const fast = await results(ctx.desk, query, extra);
+            assert.deepEqual(fast.ids, expected.ids, `${query}${extra} (walk ${walkMax})`);
+          }
+        }
+      }
+    }
+  });
+
   it('estimates large counts from the newest matches; exact below the bound', async () => {
     shrink(true);
     const printer = await results(ctx.desk, 'type:ticket printer');
@@ -93,6 +122,12 @@ forEachDatabase('search at scale (shrunk bounds)', (ctx) => {
         `/api/v2/search/count.json?query=${encodeURIComponent(query)}`,
       );
       assert.deepEqual(few.body, { count: n }, query);
+    }
+    // Few among the newest tickets, more than the bound among all (PostgreSQL counts those
+    // capped at the bound plus one): above the bound either way, never all counted.
+    for (const query of ['stampante', 'stampante created>1day']) {
+      const { count } = await results(ctx.desk, query);
+      assert.ok(count >= 5 && count <= 24, `${query}: ${count}`);
     }
     shrink(false);
     const exact = await ctx.desk.api('GET', '/api/v2/search/count.json?query=printer');

@@ -257,14 +257,14 @@ export async function ticketTextProbe(db: Conn, text: TextMatch[], id: number): 
   return rows.length > 0;
 }
 
-/** The rows of the ticket index matching `text` (all of it), newest ticket first, at most `limit`. */
-export function ticketTextMatches(db: Conn, text: TextMatch[], limit: number) {
-  return isPostgres(db)
-    ? sql<{ id: number }>`select ticket_id as id from ticket_search
-        where document @@ to_tsquery('simple', ${tsqueryExpression(text)})
-        order by ticket_id desc limit ${limit}`
-    : sql<{ id: number }>`select rowid as id from ticket_search
-        where ticket_search match ${fts5Expression(text)} order by rowid desc limit ${limit}`;
+/**
+ * SQLite: the rows of the ticket index matching `text` (all of it), newest ticket first, at most
+ * `limit` (FTS5 reads them in rowid order; PostgreSQL's GIN index would list every match first,
+ * so its count walks the tickets instead: countTicketsPg).
+ */
+export function ticketTextMatches(text: TextMatch[], limit: number) {
+  return sql<{ id: number }>`select rowid as id from ticket_search
+    where ticket_search match ${fts5Expression(text)} order by rowid desc limit ${limit}`;
 }
 
 /** The condition `terms` put on users, or null when they can match no user. */
