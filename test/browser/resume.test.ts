@@ -2,7 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Page, Request } from 'playwright-core';
 import type { TestDesk } from '../helpers/harness.ts';
-import { browserDesk, screenshot, seriousViolations } from '../helpers/browser.ts';
+import {
+  browserDesk,
+  screenshot,
+  seedTicketAndView,
+  seriousViolations,
+} from '../helpers/browser.ts';
 
 /**
  * The live stream's first open resumes from where the page's data was read (the answers'
@@ -18,20 +23,7 @@ describe('resume: the first stream starts where the loaded data was read', () =>
 
   before(async () => {
     ({ desk, page, close } = await browserDesk());
-    const made = await desk.api('POST', '/api/v2/tickets', {
-      ticket: {
-        subject: 'Badge reader broken',
-        comment: { body: 'The badge reader on floor 2 is broken' },
-        requester: { email: 'rita@example.com', name: 'Rita' },
-      },
-    });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
-    ticketId = made.body.ticket.id;
-    const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
-      id: number;
-      title: string;
-    }[];
-    viewId = (views.find((v) => v.title === 'All unsolved tickets') ?? views[0]!).id;
+    ({ ticketId, viewId } = await seedTicketAndView(desk));
   });
   after(() => close?.());
 

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { startTestDesk, type TestDesk } from '../helpers/harness.ts';
+import type { Page } from 'playwright-core';
+import type { TestDesk } from '../helpers/harness.ts';
 import {
-  launchChromium,
-  newAgentPage,
+  browserDesk,
   screenshot,
+  seedTicketAndView,
   seriousViolations,
   signIn,
 } from '../helpers/browser.ts';
@@ -81,35 +81,17 @@ async function holdSessionUntil(page: Page, wanted: RegExp[]): Promise<() => Pro
 }
 
 describe('speed: a full load asks for what the page needs at once, and once', () => {
-  let desk: TestDesk & { stop(): Promise<void> };
-  let browser: Browser;
+  let desk: TestDesk;
   let page: Page;
+  let close: (() => Promise<void>) | undefined;
   let ticketId: number;
   let viewId: number;
 
   before(async () => {
-    desk = await startTestDesk('sqlite');
-    browser = await launchChromium();
-    ({ page } = await newAgentPage(browser));
-    const made = await desk.api('POST', '/api/v2/tickets', {
-      ticket: {
-        subject: 'Badge reader broken',
-        comment: { body: 'The badge reader on floor 2 is broken' },
-        requester: { email: 'rita@example.com', name: 'Rita' },
-      },
-    });
-    assert.equal(made.status, 201, JSON.stringify(made.body));
-    ticketId = made.body.ticket.id;
-    const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
-      id: number;
-      title: string;
-    }[];
-    viewId = (views.find((v) => v.title === 'All unsolved tickets') ?? views[0]!).id;
+    ({ desk, page, close } = await browserDesk({ signedIn: false }));
+    ({ ticketId, viewId } = await seedTicketAndView(desk));
   });
-  after(async () => {
-    if (browser) await browser.close();
-    if (desk) await desk.stop();
-  });
+  after(() => close?.());
 
   it('signed out, a view’s address still ends on sign-in, and then on the workspace', async () => {
     // The first load's early requests are refused (401): nothing of them may stay behind.

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 /**
  * What every browser test needs: Debian's Chromium through playwright-core (Playwright's own
  * browser download does not work here), axe-core for accessibility, screenshots, sign-in.
@@ -140,4 +141,27 @@ export async function browserDesk(
     await close();
     throw err;
   }
+}
+
+/**
+ * One ticket ("Badge reader broken", from Rita) and the view that lists it ("All unsolved
+ * tickets"): what the full-load tests open.
+ */
+export async function seedTicketAndView(
+  desk: TestDesk,
+): Promise<{ ticketId: number; viewId: number }> {
+  const made = await desk.api('POST', '/api/v2/tickets', {
+    ticket: {
+      subject: 'Badge reader broken',
+      comment: { body: 'The badge reader on floor 2 is broken' },
+      requester: { email: 'rita@example.com', name: 'Rita' },
+    },
+  });
+  assert.equal(made.status, 201, JSON.stringify(made.body));
+  const views = (await desk.api('GET', '/api/v2/views/active')).body.views as {
+    id: number;
+    title: string;
+  }[];
+  const view = views.find((v) => v.title === 'All unsolved tickets') ?? views[0]!;
+  return { ticketId: made.body.ticket.id as number, viewId: view.id };
 }
