@@ -24,6 +24,8 @@ export class StreamConnection {
   cursor: number;
   private replaying = true;
   private pending: StreamItem[] = [];
+  /** Presence changes told during the replay (the newest per agent and ticket), sent after it. */
+  private pendingPresence = new Map<string, PresenceChange>();
   private countsTimer: NodeJS.Timeout | null = null;
   closed = false;
 
@@ -63,6 +65,9 @@ export class StreamConnection {
     const held = this.pending;
     this.pending = [];
     for (const item of held) this.send(item);
+    const presence = [...this.pendingPresence.values()];
+    this.pendingPresence.clear();
+    for (const change of presence) this.presence(change);
   }
 
   private send(item: StreamItem): void {
@@ -85,8 +90,17 @@ export class StreamConnection {
     }, this.countsThrottleMs);
   }
 
+  /**
+   * Presence is not logged, so it cannot be replayed: a change told while the replay runs is
+   * held (only the newest per agent and ticket matters) and sent once the replay is done, not
+   * dropped — the agent would not see a colleague arrive until their next heartbeat.
+   */
   presence(change: PresenceChange): void {
-    if (this.closed || this.replaying || !this.sees({ messaging: change.messaging })) return;
+    if (this.closed || !this.sees({ messaging: change.messaging })) return;
+    if (this.replaying) {
+      this.pendingPresence.set(`${change.ticketId}:${change.user.id}`, change);
+      return;
+    }
     this.sink.write(
       frame('presence', this.cursor, {
         ticket_id: change.ticketId,

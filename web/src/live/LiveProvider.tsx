@@ -89,11 +89,19 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         case 'view.counts_changed':
           invalidate.counts();
           break;
-        case 'presence':
-          client.setQueryData<PresenceEntry[]>(presenceKey(event.data.ticket_id), (old) =>
-            old === undefined ? undefined : mergePresence(old, event.data),
-          );
+        case 'presence': {
+          const key = presenceKey(event.data.ticket_id);
+          if (client.getQueryData(key) !== undefined) {
+            client.setQueryData<PresenceEntry[]>(key, (old) =>
+              old === undefined ? undefined : mergePresence(old, event.data),
+            );
+          } else if (client.getQueryState(key)?.fetchStatus === 'fetching') {
+            // The list is being read: that read may predate this change, so read it again
+            // (invalidating cancels the read in flight) rather than lose the change.
+            void client.invalidateQueries({ queryKey: key, exact: true });
+          }
           break;
+        }
         case 'notification.created':
           if (event.data.user_id === me) {
             setNotifications((n) => [...n.slice(-2), event.data.notification_id]);

@@ -11,13 +11,29 @@ const typingOn = new Map<number, TypingReporter>();
 
 const validTicket = (id: number) => Number.isInteger(id) && id > 0;
 
+/** Each ticket's last presence request: the next one leaves only after it has been answered. */
+const inFlight = new Map<number, Promise<unknown>>();
+
+/**
+ * Sends this agent's state on a ticket. One ticket's states are sent one after another: sent at
+ * once, a "left" (the page unmounting) and the "viewing" that follows it (mounting again) could
+ * reach the server in either order and leave the agent shown as gone while on the ticket.
+ */
 function share(ticketId: number, state: PresenceState): Promise<unknown> {
-  return api(`/tickets/${ticketId}/presence`, {
-    method: 'POST',
-    body: { presence: { state } },
-  }).catch(() => {
-    // Presence is a courtesy: a failed one is renewed by the next heartbeat.
+  const previous = inFlight.get(ticketId) ?? Promise.resolve();
+  const sent = previous.then(() =>
+    api(`/tickets/${ticketId}/presence`, {
+      method: 'POST',
+      body: { presence: { state } },
+    }).catch(() => {
+      // Presence is a courtesy: a failed one is renewed by the next heartbeat.
+    }),
+  );
+  inFlight.set(ticketId, sent);
+  void sent.then(() => {
+    if (inFlight.get(ticketId) === sent) inFlight.delete(ticketId);
   });
+  return sent;
 }
 
 /** Who is on a ticket: read on open, kept current by the stream's presence events. */
