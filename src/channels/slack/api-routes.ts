@@ -23,6 +23,7 @@ import { loadAuditPayload } from '../../http/shared/read-model/audits.ts';
 import { defaultApp, getApp } from './apps.ts';
 import { slackClient } from './client.ts';
 import {
+  conversationConnections,
   createConnection,
   getConnection,
   markDisconnected,
@@ -360,15 +361,7 @@ export function slackApiRoutes(
       .where('comment_id', 'is not', null)
       .execute();
     // The workspace the DM is in: a person of another team is a Slack Connect partner.
-    const connection = await db
-      .selectFrom('slack_conversations')
-      .innerJoin('slack_connections', 'slack_connections.id', 'slack_conversations.connection_id')
-      .select([
-        'slack_connections.id',
-        'slack_connections.name',
-        'slack_connections.team_id',
-        'slack_connections.team_name',
-      ])
+    const connection = await conversationConnections(db)
       .where('slack_conversations.id', '=', link.conversation_id)
       .executeTakeFirstOrThrow();
     const base = ctx.config.publicUrl;

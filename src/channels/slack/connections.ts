@@ -118,6 +118,22 @@ export async function markDisconnected(
     .execute();
 }
 
+/**
+ * The connection (the workspace) each DM is in, as the ticket page and the requester panel
+ * show it: a person of another team than the DM's connection is a Slack Connect partner.
+ */
+export function conversationConnections(db: Conn) {
+  return db
+    .selectFrom('slack_conversations')
+    .innerJoin('slack_connections', 'slack_connections.id', 'slack_conversations.connection_id')
+    .select([
+      'slack_connections.id',
+      'slack_connections.name',
+      'slack_connections.team_id',
+      'slack_connections.team_name',
+    ]);
+}
+
 export function allowedFileTypes(c: SlackConnection): string[] {
   return parseJson<string[]>(c.allowed_file_types, DEFAULT_FILE_TYPES);
 }

@@ -2,6 +2,7 @@ import type { User } from '../../db/types.ts';
 import type { Conn } from '../../desk/context.ts';
 import { externalIdIs } from '../../desk/external-ids.ts';
 import { parseJson } from '../../desk/time.ts';
+import { conversationConnections } from './connections.ts';
 import type { RecordedSlackProfile } from './profile-json.ts';
 
 interface SlackFields {
@@ -42,15 +43,7 @@ export async function recordedSlackProfiles(db: Conn, user: User): Promise<Recor
     );
     const fields = recorder ? parseJson<SlackFields>(recorder.user_fields, {}) : {};
     const from = recorder ?? user;
-    const conversation = await db
-      .selectFrom('slack_conversations')
-      .innerJoin('slack_connections', 'slack_connections.id', 'slack_conversations.connection_id')
-      .select([
-        'slack_connections.id',
-        'slack_connections.name',
-        'slack_connections.team_id',
-        'slack_connections.team_name',
-      ])
+    const conversation = await conversationConnections(db)
       .where('slack_conversations.slack_user_id', '=', slackUserId)
       .orderBy('slack_conversations.updated_at', 'desc')
       .orderBy('slack_conversations.id', 'desc')
