@@ -11,7 +11,7 @@ import type { Db } from '../db/index.ts';
 import { TooManyRequestsError } from '../desk/errors.ts';
 import { addressKey } from '../desk/sign-in-throttle.ts';
 import { databaseStore } from './rate-limit-store.ts';
-import { waitSeconds } from './shared/too-many-requests.ts';
+import { pageLanguage, waitSeconds } from './shared/page-language.ts';
 
 /**
  * The doors anyone may knock at without credentials, limited per client address (req.ip,
@@ -34,7 +34,7 @@ const MINUTE = 60_000;
 function tooMany(after: number): TooManyRequestsError {
   const seconds = Math.max(1, Math.ceil(after / 1000));
   return new TooManyRequestsError(
-    `Too many requests: try again in ${waitSeconds(seconds)}`,
+    `Too many requests: try again in ${waitSeconds('en', seconds)}`,
     seconds,
   );
 }
@@ -102,7 +102,8 @@ export async function rateLimits(
       } catch (err) {
         const page = req.routeOptions.config.tooManyRequestsPage;
         if (!(err instanceof TooManyRequestsError) || !page || !answersHtml(req)) throw err;
-        return sendTooManyPage(reply, page(err.retryAfterSeconds), err.retryAfterSeconds);
+        const lang = pageLanguage(req.headers['accept-language']);
+        return sendTooManyPage(reply, page(err.retryAfterSeconds, lang), err.retryAfterSeconds);
       }
     };
   }

@@ -8,7 +8,7 @@ import { nowIso } from '../desk/time.ts';
 import type { Services } from './context.ts';
 import { fromParleyOrigin } from './csrf.ts';
 import { detailsFromZod, HttpError } from './shared/errors.ts';
-import { waitSeconds } from './shared/too-many-requests.ts';
+import { type PageLanguage, pageLanguage, pageT, waitSeconds } from './shared/page-language.ts';
 import { createSession, sessionPolicy, setSessionCookie } from './sessions.ts';
 
 const ENTER_CODE = 'Enter the setup code printed in the console where Parley started';
@@ -36,42 +36,53 @@ button{margin-top:1.5rem;padding:.6rem 1.2rem;font:inherit;cursor:pointer}
 .errors{background:#fdecea;border:1px solid #f5c2c0;padding:.5rem 1rem;border-radius:4px}
 code{background:#f2f2f2;padding:0 .25rem}`;
 
-function page(title: string, body: string): string {
+function page(lang: PageLanguage, title: string, body: string): string {
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
-<title>${escapeHtml(title)} · Parley</title><style>${STYLE}</style></head>
+<html lang="${lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${pageT(lang)('page.title', { title })}</title><style>${STYLE}</style></head>
 <body>${body}</body></html>`;
 }
 
-function setupForm(values: SetupValues = {}, errors: string[] = []): string {
+function setupForm(lang: PageLanguage, values: SetupValues = {}, errors: string[] = []): string {
+  const t = pageT(lang);
   const list = errors.length
     ? `<div class="errors" role="alert"><ul>${errors.map((e) => `<li>${escapeHtml(e)}</li>`).join('')}</ul></div>`
     : '';
   return page(
-    'Set up',
-    `<h1>Welcome to Parley</h1>
-<p>Create the first administrator. This page works only until one exists.</p>
+    lang,
+    t('setup.title'),
+    `<h1>${t('setup.heading')}</h1>
+<p>${t('setup.intro')}</p>
 ${list}
 <form method="post" action="/setup">
-<label>Setup code<input name="setup_code" autocomplete="off" spellcheck="false" required maxlength="100"></label>
-<p><small>Parley printed it in the console (or log) where it started. It is valid for a day;
-restarting Parley prints a new one.</small></p>
-<label>Name<input name="name" autocomplete="name" required maxlength="255" value="${escapeHtml(values.name)}"></label>
-<label>Email<input name="email" type="email" autocomplete="email" required maxlength="255" value="${escapeHtml(values.email)}"></label>
-<label>Password (at least 8 characters)<input name="password" type="password" autocomplete="new-password" required minlength="8"></label>
-<button type="submit">Create administrator</button>
+<label>${t('setup.code')}<input name="setup_code" autocomplete="off" spellcheck="false" required maxlength="100"></label>
+<p><small>${t('setup.codeHint')}</small></p>
+<label>${t('setup.name')}<input name="name" autocomplete="name" required maxlength="255" value="${escapeHtml(values.name)}"></label>
+<label>${t('setup.email')}<input name="email" type="email" autocomplete="email" required maxlength="255" value="${escapeHtml(values.email)}"></label>
+<label>${t('setup.password')}<input name="password" type="password" autocomplete="new-password" required minlength="8"></label>
+<button type="submit">${t('setup.submit')}</button>
 </form>`,
   );
 }
 
-export function homePage(needsSetup: boolean): string {
-  const next = needsSetup
-    ? `<p>No administrator exists yet. <a href="/setup">Create the first one</a> with the setup
-code Parley printed in its console when it started, or run
-<code>npx parley admin create --email you@example.com --password …</code>.</p>`
-    : `<p>The Zendesk-compatible API is served under <code>/api/v2</code>; the README's
-“API” section lists its endpoints and shows how to create a token and call it.</p>`;
-  return page('Running', `<h1>Parley is running</h1>\n${next}`);
+/** The form's own words for what is wrong with a field (the JSON API keeps zod's English). */
+function formErrors(lang: PageLanguage, fields: PropertyKey[]): string[] {
+  const t = pageT(lang);
+  const known = ['setup_code', 'name', 'email', 'password'];
+  return [...new Set(fields.map(String))]
+    .filter((f) => known.includes(f))
+    .map((f) => t(`setup.errors.${f}`, { interpolation: { escapeValue: false } }));
+}
+
+export function homePage(lang: PageLanguage, needsSetup: boolean): string {
+  const t = pageT(lang);
+  const next = needsSetup ? t('home.needsSetup') : t('home.api');
+  return page(lang, t('home.title'), `<h1>${t('home.heading')}</h1>\n<p>${next}</p>`);
+}
+
+/** The language of the page answering `req` (its browser's Accept-Language). */
+export function requestLanguage(req: FastifyRequest): PageLanguage {
+  return pageLanguage(req.headers['accept-language']);
 }
 
 export function sendHtml(reply: FastifyReply, status: number, html: string): FastifyReply {
@@ -93,23 +104,22 @@ export function sendHtml(reply: FastifyReply, status: number, html: string): Fas
 const WRONG_CODE =
   'The setup code is not right, or has expired. Use the one printed where Parley last started.';
 
-function foreignOriginPage(): string {
+function foreignOriginPage(lang: PageLanguage): string {
+  const t = pageT(lang);
   return page(
-    'Refused',
-    `<h1>Setup refused</h1>
-<p>This form was sent from a page that is not Parley's own address, so it was not accepted.
-Open <code>/setup</code> at the address Parley is reached at and try again. Behind a proxy,
-set <code>PARLEY_PUBLIC_URL</code> to the address you open in the browser.</p>`,
+    lang,
+    t('setup.refusedTitle'),
+    `<h1>${t('setup.refusedHeading')}</h1>\n<p>${t('setup.refused')}</p>`,
   );
 }
 
 /** The setup doors' answer to a browser that sent too many requests (rate-limits.ts). */
-export function tooManyRequestsPage(retryAfterSeconds: number): string {
+export function tooManyRequestsPage(retryAfterSeconds: number, lang: PageLanguage): string {
+  const t = pageT(lang);
   return page(
-    'Too many requests',
-    `<h1>Too many requests</h1>
-<p>This address has sent too many requests to the setup page in the last minute. Wait
-${escapeHtml(waitSeconds(retryAfterSeconds))}, then <a href="/setup">open the setup page</a> again.</p>`,
+    lang,
+    t('setup.tooManyTitle'),
+    `<h1>${t('setup.tooManyTitle')}</h1>\n<p>${t('setup.tooMany', { wait: waitSeconds(lang, retryAfterSeconds) })}</p>`,
   );
 }
 
@@ -132,16 +142,16 @@ export function setupPages(svc: Services) {
     );
 
     const config = { tooManyRequestsPage };
-    scope.get('/setup', { config }, async (_req, reply) => {
+    scope.get('/setup', { config }, async (req, reply) => {
       if (await anyAdminExists(svc.db)) return reply.callNotFound();
-      return sendHtml(reply, 200, setupForm());
+      return sendHtml(reply, 200, setupForm(requestLanguage(req)));
     });
 
     scope.post('/setup', { config }, async (req, reply) => {
       // Another site's page must not submit this form in an operator's browser. The setup code
       // is the form's CSRF token: no other page can know it.
       if (!fromParleyOrigin(req, svc.config.publicUrl)) {
-        if (isForm(req)) return sendHtml(reply, 403, foreignOriginPage());
+        if (isForm(req)) return sendHtml(reply, 403, foreignOriginPage(requestLanguage(req)));
         throw new HttpError(403, 'Forbidden', 'Requests from other sites are refused');
       }
       if (await anyAdminExists(svc.db)) return reply.callNotFound();
@@ -149,15 +159,20 @@ export function setupPages(svc: Services) {
       const parsed = setupInput.safeParse(body);
       if (!parsed.success) {
         if (!isForm(req)) throw new ValidationError(detailsFromZod(parsed.error));
-        const messages = parsed.error.issues.map((i) => i.message);
-        return sendHtml(reply, 422, setupForm(body, messages));
+        const fields = parsed.error.issues.map((i) => i.path[0] ?? '');
+        const lang = requestLanguage(req);
+        return sendHtml(reply, 422, setupForm(lang, body, formErrors(lang, fields)));
       }
       const { name, email, password, setup_code: code } = parsed.data;
       // Reaching /setup first is not enough: the person must also see Parley's console.
       if (!(await setupCodeIsValid(svc.db, code, new Date()))) {
         req.log.info('setup refused: wrong or expired setup code');
         if (!isForm(req)) throw ValidationError.field('setup_code', `setup_code: ${WRONG_CODE}`);
-        return sendHtml(reply, 422, setupForm(body, [WRONG_CODE]));
+        const lang = requestLanguage(req);
+        const wrong = pageT(lang)('setup.errors.wrongCode', {
+          interpolation: { escapeValue: false },
+        });
+        return sendHtml(reply, 422, setupForm(lang, body, [wrong]));
       }
       let admin;
       try {
@@ -172,7 +187,7 @@ export function setupPages(svc: Services) {
           const messages = Object.values(err.details)
             .flat()
             .map((d) => d.description);
-          return sendHtml(reply, 422, setupForm(body, messages));
+          return sendHtml(reply, 422, setupForm(requestLanguage(req), body, messages));
         }
         throw err;
       }

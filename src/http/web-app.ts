@@ -5,7 +5,7 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { anyAdminExists } from '../desk/create-first-admin.ts';
 import type { Services } from './context.ts';
-import { homePage, sendHtml } from './setup.ts';
+import { homePage, requestLanguage, sendHtml } from './setup.ts';
 
 /** Where `npm run build:web` (Vite) writes the agent workspace. */
 export const WEB_DIST = fileURLToPath(new URL('../../web/dist/', import.meta.url));
@@ -60,9 +60,10 @@ export function webApp(svc: Services, dist: string = WEB_DIST) {
     // Read once: the build does not change under a running server.
     const indexHtml = built ? readFileSync(indexFile, 'utf8') : null;
 
-    scope.get('/', async (_req, reply) => {
-      if (!(await anyAdminExists(svc.db))) return sendHtml(reply, 200, homePage(true));
-      if (indexHtml === null) return sendHtml(reply, 200, homePage(false));
+    scope.get('/', async (req, reply) => {
+      const lang = requestLanguage(req);
+      if (!(await anyAdminExists(svc.db))) return sendHtml(reply, 200, homePage(lang, true));
+      if (indexHtml === null) return sendHtml(reply, 200, homePage(lang, false));
       return sendIndex(reply, indexHtml);
     });
     if (indexHtml === null) return;

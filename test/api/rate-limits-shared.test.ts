@@ -171,6 +171,18 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       await exhaust(() => oauth(desk.url));
       const html = await assertHtml429(await oauth(desk.url, { accept: browser }));
       assert.match(html, /href="\/admin\/channels\/slack"/);
+      // In the browser's language: Italian when it prefers Italian.
+      const italian = await oauth(desk.url, {
+        accept: browser,
+        'accept-language': 'it-IT,it;q=0.9',
+      });
+      assert.equal(italian.status, 429);
+      const wait = Number(italian.headers.get('retry-after'));
+      const page = await italian.text();
+      assert.match(page, /<html lang="it">/);
+      assert.match(page, /<h1>Troppe richieste<\/h1>/);
+      assert.match(page, new RegExp(`Attendi ${wait} second[oi]`));
+      assert.match(page, /Torna alla pagina dei canali Slack/);
       // No preference stated: the route is a page, so a page.
       await assertHtml429(await oauth(desk.url));
       // A client that asks for JSON gets Zendesk's JSON.
@@ -210,6 +222,11 @@ for (const kind of ['sqlite', 'postgres'] as const) {
       const get = () => fetch(`${desk.url}/setup`, { headers: { accept: browser } });
       await exhaust(get);
       await assertHtml429(await get());
+      const italian = await fetch(`${desk.url}/setup`, {
+        headers: { accept: browser, 'accept-language': 'fr;q=0.9, it;q=0.8, en;q=0.5' },
+      });
+      assert.equal(italian.status, 429);
+      assert.match(await italian.text(), /apri di nuovo la pagina di configurazione/);
     });
 
     it('keeps the sign-in API’s JSON 429, whatever the Accept header says', async () => {

@@ -98,6 +98,50 @@ for (const kind of DB_KINDS) {
         assert.match(html, new RegExp(`name="${name}"`));
     });
 
+    it('speaks the browser’s language: Italian pages and form errors for an Italian browser', async () => {
+      const italian = { 'accept-language': 'it-IT,it;q=0.9,en;q=0.8' };
+      const home = await (await fetch(`${parley.url}/`, { headers: italian })).text();
+      assert.match(home, /<html lang="it">/);
+      assert.match(home, /Parley è in funzione/);
+      assert.match(home, /<a href="\/setup">Crea il primo<\/a>/);
+      const setup = await (await fetch(`${parley.url}/setup`, { headers: italian })).text();
+      assert.match(setup, /<h1>Benvenuto in Parley<\/h1>/);
+      assert.match(setup, /<label>Codice di configurazione<input name="setup_code"/);
+      assert.match(setup, /<button type="submit">Crea amministratore<\/button>/);
+      // A language Parley does not speak, preferred: the next one it does; none: English.
+      const french = { 'accept-language': 'fr-FR, fr;q=0.9, de;q=0.7' };
+      assert.match(
+        await (await fetch(`${parley.url}/setup`, { headers: french })).text(),
+        /Welcome to Parley/,
+      );
+
+      const empty = await fetch(
+        `${parley.url}/setup`,
+        form({ name: '', email: 'nope', password: 'short' }, italian),
+      );
+      assert.equal(empty.status, 422);
+      const errors = await empty.text();
+      assert.match(errors, /Inserisci il codice di configurazione/);
+      assert.match(errors, /Inserisci il tuo nome/);
+      assert.match(errors, /Inserisci un indirizzo email valido/);
+      assert.match(errors, /La password deve avere almeno 8 caratteri/);
+      const wrong = await fetch(
+        `${parley.url}/setup`,
+        form(
+          {
+            setup_code: 'AAAA-BBBB-CCCC',
+            name: 'Ada',
+            email: 'ada@example.com',
+            password: 'correct horse',
+          },
+          italian,
+        ),
+      );
+      assert.equal(wrong.status, 422);
+      assert.match(await wrong.text(), /Il codice di configurazione non è corretto/);
+      assert.equal(await adminCount(parley), 0);
+    });
+
     it('prints a one-time setup code at start and keeps only its hash', async () => {
       assert.match(parley.setupCode ?? '', /^[2-9A-Z]{4}-[2-9A-Z]{4}-[2-9A-Z]{4}$/);
       assert.match(await firstRunMessage(parley), new RegExp(`Setup code: ${parley.setupCode}`));

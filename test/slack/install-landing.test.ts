@@ -122,4 +122,30 @@ forEachDatabase('Slack install: the browser lands on the admin page', (ctx) => {
       sb.setRequireApproval(false);
     }
   });
+
+  it('answers an install link in the browser’s language', async () => {
+    const created = await ctx.desk.api('POST', '/api/v2/slack/connections', {
+      connection: { name: 'Vendite', mode: 'account' },
+    });
+    const id: number = created.body.connection.id;
+    const italian = { accept: HTML, 'accept-language': 'it-IT,it;q=0.9,en;q=0.5' };
+    // Not signed in: the page says so, in Italian.
+    const anonymous = await fetch(`${ctx.desk.url}/slack/install/${id}`, { headers: italian });
+    assert.equal(anonymous.status, 401);
+    assert.equal(anonymous.headers.get('content-language'), 'it');
+    const html = await anonymous.text();
+    assert.match(html, /<html lang="it">/);
+    assert.match(html, /<h1>Accedi prima a Parley<\/h1>/);
+    assert.match(html, /Torna a Parley/);
+    const missing = await fetch(`${ctx.desk.url}/slack/install/999999`, {
+      headers: { ...italian, cookie: await sessionCookie(ctx.desk) },
+    });
+    assert.equal(missing.status, 404);
+    assert.match(await missing.text(), /Questa connessione Slack non esiste più/);
+    // English otherwise, with the refusal's own words.
+    const english = await fetch(`${ctx.desk.url}/slack/install/${id}`, {
+      headers: { accept: HTML },
+    });
+    assert.match(await english.text(), /<h1>Sign in to Parley first<\/h1>/);
+  });
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ForbiddenError, NotFoundError } from '../../desk/errors.ts';
 import { parseJson } from '../../desk/time.ts';
@@ -9,7 +9,12 @@ import { finisherOf, installerOf, SignInRequiredError } from './install-credenti
 import { installQuery, oauthRedirectQuery } from './query-schemas.ts';
 import { beginInstall, completeInstall, InstallError, type Installer } from './install.ts';
 import { SlackSignatureError, verifySlackSignature } from './verify.ts';
-import { waitSeconds } from '../../http/shared/too-many-requests.ts';
+import {
+  type PageLanguage,
+  pageLanguage,
+  pageT,
+  waitSeconds,
+} from '../../http/shared/page-language.ts';
 
 /** The agent workspace's page for Slack channels (web/src/admin/). */
 const ADMIN_PAGE = '/admin/channels/slack';
@@ -18,8 +23,16 @@ function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
-/** The small pages an admin's browser lands on during a Slack install. */
-export function resultPage(
+/** A page's words in `lang`, as plain text (resultPage escapes them). */
+function words(lang: PageLanguage) {
+  const t = pageT(lang);
+  return (key: string, values: Record<string, unknown> = {}): string =>
+    t(key, { ...values, interpolation: { escapeValue: false } });
+}
+
+/** The small pages an admin's browser lands on during a Slack install, in its language. */
+function resultPage(
+  lang: PageLanguage,
   title: string,
   message: string,
   ok: boolean,
@@ -28,22 +41,39 @@ export function resultPage(
   const next = action
     ? `<p><a href="${escapeHtml(action.href)}">${escapeHtml(action.label)}</a></p>`
     : '';
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Parley</title>
+  const w = words(lang);
+  return `<!doctype html><html lang="${lang}"><head><meta charset="utf-8"><title>${escapeHtml(w('page.title', { title }))}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font:16px/1.5 system-ui,sans-serif;background:#f4f5f7;color:#1d1c1d;display:grid;place-items:center;min-height:100vh;margin:0}
 main{background:#fff;border-radius:12px;box-shadow:0 2px 12px #0001;padding:32px 40px;max-width:520px}
 h1{font-size:22px;margin:0 0 12px;color:${ok ? '#007a5a' : '#b42318'}}a{color:#1264a3}</style></head>
-<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${next}<p><a href="/">Back to Parley</a></p></main></body></html>`;
+<body><main><h1>${escapeHtml(title)}</h1><p>${escapeHtml(message)}</p>${next}<p><a href="/">${escapeHtml(w('slack.back'))}</a></p></main></body></html>`;
 }
 
 /** The install doors' answer to a browser that sent too many requests (a 429). */
-const tooManyRequestsPage = (retryAfterSeconds: number) =>
-  resultPage(
-    'Too many requests',
-    `This address has sent too many requests here in the last minute. Wait ${waitSeconds(retryAfterSeconds)}, then try again.`,
+const tooManyRequestsPage = (retryAfterSeconds: number, lang: PageLanguage) => {
+  const w = words(lang);
+  return resultPage(
+    lang,
+    w('slack.tooManyTitle'),
+    w('slack.tooMany', { wait: waitSeconds(lang, retryAfterSeconds) }),
     false,
-    { href: ADMIN_PAGE, label: 'Back to the Slack channels page' },
+    { href: ADMIN_PAGE, label: w('slack.backToChannels') },
   );
+};
+
+/**
+ * Why an install was refused, in `lang`. English keeps the refusal's own message, which names
+ * the connection and the workspaces; other languages say it by its reason.
+ */
+function refusal(lang: PageLanguage, err: InstallError): string {
+  if (lang === 'en') return err.message;
+  const w = words(lang);
+  if (err.reason === 'slack_refused' && err.slackError && /^\w{1,80}$/.test(err.slackError)) {
+    return w('slack.refusal.slack_refused_code', { code: err.slackError });
+  }
+  return w(`slack.refusal.${err.reason}`);
+}
 
 const envelopeHead = z.object({
   type: z.string(),
@@ -121,18 +151,33 @@ export function slackPublicRoutes(
   });
 
   const installParams = z.object({ id: z.string().regex(/^\d{1,15}$/) });
+  /** A result page in the language of `req`'s browser; `title` and `message` are keys. */
   const page = (
+    req: FastifyRequest,
     reply: FastifyReply,
     status: number,
     title: string,
-    message: string,
+    message: string | ((lang: PageLanguage) => string),
     action?: { href: string; label: string },
-  ) =>
-    reply
+  ) => {
+    const lang = pageLanguage(req.headers['accept-language']);
+    const w = words(lang);
+    const text = typeof message === 'string' ? w(message) : message(lang);
+    return reply
       .status(status)
       .header('cache-control', 'no-store')
+      .header('content-language', lang)
       .type('text/html; charset=utf-8')
-      .send(resultPage(title, message, status < 400, action));
+      .send(
+        resultPage(
+          lang,
+          w(title),
+          text,
+          status < 400,
+          action && { ...action, label: w(action.label) },
+        ),
+      );
+  };
 
   /**
    * An admin's browser starts an install here: signed in to Parley (or sending an admin's API
@@ -143,7 +188,7 @@ export function slackPublicRoutes(
   app.get('/slack/install/:id', { config }, async (req, reply) => {
     const params = installParams.safeParse(req.params);
     if (!params.success) {
-      return page(reply, 404, 'Connection not found', 'This Slack connection does not exist.');
+      return page(req, reply, 404, 'slack.notFoundTitle', 'slack.notFound');
     }
     const q = installQuery.parse(req.query ?? {});
     const reauthorize = q.reauthorize === '1' || q.reauthorize === 'true';
@@ -152,20 +197,10 @@ export function slackPublicRoutes(
       installer = await installerOf(ctx.db, req, signIn);
     } catch (err) {
       if (err instanceof SignInRequiredError) {
-        return page(
-          reply,
-          401,
-          'Sign in to Parley first',
-          'Installing Slack is an admin task. Sign in to Parley as an admin in this browser, then open this link again.',
-        );
+        return page(req, reply, 401, 'slack.signInTitle', 'slack.signIn');
       }
       if (err instanceof ForbiddenError) {
-        return page(
-          reply,
-          403,
-          'Not allowed',
-          'Only admins (or agents whose role manages channels) can install Slack.',
-        );
+        return page(req, reply, 403, 'slack.forbiddenTitle', 'slack.forbidden');
       }
       throw err;
     }
@@ -174,16 +209,16 @@ export function slackPublicRoutes(
       return reply.header('cache-control', 'no-store').redirect(started.url, 302);
     } catch (err) {
       if (err instanceof InstallError && err.reason === 'already_active') {
-        return page(reply, 409, 'Already connected', err.message, {
+        return page(req, reply, 409, 'slack.alreadyTitle', (lang) => refusal(lang, err), {
           href: `/slack/install/${params.data.id}?reauthorize=1`,
-          label: 'Re-authorize it in Slack',
+          label: 'slack.reauthorize',
         });
       }
       if (err instanceof InstallError) {
-        return page(reply, 400, 'Cannot start the install', err.message);
+        return page(req, reply, 400, 'slack.cannotStartTitle', (lang) => refusal(lang, err));
       }
       if (err instanceof NotFoundError) {
-        return page(reply, 404, 'Connection not found', 'This Slack connection no longer exists.');
+        return page(req, reply, 404, 'slack.goneTitle', 'slack.gone');
       }
       throw err;
     }
@@ -208,11 +243,10 @@ export function slackPublicRoutes(
         await finisherOf(req, signIn),
       );
       if (browser) return toAdminPage({ installed: done.connectionId });
-      return page(
-        reply,
-        200,
-        'Slack is connected',
-        `The connection is active${done.teamName ? ` in ${done.teamName}` : ''}. Direct messages to it now become tickets.`,
+      return page(req, reply, 200, 'slack.connectedTitle', (lang) =>
+        done.teamName
+          ? words(lang)('slack.connectedIn', { team: done.teamName })
+          : words(lang)('slack.connected'),
       );
     } catch (err) {
       if (err instanceof InstallError) {
@@ -225,11 +259,11 @@ export function slackPublicRoutes(
           });
         }
         const status = err.reason === 'not_bound' ? 403 : 400;
-        return page(reply, status, 'Slack was not connected', err.message);
+        return page(req, reply, status, 'slack.notConnectedTitle', (lang) => refusal(lang, err));
       }
       if (err instanceof NotFoundError) {
         if (browser) return toAdminPage({ install_failed: 'not_found' });
-        return page(reply, 404, 'Connection not found', 'This Slack connection no longer exists.');
+        return page(req, reply, 404, 'slack.goneTitle', 'slack.gone');
       }
       throw err;
     }

@@ -1,3 +1,5 @@
+import type { PageLanguage } from './page-language.ts';
+
 /**
  * A public door that is a browser page (the /setup form, the Slack install and OAuth
  * redirect) names its own 429 page in its route config, in the style of its other pages;
@@ -5,12 +7,7 @@
  */
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The door's 429 as a whole HTML document, told how many seconds to wait. */
-    tooManyRequestsPage?: (retryAfterSeconds: number) => string;
+    /** The door's 429 as a whole HTML document, told how many seconds to wait, in `lang`. */
+    tooManyRequestsPage?: (retryAfterSeconds: number, lang: PageLanguage) => string;
   }
-}
-
-/** "Wait 1 second" / "Wait 30 seconds". */
-export function waitSeconds(seconds: number): string {
-  return `${seconds} second${seconds === 1 ? '' : 's'}`;
 }
