@@ -71,6 +71,11 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(50 * 1024 * 1024),
+  // Zendesk's locale names for the two languages Parley speaks (en-US, en-GB, it, it-IT…).
+  PARLEY_DEFAULT_LOCALE: z
+    .string()
+    .regex(/^(en|it)(-[A-Za-z]{2})?$/, 'must be an English or Italian locale, e.g. en-US or it')
+    .default('en-US'),
   PARLEY_DB_POOL_SIZE: z.coerce.number().int().positive().default(10),
   PARLEY_DB_PREPARED_STATEMENTS: z.enum(['on', 'off']).default('on'),
   PARLEY_SQLITE_MMAP_MB: z.coerce.number().int().min(0).default(1024),
@@ -159,6 +164,8 @@ export interface Config {
   logLevel: string;
   bodyLimit: number;
   uploadLimit: number;
+  /** The desk's language where no person's is known, e.g. an inbound Slack ticket's subject. */
+  defaultLocale: string;
   /** MiB of rendered tickets kept for the next page that shows them (0: none). */
   ticketCacheMb: number;
   /** Proxies whose X-Forwarded-For/-Proto/-Host Parley believes (Fastify's trustProxy). */
@@ -313,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.PARLEY_LOG_LEVEL,
     bodyLimit: e.PARLEY_BODY_LIMIT,
     uploadLimit: e.PARLEY_UPLOAD_LIMIT,
+    defaultLocale: e.PARLEY_DEFAULT_LOCALE,
     ticketCacheMb: e.PARLEY_TICKET_CACHE_MB,
     trustProxy: e.PARLEY_TRUST_PROXY,
     sessionIdleMinutes: e.PARLEY_SESSION_IDLE_MINUTES,

@@ -12,7 +12,7 @@ import type { ApplyScope } from './apply-state.ts';
 import { conversationFor, requesterFor, ticketFor } from './conversation.ts';
 import { noteRefusedFiles } from './note-refused-files.ts';
 import { slackVia } from './via.ts';
-import { conversationSubject, DEFAULT_LOCALE } from '../../../desk/locale-strings.ts';
+import { conversationSubject } from '../../../desk/locale-strings.ts';
 
 /**
  * A message in a DM: a comment on the conversation's open ticket, or a new ticket (a follow-up
@@ -32,7 +32,9 @@ export async function applyMessage(
   if (state.seen.has(`${conv.id} ${m.ts}`)) return 'ignored: message already applied';
 
   const ticket = await ticketFor(trx, state, conv.current_ticket_id);
-  const result = await writeMessageTicket(trx, scope, conv, requester, m, ticket);
+  const result = await writeMessageTicket(trx, scope, conv, requester, m, ticket, {
+    subjectLocale: ctx.config.defaultLocale,
+  });
   state.tickets.set(result.ticket.id, result.ticket);
   state.seen.add(`${conv.id} ${m.ts}`);
   state.messages.push({
@@ -108,6 +110,7 @@ async function writeMessageTicket(
   requester: User,
   m: SlackMessage,
   ticket: Ticket | null,
+  opts: { subjectLocale: string },
 ) {
   const { p, state, connection, now } = scope;
   let body = slackToMarkdown(m, { userName: (id) => p.names.get(id) });
@@ -142,7 +145,7 @@ async function writeMessageTicket(
     before: null,
     patch: {
       // The desk's language: the subject is for the agents who read the queue.
-      subject: conversationSubject(requester.name, DEFAULT_LOCALE),
+      subject: conversationSubject(requester.name, opts.subjectLocale),
       requester_id: requester.id,
       submitter_id: requester.id,
       brand_id: connection.brand_id,
