@@ -59,6 +59,34 @@ export function userIdsOf(rows: Array<Record<string, unknown>>, columns: string[
   );
 }
 
+/**
+ * Whether `row`'s cells read the same from both contexts: the same words and date format, and
+ * the same names for the row's own people and group. A view's rows use it to skip drawing again
+ * when only other rows' people were loaded (a new ticket's requester after a live refetch).
+ */
+export function sameCells(
+  a: CellContext,
+  b: CellContext,
+  row: Record<string, unknown>,
+  columns: string[],
+): boolean {
+  if (a.t !== b.t || a.dates !== b.dates) return false;
+  for (const column of columns) {
+    const value = rowValue(row, column);
+    if (typeof value !== 'number') continue;
+    if (USER_COLUMNS.has(column) && a.users?.get(value)?.name !== b.users?.get(value)?.name) {
+      return false;
+    }
+    if (
+      column === 'group' &&
+      a.groups?.find((g) => g.id === value)?.name !== b.groups?.find((g) => g.id === value)?.name
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 export function renderCell(
   column: string,
   row: Record<string, unknown> & { ticket: TicketSummary },

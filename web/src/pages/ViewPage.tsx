@@ -4,11 +4,17 @@ import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
 import { useNavigate, useParams } from 'react-router';
-import { renderCell, sortable, userIdsOf, type CellContext } from '../components/ticket-cells.tsx';
+import {
+  renderCell,
+  sameCells,
+  sortable,
+  userIdsOf,
+  type CellContext,
+} from '../components/ticket-cells.tsx';
 import {
   useActiveViews,
   useGroups,
-  useUsers,
+  usersQuery,
   VIEW_PER_PAGE,
   viewPageQuery,
   type ViewSort,
@@ -58,7 +64,11 @@ function ViewTable({ viewId }: { viewId: string }) {
   const columnList = result.data?.columns;
   const columns = useMemo(() => (columnList ?? []).map((c) => c.id), [columnList]);
   const rows = result.data?.rows ?? [];
-  const users = useUsers(userIdsOf(rows, columns));
+  // The people of the rows shown stay while a refetch's new ones load (no flash of `#id`).
+  const users = useQuery({
+    ...usersQuery(userIdsOf(rows, columns)),
+    placeholderData: keepPreviousData,
+  });
   const groups = useGroups();
   const language = i18n.resolvedLanguage;
   // One context for every row: a row draws again only when its own values, or these, change.
@@ -221,9 +231,20 @@ interface TicketRowProps {
 /**
  * One ticket's row: plain elements (a native checkbox, a link, the status badge) styled by
  * ViewTable.module.css, memoized so a refetch that keeps a row's values (TanStack Query keeps
- * the same row objects), a tick or a cursor move elsewhere leaves it alone.
+ * the same row objects), other rows' people loading, a tick or a cursor move elsewhere leaves
+ * it alone.
  */
-const TicketRow = memo(function TicketRow({
+const TicketRow = memo(TicketRowView, (a, b) => {
+  const { ctx: ctxA, ...restA } = a;
+  const { ctx: ctxB, ...restB } = b;
+  const keys = Object.keys(restA) as Array<keyof typeof restA>;
+  return (
+    keys.every((k) => restA[k] === restB[k]) &&
+    (ctxA === ctxB || sameCells(ctxA, ctxB, b.row, b.columns))
+  );
+});
+
+function TicketRowView({
   row,
   columns,
   ctx,
@@ -255,4 +276,4 @@ const TicketRow = memo(function TicketRow({
       ))}
     </tr>
   );
-});
+}
