@@ -1,14 +1,20 @@
-import { Badge, NavLink, Skeleton, Stack, Text } from '@mantine/core';
+import { Skeleton, Text } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
 import { Link, useLocation } from 'react-router';
 import { useActiveViews, viewCountsQuery } from '../hooks.ts';
 import { useStreamStatus } from '../live/LiveProvider.tsx';
+import badge from './badge.module.css';
+import classes from './ViewsSidebar.module.css';
 
 /** Counts are pushed by the realtime stream; polled only while it is down. */
 const COUNT_REFRESH_MS = 30_000;
 
+/**
+ * The views with their counts: plain links (the open one `aria-current="page"`) styled by
+ * ViewsSidebar.module.css as Mantine's filled NavLink, drawn on every full load's first frame.
+ */
 export function ViewsSidebar() {
   const { t, i18n } = useTranslation();
   // The sidebar sits outside <Routes>: the open view comes from the address itself.
@@ -26,29 +32,29 @@ export function ViewsSidebar() {
   if (views.isPending) return <Skeleton h={200} />;
   if (views.isError) return <Text c="red">{t('common.failed')}</Text>;
   return (
-    <Stack gap={2}>
-      <Text size="sm" fw={700} component="h2" m={0} mb="xs">
-        {t('views.title')}
-      </Text>
+    <div className={classes.list}>
+      <h2 className={classes.heading}>{t('views.title')}</h2>
       {views.data.map((view) => {
         const value = counts.data?.get(view.id);
         return (
-          <NavLink
+          <Link
             key={view.id}
-            component={Link}
             to={`/views/${view.id}`}
-            active={openView === String(view.id)}
-            variant="filled"
-            label={viewTitle(view, t)}
+            className={classes.link}
+            aria-current={openView === String(view.id) ? 'page' : undefined}
             data-view-id={view.id}
-            rightSection={
-              <Badge variant="light" color="gray" data-testid="view-count">
+          >
+            <span className={classes.body}>
+              <span className={classes.label}>{viewTitle(view, t)}</span>
+            </span>
+            <span className={classes.count}>
+              <span className={`${badge.badge} ${badge.light}`} data-testid="view-count">
                 {value === undefined ? '…' : number.format(value)}
-              </Badge>
-            }
-          />
+              </span>
+            </span>
+          </Link>
         );
       })}
-    </Stack>
+    </div>
   );
 }

@@ -1,8 +1,9 @@
-import { Anchor } from '@mantine/core';
+import type { TFunction } from 'i18next';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Group, TicketSummary, User } from '../types.ts';
-import { StatusBadge } from './StatusBadge.tsx';
+import classes from './cells.module.css';
+import { statusBadge } from './StatusBadge.tsx';
 
 /** The key a column's value has in an execute row (Parley's rowKey, Zendesk's names). */
 const ROW_KEYS: Record<string, string> = {
@@ -46,6 +47,7 @@ export interface CellContext {
   users: Map<number, User> | undefined;
   groups: Group[] | undefined;
   dates: Intl.DateTimeFormat;
+  t: TFunction;
 }
 
 export function userIdsOf(rows: Array<Record<string, unknown>>, columns: string[]): number[] {
@@ -57,6 +59,34 @@ export function userIdsOf(rows: Array<Record<string, unknown>>, columns: string[
   );
 }
 
+/**
+ * Whether `row`'s cells read the same from both contexts: the same words and date format, and
+ * the same names for the row's own people and group. A view's rows use it to skip drawing again
+ * when only other rows' people were loaded (a new ticket's requester after a live refetch).
+ */
+export function sameCells(
+  a: CellContext,
+  b: CellContext,
+  row: Record<string, unknown>,
+  columns: string[],
+): boolean {
+  if (a.t !== b.t || a.dates !== b.dates) return false;
+  for (const column of columns) {
+    const value = rowValue(row, column);
+    if (typeof value !== 'number') continue;
+    if (USER_COLUMNS.has(column) && a.users?.get(value)?.name !== b.users?.get(value)?.name) {
+      return false;
+    }
+    if (
+      column === 'group' &&
+      a.groups?.find((g) => g.id === value)?.name !== b.groups?.find((g) => g.id === value)?.name
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 export function renderCell(
   column: string,
   row: Record<string, unknown> & { ticket: TicketSummary },
@@ -65,13 +95,13 @@ export function renderCell(
   const value = rowValue(row, column);
   if (column === 'description') {
     return (
-      <Anchor component={Link} to={`/tickets/${row.ticket.id}`}>
+      <Link className={classes.link} to={`/tickets/${row.ticket.id}`}>
         {row.ticket.subject || `#${row.ticket.id}`}
-      </Anchor>
+      </Link>
     );
   }
   if (column === 'nice_id') return `#${row.ticket.id}`;
-  if (column === 'status' && typeof value === 'string') return <StatusBadge status={value} />;
+  if (column === 'status' && typeof value === 'string') return statusBadge(value, ctx.t);
   if (value === null || value === undefined) return '';
   if (USER_COLUMNS.has(column)) return ctx.users?.get(value as number)?.name ?? `#${value}`;
   if (column === 'group') return ctx.groups?.find((g) => g.id === value)?.name ?? `#${value}`;

@@ -1,4 +1,4 @@
-import { useState, type CSSProperties, type FocusEvent, type RefObject } from 'react';
+import { useCallback, useState, type RefObject } from 'react';
 import { moveIndex, useViewKeys } from './view-keys.ts';
 
 export interface RowCursorOptions {
@@ -12,25 +12,15 @@ export interface RowCursorOptions {
   onPage: (step: 1 | -1) => boolean;
 }
 
-/** What a row of the table gets from the cursor. */
-export interface RowCursorProps {
-  tabIndex: number;
-  'data-active'?: true;
-  style?: CSSProperties;
-  onFocus: (e: FocusEvent<HTMLTableRowElement>) => void;
-}
-
-const ACTIVE_STYLE: CSSProperties = {
-  background: 'var(--mantine-color-blue-0)',
-  outline: '2px solid var(--mantine-color-blue-7)',
-  outlineOffset: -2,
-};
-
 /**
  * The keyboard cursor of a view's table: `j`/`k` (or ↓/↑ on a row) move it and focus the row
  * (one tab stop for the table: a roving tabindex), `o` or Enter opens its ticket, `x` ticks its
  * checkbox, `n`/`p` turn the page. Focusing a row otherwise (Tab, a click on its checkbox)
  * moves the cursor there too.
+ *
+ * The rows draw themselves from `tabIndexOf` and `activeId` (the cursor's row carries
+ * `data-active`, outlined by the table's CSS) and call the stable `onRowFocus`, so a row whose
+ * values did not change need not render again when the cursor moves.
  */
 export function useRowCursor({ ids, table, onOpen, onToggle, onPage }: RowCursorOptions) {
   const [activeId, setActiveId] = useState<number | null>(null);
@@ -73,16 +63,13 @@ export function useRowCursor({ ids, table, onOpen, onToggle, onPage }: RowCursor
     }
   });
 
-  /** Props for the row of ticket `id`, the `index`th shown. */
-  function rowProps(id: number, index: number): RowCursorProps {
-    const active = id === activeId;
-    return {
-      // The table is one tab stop: the cursor's row, else the first.
-      tabIndex: active || (activeIndex < 0 && index === 0) ? 0 : -1,
-      ...(active ? { 'data-active': true as const, style: ACTIVE_STYLE } : {}),
-      onFocus: () => setActiveId(id),
-    };
+  /** A row got the focus (Tab, a click in it): the cursor moves there. */
+  const onRowFocus = useCallback((id: number) => setActiveId(id), []);
+
+  /** The row of ticket `id`, the `index`th shown: the table's one tab stop is the cursor's row, else the first. */
+  function tabIndexOf(id: number, index: number): 0 | -1 {
+    return id === activeId || (activeIndex < 0 && index === 0) ? 0 : -1;
   }
 
-  return { activeId: activeIndex < 0 ? null : activeId, rowProps };
+  return { activeId: activeIndex < 0 ? null : activeId, tabIndexOf, onRowFocus };
 }

@@ -1,32 +1,46 @@
-import {
-  Alert,
-  Checkbox,
-  Group,
-  Pagination,
-  Table,
-  Text,
-  Title,
-  UnstyledButton,
-} from '@mantine/core';
+import { Alert, Group, Pagination, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { useRef, useState } from 'react';
+import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
 import { useNavigate, useParams } from 'react-router';
-import { BulkUpdate } from '../components/BulkUpdate.tsx';
-import { renderCell, sortable, userIdsOf } from '../components/ticket-cells.tsx';
+import {
+  renderCell,
+  sameCells,
+  sortable,
+  userIdsOf,
+  type CellContext,
+} from '../components/ticket-cells.tsx';
 import {
   useActiveViews,
   useGroups,
-  useUsers,
+  usersQuery,
   VIEW_PER_PAGE,
   viewPageQuery,
   type ViewSort,
 } from '../hooks.ts';
 import { useRowCursor } from '../keys/row-cursor.ts';
+import type { ExecuteResult } from '../types.ts';
+import classes from './ViewTable.module.css';
 
 type Sort = ViewSort;
+type Row = ExecuteResult['rows'][number];
 const PER_PAGE = VIEW_PER_PAGE;
+
+// The bulk toolbar (selects, tags inputs) is only drawn once a row is ticked: its code is not
+// part of a view's first load.
+const loadBulkUpdate = () => import('../components/BulkUpdate.tsx');
+const BulkUpdate = lazy(() => loadBulkUpdate().then((m) => ({ default: m.BulkUpdate })));
+
+/** Runs `task` when the main thread is idle; returns its cancel. */
+function whenIdle(task: () => void): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const handle = requestIdleCallback(task, { timeout: 2000 });
+    return () => cancelIdleCallback(handle);
+  }
+  const timer = setTimeout(task, 200);
+  return () => clearTimeout(timer);
+}
 
 export default function ViewPage() {
   const { id = '' } = useParams();
@@ -38,7 +52,7 @@ function ViewTable({ viewId }: { viewId: string }) {
   const { t, i18n } = useTranslation();
   const [page, setPage] = useState(1);
   const [sort, setSort] = useState<Sort | null>(null);
-  const [selected, setSelected] = useState<Set<number>>(new Set());
+  const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const views = useActiveViews();
   const view = views.data?.find((v) => String(v.id) === viewId);
   const title = view ? viewTitle(view, t) : '';
@@ -47,20 +61,42 @@ function ViewTable({ viewId }: { viewId: string }) {
     ...viewPageQuery(viewId, page, sort),
     placeholderData: keepPreviousData,
   });
-  const columns = (result.data?.columns ?? []).map((c) => c.id);
+  const columnList = result.data?.columns;
+  const columns = useMemo(() => (columnList ?? []).map((c) => c.id), [columnList]);
   const rows = result.data?.rows ?? [];
-  const users = useUsers(userIdsOf(rows, columns));
+  // The people of the rows shown stay while a refetch's new ones load (no flash of `#id`).
+  const users = useQuery({
+    ...usersQuery(userIdsOf(rows, columns)),
+    placeholderData: keepPreviousData,
+  });
   const groups = useGroups();
-  const ctx = {
-    users: users.data,
-    groups: groups.data,
-    dates: new Intl.DateTimeFormat(i18n.resolvedLanguage, {
-      dateStyle: 'medium',
-      timeStyle: 'short',
+  const language = i18n.resolvedLanguage;
+  // One context for every row: a row draws again only when its own values, or these, change.
+  const ctx = useMemo<CellContext>(
+    () => ({
+      users: users.data,
+      groups: groups.data,
+      dates: new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeStyle: 'short' }),
+      t,
     }),
-  };
+    [users.data, groups.data, language, t],
+  );
   const pages = Math.max(1, Math.ceil((result.data?.count ?? 0) / PER_PAGE));
+  const shown = rows.length > 0;
+  useEffect(() => {
+    // Once the rows are shown, fetch the toolbar's code while the agent reads them.
+    if (shown) return whenIdle(() => void loadBulkUpdate());
+  }, [shown]);
   const allChecked = rows.length > 0 && rows.every((r) => selected.has(r.ticket.id));
+
+  const toggle = useCallback((id: number) => {
+    setSelected((current) => {
+      const next = new Set(current);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  }, []);
 
   // Keyboard: j/k move a cursor over the rows, o/Enter open, x ticks, n/p turn the page.
   const navigate = useNavigate();
@@ -76,13 +112,6 @@ function ViewTable({ viewId }: { viewId: string }) {
       return next !== page;
     },
   });
-
-  function toggle(id: number) {
-    const next = new Set(selected);
-    if (next.has(id)) next.delete(id);
-    else next.add(id);
-    setSelected(next);
-  }
 
   function sortBy(column: string) {
     setPage(1);
@@ -106,65 +135,68 @@ function ViewTable({ viewId }: { viewId: string }) {
         )}
       </Group>
       {selected.size > 0 && (
-        <BulkUpdate ids={[...selected]} onDone={() => setSelected(new Set())} />
+        <Suspense fallback={null}>
+          <BulkUpdate ids={[...selected]} onDone={() => setSelected(new Set())} />
+        </Suspense>
       )}
       {result.isError && <Alert color="red">{t('common.failed')}</Alert>}
-      <Table ref={tableRef} striped highlightOnHover aria-labelledby="view-title">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th w={40}>
-              <Checkbox
+      <table ref={tableRef} className={classes.table} aria-labelledby="view-title">
+        <thead>
+          <tr>
+            <th className={classes.check}>
+              <input
+                type="checkbox"
+                className={classes.checkbox}
                 aria-label={t('views.selectAll')}
                 checked={allChecked}
-                indeterminate={!allChecked && rows.some((r) => selected.has(r.ticket.id))}
+                ref={(box) => {
+                  if (box) {
+                    box.indeterminate = !allChecked && rows.some((r) => selected.has(r.ticket.id));
+                  }
+                }}
                 onChange={() =>
                   setSelected(allChecked ? new Set() : new Set(rows.map((r) => r.ticket.id)))
                 }
               />
-            </Table.Th>
+            </th>
             {result.data?.columns.map((c) => {
               const label = t(`columns.${c.id}`, { defaultValue: c.title });
               const state = sort?.by === c.id ? sort.order : null;
               return (
-                <Table.Th
+                <th
                   key={c.id}
                   aria-sort={
                     state === 'asc' ? 'ascending' : state === 'desc' ? 'descending' : undefined
                   }
                 >
                   {sortable(c.id) ? (
-                    <UnstyledButton onClick={() => sortBy(c.id)} fw={700} fz="sm">
+                    <button type="button" className={classes.sort} onClick={() => sortBy(c.id)}>
                       {label} {state === 'asc' ? '▲' : state === 'desc' ? '▼' : ''}
-                    </UnstyledButton>
+                    </button>
                   ) : (
                     label
                   )}
-                </Table.Th>
+                </th>
               );
             })}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
+          </tr>
+        </thead>
+        <tbody>
           {rows.map((row, index) => (
-            <Table.Tr
+            <TicketRow
               key={row.ticket.id}
-              data-ticket-id={row.ticket.id}
-              {...cursor.rowProps(row.ticket.id, index)}
-            >
-              <Table.Td>
-                <Checkbox
-                  aria-label={t('views.selectTicket', { id: row.ticket.id })}
-                  checked={selected.has(row.ticket.id)}
-                  onChange={() => toggle(row.ticket.id)}
-                />
-              </Table.Td>
-              {columns.map((c) => (
-                <Table.Td key={c}>{renderCell(c, row, ctx)}</Table.Td>
-              ))}
-            </Table.Tr>
+              row={row}
+              columns={columns}
+              ctx={ctx}
+              checked={selected.has(row.ticket.id)}
+              active={row.ticket.id === cursor.activeId}
+              tabIndex={cursor.tabIndexOf(row.ticket.id, index)}
+              onToggle={toggle}
+              onRowFocus={cursor.onRowFocus}
+            />
           ))}
-        </Table.Tbody>
-      </Table>
+        </tbody>
+      </table>
       {result.data && rows.length === 0 && (
         <Text mt="md" c="gray.7">
           {t('views.empty')}
@@ -181,5 +213,67 @@ function ViewTable({ viewId }: { viewId: string }) {
         />
       )}
     </section>
+  );
+}
+
+interface TicketRowProps {
+  row: Row;
+  columns: string[];
+  ctx: CellContext;
+  checked: boolean;
+  /** The keyboard cursor's row. */
+  active: boolean;
+  tabIndex: 0 | -1;
+  onToggle: (id: number) => void;
+  onRowFocus: (id: number) => void;
+}
+
+/**
+ * One ticket's row: plain elements (a native checkbox, a link, the status badge) styled by
+ * ViewTable.module.css, memoized so a refetch that keeps a row's values (TanStack Query keeps
+ * the same row objects), other rows' people loading, a tick or a cursor move elsewhere leaves
+ * it alone.
+ */
+const TicketRow = memo(TicketRowView, (a, b) => {
+  const { ctx: ctxA, ...restA } = a;
+  const { ctx: ctxB, ...restB } = b;
+  const keys = Object.keys(restA) as Array<keyof typeof restA>;
+  return (
+    keys.every((k) => restA[k] === restB[k]) &&
+    (ctxA === ctxB || sameCells(ctxA, ctxB, b.row, b.columns))
+  );
+});
+
+function TicketRowView({
+  row,
+  columns,
+  ctx,
+  checked,
+  active,
+  tabIndex,
+  onToggle,
+  onRowFocus,
+}: TicketRowProps) {
+  const id = row.ticket.id;
+  return (
+    <tr
+      data-ticket-id={id}
+      tabIndex={tabIndex}
+      data-active={active ? true : undefined}
+      onFocus={() => onRowFocus(id)}
+    >
+      <td>
+        <input
+          type="checkbox"
+          className={classes.checkbox}
+          aria-label={ctx.t('views.selectTicket', { id })}
+          checked={checked}
+          onChange={() => onToggle(id)}
+        />
+      </td>
+      {columns.map((c) => (
+        <td key={c}>{renderCell(c, row, ctx)}</td>
+      ))}
+    </tr>
   );
 }
