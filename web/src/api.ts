@@ -1,3 +1,4 @@
+import { takeEmbedded } from './boot-data.ts';
 import { noteAnswer } from './live/position.ts';
 
 /**
@@ -30,6 +31,9 @@ export async function api<T>(
   init: { method?: string; body?: unknown; quiet401?: boolean; signal?: AbortSignal } = {},
 ): Promise<T> {
   const method = init.method ?? 'GET';
+  // The server's answer, put in the page for the first load (boot-data.ts).
+  const embedded = method === 'GET' ? takeEmbedded(path) : undefined;
+  if (embedded) return embedded.body as T;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (init.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;

@@ -1,5 +1,6 @@
 import { QueryClient, type QueryFunction, type QueryKey } from '@tanstack/react-query';
 import { api } from './api.ts';
+import { hasEmbedded, takeEmbedded } from './boot-data.ts';
 import { userIdsOf } from './components/ticket-cells.tsx';
 import {
   activeViewsQuery,
@@ -16,6 +17,7 @@ import {
   ticketQuery,
 } from './ticket/conversation/queries.ts';
 import type { ConversationJson } from './ticket/conversation/types.ts';
+import type { SessionInfo } from './types.ts';
 
 /**
  * What a page fetched less than this long ago is not fetched again as the page mounts: the
@@ -64,6 +66,12 @@ async function viewPage(id: string): Promise<void> {
 async function ticketPage(id: number): Promise<void> {
   void prime(groupsQuery);
   void prime(auditsQuery(id));
+  // With the ticket in the page, the history its channel needs is there too: nothing early.
+  if (hasEmbedded(`/tickets/${id}`)) {
+    const ticket = await prime(ticketQuery(id));
+    if (ticket) void prime(conversationQuery(ticket));
+    return;
+  }
   // Both asked for before the ticket says whether it is a Slack DM's (its conversation) or not
   // (its own comments): the one its channel needs is used, as the page itself would ask.
   const early = {
@@ -81,11 +89,17 @@ async function ticketPage(id: number): Promise<void> {
  * as each part mounts and finds what it needs (session → views → counts → the view's rows →
  * their people; session → ticket → conversation). Each lands in the query cache under the key
  * and in the shape the page reads, so the page finds it there or in flight. The API decides
- * what each answers, exactly as for the page's own requests.
+ * what each answers, exactly as for the page's own requests. For a signed-in agent the server
+ * has put most of these answers in the page itself (boot-data.ts): `api` takes those instead
+ * of fetching, so only what is missing goes out.
  */
 function boot(path: string): void {
   if (path.startsWith('/sign-in')) return;
-  void prime(sessionQuery);
+  // In the page (boot-data.ts): known before the first render, which then draws the shell at
+  // once instead of a loader.
+  const session = takeEmbedded('/session');
+  if (session) queryClient.setQueryData(sessionQuery.queryKey, session.body as SessionInfo);
+  else void prime(sessionQuery);
   const first = path === '/' || path === '/views';
   void prime(activeViewsQuery).then((views) => {
     if (!views || views.length === 0) return;

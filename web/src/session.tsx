@@ -1,6 +1,7 @@
 import { queryOptions, useQuery, useQueryClient } from '@tanstack/react-query';
 import { createContext, useCallback, useContext, useEffect, type ReactNode } from 'react';
 import { api, ApiError, setCsrfToken, setUnauthorizedHandler } from './api.ts';
+import { forgetEmbedded } from './boot-data.ts';
 import type { Permissions, SessionInfo, User } from './types.ts';
 
 interface SessionState {
@@ -40,6 +41,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const forget = useCallback(() => {
     setCsrfToken(null);
+    forgetEmbedded();
     // The session query stays in the cache (its observer would not see a new one); all else
     // the signed-out agent could see goes.
     client.setQueryData(SESSION_KEY, null);
@@ -59,6 +61,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         quiet401: true,
       });
       setCsrfToken(created.csrf_token);
+      forgetEmbedded();
       client.setQueryData(SESSION_KEY, created);
     },
     [client],

@@ -1,5 +1,7 @@
-import { AppShell, Button, Group, Menu, Title } from '@mantine/core';
-import type { ReactNode } from 'react';
+import { AppShell, Box, Button, Group, Menu, Title } from '@mantine/core';
+import { useHotkeys } from '@mantine/hooks';
+import { startTransition, useEffect, useState, type ReactNode } from 'react';
+import { flushSync } from 'react-dom';
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { LANGUAGES } from '../i18n.ts';
@@ -12,10 +14,41 @@ import { Shortcuts } from '../ticket/composer/Shortcuts.tsx';
 import { AdminNavLink } from '../admin/AdminNavLink.tsx';
 import { NotificationBell } from '../notify/NotificationBell.tsx';
 
+/**
+ * Whether the header's widgets (search box, New conversation, the bell) are mounted: not in
+ * the first render, which draws the shell and the page, but right after it, in a transition
+ * (interruptible, so the page's own updates come first). Ctrl+K pressed before then mounts
+ * them at once and focuses the search box.
+ */
+function useHeaderWidgets(): boolean {
+  const [ready, setReady] = useState(false);
+  useEffect(() => {
+    startTransition(() => setReady(true));
+  }, []);
+  useHotkeys(
+    ready
+      ? []
+      : [
+          [
+            'mod+K',
+            () => {
+              flushSync(() => setReady(true));
+              document.querySelector<HTMLInputElement>('[data-header-search] input')?.focus();
+            },
+          ],
+        ],
+  );
+  return ready;
+}
+
+/** The search box's width (search/SearchBox.tsx), kept while it is not mounted yet. */
+const SEARCH_WIDTH = 420;
+
 export function Shell({ children }: { children: ReactNode }) {
   const { t, i18n } = useTranslation();
   const { user, signOut } = useSession();
   const language = useLanguageChoice();
+  const widgets = useHeaderWidgets();
   return (
     <AppShell header={{ height: 56 }} navbar={{ width: 260, breakpoint: 'sm' }} padding="md">
       <AppShell.Header>
@@ -26,11 +59,19 @@ export function Shell({ children }: { children: ReactNode }) {
             </Link>
           </Title>
           <Group gap="sm" wrap="nowrap" style={{ flex: 1 }} justify="center">
-            <SearchBox />
-            <StartConversationButton />
+            {widgets ? (
+              <>
+                <div data-header-search>
+                  <SearchBox />
+                </div>
+                <StartConversationButton />
+              </>
+            ) : (
+              <Box w={SEARCH_WIDTH} />
+            )}
           </Group>
           <LanguageSaveFailed failed={language.failed} retry={language.retry} />
-          <NotificationBell />
+          {widgets && <NotificationBell />}
           <Menu position="bottom-end" withinPortal>
             <Menu.Target>
               <Button variant="default" aria-label={t('shell.userMenu', { name: user?.name })}>
