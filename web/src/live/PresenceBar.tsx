@@ -1,8 +1,8 @@
-import { Group, Text } from '@mantine/core';
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useUsers } from '../hooks.ts';
 import { useSession } from '../session.tsx';
+import classes from './presence.module.css';
 import { useLiveEvents } from './LiveProvider.tsx';
 import { usePresenceList, useViewingReporter } from './presence.ts';
 
@@ -50,25 +50,24 @@ export function PresenceBar({ ticketId }: { ticketId: number }) {
   const minutes = changed ? Math.floor((now - changed.at) / 60_000) : 0;
 
   return (
-    <Group
-      gap="md"
-      mih={24}
+    <div
+      className={classes.bar}
       role="status"
       aria-label={t('live.presence.label')}
       data-testid="presence"
     >
       {typing.length > 0 && (
-        <Text size="sm" c="blue.9" fw={600} data-presence="typing">
+        <span className={classes.typing} data-presence="typing">
           {t('live.presence.typing', { count: typing.length, names: list.format(typing) })}
-        </Text>
+        </span>
       )}
       {viewing.length > 0 && (
-        <Text size="sm" c="gray.8" data-presence="viewing">
+        <span className={classes.viewing} data-presence="viewing">
           {t('live.presence.viewing', { count: viewing.length, names: list.format(viewing) })}
-        </Text>
+        </span>
       )}
       {changed && name && (
-        <Text size="sm" c="gray.7" fs="italic" data-testid="updated-by">
+        <span className={classes.updated} data-testid="updated-by">
           {minutes < 1
             ? t('live.updatedJustNow', { name })
             : t('live.updatedAgo', {
@@ -77,8 +76,8 @@ export function PresenceBar({ ticketId }: { ticketId: number }) {
                   numeric: 'auto',
                 }).format(-minutes, 'minute'),
               })}
-        </Text>
+        </span>
       )}
-    </Group>
+    </div>
   );
 }

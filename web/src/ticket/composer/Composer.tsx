@@ -20,8 +20,10 @@ import {
   lazy,
   Suspense,
   useId,
+  useLayoutEffect,
   useRef,
   useState,
+  type ClipboardEvent,
   type DragEvent,
   type KeyboardEvent as ReactKeyboardEvent,
 } from 'react';
@@ -31,6 +33,8 @@ import { useUsers } from '../../hooks.ts';
 import { Attachments, type PendingUpload } from './Attachments.tsx';
 import { ChangeList } from './ChangeList.tsx';
 import { ConflictNotice } from './ConflictNotice.tsx';
+import foldedClasses from './folded.module.css';
+import { FoldedModes } from './FoldedModes.tsx';
 import {
   clearDraft,
   type Draft,
@@ -81,6 +85,8 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
   const client = useQueryClient();
   const headingId = useId();
   const textRef = useRef<HTMLTextAreaElement>(null);
+  /** The folded field had the focus: the open composer's field takes it on. */
+  const carryFocus = useRef(false);
   const rootRef = useRef<HTMLDivElement>(null);
   const lastTyping = useRef(0);
   const [draft, setDraft] = useState<Draft>(() => loadDraft(ticket.id));
@@ -317,6 +323,14 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
     [],
   );
 
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const files = [...e.clipboardData.files];
+    if (files.length > 0) {
+      e.preventDefault();
+      addFiles(files, true);
+    }
+  }
+
   function onDrop(e: DragEvent) {
     e.preventDefault();
     setDragging(false);
@@ -345,20 +359,40 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
     setError(null);
   }
 
-  const modeSwitch = (
+  useLayoutEffect(() => {
+    if (!open || !carryFocus.current) return;
+    carryFocus.current = false;
+    textRef.current?.focus();
+  }, [open]);
+
+  const modes = [
+    { value: 'reply', label: t('composer.reply') },
+    { value: 'note', label: t('composer.note') },
+  ];
+  function chooseMode(v: string) {
+    update((d) => ({ ...d, isPublic: v === 'reply' }));
+    // Choosing reply or note on the folded composer is starting to write one.
+    if (!open) focusText();
+  }
+  const modeSwitch = open ? (
     <SegmentedControl
       aria-label={t('composer.mode')}
       value={note ? 'note' : 'reply'}
-      onChange={(v) => {
-        update((d) => ({ ...d, isPublic: v === 'reply' }));
-        // Choosing reply or note on the folded composer is starting to write one.
-        if (!open) focusText();
-      }}
+      onChange={chooseMode}
       color={note ? 'yellow.4' : 'blue.8'}
-      data={[
-        { value: 'reply', label: t('composer.reply') },
-        { value: 'note', label: t('composer.note') },
-      ]}
+      data={modes}
+    />
+  ) : (
+    <FoldedModes
+      label={t('composer.mode')}
+      value={note ? 'note' : 'reply'}
+      data={modes}
+      color={
+        note
+          ? ['var(--mantine-color-yellow-4)', 'var(--mantine-color-black)']
+          : ['var(--mantine-color-blue-8)', 'var(--mantine-color-white)']
+      }
+      onChange={chooseMode}
     />
   );
   const macroButton = (
@@ -427,51 +461,59 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
       <Group wrap="nowrap" gap="xs" align="center">
         {!open && modeSwitch}
         <Box style={{ flex: 1, minWidth: 0 }}>
-          <Tabs value={tab} onChange={setTab} mt={open ? 'xs' : 0} keepMounted={false}>
-            {open && (
+          {open ? (
+            <Tabs value={tab} onChange={setTab} mt="xs" keepMounted={false}>
               <Tabs.List>
                 <Tabs.Tab value="write">{t('composer.write')}</Tabs.Tab>
                 <Tabs.Tab value="preview">{t('composer.preview')}</Tabs.Tab>
               </Tabs.List>
-            )}
-            <Tabs.Panel value="write" pt={open ? 'xs' : 0}>
-              <Textarea
-                ref={textRef}
-                label={
-                  open ? (note ? t('composer.noteLabel') : t('composer.replyLabel')) : undefined
-                }
-                aria-label={
-                  open ? undefined : note ? t('composer.noteLabel') : t('composer.replyLabel')
-                }
-                description={open ? t('composer.markdownHint') : undefined}
-                placeholder={placeholder}
-                autosize
-                minRows={open ? 2 : 1}
-                maxRows={10}
-                value={draft.text}
-                onFocus={() => setExpanded(true)}
-                onClick={() => setExpanded(true)}
-                onChange={(e) => typed(e.currentTarget.value)}
-                onPaste={(e) => {
-                  const files = [...e.clipboardData.files];
-                  if (files.length > 0) {
-                    e.preventDefault();
-                    addFiles(files, true);
-                  }
-                }}
-                disabled={closed}
-                styles={{
-                  input: note ? { background: 'var(--mantine-color-yellow-0)' } : undefined,
-                  description: { color: 'var(--mantine-color-gray-7)' },
-                }}
-              />
-            </Tabs.Panel>
-            <Tabs.Panel value="preview" pt="xs" mih={100}>
-              <Suspense fallback={<Loader size="sm" aria-label={t('common.loading')} />}>
-                <Preview text={draft.text} />
-              </Suspense>
-            </Tabs.Panel>
-          </Tabs>
+              <Tabs.Panel value="write" pt="xs">
+                <Textarea
+                  ref={textRef}
+                  label={note ? t('composer.noteLabel') : t('composer.replyLabel')}
+                  description={t('composer.markdownHint')}
+                  placeholder={placeholder}
+                  autosize
+                  minRows={2}
+                  maxRows={10}
+                  value={draft.text}
+                  onFocus={() => setExpanded(true)}
+                  onClick={() => setExpanded(true)}
+                  onChange={(e) => typed(e.currentTarget.value)}
+                  onPaste={onPaste}
+                  disabled={closed}
+                  styles={{
+                    input: note ? { background: 'var(--mantine-color-yellow-0)' } : undefined,
+                    description: { color: 'var(--mantine-color-gray-7)' },
+                  }}
+                />
+              </Tabs.Panel>
+              <Tabs.Panel value="preview" pt="xs" mih={100}>
+                <Suspense fallback={<Loader size="sm" aria-label={t('common.loading')} />}>
+                  <Preview text={draft.text} />
+                </Suspense>
+              </Tabs.Panel>
+            </Tabs>
+          ) : (
+            // Folded: a plain one-row field (the composer is empty while folded). Going to it
+            // opens the composer, whose field takes the focus on.
+            <textarea
+              ref={textRef}
+              className={foldedClasses.field}
+              aria-label={note ? t('composer.noteLabel') : t('composer.replyLabel')}
+              placeholder={placeholder}
+              rows={1}
+              value={draft.text}
+              onFocus={() => {
+                carryFocus.current = true;
+                setExpanded(true);
+              }}
+              onChange={(e) => typed(e.currentTarget.value)}
+              onPaste={onPaste}
+              disabled={closed}
+              style={note ? { background: 'var(--mantine-color-yellow-0)' } : undefined}
+            />
+          )}
         </Box>
         {!open && macroButton}
       </Group>
@@ -549,12 +591,15 @@ export function Composer({ ticket, onTyping, onSubmitted }: ComposerProps) {
           </Menu>
         </Group>
       )}
-      <MacroPicker
-        ticket={ticket}
-        opened={macrosOpen}
-        onClose={macros.close}
-        onApply={applyMacro}
-      />
+      {/* Mounted when opened: nothing of the dialog is on the page's first frame. */}
+      {macrosOpen && (
+        <MacroPicker
+          ticket={ticket}
+          opened={macrosOpen}
+          onClose={macros.close}
+          onApply={applyMacro}
+        />
+      )}
     </Paper>
   );
 }

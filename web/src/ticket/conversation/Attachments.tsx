@@ -1,5 +1,5 @@
-import { Anchor, Group, Stack, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import classes from './conversation.module.css';
 import { formatSize } from './format.ts';
 import type { AttachmentJson } from './types.ts';
 
@@ -14,12 +14,13 @@ export function Attachments({ attachments }: { attachments: AttachmentJson[] }) 
   const images = attachments.filter(isImage);
   const files = attachments.filter((a) => !isImage(a));
   return (
-    <Stack gap="xs" mt="xs">
+    <div className={classes.attachments}>
       {images.length > 0 && (
-        <Group gap="sm" align="flex-start">
+        <div className={classes.images}>
           {images.map((a) => (
-            <Anchor
+            <a
               key={a.id}
+              className={classes.link}
               href={contentPath(a)}
               target="_blank"
               rel="noopener"
@@ -27,31 +28,23 @@ export function Attachments({ attachments }: { attachments: AttachmentJson[] }) 
               data-attachment-id={a.id}
             >
               <img
+                className={classes.image}
                 src={contentPath(a)}
                 alt={a.file_name}
                 loading="lazy"
-                style={{
-                  display: 'block',
-                  maxWidth: 240,
-                  maxHeight: 180,
-                  borderRadius: 4,
-                  border: '1px solid var(--mantine-color-gray-4)',
-                }}
               />
-            </Anchor>
+            </a>
           ))}
-        </Group>
+        </div>
       )}
       {files.map((a) => (
-        <Text key={a.id} size="sm" data-attachment-id={a.id}>
-          <Anchor href={contentPath(a)} download={a.file_name}>
+        <p key={a.id} className={classes.file} data-attachment-id={a.id}>
+          <a className={classes.link} href={contentPath(a)} download={a.file_name}>
             {a.file_name}
-          </Anchor>{' '}
-          <Text span size="sm" c="gray.7">
-            ({formatSize(i18n.resolvedLanguage, a.size)})
-          </Text>
-        </Text>
+          </a>{' '}
+          <span className={classes.quiet}>({formatSize(i18n.resolvedLanguage, a.size)})</span>
+        </p>
       ))}
-    </Stack>
+    </div>
   );
 }

@@ -1,6 +1,6 @@
-import { Text } from '@mantine/core';
 import type { TFunction } from 'i18next';
 import { useTranslation } from 'react-i18next';
+import classes from './conversation.module.css';
 import { formatDateTime, formatWhen } from './format.ts';
 import { type Change, tagList } from './timeline.ts';
 
@@ -74,18 +74,15 @@ export function describeChange(
 export function ChangeLine({ text, at }: { text: string; at: string }) {
   const { i18n } = useTranslation();
   return (
-    <Text size="sm" c="gray.7" px="sm">
+    <p className={classes.change}>
       {text}{' '}
-      <Text
-        span
-        size="xs"
-        c="gray.7"
-        component="time"
+      <time
+        className={classes.changeTime}
         dateTime={at}
         title={formatDateTime(i18n.resolvedLanguage, at)}
       >
         · {formatWhen(i18n.resolvedLanguage, at)}
-      </Text>
-    </Text>
+      </time>
+    </p>
   );
 }

@@ -1,14 +1,21 @@
-import { Alert, Box, Skeleton, Stack, Text, Title } from '@mantine/core';
-import { useEffect, useMemo, useRef } from 'react';
+import { Alert, Skeleton, Text, Title } from '@mantine/core';
+import { startTransition, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useGroups } from '../../hooks.ts';
 import { ChangeLine, describeChange, type Names } from './ChangeLine.tsx';
+import classes from './conversation.module.css';
 import { Message } from './Message.tsx';
 import { useAudits, useConversation, useOrganizations, usePeople } from './queries.ts';
 import { TicketDivider } from './TicketDivider.tsx';
 import { buildTimeline, changesOf, editsOf } from './timeline.ts';
 import type { PersonJson, TicketJson } from './types.ts';
 import { useStickToBottom } from '../../keys/stick-to-bottom.ts';
+
+/**
+ * How many of the newest entries a ticket's first render shows; the older ones follow in a
+ * transition (React renders them in slices, answering input meanwhile).
+ */
+const FIRST = 20;
 
 /**
  * The ticket's history as one conversation, oldest first, scrolled to the newest: every message
@@ -42,12 +49,32 @@ export function ConversationView({ ticket }: { ticket: TicketJson }) {
     [ticket.id, comments, changes, conversation.data],
   );
 
+  // A long history: the newest entries first, all of them right after.
+  const [wholeFor, setWholeFor] = useState<number | null>(null);
+  const whole = wholeFor === ticket.id || entries.length <= FIRST;
+  useEffect(() => {
+    if (!whole) startTransition(() => setWholeFor(ticket.id));
+  }, [whole, ticket.id]);
+  const shown = whole ? entries : entries.slice(-FIRST);
+
   // Opened at the newest message, and kept there as messages arrive.
-  const scroller = useRef<HTMLDivElement>(null);
+  const scroller = useRef<HTMLElement>(null);
   useEffect(() => {
     const el = scroller.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [entries.length]);
+  // The older entries, put in above, keep the reader where they were (at the newest message,
+  // on a first render): the box scrolls down by what was added.
+  const height = useRef(0);
+  const wasWhole = useRef(whole);
+  useLayoutEffect(() => {
+    const el = scroller.current;
+    // Only while a part is shown, and once when the rest comes (no layout read otherwise).
+    if (!el || (whole && wasWhole.current)) return;
+    if (whole) el.scrollTop += el.scrollHeight - height.current;
+    wasWhole.current = whole;
+    height.current = el.scrollHeight;
+  });
   // …and when the composer below opens (the box gets shorter).
   useStickToBottom(scroller);
 
@@ -65,14 +92,16 @@ export function ConversationView({ ticket }: { ticket: TicketJson }) {
   };
 
   return (
-    <Box
+    <section
       ref={scroller}
-      component="section"
       aria-labelledby="conversation-title"
       tabIndex={0}
-      style={{ flex: 1, minHeight: 0, overflowY: 'auto' }}
-      px="xs"
-      py="sm"
+      style={{
+        flex: 1,
+        minHeight: 0,
+        overflowY: 'auto',
+        padding: 'var(--mantine-spacing-sm) var(--mantine-spacing-xs)',
+      }}
     >
       <Title order={3} size="h5" id="conversation-title" c="gray.8" mb="xs">
         {t('ticket.comments')}
@@ -82,8 +111,8 @@ export function ConversationView({ ticket }: { ticket: TicketJson }) {
       {conversation.data && entries.length === 0 && (
         <Text c="gray.7">{t('conversation.empty')}</Text>
       )}
-      <Stack component="ol" gap="sm" p={0} m={0} style={{ listStyle: 'none' }}>
-        {entries.map((e) => {
+      <ol className={classes.list}>
+        {shown.map((e) => {
           if (e.kind === 'ticket') {
             return (
               <li key={e.key}>
@@ -112,7 +141,7 @@ export function ConversationView({ ticket }: { ticket: TicketJson }) {
             </li>
           );
         })}
-      </Stack>
-    </Box>
+      </ol>
+    </section>
   );
 }

@@ -1,6 +1,9 @@
-import { Avatar, Badge, Box, Group, Paper, Text, Typography } from '@mantine/core';
+import { Typography } from '@mantine/core';
+import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Attachments } from './Attachments.tsx';
+import { Avatar } from './Avatar.tsx';
+import classes from './conversation.module.css';
 import { Delivery } from './Delivery.tsx';
 import { formatDateTime, formatInZone, formatWhen } from './format.ts';
 import { SLACK_VIA } from './queries.ts';
@@ -22,8 +25,15 @@ const isAgent = (p: PersonJson | undefined) => p?.role === 'agent' || p?.role ==
  * One message: the person's avatar, name and Slack team ("External" for a Slack Connect
  * partner), when it was written (and the time it was for them), the body, attachments, edited
  * and deleted markers; an agent's reply with its delivery; an internal note set apart.
+ * Plain elements styled by conversation.module.css (a long conversation renders many).
  */
-export function Message({ ticketId, comment, author, team, edited }: MessageProps) {
+export const Message = memo(function Message({
+  ticketId,
+  comment,
+  author,
+  team,
+  edited,
+}: MessageProps) {
   const { t, i18n } = useTranslation();
   const lang = i18n.resolvedLanguage;
   const name = author?.name ?? t('conversation.someone', { id: comment.author_id });
@@ -32,60 +42,36 @@ export function Message({ ticketId, comment, author, team, edited }: MessageProp
   const theirTime = fromSlack
     ? formatInZone(lang, comment.created_at, author?.time_zone ?? null)
     : null;
-  const when = formatWhen(lang, comment.created_at);
   const full = formatDateTime(lang, comment.created_at);
   return (
-    <Paper
-      withBorder
-      p="sm"
-      radius="md"
-      bg={note ? 'yellow.0' : isAgent(author) ? 'blue.0' : undefined}
-      style={
-        note ? { borderStyle: 'dashed', borderColor: 'var(--mantine-color-yellow-7)' } : undefined
-      }
+    <div
+      className={classes.message}
       data-comment-id={comment.id}
       data-kind={note ? 'note' : isAgent(author) ? 'reply' : 'message'}
     >
-      <Group gap="sm" align="flex-start" wrap="nowrap">
-        <Avatar
-          src={author?.photo?.content_url ?? null}
-          alt={name}
-          name={name}
-          color="initials"
-          variant="filled"
-          autoContrast
-          radius="xl"
-          size={36}
-        />
-        <Box style={{ flex: 1, minWidth: 0 }}>
-          <Group gap="xs" justify="space-between" wrap="wrap">
-            <Group gap={8} wrap="wrap">
-              <Text fw={700}>{name}</Text>
-              {fromSlack && team && (
-                <Text size="sm" c="gray.7">
-                  {team}
-                </Text>
-              )}
+      <div className={classes.row}>
+        <Avatar src={author?.photo?.content_url ?? null} name={name} />
+        <div className={classes.main}>
+          <div className={classes.head}>
+            <div className={classes.who}>
+              <span className={classes.name}>{name}</span>
+              {fromSlack && team && <span className={classes.quiet}>{team}</span>}
               {fromSlack && author?.shared && (
-                <Badge
-                  variant="outline"
-                  color="violet.9"
-                  size="sm"
+                <span
+                  className={`${classes.badge} ${classes.external}`}
                   title={t('conversation.externalHint')}
                 >
                   {t('conversation.external')}
-                </Badge>
+                </span>
               )}
               {note && (
-                <Badge variant="filled" color="dark.7" size="sm">
+                <span className={`${classes.badge} ${classes.noteBadge}`}>
                   {t('conversation.internalNote')}
-                </Badge>
+                </span>
               )}
-            </Group>
-            <Text
-              size="sm"
-              c="gray.7"
-              component="time"
+            </div>
+            <time
+              className={classes.quiet}
               dateTime={comment.created_at}
               title={
                 theirTime
@@ -93,10 +79,10 @@ export function Message({ ticketId, comment, author, team, edited }: MessageProp
                   : full
               }
             >
-              {when}
-            </Text>
-          </Group>
-          <Box c={comment.deleted ? 'gray.7' : undefined}>
+              {formatWhen(lang, comment.created_at)}
+            </time>
+          </div>
+          <div className={comment.deleted ? classes.deleted : undefined}>
             {/* Every html_body Parley stores is made safe on the server: Markdown rendered by
                 markdown-it with raw HTML off and unsafe links refused, or HTML passed through
                 sanitize-html (src/desk/markdown.ts). */}
@@ -106,30 +92,21 @@ export function Message({ ticketId, comment, author, team, edited }: MessageProp
                 dangerouslySetInnerHTML={{ __html: comment.html_body }}
               />
             </Typography>
-          </Box>
+          </div>
           <Attachments attachments={comment.attachments} />
           {(edited !== undefined || comment.deleted) && (
-            <Group gap="xs" mt={4}>
+            <div className={classes.markers}>
               {edited !== undefined && (
-                <Text
-                  size="xs"
-                  c="gray.7"
-                  fs="italic"
-                  title={edited ? t('conversation.firstWritten', { text: edited }) : undefined}
-                >
+                <span title={edited ? t('conversation.firstWritten', { text: edited }) : undefined}>
                   {t('conversation.edited')}
-                </Text>
+                </span>
               )}
-              {comment.deleted && (
-                <Text size="xs" c="gray.7" fs="italic">
-                  {t('conversation.deleted')}
-                </Text>
-              )}
-            </Group>
+              {comment.deleted && <span>{t('conversation.deleted')}</span>}
+            </div>
           )}
           {comment.public && <Delivery ticketId={ticketId} comment={comment} />}
-        </Box>
-      </Group>
-    </Paper>
+        </div>
+      </div>
+    </div>
   );
-}
+});

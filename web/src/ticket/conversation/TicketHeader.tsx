@@ -1,6 +1,6 @@
-import { Box, Group, Text, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { StatusBadge } from '../../components/StatusBadge.tsx';
+import classes from './header.module.css';
 import { SLACK_VIA } from './queries.ts';
 import type { TicketJson } from './types.ts';
 
@@ -10,11 +10,11 @@ export function TicketHeader({ ticket }: { ticket: TicketJson }) {
   const slack = ticket.via.channel === SLACK_VIA;
   const connection = ticket.via.source.to?.name;
   return (
-    <Box pb="xs" style={{ borderBottom: '1px solid var(--mantine-color-gray-3)' }}>
-      <Group gap="sm" mb={4}>
+    <div className={classes.header}>
+      <div className={classes.meta}>
         <StatusBadge status={ticket.status} />
-        <Text c="gray.7">#{ticket.id}</Text>
-        <Text c="gray.7" size="sm" data-testid="ticket-via">
+        <span className={classes.id}>#{ticket.id}</span>
+        <span className={classes.via} data-testid="ticket-via">
           {slack
             ? connection
               ? t('conversation.via.slackConnection', { connection })
@@ -22,11 +22,11 @@ export function TicketHeader({ ticket }: { ticket: TicketJson }) {
             : t(`conversation.via.${ticket.via.channel}`, {
                 defaultValue: t('conversation.via.other', { channel: ticket.via.channel }),
               })}
-        </Text>
-      </Group>
-      <Title order={2} id="ticket-title" size="h3">
+        </span>
+      </div>
+      <h2 id="ticket-title" className={classes.title}>
         {ticket.subject || t('ticket.noSubject')}
-      </Title>
-    </Box>
+      </h2>
+    </div>
   );
 }

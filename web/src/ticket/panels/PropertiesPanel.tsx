@@ -4,7 +4,6 @@ import {
   Group,
   Paper,
   Pill,
-  Select,
   SimpleGrid,
   Stack,
   TagsInput,
@@ -29,6 +28,7 @@ import {
   useMemberships,
   useTicket,
 } from './data.ts';
+import { LazySelect } from './LazySelect.tsx';
 import type { PanelTicket, TicketPatch } from './types.ts';
 
 const STATUSES = ['open', 'pending', 'hold', 'solved'];
@@ -212,7 +212,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
       )}
       <Stack gap="xs">
         <SimpleGrid cols={2} spacing="xs">
-          <Select
+          <LazySelect
             label={t('panels.properties.status')}
             data={statusOptions}
             value={data.status}
@@ -220,7 +220,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
             allowDeselect={false}
             onChange={(v) => v && v !== data.status && save({ status: v }, { status: v })}
           />
-          <Select
+          <LazySelect
             label={t('panels.properties.priority')}
             placeholder={t('panels.properties.none')}
             data={PRIORITIES.map((p) => ({ value: p, label: t(`panels.priority.${p}`) }))}
@@ -232,7 +232,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
           />
         </SimpleGrid>
         <SimpleGrid cols={2} spacing="xs">
-          <Select
+          <LazySelect
             label={t('panels.properties.type')}
             placeholder={t('panels.properties.none')}
             data={TYPES.map((p) => ({ value: p, label: t(`panels.type.${p}`) }))}
@@ -242,7 +242,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
             allowDeselect={false}
             onChange={(v) => v !== data.type && save({ type: v }, { type: v })}
           />
-          <Select
+          <LazySelect
             label={t('panels.properties.brand')}
             data={(brands.data ?? [])
               .filter((b) => b.active || b.id === data.brand_id)
@@ -256,7 +256,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
             }}
           />
         </SimpleGrid>
-        <Select
+        <LazySelect
           label={t('panels.properties.group')}
           placeholder={t('panels.properties.none')}
           data={(groups.data ?? []).map((g) => ({ value: String(g.id), label: g.name }))}
@@ -267,7 +267,7 @@ export function PropertiesPanel({ ticketId }: { ticketId: number }) {
           searchable
           onChange={(v) => v !== str(data.group_id) && void changeGroup(v)}
         />
-        <Select
+        <LazySelect
           label={t('panels.properties.assignee')}
           placeholder={t('panels.properties.none')}
           description={data.group_id !== null ? t('panels.properties.groupAgents') : undefined}

@@ -118,12 +118,15 @@ export function RequesterPanel({ ticketId }: { ticketId: number }) {
           </Group>
         ))}
       </Stack>
-      <MergeDialog
-        source={person}
-        ticketId={ticketId}
-        opened={merging}
-        onClose={() => setMerging(false)}
-      />
+      {/* Mounted when asked for: nothing of the dialog is on the page's first frame. */}
+      {merging && (
+        <MergeDialog
+          source={person}
+          ticketId={ticketId}
+          opened={merging}
+          onClose={() => setMerging(false)}
+        />
+      )}
     </Paper>
   );
 }
