@@ -1,3 +1,4 @@
+import '../styles/view.ts';
 import {
   Alert,
   Checkbox,
