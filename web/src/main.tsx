@@ -1,6 +1,6 @@
 // First: its requests start before the rest of the app's code runs.
 import { queryClient as client } from './boot.ts';
-import '@mantine/core/styles.css';
+import './styles/initial.ts';
 import { createTheme, MantineProvider } from '@mantine/core';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { StrictMode } from 'react';

@@ -1,3 +1,4 @@
+import '../styles/admin.ts';
 import { Alert, Group, NavLink, Stack, Text } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Route, Routes, useLocation } from 'react-router';

@@ -1,3 +1,4 @@
+import '../styles/ticket.ts';
 import { Alert, Box, Skeleton, Stack } from '@mantine/core';
 import { startTransition, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';

@@ -1,3 +1,4 @@
+import '../styles/view.ts';
 import { Alert, Group, Pagination, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';

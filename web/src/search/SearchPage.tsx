@@ -1,3 +1,4 @@
+import '../styles/search.ts';
 import {
   Alert,
   Anchor,

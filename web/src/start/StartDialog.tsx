@@ -1,3 +1,4 @@
+import '../styles/start.ts';
 import {
   Alert,
   Button,

@@ -1,3 +1,4 @@
+import '../../styles/shortcuts.ts';
 import { Group, Kbd, Modal, Table, Text, Title } from '@mantine/core';
 import { Fragment } from 'react';
 import { useTranslation } from 'react-i18next';
