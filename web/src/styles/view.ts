@@ -1,11 +1,6 @@
-// The view page (web/src/pages/ViewPage.tsx): its table, row checkboxes, pagination and the bulk
-// update's tags.
+// The view page (web/src/pages/ViewPage.tsx): its pagination and the bulk update's selects and
+// tags (the table and its checkboxes are plain elements, ViewTable.module.css).
 import '@mantine/core/styles/ScrollArea.css';
-import '@mantine/core/styles/InlineInput.css';
-import '@mantine/core/styles/CheckboxCard.css';
-import '@mantine/core/styles/CheckboxIndicator.css';
-import '@mantine/core/styles/Checkbox.css';
 import '@mantine/core/styles/Pill.css';
 import '@mantine/core/styles/PillsInput.css';
 import '@mantine/core/styles/Pagination.css';
-import '@mantine/core/styles/Table.css';
