@@ -19,7 +19,7 @@ function findTests(dir: string): string[] {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : findTests('test');
-const pg = await startEmbeddedPostgres();
+const pg = await startEmbeddedPostgres({ forTests: true });
 let code = 1;
 try {
   code = await new Promise<number>((resolve) => {

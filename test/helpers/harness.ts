@@ -59,7 +59,7 @@ let sharedPg: Promise<{ url: string; stop(): Promise<void> }> | null = null;
 export async function postgresServerUrl(): Promise<string> {
   if (process.env.PARLEY_TEST_PG_URL) return process.env.PARLEY_TEST_PG_URL;
   if (!sharedPg) {
-    sharedPg = startEmbeddedPostgres();
+    sharedPg = startEmbeddedPostgres({ forTests: true });
     const pg = await sharedPg;
     process.once('beforeExit', () => void pg.stop());
   }

