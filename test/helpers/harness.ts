@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -11,6 +11,7 @@ import { createUser } from '../../src/desk/users.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Parley, startParley } from '../../src/server.ts';
 import { createTestDatabase, freePort, startEmbeddedPostgres } from './postgres.ts';
+import { postgresTemplate, sqliteTemplate } from './templates.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgres'];
@@ -84,11 +85,16 @@ export async function startTestDesk(
   let dropDb: (() => Promise<void>) | null = null;
   let databaseUrl: string;
   if (kind === 'postgres') {
-    const created = await createTestDatabase(await postgresServerUrl());
+    const server = await postgresServerUrl();
+    const created = await createTestDatabase(server, { template: await postgresTemplate(server) });
     databaseUrl = created.url;
     dropDb = created.drop;
   } else {
-    databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
+    const file = path.join(dataDir, 'parley.db');
+    copyFileSync(await sqliteTemplate(), file, constants.COPYFILE_EXCL);
+    // Owner-only, as Parley makes its database file (src/private-files.ts).
+    chmodSync(file, 0o600);
+    databaseUrl = `sqlite:${file}`;
   }
   const port = await freePort();
   const config = loadConfig({
