@@ -69,6 +69,18 @@ export async function postgresServerUrl(): Promise<string> {
 
 let counter = 0;
 
+let testPasswordHash: Promise<string> | null = null;
+
+/**
+ * The argon2id hash of 'correct horse' that the test desks' admins and users sign in with:
+ * made once per process by Parley's hashPassword (its production cost, 20-250 ms of CPU each),
+ * not once per user. Only the salt is shared; sign-in checks these hashes as any other.
+ */
+function correctHorseHash(): Promise<string> {
+  testPasswordHash ??= hashPassword('correct horse');
+  return testPasswordHash;
+}
+
 export interface TestDeskOptions {
   env?: Record<string, string>;
   sandboxRetrySchedule?: number[];
@@ -124,7 +136,7 @@ export async function startTestDesk(
       email: adminEmail,
       role: 'admin',
       verified: 1,
-      password_hash: await hashPassword('correct horse'),
+      password_hash: await correctHorseHash(),
     },
     now,
   );
@@ -160,7 +172,7 @@ export async function startTestDesk(
     const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${++counter}@example.com`;
     const user = await createUser(
       parley.db,
-      { name, email, role, verified: 1, password_hash: await hashPassword('correct horse') },
+      { name, email, role, verified: 1, password_hash: await correctHorseHash() },
       nowIso(),
     );
     return {
