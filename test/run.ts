@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { createMigratedTemplates } from './helpers/templates.ts';
 import { startEmbeddedPostgres } from './helpers/postgres.ts';
 
 function findTests(dir: string): string[] {
@@ -19,14 +20,23 @@ function findTests(dir: string): string[] {
 
 const only = process.argv.slice(2);
 const files = only.length ? only : findTests('test');
-const pg = await startEmbeddedPostgres();
+const pg = await startEmbeddedPostgres({ forTests: true });
 let code = 1;
 try {
+  const templates = await createMigratedTemplates(pg.url);
   code = await new Promise<number>((resolve) => {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-      { stdio: 'inherit', env: { ...process.env, PARLEY_TEST_PG_URL: pg.url } },
+      {
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          PARLEY_TEST_PG_URL: pg.url,
+          PARLEY_TEST_PG_TEMPLATE: templates.pgTemplate,
+          PARLEY_TEST_SQLITE_TEMPLATE: templates.sqliteFile,
+        },
+      },
     );
     child.on('exit', (c, signal) => resolve(c ?? (signal ? 1 : 0)));
   });

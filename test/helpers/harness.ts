@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, constants, copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe } from 'node:test';
@@ -11,6 +11,7 @@ import { createUser } from '../../src/desk/users.ts';
 import { createLogger } from '../../src/log.ts';
 import { type Parley, startParley } from '../../src/server.ts';
 import { createTestDatabase, freePort, startEmbeddedPostgres } from './postgres.ts';
+import { postgresTemplate, sqliteTemplate } from './templates.ts';
 
 export type DbKind = 'sqlite' | 'postgres';
 export const DB_KINDS: DbKind[] = ['sqlite', 'postgres'];
@@ -59,7 +60,7 @@ let sharedPg: Promise<{ url: string; stop(): Promise<void> }> | null = null;
 export async function postgresServerUrl(): Promise<string> {
   if (process.env.PARLEY_TEST_PG_URL) return process.env.PARLEY_TEST_PG_URL;
   if (!sharedPg) {
-    sharedPg = startEmbeddedPostgres();
+    sharedPg = startEmbeddedPostgres({ forTests: true });
     const pg = await sharedPg;
     process.once('beforeExit', () => void pg.stop());
   }
@@ -67,6 +68,18 @@ export async function postgresServerUrl(): Promise<string> {
 }
 
 let counter = 0;
+
+let testPasswordHash: Promise<string> | null = null;
+
+/**
+ * The argon2id hash of 'correct horse' that the test desks' admins and users sign in with:
+ * made once per process by Parley's hashPassword (its production cost, 20-250 ms of CPU each),
+ * not once per user. Only the salt is shared; sign-in checks these hashes as any other.
+ */
+function correctHorseHash(): Promise<string> {
+  testPasswordHash ??= hashPassword('correct horse');
+  return testPasswordHash;
+}
 
 export interface TestDeskOptions {
   env?: Record<string, string>;
@@ -84,11 +97,16 @@ export async function startTestDesk(
   let dropDb: (() => Promise<void>) | null = null;
   let databaseUrl: string;
   if (kind === 'postgres') {
-    const created = await createTestDatabase(await postgresServerUrl());
+    const server = await postgresServerUrl();
+    const created = await createTestDatabase(server, { template: await postgresTemplate(server) });
     databaseUrl = created.url;
     dropDb = created.drop;
   } else {
-    databaseUrl = `sqlite:${path.join(dataDir, 'parley.db')}`;
+    const file = path.join(dataDir, 'parley.db');
+    copyFileSync(await sqliteTemplate(), file, constants.COPYFILE_EXCL);
+    // Owner-only, as Parley makes its database file (src/private-files.ts).
+    chmodSync(file, 0o600);
+    databaseUrl = `sqlite:${file}`;
   }
   const port = await freePort();
   const config = loadConfig({
@@ -118,7 +136,7 @@ export async function startTestDesk(
       email: adminEmail,
       role: 'admin',
       verified: 1,
-      password_hash: await hashPassword('correct horse'),
+      password_hash: await correctHorseHash(),
     },
     now,
   );
@@ -154,7 +172,7 @@ export async function startTestDesk(
     const email = `${name.toLowerCase().replace(/\W+/g, '.')}.${++counter}@example.com`;
     const user = await createUser(
       parley.db,
-      { name, email, role, verified: 1, password_hash: await hashPassword('correct horse') },
+      { name, email, role, verified: 1, password_hash: await correctHorseHash() },
       nowIso(),
     );
     return {

