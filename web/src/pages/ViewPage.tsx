@@ -1,7 +1,7 @@
 import '../styles/view.ts';
 import { Alert, Group, Pagination, Text, Title } from '@mantine/core';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
-import { lazy, memo, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { viewTitle } from '../view-title.ts';
 import { useNavigate, useParams } from 'react-router';
@@ -20,6 +20,7 @@ import {
   viewPageQuery,
   type ViewSort,
 } from '../hooks.ts';
+import { BulkUpdate } from '../components/BulkUpdate.tsx';
 import { useRowCursor } from '../keys/row-cursor.ts';
 import type { ExecuteResult } from '../types.ts';
 import classes from './ViewTable.module.css';
@@ -27,21 +28,6 @@ import classes from './ViewTable.module.css';
 type Sort = ViewSort;
 type Row = ExecuteResult['rows'][number];
 const PER_PAGE = VIEW_PER_PAGE;
-
-// The bulk toolbar (selects, tags inputs) is only drawn once a row is ticked: its code is not
-// part of a view's first load.
-const loadBulkUpdate = () => import('../components/BulkUpdate.tsx');
-const BulkUpdate = lazy(() => loadBulkUpdate().then((m) => ({ default: m.BulkUpdate })));
-
-/** Runs `task` when the main thread is idle; returns its cancel. */
-function whenIdle(task: () => void): () => void {
-  if (typeof requestIdleCallback === 'function') {
-    const handle = requestIdleCallback(task, { timeout: 2000 });
-    return () => cancelIdleCallback(handle);
-  }
-  const timer = setTimeout(task, 200);
-  return () => clearTimeout(timer);
-}
 
 export default function ViewPage() {
   const { id = '' } = useParams();
@@ -83,11 +69,6 @@ function ViewTable({ viewId }: { viewId: string }) {
     [users.data, groups.data, language, t],
   );
   const pages = Math.max(1, Math.ceil((result.data?.count ?? 0) / PER_PAGE));
-  const shown = rows.length > 0;
-  useEffect(() => {
-    // Once the rows are shown, fetch the toolbar's code while the agent reads them.
-    if (shown) return whenIdle(() => void loadBulkUpdate());
-  }, [shown]);
   const allChecked = rows.length > 0 && rows.every((r) => selected.has(r.ticket.id));
 
   const toggle = useCallback((id: number) => {
@@ -136,9 +117,7 @@ function ViewTable({ viewId }: { viewId: string }) {
         )}
       </Group>
       {selected.size > 0 && (
-        <Suspense fallback={null}>
-          <BulkUpdate ids={[...selected]} onDone={() => setSelected(new Set())} />
-        </Suspense>
+        <BulkUpdate ids={[...selected]} onDone={() => setSelected(new Set())} />
       )}
       {result.isError && <Alert color="red">{t('common.failed')}</Alert>}
       <table ref={tableRef} className={classes.table} aria-labelledby="view-title">
