@@ -43,7 +43,7 @@ const AGENT_PAGES: [RegExp, { preload(): Promise<unknown> }][] = [
   [/^\/search/, SearchPage],
 ];
 
-function preloadPages(): void {
+function preloadPages(): Promise<unknown> {
   const here = AGENT_PAGES.find(([path]) => path.test(location.pathname));
   const first = here ? here[1].preload() : Promise.resolve();
   // Then the view and ticket pages, so the first click on a ticket does not wait for its code.
@@ -51,8 +51,13 @@ function preloadPages(): void {
     void ViewPage.preload();
     void TicketPage.preload();
   });
+  return first.catch(() => {});
 }
-if (!location.pathname.startsWith('/sign-in')) preloadPages();
+
+/** The page the address names, loaded (or failed to): main.tsx may wait for it to render. */
+export const addressedPage: Promise<unknown> = location.pathname.startsWith('/sign-in')
+  ? Promise.resolve()
+  : preloadPages();
 
 function Loading() {
   const { t } = useTranslation();
